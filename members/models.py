@@ -1,0 +1,299 @@
+"""The ground every service stands on: accounts, the branch tree, staff roles, members, notifications, audit."""
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+mobile_validator = RegexValidator(
+    r"^1[3-9]\d{9}$", _("请输入 11 位中国大陆手机号码，例如 13800138000。"), code="invalid_mobile"
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, mobile, password, **extra_fields):
+        if not mobile:
+            raise ValueError("A user needs a mobile number.")
+        email = extra_fields.pop("email", None)
+        user = self.model(mobile=mobile, email=self.normalize_email(email) or None, **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, mobile, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(mobile, password, **extra_fields)
+
+    def create_superuser(self, mobile, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(mobile, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. One `name` field fits Chinese names; the mobile number is the login."""
+
+    name = models.CharField(_("姓名"), max_length=100, blank=True)
+    mobile = models.CharField(_("手机号码"), max_length=11, unique=True, validators=[mobile_validator])
+    mobile_verified = models.BooleanField(_("手机号已验证"), default=False)
+    email = models.EmailField(_("电子邮箱"), blank=True, null=True, unique=True)
+    is_staff = models.BooleanField(_("工作人员"), default=False)
+    is_active = models.BooleanField(_("有效"), default=True)
+    date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    notify_by_email = models.BooleanField(_("通过电子邮件通知"), default=True)
+    notify_by_sms = models.BooleanField(_("通过短信通知"), default=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "mobile"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = ["name"]
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.name or self.masked_mobile
+
+    @property
+    def masked_mobile(self) -> str:
+        return f"{self.mobile[:3]}****{self.mobile[-4:]}" if self.mobile else ""
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+
+class Branch(MP_Node):
+    """A union organisation. The materialised path makes subtree and ancestor queries one SQL query each."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", _("市总工会")
+        DISTRICT = "district", _("区总工会")
+        STREET = "street", _("街道（乡镇）工会")
+        FEDERATED = "federated", _("联合工会")
+        BASE = "base", _("基层工会")
+
+    class FederatedType(models.TextChoices):
+        PARK = "park", _("园区")
+        INDUSTRY = "industry", _("行业")
+        BUILDING = "building", _("楼宇")
+        BUSINESS_DISTRICT = "business_district", _("商圈")
+        COMMUNITY = "community", _("社区")
+        VILLAGE = "village", _("村")
+
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
+    federated_type = models.CharField(
+        _("联合工会类型"), max_length=20, choices=FederatedType.choices, blank=True
+    )
+    region = models.CharField(_("所在区域"), max_length=100, blank=True)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    worker_count = models.PositiveIntegerField(
+        _("职工人数"), default=0, help_text=_("本组织自身覆盖的职工数（不含下级），用于计算入会率。")
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = _("工会组织")
+        verbose_name_plural = _("工会组织")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="federated") | Q(federated_type=""),
+                name="branch_federated_type_only_for_federated",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StaffRole(models.Model):
+    """A staff member's role on a branch; it reaches the branch's whole subtree and nothing else."""
+
+    class Role(models.TextChoices):
+        BRANCH_ADMIN = "branch_admin", _("组织管理员")
+        CLAIMS_REVIEWER = "claims_reviewer", _("互助审核员")
+        FINANCE = "finance", _("财务")
+        EVENTS_MANAGER = "events_manager", _("活动管理员")
+        STATION_MANAGER = "station_manager", _("驿站管理员")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="staff_roles")
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("工作人员角色")
+        verbose_name_plural = _("工作人员角色")
+        constraints = [models.UniqueConstraint(fields=["user", "branch", "role"], name="staffrole_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.branch}"
+
+
+class Member(models.Model):
+    """A union member (or applicant). One row per person, keyed by the ID number: a person belongs to at
+    most one branch at a time, and a transfer moves the row, keeping the member number and history."""
+
+    class EmploymentType(models.TextChoices):
+        STANDARD = "standard", _("标准劳动关系")
+        FLEXIBLE = "flexible", _("灵活就业")
+        PLATFORM = "platform", _("新就业形态（平台）")
+
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("申请中")
+        ACTIVE = "active", _("正常")
+        SUSPENDED = "suspended", _("暂停")
+        TRANSFERRED_OUT = "transferred_out", _("已转出")
+        LEFT = "left", _("已退会")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="member"
+    )
+    name = models.CharField(_("姓名"), max_length=100)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    birth_date = models.DateField(_("出生日期"))
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    mobile = models.CharField(_("手机号码"), max_length=11, validators=[mobile_validator], db_index=True)
+    employer = models.CharField(_("工作单位"), max_length=200, blank=True)
+    employment_type = models.CharField(
+        _("就业形态"), max_length=20, choices=EmploymentType.choices, default=EmploymentType.STANDARD
+    )
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="members", verbose_name=_("所属工会"))
+    member_number = models.CharField(_("会员号"), max_length=20, unique=True, null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED)
+    applied_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    joined_at = models.DateTimeField(_("入会时间"), null=True, blank=True)
+    left_at = models.DateTimeField(_("离会时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("会员")
+        verbose_name_plural = _("会员")
+        indexes = [models.Index(fields=["branch", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(member_number__isnull=False),
+                name="member_active_has_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.member_number or self.get_status_display()})"
+
+    @property
+    def masked_id_number(self) -> str:
+        return f"{self.id_number[:3]}***********{self.id_number[-4:]}"
+
+    @property
+    def masked_name(self) -> str:
+        return self.name[0] + "*" * (len(self.name) - 1) if self.name else ""
+
+
+class Notification(models.Model):
+    """One message to one user: always in the inbox; by email and SMS too where the user chose them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=60)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("发送时间"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationDelivery(models.Model):
+    """The sending of one notification over one outside channel; at most one per channel, sent at most once."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("电子邮件")
+        SMS = "sms", _("短信")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("地址"), max_length=254)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知投递")
+        verbose_name_plural = _("通知投递")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id}/{self.channel}/{self.status}"
+
+
+class OutboundSms(models.Model):
+    """Text messages written by the database SMS backend (tests, demo): the phone the message went to."""
+
+    to = models.CharField(max_length=20, db_index=True)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("短信记录")
+        verbose_name_plural = _("短信记录")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.body[:30]}"
+
+
+class AuditLogEntry(models.Model):
+    """Who did what to which object, kept forever: every service that changes state writes one."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("操作"), max_length=80, db_index=True)
+    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("操作日志")
+        verbose_name_plural = _("操作日志")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

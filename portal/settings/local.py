@@ -1,0 +1,8 @@
+"""The embedded default for `make run`: DEBUG on, SQLite and in-process tasks unless the environment says otherwise."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

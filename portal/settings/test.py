@@ -1,0 +1,20 @@
+"""The test suite: fast hashing, mail and SMS kept in memory/the database, tasks eager unless a broker is set."""
+
+from .base import *  # noqa: F403
+from .base import CELERY_BROKER_URL, env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-a-secret"  # noqa: S105
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", default="/tmp/union-portal-test-media"))  # noqa: F405, S108
+# In-process by default; with CELERY_BROKER_URL set (CI's second run) tests marked `worker` use a real one.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

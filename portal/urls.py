@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+api_v1 = [
+    path("", include("members.api_urls")),
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("members.urls")),
+    path("", views.home, name="home"),
+]
+
+handler403 = "portal.views.error_403"
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"
+
+admin.site.site_header = "工会服务门户 · 管理后台"
+admin.site.site_title = "工会服务门户"
+admin.site.index_title = "管理"
+
