@@ -1,0 +1,13 @@
+"""Benchmarks: the production-like stack minus HTTPS, on a throw-away database named by BENCH_DATABASE_URL."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "bench-only-not-a-secret"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="sqlite:////tmp/union-portal-bench.sqlite3")}
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
