@@ -7,6 +7,9 @@ from . import views
 
 api_v1 = [
     path("", include("members.api_urls")),
+    path("", include("benefits.api_urls")),
+    path("", include("culture.api_urls")),
+    path("", include("stations.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +24,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
+    path("benefits/", include("benefits.urls")),
+    path("culture/", include("culture.urls")),
+    path("stations/", include("stations.urls")),
     path("", views.home, name="home"),
 ]
 
