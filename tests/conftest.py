@@ -12,3 +12,42 @@ def user_factory(db):
     from tests.factories import UserFactory
 
     return UserFactory
+
+
+@pytest.fixture
+def org_tree(db):
+    """city ─ district A ─ base A1 / base A2 ; city ─ district B ─ base B1. The usual personas' branches."""
+    from tests.factories import make_branch
+
+    city = make_branch("示范市总工会", kind="city")
+    district_a = make_branch("思明区总工会", parent=city, kind="district")
+    district_b = make_branch("湖里区总工会", parent=city, kind="district")
+    base_a1 = make_branch("鹭江机械有限公司工会", parent=district_a, kind="base")
+    base_a2 = make_branch("厦门港务工会", parent=district_a, kind="base")
+    base_b1 = make_branch("湖里物流工会", parent=district_b, kind="base")
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        city=city, district_a=district_a, district_b=district_b, base_a1=base_a1, base_a2=base_a2, base_b1=base_b1
+    )
+
+
+@pytest.fixture
+def staff_of(db):
+    """staff_of(branch, role="branch_admin") → a staff user holding that role on that branch."""
+    from members.models import StaffRole
+    from tests.factories import UserFactory
+
+    def make(branch, role: str = StaffRole.Role.BRANCH_ADMIN, **user_fields):
+        user = UserFactory(is_staff=True, **user_fields)
+        StaffRole.objects.create(user=user, branch=branch, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def member_factory(db):
+    from tests.factories import MemberFactory
+
+    return MemberFactory
