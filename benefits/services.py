@@ -530,7 +530,7 @@ def window_open_notify(*, day: date | None = None) -> int:
             members = members.filter(branch__path__startswith=plan.federation.path)
         for member in members.select_related("user").iterator(chunk_size=500):
             with transaction.atomic():
-                _, created = PlanNotice.objects.get_or_create(
+                __, created = PlanNotice.objects.get_or_create(
                     plan=plan, member=member, kind=PlanNotice.Kind.WINDOW_OPEN
                 )
                 if not created:
@@ -559,7 +559,7 @@ def cover_ending_notify(*, day: date | None = None, days_before: int = 30) -> in
     )
     for enrolment in enrolments.iterator(chunk_size=500):
         with transaction.atomic():
-            _, created = PlanNotice.objects.get_or_create(
+            __, created = PlanNotice.objects.get_or_create(
                 plan=enrolment.plan, member=enrolment.member, kind=PlanNotice.Kind.COVER_ENDING
             )
             if not created:
