@@ -405,3 +405,27 @@ def assess(
         # A money cap cut the daily allowance: count only the days it still pays in full.
         days = int(total // rule.daily_amount)
     return Assessment(eligible=True, amount=total, lines=tuple(lines), hospital_days_paid=days)
+
+
+def describe(rule: RuleSpec) -> Message:
+    """One sentence a member understands for a rule (plan pages, "my cover")."""
+    cap = rule.yearly_cap
+    if rule.kind in (SERIOUS_DISEASE, NEWBORN_DISEASE):
+        return Message.of(_("首次确诊目录内疾病，一次性补助 %(amount)s 元。"), amount=rule.amount)
+    if rule.kind == ACCIDENTAL_INJURY:
+        if cap is not None:
+            return Message.of(_("每次意外伤害补助 %(amount)s 元，每年最多 %(cap)s 元。"), amount=rule.amount, cap=cap)
+        return Message.of(_("每次意外伤害补助 %(amount)s 元。"), amount=rule.amount)
+    if rule.kind == HOSPITAL_DAILY:
+        return Message.of(_("住院每天补助 %(daily)s 元，每年最多 %(days)s 天。"),
+                          daily=rule.daily_amount, days=rule.max_days_per_year)
+    if rule.kind == INPATIENT_SELF_PAY:
+        if cap is not None:
+            return Message.of(_("住院个人自付费用（扣除床位费）按 %(rate)s%% 补助，每年最多 %(cap)s 元。"),
+                              rate=_percent(rule.rate), cap=cap)
+        return Message.of(_("住院个人自付费用（扣除床位费）按 %(rate)s%% 补助。"), rate=_percent(rule.rate))
+    if rule.kind == LARGE_SINGLE_DISEASE:
+        top = max(b.rate for b in rule.brackets)
+        return Message.of(_("目录内重大疾病的自付医疗费用分段补助，最高比例 %(rate)s%%。"), rate=_percent(top))
+    amounts = [amount for _grade, amount in rule.grades]
+    return Message.of(_("按伤残等级补助 %(low)s 至 %(high)s 元。"), low=min(amounts), high=max(amounts))
