@@ -24,9 +24,19 @@ def is_plan_manager(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return StaffRole.objects.filter(
-        user=user, role=StaffRole.Role.BRANCH_ADMIN, branch__kind=Branch.Kind.CITY
-    ).exists()
+    # Cached on the user object for the request: the admin asks many times per page.
+    if not hasattr(user, "_benefits_plan_manager"):
+        user._benefits_plan_manager = StaffRole.objects.filter(
+            user=user, role=StaffRole.Role.BRANCH_ADMIN, branch__kind=Branch.Kind.CITY
+        ).exists()
+    return user._benefits_plan_manager
+
+
+def has_scope(user, roles=None) -> bool:
+    key = f"_benefits_scope_{'-'.join(roles or selectors.STAFF_ROLES)}"
+    if not hasattr(user, key):
+        setattr(user, key, selectors.staff_branches(user, roles).exists())
+    return getattr(user, key)
 
 
 class NotFoundForOthersMixin:
@@ -40,7 +50,7 @@ class NotFoundForOthersMixin:
 
 class PlanManagerAdmin(NotFoundForOthersMixin, admin.ModelAdmin):
     def has_module_permission(self, request):
-        return is_plan_manager(request.user) or selectors.staff_branches(request.user).exists()
+        return is_plan_manager(request.user) or has_scope(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
@@ -193,7 +203,7 @@ class ScopedReadAdmin(NotFoundForOthersMixin, admin.ModelAdmin):
     scope_roles = selectors.STAFF_ROLES
 
     def has_module_permission(self, request):
-        return selectors.staff_branches(request.user, self.scope_roles).exists()
+        return has_scope(request.user, self.scope_roles)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
