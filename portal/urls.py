@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -33,6 +34,10 @@ urlpatterns = [
 handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"
+
+# The admin signs in through allauth (rate limits, two-factor): its login page sends staff to allauth's,
+# and a signed-in non-staff user gets 403 instead of the admin's own login form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 admin.site.site_header = "工会服务门户 · 管理后台"
 admin.site.site_title = "工会服务门户"
