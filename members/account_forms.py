@@ -112,3 +112,9 @@ class VerifyPhoneForm(allauth_forms.VerifyPhoneForm):
         super().__init__(*args, **kwargs)
         _relabel(self, {"code": (_("短信验证码"), _("6 位数字"))})
 
+
+
+class ReauthenticateForm(allauth_forms.ReauthenticateForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self, {"password": (_("密码"), None)})

@@ -6,6 +6,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from . import views
 
+# The admin signs in through allauth (rate limits, two-factor): its login page sends staff to allauth's,
+# and a signed-in non-staff user gets 403 instead of the admin's own login form. Set before admin.site.urls
+# is read below, which captures the login view.
+admin.site.login = secure_admin_login(admin.site.login)
+
 api_v1 = [
     path("", include("members.api_urls")),
     path("", include("benefits.api_urls")),
@@ -34,10 +39,6 @@ urlpatterns = [
 handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"
-
-# The admin signs in through allauth (rate limits, two-factor): its login page sends staff to allauth's,
-# and a signed-in non-staff user gets 403 instead of the admin's own login form.
-admin.site.login = secure_admin_login(admin.site.login)
 
 admin.site.site_header = "工会服务门户 · 管理后台"
 admin.site.site_title = "工会服务门户"

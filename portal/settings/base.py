@@ -229,6 +229,7 @@ ACCOUNT_FORMS = {
     "change_password": "members.account_forms.ChangePasswordForm",
     "confirm_password_reset_code": "members.account_forms.ConfirmPasswordResetCodeForm",
     "verify_phone": "members.account_forms.VerifyPhoneForm",
+    "reauthenticate": "members.account_forms.ReauthenticateForm",
 }
 # A taken mobile number or email is said plainly at sign-up (a member must learn to log in instead); the
 # rate limits below keep anyone from probing many numbers.
