@@ -13,6 +13,7 @@ from .models import User, normalize_mobile
 
 
 def _relabel(form: forms.Form, labels: dict) -> None:
+    form.label_suffix = ""  # labels stand on their own line; no trailing colon
     for name, (label, placeholder) in labels.items():
         field = form.fields.get(name)
         if field is None:
@@ -48,6 +49,7 @@ class LoginForm(allauth_forms.LoginForm):
                 "remember": (_("在这台设备上保持登录"), None),
             },
         )
+        self.fields["login"].widget.attrs["autocomplete"] = "username"
         self.fields["login"].error_messages["required"] = _("请填写手机号码或电子邮箱。")
         self.fields["password"].error_messages["required"] = _("请填写密码。")
 
@@ -65,6 +67,10 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         error_messages={"required": _("请填写注册时使用的手机号码或电子邮箱。")},
         widget=forms.TextInput(attrs={"autocomplete": "username", "placeholder": _("例如 13800138000")}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel(self, {})
 
     def clean_email(self) -> str:
         value = self.cleaned_data["email"].strip()
