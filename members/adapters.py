@@ -81,14 +81,18 @@ class AccountAdapter(DefaultAccountAdapter):
         return (user.mobile, user.mobile_verified) if user.mobile else None
 
     def set_phone_verified(self, user: User, phone: str) -> None:
+        """A code sent to `phone` was entered: that number is the user's, verified. At sign-up it is the number
+        already stored; when a member changes numbers, this is the moment the new one replaces the old."""
         mobile = normalize_mobile(phone)
+        previous = user.masked_mobile if user.mobile != mobile else None
         with transaction.atomic():
-            # Conditional update: only the number the code went to is marked, even if it changed meanwhile.
-            updated = User.objects.filter(pk=user.pk, mobile=mobile).update(mobile_verified=True)
-            if updated:
-                audit_log(actor=user, action="account.mobile_verified", target=user)
-        if updated and user.mobile == mobile:
+            user.mobile = mobile
             user.mobile_verified = True
+            user.save(update_fields=["mobile", "mobile_verified"])
+            if previous:
+                audit_log(actor=user, action="account.mobile_changed", target=user, data={"from": previous})
+            else:
+                audit_log(actor=user, action="account.mobile_verified", target=user)
 
     def get_user_by_phone(self, phone: str) -> User | None:
         try:

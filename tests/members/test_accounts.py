@@ -394,3 +394,33 @@ def test_seed_demo_twice_gives_verified_demo_accounts_that_log_in(client, db):
     assert all(user.mobile_verified for user in demo_users)
     assert client.post(LOGIN_URL, {"login": "13900000002", "password": DEMO_PASSWORD}).status_code == 302
     assert not OutboundSms.objects.exists()  # no SMS code asked of a demo account
+
+
+# --- Changing the mobile number -------------------------------------------------------------------------------
+
+
+def test_a_member_changes_the_mobile_number_only_after_verifying_the_new_one(client, member):
+    client.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD})
+    change_url = reverse("account_change_phone")
+    assert "更换手机号码" in page_text(client.get(change_url))
+    response = client.post(change_url, {"phone": "137 0000 2222"})
+    assert response.status_code == 302 and response["Location"] == VERIFY_URL
+    member.refresh_from_db()
+    assert member.mobile == "13912345678"  # not replaced before the new number is verified
+
+    response = client.post(VERIFY_URL, {"code": sms_code("13700002222")})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert (member.mobile, member.mobile_verified) == ("13700002222", True)
+    assert AuditLogEntry.objects.filter(action="account.mobile_changed", data={"from": "139****5678"}).exists()
+    client.logout()
+    assert client.post(LOGIN_URL, {"login": "13700002222", "password": PASSWORD}).status_code == 302
+
+
+def test_a_member_cannot_change_to_a_number_someone_else_uses(client, member, user_factory):
+    other = user_factory(mobile="13700003333")
+    client.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD})
+    response = client.post(reverse("account_change_phone"), {"phone": other.mobile})
+    assert response.status_code == 200
+    assert "该手机号码已注册" in page_text(response)
+    assert not OutboundSms.objects.filter(to=other.mobile).exists()

@@ -122,3 +122,10 @@ def test_staff_turns_on_totp_and_gets_recovery_codes_then_signs_in_with_one(
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     assert code not in Authenticator.objects.get(pk=recovery.instance.pk).wrap().get_unused_codes()
+
+
+def test_the_admin_password_change_link_leads_to_allauth(client, staff):
+    client.post(LOGIN_URL, {"login": staff.mobile, "password": PASSWORD})
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 302 and response["Location"] == reverse("account_change_password")
+    assert "修改密码" in page_text(client.get(response["Location"]))
