@@ -424,3 +424,29 @@ def test_a_member_cannot_change_to_a_number_someone_else_uses(client, member, us
     assert response.status_code == 200
     assert "该手机号码已注册" in page_text(response)
     assert not OutboundSms.objects.filter(to=other.mobile).exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["account_email", "account_change_password", "account_change_phone", "mfa_index", "account_logout"],
+)
+def test_account_pages_render_inside_the_portal_layout(client, member, name):
+    client.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD})
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    text = page_text(response)
+    assert '<main id="main"' in text and "工会服务门户" in text
+
+
+def test_a_member_without_email_adds_one_and_it_counts_once_verified(client, user_factory):
+    member = user_factory(mobile="13700004444", password=PASSWORD)
+    client.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD})
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "Wu@Example.com"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["wu@example.com"]
+    link = re.search(r"http://testserver(/accounts/confirm-email/[^\s]+)", mail.outbox[0].body).group(1)
+    client.post(link)
+    member.refresh_from_db()
+    assert member.email == "wu@example.com"
+    client.logout()
+    assert client.post(LOGIN_URL, {"login": "wu@example.com", "password": PASSWORD}).status_code == 302
