@@ -64,3 +64,15 @@ def test_app_signs_up_with_a_mobile_number_and_verifies_it_by_sms(db):
     assert response.status_code == 200, response.json()
     user.refresh_from_db()
     assert user.mobile_verified
+
+
+def test_app_signup_with_a_taken_or_invalid_number_is_refused_in_chinese_and_saves_nothing(member):
+    app = Client()
+    response = post_json(app, f"{APP}/auth/signup", {"phone": "+8613912345678", "name": "张三", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "该手机号码已注册" in response.json()["errors"][0]["message"]
+    response = post_json(app, f"{APP}/auth/signup", {"phone": "+8612345", "name": "张三", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "11 位中国大陆手机号码" in response.json()["errors"][0]["message"]
+    assert User.objects.count() == 1
+    assert not OutboundSms.objects.exists()
