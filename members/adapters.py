@@ -8,10 +8,13 @@ type it, the headless API takes E.164 ("+8613800138000"), and from then on allau
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.shortcuts import redirect
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +50,7 @@ class AccountAdapter(DefaultAccountAdapter):
         "phone_taken": _(
             "该手机号码已注册。请直接登录；如果这是您的号码但忘记了密码，请用“忘记密码”通过短信验证码重设。"
         ),
+        "signup_conflict": _("该手机号码或电子邮箱刚刚已被注册。请直接登录，或换一个号码或邮箱再试。"),
         "unknown_email": _("没有使用该电子邮箱的账户。"),
         "unknown_phone": _("没有使用该手机号码的账户。"),
         "incorrect_code": _("验证码不正确，请核对短信或邮件中的验证码。"),
@@ -120,7 +124,14 @@ class AccountAdapter(DefaultAccountAdapter):
         else:
             user.set_unusable_password()
         if commit:
-            user.save()
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                # Race: two sign-ups with the same number (or email) at once both pass the form's check; the
+                # unique constraints decide, and the later one is sent back to the form with the reason.
+                self.add_message(request, messages.ERROR, message=self.error_messages["signup_conflict"])
+                raise ImmediateHttpResponse(redirect("account_signup")) from None
             audit_log(actor=user, action="account.signed_up", target=user, data={"with_email": bool(user.email)})
         return user
 

@@ -450,3 +450,15 @@ def test_a_member_without_email_adds_one_and_it_counts_once_verified(client, use
     assert member.email == "wu@example.com"
     client.logout()
     assert client.post(LOGIN_URL, {"login": "wu@example.com", "password": PASSWORD}).status_code == 302
+
+
+def test_two_signups_racing_for_one_number_leave_one_account_and_a_clear_message(client, member, monkeypatch):
+    from members.adapters import AccountAdapter
+
+    # The race: the other sign-up commits between this form's "is the number free?" check and its save.
+    monkeypatch.setattr(AccountAdapter, "get_user_by_phone", lambda self, phone: None)
+    response = signup(client, phone=member.mobile, email="zhang@example.com")
+    assert response.status_code == 302 and response["Location"] == SIGNUP_URL
+    assert "刚刚已被注册" in page_text(client.get(SIGNUP_URL))
+    assert User.objects.count() == 1
+    assert not OutboundSms.objects.exists()
