@@ -462,3 +462,17 @@ def test_two_signups_racing_for_one_number_leave_one_account_and_a_clear_message
     assert "刚刚已被注册" in page_text(client.get(SIGNUP_URL))
     assert User.objects.count() == 1
     assert not OutboundSms.objects.exists()
+
+
+def test_a_mistyped_number_is_corrected_on_the_code_page_while_signing_up(client, db, user_factory):
+    taken = user_factory(mobile="13700005555")
+    signup(client, phone="13700009999")
+    assert "换一个手机号码" in page_text(client.get(VERIFY_URL))
+    response = client.post(VERIFY_URL, {"action": "change", "phone": taken.mobile})
+    assert "该手机号码已注册" in page_text(response)
+    response = client.post(VERIFY_URL, {"action": "change", "phone": MOBILE})
+    assert response.status_code == 302 and response["Location"] == VERIFY_URL
+    assert not OutboundSms.objects.filter(to=taken.mobile).exists()
+    client.post(VERIFY_URL, {"code": sms_code(MOBILE)})
+    user = User.objects.get(name="张三")
+    assert (user.mobile, user.mobile_verified) == (MOBILE, True)
