@@ -249,17 +249,19 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = None
+# templates/429.html and the code pages state these limits and timeouts in words; keep them in step.
 ACCOUNT_RATE_LIMITS = {
     # Per client address and per account (mobile number or email): wrong passwords.
     "login_failed": "10/5m/ip,5/5m/key",
-    "signup": "20/h/ip",
+    # Per client address: generous, as a union event may sign up dozens of workers behind one venue Wi-Fi.
+    "signup": "60/h/ip",
     "confirm_email": "1/3m/key",
     # A reset by mobile number sends an SMS: at most one a minute and five an hour to one number.
     "reset_password": "20/h/ip,1/m/key,5/h/key",
     "reset_password_from_key": "20/m/ip",
     "change_phone": "1/m/user",
-    # Sign-up and phone-change codes: one SMS a minute, five an hour to one number; twenty an hour per client.
-    "verify_phone": "1/m/key,5/h/key,20/h/ip",
+    # Sign-up and phone-change codes: one SMS a minute, five an hour to one number; sixty an hour per client.
+    "verify_phone": "1/m/key,5/h/key,60/h/ip",
 }
 MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
