@@ -51,3 +51,13 @@ def member_factory(db):
     from tests.factories import MemberFactory
 
     return MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (allauth keeps them in the cache) never carry over from one test to another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
