@@ -6,7 +6,8 @@
 """
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import status
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -54,3 +55,30 @@ def error_response(message: str, *, code: str = "invalid", status_code: int = 40
     """For services' domain errors raised in API views: the same envelope as validation errors."""
     return Response({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status_code)
 
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    """The schema of every error answer: `{"error": {"code", "message", "fields"}}`."""
+
+    error = ErrorBodySerializer()
+
+
+class XSessionTokenScheme(OpenApiAuthenticationExtension):
+    """Documents allauth headless's `X-Session-Token` header (apps) in the OpenAPI schema."""
+
+    target_class = "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication"
+    name = "sessionToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Session-Token",
+            "description": "Session token from the allauth headless app API (/_allauth/app/v1/auth/...).",
+        }
