@@ -86,7 +86,7 @@ class UserAdmin(DjangoUserAdmin):
     def password_status(self, obj):
         if obj.pk is None:
             return ""
-        url = reverse("admin:members_user_password_change", args=[obj.pk])
+        url = reverse("admin:auth_user_password_change", args=[obj.pk])
         state = gettext("已设置") if obj.has_usable_password() else gettext("未设置（只能用验证码登录）")
         return format_html('{} · <a href="{}">{}</a>', state, url, gettext("修改密码"))
 

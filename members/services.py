@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils.translation import gettext
 
-from .models import AuditLogEntry
+from .models import AuditLogEntry, User
 
 
 def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
@@ -44,7 +44,7 @@ def user_profile_update(*, user, **changes):
             raise ProfileError(gettext("请填写姓名。"), field="name")
     with transaction.atomic():
         # Lock the row: two devices saving at once must not interleave into a mix of both.
-        locked = type(user).objects.select_for_update().get(pk=user.pk)
+        locked = User.objects.select_for_update().get(pk=user.pk)
         before = {field: getattr(locked, field) for field in changes}
         changed = {field: value for field, value in changes.items() if before[field] != value}
         if changed:
