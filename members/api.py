@@ -2,9 +2,11 @@
 requesting user's own rows only; another user's notification id answers 404."""
 
 import django_filters
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from portal.api import ErrorEnvelopeSerializer, StandardPagination, error_response
@@ -40,13 +42,19 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", label="unread", help_text="true: only unread; false: only read"
+    # A choice rather than a BooleanFilter: a misspelt value ("ture") must answer 400, not the whole list.
+    unread = django_filters.ChoiceFilter(
+        choices=(("true", "true"), ("false", "false")),
+        method="filter_unread",
+        help_text="true: only unread; false: only read",
     )
 
     class Meta:
         model = Notification
         fields = ("unread", "kind")
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=(value == "true"))
 
 
 @extend_schema(tags=["notifications"], responses={401: ErrorEnvelopeSerializer, 403: ErrorEnvelopeSerializer})
@@ -65,6 +73,12 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Notification.objects.none()
         return Notification.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+
+    def get_object(self):
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except Notification.DoesNotExist:
+            raise NotFound(gettext("没有找到这条消息。")) from None
 
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: ErrorEnvelopeSerializer})
     @action(detail=True, methods=["post"])

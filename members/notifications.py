@@ -13,7 +13,7 @@ import random
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -167,7 +167,10 @@ def notification_deliveries_retry(*, actor, delivery_ids) -> int:
 def notification_mark_read(*, user, notification_id: int) -> Notification:
     """Marks one of the user's own messages read; another user's id answers 404 (it does not exist for them)."""
     with transaction.atomic():
-        notification = get_object_or_404(Notification.objects.filter(user=user), pk=notification_id)
+        try:
+            notification = Notification.objects.get(user=user, pk=notification_id)
+        except (Notification.DoesNotExist, ValueError, TypeError):
+            raise Http404(gettext("没有找到这条消息。")) from None
         if notification.read_at is None:
             # Conditional update: two tabs marking the same message keep the first reading time.
             Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())

@@ -35,7 +35,11 @@ def exception_handler(exc, context):
         return None
     detail = getattr(exc, "detail", response.data)
     code = getattr(exc, "default_code", "error")
-    if response.status_code == status.HTTP_400_BAD_REQUEST:
+    if response.status_code == status.HTTP_400_BAD_REQUEST and isinstance(detail, str):
+        # A body that could not be read at all (malformed JSON, wrong media): no fields to point at.
+        code = str(getattr(detail, "code", "invalid"))
+        response.data = {"error": {"code": code, "message": str(detail), "fields": {}}}
+    elif response.status_code == status.HTTP_400_BAD_REQUEST:
         fields = _flatten_field_errors(detail)
         message = fields.pop("non_field_errors", [None])[0] if "non_field_errors" in fields else None
         response.data = {
