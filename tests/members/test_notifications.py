@@ -213,3 +213,19 @@ def test_mark_all_read_counts_and_leaves_others_alone(user_factory):
     assert notifications.notifications_mark_all_read(user=owner) == 3
     assert notifications.notifications_mark_all_read(user=owner) == 0
     assert other.notifications.filter(read_at__isnull=True).count() == 1
+
+
+def test_a_racer_that_listed_the_delivery_before_it_was_sent_does_not_send_it_again(
+    user_factory, django_capture_on_commit_callbacks
+):
+    # Two workers both list the SMS as unsent; the first sends it; the second, once it has the row lock,
+    # must see "sent" and stop.
+    member = user_factory(email=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        notification_send(user=member, kind="test", title="竞争")
+    delivery = NotificationDelivery.objects.get()
+    assert delivery.status == "sent"
+    assert notifications._delivery_send(delivery_id=delivery.id) is True
+    assert OutboundSms.objects.count() == 1
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
