@@ -74,6 +74,11 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=users_in_scope(request.user).values("pk"))
 
+    def has_add_permission(self, request):
+        # A new account belongs to no member yet, so it would fall outside a branch admin's scope the moment
+        # it was saved; branch admins get accounts through membership applications and imports.
+        return request.user.is_superuser and super().has_add_permission(request)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is not None and request.user.is_superuser:

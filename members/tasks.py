@@ -3,8 +3,8 @@ from django.db import DatabaseError
 
 from . import notifications
 
-# About a day of attempts with the default 30 s base (30 s, 1 min, 2 min … capped at an hour); after the
-# last one the deliveries stay "failed" and staff can send them again from the admin.
+# About an hour and a half of attempts with the default settings (30 s, 1 min, 2 min … capped at 30 min);
+# after the last one the deliveries stay "failed" and staff can send them again from the admin.
 MAX_DELIVERY_RETRIES = 8
 
 

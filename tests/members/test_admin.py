@@ -130,6 +130,11 @@ def test_branch_admin_sees_accounts_of_own_subtree_only(client, tree, member_in,
     assert in_a.mobile not in page and in_b.mobile not in page
 
 
+def test_only_a_superuser_creates_bare_accounts(client, tree, staff_of):
+    client.force_login(staff_of(tree["a"]))
+    assert client.get(reverse("admin:members_user_add")).status_code == 403
+
+
 def test_branch_admin_cannot_grant_staff_or_superuser(client, tree, member_in, staff_of):
     in_a = member_in(tree["a"])
     client.force_login(staff_of(tree["a"]))
