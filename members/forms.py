@@ -14,8 +14,17 @@ class NotificationPreferencesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         if not user.email:
-            self.fields["notify_by_email"].disabled = True
-            self.fields["notify_by_email"].help_text = _("您还没有填写电子邮箱，填写后才能接收邮件通知。")
+            self._unavailable("notify_by_email", _("您还没有填写电子邮箱，填写后才能接收邮件通知。"))
         if not user.mobile_verified:
-            self.fields["notify_by_sms"].disabled = True
-            self.fields["notify_by_sms"].help_text = _("您的手机号尚未验证，验证后才能接收短信通知。")
+            self._unavailable("notify_by_sms", _("您的手机号尚未验证，验证后才能接收短信通知。"))
+
+    def _unavailable(self, name: str, reason: str) -> None:
+        # Shown unticked (nothing is sent over it) and left out of the changes, so the stored choice
+        # applies again once the address exists.
+        self.fields[name].disabled = True
+        self.fields[name].help_text = reason
+        self.initial[name] = False
+
+    def changes(self) -> dict:
+        """The choices the user could make, for `user_profile_update`."""
+        return {name: value for name, value in self.cleaned_data.items() if not self.fields[name].disabled}

@@ -44,7 +44,7 @@ def account_settings(request):
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "members/settings.html", {"form": form}, status=400)
-        services.user_profile_update(user=request.user, **form.cleaned_data)
+        services.user_profile_update(user=request.user, **form.changes())
         messages.success(request, _("通知设置已保存。"))
         return redirect("members:settings")
     return render(request, "members/settings.html", {"form": form})

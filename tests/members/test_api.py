@@ -221,6 +221,7 @@ def test_docs_page_uses_only_local_assets(client):
     external = [a for a in assets if a.startswith(("http://", "https://", "//"))]
     assert external == []
     assert "cdn" not in html.lower()
+    assert '"validatorUrl": null' in html  # no schema sent to validator.swagger.io for the badge
 
 
 def test_an_app_authenticates_with_the_headless_session_token(owner, client):

@@ -122,11 +122,14 @@ def test_saving_unchanged_settings_writes_no_audit_entry(client, owner):
     assert not AuditLogEntry.objects.exists()
 
 
-def test_a_channel_without_an_address_is_disabled_and_cannot_be_switched(client, user_factory):
-    member = user_factory(email=None, mobile_verified=False, notify_by_email=False, notify_by_sms=False)
+def test_a_channel_without_an_address_is_shown_off_and_cannot_be_switched(client, user_factory):
+    member = user_factory(email=None, mobile_verified=False, notify_by_email=False, notify_by_sms=True)
     client.force_login(member)
     page = client.get(reverse("members:settings")).content.decode()
     assert "填写后才能接收邮件通知" in page and "验证后才能接收短信通知" in page
-    client.post(reverse("members:settings"), {"notify_by_email": "on", "notify_by_sms": "on"})
+    assert "checked" not in page  # SMS is chosen but cannot be sent: shown as off
+    client.post(reverse("members:settings"), {"notify_by_email": "on"})
     member.refresh_from_db()
-    assert member.notify_by_email is False and member.notify_by_sms is False
+    # Neither choice changed: the SMS choice applies again once the number is verified.
+    assert member.notify_by_email is False and member.notify_by_sms is True
+    assert not AuditLogEntry.objects.exists()
