@@ -19,7 +19,6 @@ def audit_log(*, actor, action: str, target: models.Model | None = None, data: d
     )
 
 
-
 class ProfileError(Exception):
     """A profile change that cannot be made; `message` is shown to the person."""
 

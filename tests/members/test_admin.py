@@ -141,10 +141,29 @@ def test_branch_admin_cannot_grant_staff_or_superuser(client, tree, member_in, s
     url = reverse("admin:members_user_change", args=[in_a.pk])
     page = client.get(url).content.decode()
     assert 'name="is_superuser"' not in page
-    client.post(url, {"mobile": in_a.mobile, "name": in_a.name, "is_active": "on", "is_superuser": "on",
-                      "is_staff": "on", "notify_by_email": "on"})
+    response = client.post(
+        url,
+        {"mobile": in_a.mobile, "name": "改过的名字", "is_active": "on", "is_superuser": "on", "is_staff": "on",
+         "notify_by_email": "on"},
+    )
+    assert response.status_code == 302
     in_a.refresh_from_db()
-    assert not in_a.is_superuser and not in_a.is_staff
+    assert in_a.name == "改过的名字"  # the edit went through …
+    assert not in_a.is_superuser and not in_a.is_staff  # … without the fields a branch admin may not set
+
+
+def test_superuser_edits_an_account_and_its_permissions(client, superuser, user_factory):
+    member = user_factory(email="old@example.com")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:members_user_change", args=[member.pk]),
+        {"mobile": member.mobile, "name": "新名字", "email": "", "is_active": "on", "is_staff": "on",
+         "mobile_verified": "on"},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.name == "新名字" and member.is_staff and member.email is None
+    assert member.check_password("correct-horse-battery")  # the password is untouched by this form
 
 
 def test_member_without_staff_status_cannot_open_the_admin(client, user_factory):
