@@ -20,7 +20,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 
@@ -83,6 +83,11 @@ def _database_url(settings_dict) -> str:
                 "in memory. Set DATABASE_URL to PostgreSQL (CI's second run does)."
             )
         return f"sqlite:///{name}"
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured and not configured.startswith("sqlite"):
+        # Same server, credentials and options as configured; only the database becomes the test one.
+        parts = urlsplit(configured)
+        return urlunsplit(parts._replace(path="/" + quote(name, safe="")))
     scheme = {"django.db.backends.postgresql": "postgres", "django.db.backends.mysql": "mysql"}.get(engine)
     if scheme is None:
         _unavailable(f"no DATABASE_URL scheme known for {engine}")
