@@ -1,5 +1,8 @@
 import pytest
 
+# The real Celery worker for tests marked `worker`, and in-process tasks for every other test.
+pytest_plugins = ["tests.worker"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
