@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -43,7 +44,7 @@ handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"
 
-admin.site.site_header = "工会服务门户 · 管理后台"
-admin.site.site_title = "工会服务门户"
-admin.site.index_title = "管理"
+admin.site.site_header = _("工会服务门户 · 管理后台")
+admin.site.site_title = _("工会服务门户")
+admin.site.index_title = _("管理")
 
