@@ -37,8 +37,8 @@ stack: $(STAMP)
 	$(BIN)/honcho -f Procfile.stack start
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --no-obsolete
-	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=staticfiles --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete
 
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --group dev -o requirements.lock -q --python-version 3.11 --universal

@@ -1,8 +1,12 @@
 """The ground every service stands on: accounts, the branch tree, staff roles, members, notifications, audit."""
 
+import re
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -10,9 +14,32 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+# [0-9], not \d: Python's \d also matches other scripts' digits. The same pattern is a database constraint.
+MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
 mobile_validator = RegexValidator(
-    r"^1[3-9]\d{9}$", _("请输入 11 位中国大陆手机号码，例如 13800138000。"), code="invalid_mobile"
+    MOBILE_PATTERN, _("请输入 11 位中国大陆手机号码，例如 13800138000。"), code="invalid_mobile"
 )
+_MOBILE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+def normalize_mobile(value: str) -> str:
+    """The one stored form of a mobile number: 11 digits, like 13800138000.
+
+    Accepts what people and apps type: full-width digits (Chinese input methods), spaces and dashes, and the
+    country code as +86, 0086 or 86 (allauth's headless API sends E.164, "+8613800138000"). Anything else,
+    including numbers of other countries, raises a ValidationError with a message people can read.
+    """
+    text = _MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    else:
+        if len(text) == 13 and text.startswith("86"):
+            text = text[2:]
+    if not re.fullmatch(MOBILE_PATTERN, text):
+        raise ValidationError(mobile_validator.message, code="invalid_mobile")
+    return text
 
 
 class UserManager(BaseUserManager):
@@ -60,9 +87,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(condition=Q(mobile__regex=MOBILE_PATTERN), name="user_mobile_cn_format"),
+            # No email is NULL, never "": the unique constraint then allows any number of users without one.
+            models.CheckConstraint(condition=~Q(email=""), name="user_email_not_blank"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.masked_mobile
+
+    def save(self, *args, **kwargs):
+        # Admin forms and allauth hand over "" for "no email"; stored lower-case as allauth compares it.
+        self.email = self.email.strip().lower() if self.email else None
+        super().save(*args, **kwargs)
 
     @property
     def masked_mobile(self) -> str:

@@ -1,14 +1,21 @@
-"""The one way to tell a person something: `notification_send`.
+"""The one way to tell a person something: `notification_send`, and the rest of the inbox's writes.
 
-It stores the in-app message at once and queues email/SMS deliveries on commit; the Celery task sends each
-delivery at most once (the row is locked and marked sent), retrying with backoff when a channel fails.
+`notification_send` stores the in-app message at once and creates one delivery row per outside channel the
+user chose (email, SMS); the Celery task `deliver_notification`, queued when the caller's transaction
+commits, sends each delivery at most once: the delivery row is locked while it is sent and marked sent in
+the same transaction, so a retried or duplicated task skips it. A failed channel is retried with backoff,
+and only that channel.
 """
 
 import logging
+import random
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from .models import Notification, NotificationDelivery
 from .sms import get_sms_backend
@@ -16,47 +23,66 @@ from .sms import get_sms_backend
 logger = logging.getLogger(__name__)
 
 
+class DeliveryFailed(Exception):
+    """At least one channel failed; the task retries the deliveries still unsent."""
+
+
 def notification_send(*, user, kind: str, title: str, body: str = "", url: str = "") -> Notification:
-    """Tells `user` something: an inbox message always; email and SMS where the user chose them and has
-    an address. Call it inside the caller's transaction: if that rolls back, nothing is stored or sent."""
+    """Tells `user` something: an inbox message always; email where the user chose it and has an address;
+    SMS where the user chose it and has verified the mobile number (an unverified number may be someone
+    else's). Call it inside the caller's transaction: if that rolls back, nothing is stored or sent."""
+    title = " ".join(title.split())  # one line: it is also the email subject
+    if not kind or not title:
+        raise ValueError("A notification needs a kind and a title.")
     with transaction.atomic():
-        notification = Notification.objects.create(user=user, kind=kind, title=title, body=body, url=url)
+        notification = Notification.objects.create(
+            user=user, kind=kind, title=title[:200], body=body, url=url[:500]
+        )
         deliveries = []
         if user.notify_by_email and user.email:
-            deliveries.append(NotificationDelivery(notification=notification, channel="email", address=user.email))
-        if user.notify_by_sms and user.mobile:
-            deliveries.append(NotificationDelivery(notification=notification, channel="sms", address=user.mobile))
+            deliveries.append(
+                NotificationDelivery(
+                    notification=notification, channel=NotificationDelivery.Channel.EMAIL, address=user.email
+                )
+            )
+        if user.notify_by_sms and user.mobile and user.mobile_verified:
+            deliveries.append(
+                NotificationDelivery(
+                    notification=notification, channel=NotificationDelivery.Channel.SMS, address=user.mobile
+                )
+            )
         NotificationDelivery.objects.bulk_create(deliveries)
     if deliveries:
-        from .tasks import deliver_notification
-
-        transaction.on_commit(lambda: deliver_notification.delay(notification.id))
+        _enqueue_delivery(notification.id)
     return notification
 
 
-class DeliveryFailed(Exception):
-    """At least one channel failed; the task retries the deliveries still pending."""
+def _enqueue_delivery(notification_id: int) -> None:
+    from .tasks import deliver_notification
+
+    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
 
 
 def notification_deliver(*, notification_id: int) -> None:
-    """Sends every pending delivery of one notification. Idempotent: a delivery already sent is skipped,
-    so a retried or duplicated task never sends twice."""
-    pending_ids = list(
+    """Sends every unsent delivery of one notification, each in its own transaction, so one channel's
+    failure neither blocks nor repeats another. Idempotent: a delivery already sent is skipped.
+    Raises DeliveryFailed when a channel failed, for the task to retry later."""
+    unsent_ids = list(
         NotificationDelivery.objects.filter(notification_id=notification_id)
         .exclude(status=NotificationDelivery.Status.SENT)
+        .order_by("id")
         .values_list("id", flat=True)
     )
-    failed = []
-    for delivery_id in pending_ids:
-        if not _delivery_send(delivery_id=delivery_id):
-            failed.append(delivery_id)
+    failed = [delivery_id for delivery_id in unsent_ids if not _delivery_send(delivery_id=delivery_id)]
     if failed:
         raise DeliveryFailed(f"notification {notification_id}: deliveries {failed} failed")
 
 
 def _delivery_send(*, delivery_id: int) -> bool:
     with transaction.atomic():
-        # Lock the delivery: two workers running the same task must not both send it.
+        # Lock the delivery while it is sent: a second worker running the same task (a retry racing a late
+        # acknowledgement, a duplicated message) waits here, then finds it sent and skips it. The one
+        # remaining window is a crash between the gateway accepting the message and this commit.
         delivery = (
             NotificationDelivery.objects.select_for_update()
             .select_related("notification")
@@ -64,18 +90,17 @@ def _delivery_send(*, delivery_id: int) -> bool:
         )
         if delivery.status == NotificationDelivery.Status.SENT:
             return True
-        notification = delivery.notification
         delivery.attempts += 1
         try:
-            if delivery.channel == NotificationDelivery.Channel.EMAIL:
-                text = f"{notification.body}\n\n{notification.url}".strip()
-                send_mail(notification.title, text, None, [delivery.address], fail_silently=False)
-            else:
-                get_sms_backend().send(to=delivery.address, body=f"【工会服务门户】{notification.title}")
+            _channel_send(delivery)
         except Exception as exc:
-            logger.warning("notification delivery failed", extra={"delivery_id": delivery.id, "error": str(exc)})
+            # Any channel error (SMTP refused, SMS gateway down, timeout) is recorded and retried later.
+            logger.warning(
+                "notification delivery failed",
+                extra={"delivery_id": delivery.id, "channel": delivery.channel, "error": str(exc)},
+            )
             delivery.status = NotificationDelivery.Status.FAILED
-            delivery.last_error = str(exc)[:500]
+            delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
             delivery.save(update_fields=["status", "attempts", "last_error"])
             return False
         delivery.status = NotificationDelivery.Status.SENT
@@ -83,3 +108,77 @@ def _delivery_send(*, delivery_id: int) -> bool:
         delivery.last_error = ""
         delivery.save(update_fields=["status", "attempts", "last_error", "sent_at"])
         return True
+
+
+def _absolute_url(url: str) -> str:
+    if url.startswith("/"):
+        return settings.SITE_URL.rstrip("/") + url
+    return url
+
+
+def _channel_send(delivery: NotificationDelivery) -> None:
+    notification = delivery.notification
+    link = _absolute_url(notification.url)
+    if delivery.channel == NotificationDelivery.Channel.EMAIL:
+        text = "\n\n".join(part for part in (notification.body, link) if part)
+        send_mail(notification.title, text, None, [delivery.address], fail_silently=False)
+    else:
+        with translation.override(settings.LANGUAGE_CODE):
+            prefix = gettext("【工会服务门户】")
+        text = " ".join(part for part in (prefix + notification.title, link) if part)
+        get_sms_backend().send(to=delivery.address, body=text)
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before the next attempt: exponential backoff from NOTIFICATION_RETRY_BASE_SECONDS, capped
+    at NOTIFICATION_RETRY_MAX_SECONDS, with jitter so a gateway coming back is not hit by every retry at once."""
+    base = max(1, settings.NOTIFICATION_RETRY_BASE_SECONDS)
+    ceiling = min(base * 2**retries, settings.NOTIFICATION_RETRY_MAX_SECONDS)
+    return random.randint(max(1, ceiling // 2), max(1, ceiling))  # noqa: S311 — jitter, not a secret
+
+
+def notification_deliveries_retry(*, actor, delivery_ids) -> int:
+    """Sends failed deliveries again (staff's "retry failed" action, after the task gave up). Deliveries
+    that are pending or sent are left alone. Returns how many were queued."""
+    from .services import audit_log  # here, not at the top: services may import this module
+
+    with transaction.atomic():
+        deliveries = list(
+            NotificationDelivery.objects.select_for_update()
+            .filter(pk__in=list(delivery_ids), status=NotificationDelivery.Status.FAILED)
+            .order_by("id")
+        )
+        # Conditional update on the locked rows: a task finishing meanwhile cannot have its "sent" undone.
+        NotificationDelivery.objects.filter(
+            pk__in=[d.pk for d in deliveries], status=NotificationDelivery.Status.FAILED
+        ).update(status=NotificationDelivery.Status.PENDING)
+        for delivery in deliveries:
+            audit_log(
+                actor=actor,
+                action="notification_delivery.retried",
+                target=delivery,
+                data={"channel": delivery.channel, "attempts": delivery.attempts},
+            )
+        for notification_id in sorted({d.notification_id for d in deliveries}):
+            _enqueue_delivery(notification_id)
+    return len(deliveries)
+
+
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """Marks one of the user's own messages read; another user's id answers 404 (it does not exist for them)."""
+    with transaction.atomic():
+        try:
+            notification = Notification.objects.get(user=user, pk=notification_id)
+        except (Notification.DoesNotExist, ValueError, TypeError):
+            raise Http404(gettext("没有找到这条消息。")) from None
+        if notification.read_at is None:
+            # Conditional update: two tabs marking the same message keep the first reading time.
+            Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Marks every unread message of the user read; returns how many."""
+    with transaction.atomic():
+        return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -32,3 +32,16 @@ def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branc
 
 def unread_notification_count(user) -> int:
     return user.notifications.filter(read_at__isnull=True).count()
+
+
+def users_in_scope(staff_user):
+    """Accounts a staff user may see in the admin: those whose member record is in a branch the staff user
+    administers (branch admins of the subtree). Superusers see every account; anyone else none."""
+    from .models import User
+
+    if not getattr(staff_user, "is_authenticated", False) or not staff_user.is_active:
+        return User.objects.none()
+    if staff_user.is_superuser:
+        return User.objects.all()
+    scope = branches_in_scope(staff_user, roles=[StaffRole.Role.BRANCH_ADMIN])
+    return User.objects.filter(member__branch__in=scope)

@@ -1,9 +1,10 @@
 """Writes of the members app: one function per action, keyword-only, one transaction each."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import models, transaction
+from django.utils.translation import gettext
 
-from .models import AuditLogEntry
+from .models import AuditLogEntry, User
 
 
 def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
@@ -18,20 +19,43 @@ def audit_log(*, actor, action: str, target: models.Model | None = None, data: d
     )
 
 
-def notification_mark_read(*, user, notification_id: int):
-    """Marks one of the user's own messages read; another user's id answers 404."""
-    from django.shortcuts import get_object_or_404
-    from django.utils import timezone
+class ProfileError(Exception):
+    """A profile change that cannot be made; `message` is shown to the person."""
 
-    notification = get_object_or_404(user.notifications, pk=notification_id)
-    if notification.read_at is None:
-        # Conditional update: two tabs marking the same message keep the first reading time.
-        user.notifications.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
-        notification.refresh_from_db(fields=["read_at"])
-    return notification
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
 
 
-def notifications_mark_all_read(*, user) -> int:
-    from django.utils import timezone
+PROFILE_FIELDS = ("name", "notify_by_email", "notify_by_sms")
 
-    return user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+
+def user_profile_update(*, user, **changes):
+    """Changes the user's own name and notification channels (the settings page and PATCH /api/v1/me/).
+    Only PROFILE_FIELDS may change; the mobile number and email change through their verified flows."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"user_profile_update cannot change {sorted(unknown)}")
+    if "name" in changes:
+        changes["name"] = " ".join(str(changes["name"]).split())
+        if not changes["name"]:
+            raise ProfileError(gettext("请填写姓名。"), field="name")
+    with transaction.atomic():
+        # Lock the row: two devices saving at once must not interleave into a mix of both.
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = {field: getattr(locked, field) for field in changes}
+        changed = {field: value for field, value in changes.items() if before[field] != value}
+        if changed:
+            for field, value in changed.items():
+                setattr(locked, field, value)
+            locked.save(update_fields=list(changed))
+            audit_log(
+                actor=user,
+                action="user.profile_updated",
+                target=locked,
+                data={field: {"from": before[field], "to": value} for field, value in changed.items()},
+            )
+        for field, value in changed.items():
+            setattr(user, field, value)
+    return user

@@ -6,22 +6,26 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import notifications, services
 from .forms import NotificationPreferencesForm
+
+INBOX_PAGE_SIZE = 20
 
 
 @login_required
 def inbox(request):
-    page = Paginator(request.user.notifications.all(), 20).get_page(request.GET.get("page"))
+    page = Paginator(request.user.notifications.all(), INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "members/inbox.html", {"page": page})
 
 
 @login_required
 @require_POST
 def notification_read(request, notification_id):
-    notification = services.notification_mark_read(user=request.user, notification_id=notification_id)
-    target = notification.url if notification.url else None
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+    notification = notifications.notification_mark_read(user=request.user, notification_id=notification_id)
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("members:inbox")
 
@@ -29,16 +33,18 @@ def notification_read(request, notification_id):
 @login_required
 @require_POST
 def notifications_read_all(request):
-    count = services.notifications_mark_all_read(user=request.user)
+    count = notifications.notifications_mark_all_read(user=request.user)
     messages.success(request, _("已将 %(count)d 条消息标为已读。") % {"count": count})
     return redirect("members:inbox")
 
 
 @login_required
 def account_settings(request):
-    form = NotificationPreferencesForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    form = NotificationPreferencesForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "members/settings.html", {"form": form}, status=400)
+        services.user_profile_update(user=request.user, **form.changes())
         messages.success(request, _("通知设置已保存。"))
         return redirect("members:settings")
     return render(request, "members/settings.html", {"form": form})

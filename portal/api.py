@@ -6,7 +6,8 @@
 """
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import status
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,7 +35,11 @@ def exception_handler(exc, context):
         return None
     detail = getattr(exc, "detail", response.data)
     code = getattr(exc, "default_code", "error")
-    if response.status_code == status.HTTP_400_BAD_REQUEST:
+    if response.status_code == status.HTTP_400_BAD_REQUEST and isinstance(detail, str):
+        # A body that could not be read at all (malformed JSON, wrong media): no fields to point at.
+        code = str(getattr(detail, "code", "invalid"))
+        response.data = {"error": {"code": code, "message": str(detail), "fields": {}}}
+    elif response.status_code == status.HTTP_400_BAD_REQUEST:
         fields = _flatten_field_errors(detail)
         message = fields.pop("non_field_errors", [None])[0] if "non_field_errors" in fields else None
         response.data = {
@@ -54,3 +59,30 @@ def error_response(message: str, *, code: str = "invalid", status_code: int = 40
     """For services' domain errors raised in API views: the same envelope as validation errors."""
     return Response({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status_code)
 
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorEnvelopeSerializer(serializers.Serializer):
+    """The schema of every error answer: `{"error": {"code", "message", "fields"}}`."""
+
+    error = ErrorBodySerializer()
+
+
+class XSessionTokenScheme(OpenApiAuthenticationExtension):
+    """Documents allauth headless's `X-Session-Token` header (apps) in the OpenAPI schema."""
+
+    target_class = "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication"
+    name = "sessionToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Session-Token",
+            "description": "Session token from the allauth headless app API (/_allauth/app/v1/auth/...).",
+        }

@@ -1,9 +1,19 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
+
+# The admin signs in through allauth (rate limits, two-factor): its login page sends staff to allauth's,
+# and a signed-in non-staff user gets 403 instead of the admin's own login form. Set before admin.site.urls
+# is read below, which captures the login view.
+admin.site.login = secure_admin_login(admin.site.login)
+# Password changes go through allauth too (its rate limit, password rules and the audit receiver).
+admin.site.password_change = lambda request, extra_context=None: redirect("account_change_password")
 
 api_v1 = [
     path("", include("members.api_urls")),
@@ -34,7 +44,7 @@ handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
 handler500 = "portal.views.error_500"
 
-admin.site.site_header = "工会服务门户 · 管理后台"
-admin.site.site_title = "工会服务门户"
-admin.site.index_title = "管理"
+admin.site.site_header = _("工会服务门户 · 管理后台")
+admin.site.site_title = _("工会服务门户")
+admin.site.index_title = _("管理")
 

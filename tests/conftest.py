@@ -1,5 +1,8 @@
 import pytest
 
+# The real Celery worker for tests marked `worker`, and in-process tasks for every other test.
+pytest_plugins = ["tests.worker"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
@@ -51,3 +54,13 @@ def member_factory(db):
     from tests.factories import MemberFactory
 
     return MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (allauth keeps them in the cache) never carry over from one test to another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

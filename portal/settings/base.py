@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.middleware.RateLimitedMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -138,6 +139,10 @@ if env("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工会服务门户 <noreply@union-portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
+# A failed email/SMS delivery is retried after about base·2^n seconds (with jitter), at most max apart. Keep
+# max below the Redis broker's visibility timeout (1 hour), or a waiting retry is handed out a second time.
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=1800)
 
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
@@ -179,6 +184,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # validatorUrl None: Swagger UI would otherwise send the schema to validator.swagger.io for its badge.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
@@ -213,25 +220,56 @@ LOGGING = {
 }
 
 # --- allauth: sign up and log in by mobile number or email; the mobile number is verified by SMS code --
+# allauth stores no phone numbers: members.adapters.AccountAdapter maps them onto User.mobile (11 digits; the
+# headless API may send E.164 "+86…", which the adapter's clean_phone() turns into the same 11 digits).
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
+ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraFields"  # adds the name, on the web and in the API
+ACCOUNT_FORMS = {
+    "signup": "members.account_forms.SignupForm",
+    "login": "members.account_forms.LoginForm",
+    "reset_password": "members.account_forms.ResetPasswordForm",  # mobile number (SMS code) or email
+    "reset_password_from_key": "members.account_forms.ResetPasswordKeyForm",
+    "change_password": "members.account_forms.ChangePasswordForm",
+    "confirm_password_reset_code": "members.account_forms.ConfirmPasswordResetCodeForm",
+    "verify_phone": "members.account_forms.VerifyPhoneForm",
+    "reauthenticate": "members.account_forms.ReauthenticateForm",
+}
+# A taken mobile number or email is said plainly at sign-up (a member must learn to log in instead); the
+# rate limits below keep anyone from probing many numbers.
+ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 10 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True  # twice
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True  # a mistyped number can be corrected while signing up (twice)
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # at most one email per account (User.email); a new one replaces it once verified
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SESSION_REMEMBER = None
+# templates/429.html and the code pages state these limits and timeouts in words; keep them in step.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
-    "signup": "20/h/ip",
+    # Per client address and per account (mobile number or email): wrong passwords.
+    "login_failed": "10/5m/ip,5/5m/key",
+    # Per client address: generous, as a union event may sign up dozens of workers behind one venue Wi-Fi.
+    "signup": "60/h/ip",
     "confirm_email": "1/3m/key",
-    "reset_password": "20/m/ip,5/m/key",
+    # A reset by mobile number sends an SMS: at most one a minute and five an hour to one number.
+    "reset_password": "20/h/ip,1/m/key,5/h/key",
     "reset_password_from_key": "20/m/ip",
     "change_phone": "1/m/user",
-    "verify_phone": "5/5m/key",
+    # Sign-up and phone-change codes: one SMS a minute, five an hour to one number; sixty an hour per client.
+    "verify_phone": "1/m/key,5/h/key,60/h/ip",
 }
+MFA_ADAPTER = "members.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "工会服务门户"
 HEADLESS_ONLY = False

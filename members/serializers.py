@@ -1,0 +1,49 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from .models import Notification, User
+
+
+class MeSerializer(serializers.ModelSerializer):
+    """The signed-in account. `name`, `notify_by_email` and `notify_by_sms` may be changed; the mobile number
+    and email change only through their verification flows, so sending them is an error, not ignored."""
+
+    class Meta:
+        model = User
+        fields = ("id", "name", "mobile", "email", "mobile_verified", "notify_by_email", "notify_by_sms")
+        read_only_fields = ("id", "mobile", "email", "mobile_verified")
+        extra_kwargs = {"name": {"allow_blank": False, "trim_whitespace": True}}
+
+    def to_internal_value(self, data):
+        # DRF silently drops read-only fields; a client trying to change its mobile number here should hear no.
+        errors = {}
+        if hasattr(data, "keys"):
+            message = _("此字段只读，不能在这里修改。")
+            errors = {field: [message] for field in self.Meta.read_only_fields if field in data}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                errors.update(exc.detail)
+            if not errors:
+                raise
+            raise serializers.ValidationError(errors) from exc
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    is_read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ("id", "kind", "title", "body", "url", "created_at", "read_at", "is_read")
+        read_only_fields = fields
+
+    def get_is_read(self, obj) -> bool:
+        return obj.read_at is not None
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text=_("本次标为已读的消息数。"))

@@ -1,0 +1,78 @@
+"""allauth's headless API for apps: log in or sign up with a mobile number, then use the session token."""
+
+import pytest
+from django.test import Client
+
+from members.models import OutboundSms, User
+
+from .test_accounts import PASSWORD, sms_code
+
+APP = "/_allauth/app/v1"
+
+
+@pytest.fixture
+def member(user_factory):
+    return user_factory(mobile="13912345678", email="lisi@example.com", name="李四", password=PASSWORD)
+
+
+def post_json(client, url, data, **headers):
+    return client.post(url, data, content_type="application/json", **headers)
+
+
+@pytest.mark.urls("tests.members.drf_urls")
+@pytest.mark.parametrize("login", [{"phone": "+8613912345678"}, {"email": "lisi@example.com"}])
+def test_app_logs_in_and_calls_a_drf_endpoint_with_the_session_token(member, login):
+    app = Client()
+    response = post_json(app, f"{APP}/auth/login", {**login, "password": PASSWORD})
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    token = body["meta"]["session_token"]
+    assert (body["data"]["user"]["id"], body["data"]["user"]["display"]) == (member.pk, "李四")
+
+    api = Client()  # no cookies: only the token says who is asking
+    assert api.get("/test-only/whoami/").status_code in (401, 403)
+    response = api.get("/test-only/whoami/", HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code == 200
+    assert response.json() == {"mobile": "13912345678", "name": "李四"}
+    assert api.get(f"{APP}/auth/session", HTTP_X_SESSION_TOKEN=token).status_code == 200
+
+
+def test_app_login_with_a_wrong_password_or_a_foreign_number_is_refused_in_chinese(member):
+    app = Client()
+    response = post_json(app, f"{APP}/auth/login", {"phone": "+8613912345678", "password": "wrong"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "手机号码或密码不正确。"
+    response = post_json(app, f"{APP}/auth/login", {"phone": "+14155550100", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "11 位中国大陆手机号码" in response.json()["errors"][0]["message"]
+
+
+def test_app_signs_up_with_a_mobile_number_and_verifies_it_by_sms(db):
+    app = Client()
+    response = post_json(
+        app, f"{APP}/auth/signup", {"phone": "+8613800138000", "name": "张三", "password": PASSWORD}
+    )
+    assert response.status_code == 401  # not yet signed in: the phone must be verified first
+    body = response.json()
+    assert [flow["id"] for flow in body["data"]["flows"] if flow.get("is_pending")] == ["verify_phone"]
+    token = body["meta"]["session_token"]
+    user = User.objects.get()
+    assert (user.mobile, user.name, user.mobile_verified) == ("13800138000", "张三", False)
+    assert OutboundSms.objects.filter(to="13800138000").count() == 1
+
+    response = post_json(app, f"{APP}/auth/phone/verify", {"code": sms_code("13800138000")}, HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code == 200, response.json()
+    user.refresh_from_db()
+    assert user.mobile_verified
+
+
+def test_app_signup_with_a_taken_or_invalid_number_is_refused_in_chinese_and_saves_nothing(member):
+    app = Client()
+    response = post_json(app, f"{APP}/auth/signup", {"phone": "+8613912345678", "name": "张三", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "该手机号码已注册" in response.json()["errors"][0]["message"]
+    response = post_json(app, f"{APP}/auth/signup", {"phone": "+8612345", "name": "张三", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "11 位中国大陆手机号码" in response.json()["errors"][0]["message"]
+    assert User.objects.count() == 1
+    assert not OutboundSms.objects.exists()
