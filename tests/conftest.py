@@ -64,3 +64,9 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's admin_user, with a real mobile number (the login field, checked by the database)."""
+    return django_user_model.objects.create_superuser(mobile="13999999999", password="password", name="超级管理员")
