@@ -1,1 +1,18 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import api_org
+
+router = SimpleRouter()
+router.register("branches", api_org.BranchViewSet, basename="branch")
+router.register("staff/members", api_org.StaffMemberViewSet, basename="staff-member")
+router.register("staff/applications", api_org.StaffApplicationViewSet, basename="staff-application")
+router.register("staff/transfers", api_org.StaffTransferViewSet, basename="staff-transfer")
+
+urlpatterns: list = [
+    path("me/membership/", api_org.MembershipView.as_view(), name="membership"),
+    path("me/membership/apply/", api_org.MembershipApplyView.as_view(), name="membership-apply"),
+    path("me/membership/transfer/", api_org.MembershipTransferView.as_view(), name="membership-transfer"),
+    path("me/membership/card-token/", api_org.CardTokenView.as_view(), name="membership-card-token"),
+    *router.urls,
+]
