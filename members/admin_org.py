@@ -29,6 +29,7 @@ class BranchScopedAdmin(admin.ModelAdmin):
     scope_field = "branch"
     view_roles: list[str] | None = None  # None: any role lets a staff member look
     manage_roles: list[str] | None = BRANCH_ADMIN_ROLES
+    show_full_result_count = False
 
     def scope_queryset(self, request, queryset, roles=None):
         return queryset.filter(**{f"{self.scope_field}__in": selectors.branches_in_scope(request.user, roles=roles)})
@@ -236,6 +237,8 @@ class StaffRoleAdmin(BranchScopedAdmin):
 
 
 class MemberAdminForm(forms.ModelForm):
+    editable_fields = ["name", "mobile", "employer", "employment_type"]
+
     class Meta:
         model = Member
         fields = ["name", "mobile", "employer", "employment_type"]
@@ -300,7 +303,7 @@ class MemberAdmin(BranchScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         services.member_update(
-            actor=request.user, member_id=obj.pk, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+            actor=request.user, member_id=obj.pk, **{name: form.cleaned_data[name] for name in MemberAdminForm.editable_fields}
         )
 
 

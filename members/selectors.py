@@ -10,6 +10,21 @@ def branch_subtree(branch: Branch) -> QuerySet[Branch]:
     return Branch.objects.filter(path__startswith=branch.path)
 
 
+def _role_paths(user) -> list[tuple[str, str]]:
+    """(role, branch path) of every role the user holds, read once per user object (a request's user):
+    the admin asks about permissions many times while drawing one page."""
+    cached = getattr(user, "_members_role_paths", None)
+    if cached is None:
+        cached = list(StaffRole.objects.filter(user=user).values_list("role", "branch__path"))
+        user._members_role_paths = cached
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Drops the cached roles of a user object after its roles change."""
+    user.__dict__.pop("_members_role_paths", None)
+
+
 def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branch]:
     """Branches a user may see and act on: the subtrees of the branches where they hold a role (any of
     `roles`, when given). Superusers see everything; everyone else without a role sees nothing.
@@ -18,10 +33,7 @@ def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branc
         return Branch.objects.none()
     if user.is_superuser:
         return Branch.objects.all()
-    role_rows = StaffRole.objects.filter(user=user)
-    if roles:
-        role_rows = role_rows.filter(role__in=roles)
-    paths = list(role_rows.values_list("branch__path", flat=True))
+    paths = [path for role, path in _role_paths(user) if not roles or role in roles]
     if not paths:
         return Branch.objects.none()
     condition = Q()
@@ -54,8 +66,7 @@ def user_is_staff_of_any_branch(user, *, roles: list[str] | None = None) -> bool
         return False
     if user.is_superuser:
         return True
-    rows = StaffRole.objects.filter(user=user)
-    return (rows.filter(role__in=roles) if roles else rows).exists()
+    return any(not roles or role in roles for role, _path in _role_paths(user))
 
 
 def branch_search(*, search: str = "", kind: str = "", federated_type: str = "", region: str = "") -> QuerySet[Branch]:

@@ -22,7 +22,13 @@ from .models import (
     mobile_validator,
 )
 from .notifications import notification_send
-from .selectors import branch_admins_for, branch_subtree, joinable_branch_kinds, user_has_branch_scope
+from .selectors import (
+    branch_admins_for,
+    branch_subtree,
+    forget_roles,
+    joinable_branch_kinds,
+    user_has_branch_scope,
+)
 
 
 def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
@@ -211,6 +217,7 @@ def staff_role_grant(*, actor, user: User, branch: Branch, role: str) -> StaffRo
         if not user.is_staff:
             User.objects.filter(pk=user.pk).update(is_staff=True)
             user.is_staff = True
+        forget_roles(user)
         audit_log(actor=actor, action="staff_role.granted", target=staff_role, data={"user": user.pk, "role": role})
     return staff_role
 
@@ -224,6 +231,7 @@ def staff_role_revoke(*, actor, staff_role: StaffRole) -> None:
         )
         user = staff_role.user
         staff_role.delete()
+        forget_roles(user)
         if not user.is_superuser and not StaffRole.objects.filter(user=user).exists():
             User.objects.filter(pk=user.pk).update(is_staff=False)
 

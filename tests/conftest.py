@@ -51,3 +51,26 @@ def member_factory(db):
     from tests.factories import MemberFactory
 
     return MemberFactory
+
+
+@pytest.fixture
+def personas(org_tree, staff_of, member_factory, user_factory):
+    """The usual people: staff of branch A (district A's admin), staff of sibling branch B, staff of the
+    parent (city), the owner member (of base A1), another member (of base B1), and an outsider."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        staff_a=staff_of(org_tree.district_a),
+        staff_b=staff_of(org_tree.district_b),
+        staff_parent=staff_of(org_tree.city),
+        member=member_factory(branch=org_tree.base_a1),
+        other_member=member_factory(branch=org_tree.base_b1),
+        outsider=user_factory(),
+    )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
