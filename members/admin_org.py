@@ -302,9 +302,8 @@ class MemberAdmin(BranchScopedAdmin):
         return False  # members come from applications and bulk imports, which validate and number them
 
     def save_model(self, request, obj, form, change):
-        services.member_update(
-            actor=request.user, member_id=obj.pk, **{name: form.cleaned_data[name] for name in MemberAdminForm.editable_fields}
-        )
+        fields = {name: form.cleaned_data[name] for name in MemberAdminForm.editable_fields}
+        services.member_update(actor=request.user, member_id=obj.pk, **fields)
 
 
 # --- Applications and transfers -----------------------------------------------------------------------
