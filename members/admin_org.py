@@ -93,12 +93,18 @@ class BranchAdminForm(forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        scope = selectors.branches_in_scope(user, roles=BRANCH_ADMIN_ROLES).order_by("path")
+        choices = Q(pk__in=selectors.branches_in_scope(user, roles=BRANCH_ADMIN_ROLES).values("pk"))
         if self.instance.pk:
-            scope = scope.exclude(path__startswith=self.instance.path)
             parent = self.instance.get_parent()
             self.fields["parent"].initial = parent.pk if parent else None
-        self.fields["parent"].queryset = scope
+            if parent is not None:
+                # The current parent stays a choice even above the staff member's own scope, so an admin
+                # can edit the branch they hold their role on without moving it.
+                choices |= Q(pk=parent.pk)
+        parents = Branch.objects.filter(choices).order_by("path")
+        if self.instance.pk:
+            parents = parents.exclude(path__startswith=self.instance.path)
+        self.fields["parent"].queryset = parents
 
     def clean(self):
         cleaned = super().clean()

@@ -140,6 +140,18 @@ def test_moving_a_branch_in_the_admin_moves_its_subtree(client, org_tree, user_f
     assert Branch.objects.find_problems() == ([], [], [], [], [])
 
 
+def test_a_district_admin_edits_their_own_district_without_moving_it(client, org_tree, personas):
+    client.force_login(personas.staff_a)
+    form = {"parent": org_tree.city.pk, "name": "思明区总工会（新）", "kind": "district", "federated_type": "",
+            "worker_count": 0, "is_active": "on"}
+    assert client.post(change("branch", org_tree.district_a.pk), form).status_code == 302
+    org_tree.district_a.refresh_from_db()
+    assert org_tree.district_a.name == "思明区总工会（新）" and org_tree.district_a.get_parent() == org_tree.city
+    # ...but cannot move it somewhere else above their scope.
+    form["parent"] = org_tree.district_b.pk
+    assert client.post(change("branch", org_tree.district_a.pk), form).status_code == 200
+
+
 # --- Staff roles ---------------------------------------------------------------------------------------
 
 

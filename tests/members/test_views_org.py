@@ -172,3 +172,15 @@ def test_home_links_the_membership_pages(client, personas):
     client.force_login(personas.member.user)
     text = client.get("/").content.decode()
     assert reverse("members:membership") in text and reverse("members:card") in text
+
+
+def test_an_id_number_typed_in_never_reaches_a_log_line(client, org_tree, member_factory, caplog):
+    existing = member_factory(branch=org_tree.base_b1)
+    client.force_login(ApplicantFactory())
+    with caplog.at_level("DEBUG"):
+        client.post(reverse("members:branch-join", args=[org_tree.base_a1.pk]),
+                    apply_form_data(1, id_number=existing.id_number))
+        client.post(reverse("members:branch-join", args=[org_tree.base_a1.pk]),
+                    apply_form_data(2, id_number="350203198503150012"))
+    assert caplog.records  # the 400s were logged...
+    assert existing.id_number not in caplog.text and "350203198503150012" not in caplog.text  # ...without it
