@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# members.models imports this module at its end, after Member is defined.
+from .models import Member
+
 
 class MemberNumberCounter(models.Model):
     """The last member number handed out in a year. A number is taken by locking this row and counting up,
@@ -44,7 +47,7 @@ class MembershipApplication(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=100)
     employer = models.CharField(_("工作单位"), max_length=200, blank=True)
-    employment_type = models.CharField(_("就业形态"), max_length=20)
+    employment_type = models.CharField(_("就业形态"), max_length=20, choices=Member.EmploymentType.choices)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     # The member's status before applying ("" for a first application, "left" for a returning member):
     # a rejection puts it back.
