@@ -356,7 +356,7 @@ def membership_apply(
 def _pending_application_for_decision(*, actor, application_id: int) -> MembershipApplication:
     # Lock the application: two reviewers deciding at once must not both act (or hand out two numbers).
     application = (
-        MembershipApplication.objects.select_for_update().select_related("branch").filter(pk=application_id).first()
+        MembershipApplication.objects.select_for_update(of=("self",)).select_related("branch").filter(pk=application_id).first()
     )
     if application is None:
         raise MembershipError(_("没有找到这份申请。"), code="not_found")
@@ -450,7 +450,7 @@ def transfer_request(*, user: User, to_branch_id: int, note: str = "") -> Transf
     """A member asks to move to another branch; the receiving branch's admins decide."""
     with transaction.atomic():
         # Lock the member: two requests at once must not both be pending (the constraint backs this up).
-        member = Member.objects.select_for_update().select_related("branch").filter(user=user).first()
+        member = Member.objects.select_for_update(of=("self",)).select_related("branch").filter(user=user).first()
         if member is None or member.status != Member.Status.ACTIVE:
             raise MembershipError(_("只有正常状态的会员可以申请转会。"), code="not_member")
         to_branch = Branch.objects.filter(pk=to_branch_id, is_active=True).first()
@@ -483,7 +483,10 @@ def transfer_request(*, user: User, to_branch_id: int, note: str = "") -> Transf
 def _pending_transfer_for_decision(*, actor, transfer_id: int) -> Transfer:
     # Lock the transfer: two reviewers deciding at once must not both act.
     transfer = (
-        Transfer.objects.select_for_update().select_related("to_branch", "from_branch").filter(pk=transfer_id).first()
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("to_branch", "from_branch")
+        .filter(pk=transfer_id)
+        .first()
     )
     if transfer is None:
         raise MembershipError(_("没有找到这份转会申请。"), code="not_found")
@@ -497,7 +500,7 @@ def transfer_approve(*, actor, transfer_id: int) -> Transfer:
     """The receiving branch accepts: the member row changes branch, keeping its number and history."""
     with transaction.atomic():
         transfer = _pending_transfer_for_decision(actor=actor, transfer_id=transfer_id)
-        member = Member.objects.select_for_update().select_related("user").get(pk=transfer.member_id)
+        member = Member.objects.select_for_update(of=("self",)).select_related("user").get(pk=transfer.member_id)
         if member.status != Member.Status.ACTIVE or member.branch_id != transfer.from_branch_id:
             raise MembershipError(_("会员的状态或所在工会已经变化，这份转会申请不能再批准。"), code="stale")
         member.branch = transfer.to_branch
@@ -549,7 +552,7 @@ def transfer_reject(*, actor, transfer_id: int, reason: str) -> Transfer:
 def transfer_cancel(*, user: User, transfer_id: int) -> Transfer:
     """The member withdraws their own pending transfer request."""
     with transaction.atomic():
-        transfer = Transfer.objects.select_for_update().filter(pk=transfer_id, member__user=user).first()
+        transfer = Transfer.objects.select_for_update(of=("self",)).filter(pk=transfer_id, member__user=user).first()
         if transfer is None:
             raise MembershipError(_("没有找到这份转会申请。"), code="not_found")
         if transfer.status != Transfer.Status.PENDING:
@@ -575,7 +578,9 @@ def member_status_change(*, actor, member_id: int, change: str, reason: str = ""
     new_status, allowed_from = _MEMBER_STATUS_CHANGES[change]
     with transaction.atomic():
         # Lock the member: a status change racing an approval or a transfer must see the other's result.
-        member = Member.objects.select_for_update().select_related("branch", "user").filter(pk=member_id).first()
+        member = (
+            Member.objects.select_for_update(of=("self",)).select_related("branch", "user").filter(pk=member_id).first()
+        )
         if member is None:
             raise MembershipError(_("没有找到这位会员。"), code="not_found")
         _ensure_branch_admin(actor, member.branch)
@@ -618,7 +623,7 @@ def member_update(*, actor, member_id: int, **fields) -> Member:
         raise MembershipError(_("这些信息不能在这里修改。"))
     with transaction.atomic():
         # Lock the member: an edit racing a status change or transfer must not overwrite it.
-        member = Member.objects.select_for_update().select_related("branch").filter(pk=member_id).first()
+        member = Member.objects.select_for_update(of=("self",)).select_related("branch").filter(pk=member_id).first()
         if member is None:
             raise MembershipError(_("没有找到这位会员。"), code="not_found")
         _ensure_branch_admin(actor, member.branch)
