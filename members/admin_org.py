@@ -133,7 +133,7 @@ class BranchAdmin(BranchScopedAdmin):
     scope_field = "pk"
     form = BranchAdminForm
     list_display = ["indented_name", "kind", "federated_type", "region", "contact_phone", "is_active"]
-    list_filter = ["kind", "federated_type", "is_active"]
+    list_filter = ["kind", "federated_type", "region", "is_active"]
     search_fields = ["name", "region", "address"]
     ordering = ["path"]
     list_per_page = 100
@@ -259,7 +259,7 @@ class MemberAdminForm(forms.ModelForm):
 
 
 def _member_status_action(change: str, description):
-    @admin.action(description=description)
+    @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
         done = 0
         for member_id in queryset.values_list("pk", flat=True):
@@ -363,7 +363,11 @@ class MembershipApplicationAdmin(BranchScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("批准所选申请"))
+    def has_change_permission(self, request, obj=None):
+        # Decided through the actions (services), never edited: the page of one application is read-only.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.action(description=_("批准所选申请"), permissions=["change"])
     def approve_selected(self, request, queryset):
         try:
             result = services.applications_decide(
@@ -376,7 +380,7 @@ class MembershipApplicationAdmin(BranchScopedAdmin):
         if result["skipped"]:
             self.message_user(request, gettext("%(skipped)d 份申请已处理过，已跳过。") % result, messages.WARNING)
 
-    @admin.action(description=_("退回所选申请（需填写理由）"))
+    @admin.action(description=_("退回所选申请（需填写理由）"), permissions=["change"])
     def reject_selected(self, request, queryset):
         return _reject_with_reason(
             self, request, queryset, title=gettext("退回入会申请"),
@@ -408,7 +412,10 @@ class TransferAdmin(BranchScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description=_("批准所选转会"))
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
+    @admin.action(description=_("批准所选转会"), permissions=["change"])
     def approve_selected(self, request, queryset):
         done = 0
         for pk in queryset.values_list("pk", flat=True):
@@ -420,7 +427,7 @@ class TransferAdmin(BranchScopedAdmin):
         if done:
             self.message_user(request, gettext("已批准 %(count)d 份转会。") % {"count": done}, messages.SUCCESS)
 
-    @admin.action(description=_("退回所选转会（需填写理由）"))
+    @admin.action(description=_("退回所选转会（需填写理由）"), permissions=["change"])
     def reject_selected(self, request, queryset):
         return _reject_with_reason(
             self, request, queryset, title=gettext("退回转会申请"),
