@@ -148,12 +148,12 @@ def _membership_data(user) -> dict:
 
 
 class MembershipView(APIView):
+    """GET: my membership (status, masked data, history). POST: apply to join a branch."""
+
     @extend_schema(responses=MembershipSerializer, summary="My membership: status, masked data, history")
     def get(self, request):
         return Response(MembershipSerializer(_membership_data(request.user)).data)
 
-
-class MembershipApplyView(APIView):
     @extend_schema(request=ApplyInputSerializer, responses={201: ApplicationSerializer}, summary="Apply to join")
     def post(self, request):
         data = ApplyInputSerializer(data=request.data)

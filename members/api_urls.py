@@ -11,7 +11,6 @@ router.register("staff/transfers", api_org.StaffTransferViewSet, basename="staff
 
 urlpatterns: list = [
     path("me/membership/", api_org.MembershipView.as_view(), name="membership"),
-    path("me/membership/apply/", api_org.MembershipApplyView.as_view(), name="membership-apply"),
     path("me/membership/transfer/", api_org.MembershipTransferView.as_view(), name="membership-transfer"),
     path("me/membership/card-token/", api_org.CardTokenView.as_view(), name="membership-card-token"),
     *router.urls,

@@ -125,7 +125,7 @@ def branch_check_placement(*, kind: str, federated_type: str, parent: Branch | N
 
 
 def _ensure_branch_admin(actor, branch: Branch | None) -> None:
-    if actor is None:  # system callers (demo, imports run by the lead's commands) act without a person
+    if actor is None:  # the system itself (demo data, management commands) acts without a person
         return
     if branch is None:
         if not actor.is_superuser:

@@ -35,7 +35,7 @@ def test_apply_transfer_and_card_token_through_the_api(api_client, org_tree, sta
     user = ApplicantFactory()
     api_client.force_authenticate(user)
     assert api_client.get("/api/v1/me/membership/").json()["member"] is None
-    response = api_client.post("/api/v1/me/membership/apply/", {"branch": org_tree.base_a1.pk, **apply_form_data(1)})
+    response = api_client.post("/api/v1/me/membership/", {"branch": org_tree.base_a1.pk, **apply_form_data(1)})
     assert response.status_code == 201 and response.json()["status"] == "pending"
     data = api_client.get("/api/v1/me/membership/").json()
     assert data["member"]["status"] == "applied"
@@ -61,7 +61,7 @@ def test_apply_transfer_and_card_token_through_the_api(api_client, org_tree, sta
 def test_apply_bad_input_answers_400_with_the_field(api_client, org_tree, overrides, field, message):
     api_client.force_authenticate(ApplicantFactory())
     response = api_client.post(
-        "/api/v1/me/membership/apply/", {"branch": org_tree.base_a1.pk, **apply_form_data(1, **overrides)}
+        "/api/v1/me/membership/", {"branch": org_tree.base_a1.pk, **apply_form_data(1, **overrides)}
     )
     assert response.status_code == 400
     error = response.json()["error"]
@@ -72,7 +72,7 @@ def test_apply_bad_input_answers_400_with_the_field(api_client, org_tree, overri
 def test_api_refuses_applying_while_a_member_and_a_transfer_to_ones_own_branch(api_client, personas, org_tree):
     member = personas.member
     api_client.force_authenticate(member.user)
-    response = api_client.post("/api/v1/me/membership/apply/", {
+    response = api_client.post("/api/v1/me/membership/", {
         "branch": org_tree.base_a2.pk, **apply_form_data(1, id_number=member.id_number, mobile=member.mobile)
     })
     assert response.status_code == 400 and response.json()["error"]["code"] == "already_member"
