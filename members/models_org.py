@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -118,3 +120,12 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member.name}: {self.from_branch} → {self.to_branch}"
+
+
+@receiver([post_save, post_delete], sender="members.StaffRole")
+def _forget_cached_roles(sender, instance, **kwargs):
+    """`selectors.branches_in_scope` caches a user's roles on the user object for the length of a request;
+    a role saved or deleted through a user object in hand makes that object forget them."""
+    user = instance._state.fields_cache.get("user")
+    if user is not None:
+        user.__dict__.pop("_members_role_paths", None)
