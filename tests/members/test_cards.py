@@ -1,7 +1,6 @@
 """The member card: signed expiring token, public verification, QR on the page, PNG download."""
 
 import io
-from datetime import timedelta
 
 import pytest
 from django.core import signing
@@ -35,9 +34,17 @@ def test_public_verification_says_valid_with_a_masked_name(client, member):
     assert "李明华" not in text and member.id_number not in text and member.member_number not in text
 
 
-def test_an_expired_token_is_not_valid(client, member, settings):
+def _token_made_hours_ago(member, hours, monkeypatch):
+    real_time = signing.time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() - hours * 3600)
     token = cards.card_token_for(member)
-    settings.MEMBER_CARD_TOKEN_MAX_AGE = timedelta(seconds=-1)
+    monkeypatch.setattr(signing.time, "time", real_time)
+    return token
+
+
+def test_a_token_is_valid_for_24_hours_then_expires(client, member, monkeypatch):
+    assert cards.card_check(_token_made_hours_ago(member, 23, monkeypatch)).valid
+    token = _token_made_hours_ago(member, 25, monkeypatch)
     assert cards.card_check(token).reason == "expired"
     assert "无效" in verify(client, token).content.decode()
 
