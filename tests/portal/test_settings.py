@@ -143,3 +143,18 @@ def test_the_test_settings_keep_a_private_cache_even_with_a_redis_broker():
     shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.test", CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
     assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
     assert shown["eager"] is False
+
+
+def test_a_fresh_copy_of_env_example_runs_locally_and_names_every_production_requirement():
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", DJANGO_ENV_FILE=str(BASE_DIR / ".env.example"))
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    result = _run(
+        ["manage.py", "check"], DJANGO_SETTINGS_MODULE=PRODUCTION, DJANGO_ENV_FILE=str(BASE_DIR / ".env.example")
+    )
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_empty_database_and_cache_urls_count_as_unset():
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", DATABASE_URL="", CACHE_URL="")
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
