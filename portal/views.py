@@ -35,7 +35,7 @@ def _broker_state() -> str:
 
     try:
         with app.connection_for_write(settings.CELERY_BROKER_URL) as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=2)
         return "ok"
     except Exception:
         logger.exception("health check: broker unreachable")

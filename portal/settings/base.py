@@ -210,6 +210,7 @@ LOGGING = {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%dT%H:%M:%S%z",  # local time (Asia/Shanghai) with its offset
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },

@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import re
 
 import pytest
 from django.http import HttpResponse
@@ -65,7 +66,7 @@ def test_the_configured_console_handler_writes_json_lines_with_the_filter(log_li
     assert line["message"] == "hello world"
     assert line["level"] == "WARNING"
     assert line["logger"] == "tests.redaction"
-    assert "time" in line
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", line["time"])
 
 
 def _own_handlers(logger_name):
