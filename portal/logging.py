@@ -14,6 +14,14 @@ from django.http import HttpRequest
 
 MASK = "[REDACTED]"
 
+# The one log line format, used by Django's LOGGING (settings/base.py) and by gunicorn (gunicorn.conf.py).
+JSON_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "datefmt": "%Y-%m-%dT%H:%M:%S%z",  # local time (Asia/Shanghai) with its offset
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+}
+
 _WORDS = r"password\d?|passwd|pwd|code|otp|token|secret|key|id_?number|id_?card|authorization|cookie|sessionid|csrf"
 # A field (extra attribute or dict key) whose name contains one of these words is masked whole.
 SECRET_KEY_NAME = re.compile(rf"({_WORDS})", re.I)
