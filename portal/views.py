@@ -58,6 +58,11 @@ def error_403(request, exception=None):
     return render(request, "errors/403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """A form posted without a valid CSRF token (an old tab, cookies blocked): say what to do, in the layout."""
+    return render(request, "errors/csrf.html", status=403)
+
+
 def error_404(request, exception=None):
     return render(request, "errors/404.html", status=404)
 

@@ -85,3 +85,13 @@ def test_the_500_page_still_answers_when_the_layout_cannot_render(browser, monke
     response = browser.get("/test-broken/")
     assert response.status_code == 500
     assert "服务暂时出错" in response.content.decode()
+
+
+def test_a_form_posted_without_its_csrf_token_gets_the_friendly_page(db):
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.post("/i18n/setlang/", {"language": "en"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "<h1>页面已过期</h1>" in html
+    _assert_in_layout(html)
+    assert "CSRF verification failed" not in html

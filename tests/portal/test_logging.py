@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import path
 
+import portal.urls
 from portal.logging import MASK, RedactSecretsFilter, redact_text
 
 ID_WITH_X = "11010519491231002X"
@@ -21,11 +22,11 @@ def _boom(request):
     raise RuntimeError("the view broke while handling the form")
 
 
-def _forbidden_csrf(request):
+def _ok(request):
     return HttpResponse("ok")
 
 
-urlpatterns = [path("boom/", _boom), path("ok/", _forbidden_csrf)]
+urlpatterns = [path("boom/", _boom), path("ok/", _ok), *portal.urls.urlpatterns]
 
 
 @pytest.fixture
