@@ -15,7 +15,7 @@ from members.notifications import notification_send
 from members.services import audit_log
 
 from . import selectors
-from .models import ZERO, BenefitRule, Enrolment, Payment, Plan, PlanNotice, SubsidyRule, Tier
+from .models import FROZEN_MESSAGE, ZERO, BenefitRule, Enrolment, Payment, Plan, PlanNotice, SubsidyRule, Tier
 
 
 class BenefitsError(Exception):
@@ -35,7 +35,7 @@ class PaymentError(BenefitsError):
 
 def ensure_plan_editable(plan: Plan) -> None:
     if plan.pk and plan.has_enrolments():
-        raise BenefitsError(_("该方案已有会员参保，不能直接修改；请复制为新年度方案后再修改。"))
+        raise BenefitsError(str(FROZEN_MESSAGE))
 
 
 def _same_day_in_year(day: date, years: int) -> date:

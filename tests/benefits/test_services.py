@@ -347,3 +347,34 @@ def test_no_enrolment_row_without_tier_constraint(plan, people):
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrolment.objects.create(plan=plan, tier=tier(plan), member=people.owner, branch=people.owner.branch,
                                  fee=D(36), member_part=D(30), subsidy_part=D(0))
+
+
+class TestFrozenPlanAndEngineInputs:
+    def test_model_validation_refuses_edits_of_an_enrolled_plan(self, plan, people):
+        from django.core.exceptions import ValidationError
+
+        basic = tier(plan)
+        rule = basic.rules.first()
+        plan.full_clean()
+        basic.full_clean()
+        rule.full_clean()
+        enrol(plan, people.owner)
+        for obj in (plan, basic, rule):
+            with pytest.raises(ValidationError, match="复制为新年度"):
+                obj.full_clean()
+
+    def test_enrolment_feeds_the_rules_engine(self, plan, people):
+        from benefits import rules, selectors
+
+        enrolment = enrol(plan, people.owner)
+        services.payment_record_offline(actor=people.staff_a1, enrolment_id=enrolment.pk, method="cash", amount="36")
+        enrolment.refresh_from_db()
+        specs, terms = selectors.tier_rule_specs(enrolment.tier), selectors.cover_terms(enrolment)
+        last_waiting_day = enrolment.waiting_until
+
+        def stay(day):
+            return rules.ClaimFacts(kind="hospital_daily", event_date=day, filed_on=day + timedelta(days=5),
+                                    admission_date=day, discharge_date=day + timedelta(days=3))
+
+        assert not rules.assess(specs, terms, stay(last_waiting_day)).eligible
+        assert rules.assess(specs, terms, stay(last_waiting_day + timedelta(days=1))).amount == D("150.00")
