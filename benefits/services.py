@@ -248,7 +248,7 @@ def payment_start_online(*, user, enrolment_id: int, amount, provider: str = Pay
     with transaction.atomic():
         # Lock the enrolment: two taps on "pay" must open one payment, not two.
         enrolment = (
-            Enrolment.objects.select_for_update().select_related("member", "payment").filter(
+            Enrolment.objects.select_for_update(of=("self",)).select_related("member", "payment").filter(
                 pk=enrolment_id, member__user=user
             ).first()
         )
@@ -307,7 +307,7 @@ def payment_confirm(*, provider: str, number: str, amount, reference: str) -> Co
         payment.paid_at = timezone.now()
         payment.save(update_fields=["status", "provider_reference", "paid_at"])
         enrolments = list(
-            Enrolment.objects.select_for_update().select_related("plan", "member__user").filter(
+            Enrolment.objects.select_for_update(of=("self",)).select_related("plan", "member__user").filter(
                 payment=payment, status=Enrolment.Status.PENDING
             )
         )
@@ -329,7 +329,7 @@ def payment_record_offline(*, actor, enrolment_id: int, method: str, amount, ref
     with transaction.atomic():
         # Lock the enrolment: an online payment finishing at the same moment must not pay it twice.
         enrolment = (
-            Enrolment.objects.select_for_update()
+            Enrolment.objects.select_for_update(of=("self",))
             .select_related("plan", "member__user")
             .filter(pk=enrolment_id, branch__in=selectors.staff_branches(actor, selectors.PAYMENT_ROLES))
             .first()
@@ -535,25 +535,31 @@ class _GroupSql:
             rule_params += [employment_type, rule_id]
         subsidy_case += " ELSE 0 END"
         rule_case += " ELSE NULL END"
+        if not any(rule_id for rule_id, _part in self.subsidy.values()):
+            # A CASE of only NULLs has no type on PostgreSQL; no rule applies, so the column is NULL.
+            rule_case, rule_params = "NULL", []
         renewal = "(prev.id IS NOT NULL AND prev.cover_end >= %s)"
         fee = ops.adapt_decimalfield_value(self.tier.fee, 10, 2)
+        since = ops.adapt_datefield_value(self.renewal_since)
+        # No waiting period in the plan: NULL for everyone (a CASE of NULLs would have no type on PostgreSQL).
+        waiting = f"CASE WHEN {renewal} THEN NULL ELSE %s END" if self.waiting_until else "NULL"
+        waiting_params = [since, ops.adapt_datefield_value(self.waiting_until)] if self.waiting_until else []
         # Only table names and the ORM's own compiled subquery are interpolated; every value is a parameter.
         sql = (
             f"INSERT INTO {enrolment_table} (plan_id, tier_id, member_id, branch_id, status, fee, member_part, "  # noqa: S608
             "subsidy_part, subsidy_rule_id, employer_non_public, is_renewal, payment_id, cover_start, cover_end, "
             "waiting_until, enrolled_by_id, created_at, activated_at) "
             f"SELECT %s, %s, m.id, %s, %s, %s, %s - ({subsidy_case}), {subsidy_case}, {rule_case}, %s, {renewal}, "
-            f"%s, %s, %s, CASE WHEN {renewal} THEN NULL ELSE %s END, %s, %s, %s "
+            f"%s, %s, %s, {waiting}, %s, %s, %s "
             f"FROM {connection.ops.quote_name(Member._meta.db_table)} m "
             f"LEFT JOIN {enrolment_table} prev ON prev.plan_id = %s AND prev.member_id = m.id AND prev.status = %s "
             f"WHERE m.id IN ({eligible_sql})"
         )
-        since = ops.adapt_datefield_value(self.renewal_since)
         params = [
             self.plan.pk, self.tier.pk, self.branch.pk, Enrolment.Status.ACTIVE, fee, fee,
             *subsidy_params, *subsidy_params, *rule_params, self.employer_non_public, since,
             payment.pk, ops.adapt_datefield_value(self.cover_start), ops.adapt_datefield_value(self.cover_end),
-            since, ops.adapt_datefield_value(self.waiting_until), getattr(actor, "pk", None),
+            *waiting_params, getattr(actor, "pk", None),
             ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(now),
             self.plan.previous_id or 0, Enrolment.Status.ACTIVE, *eligible_params,
         ]
