@@ -579,13 +579,10 @@ def group_enrolment_notify(*, payment_id: int) -> int:
     notification kind carrying the payment number: a member already told about this payment is skipped."""
     payment = Payment.objects.get(pk=payment_id)
     kind = f"benefits.enrolment_confirmed.{payment.number}"
-    already = set(
-        Enrolment.objects.filter(payment=payment, member__user__notifications__kind=kind).values_list("pk", flat=True)
-    )
     sent = 0
     for enrolment in (
         Enrolment.objects.filter(payment=payment, member__user__isnull=False)
-        .exclude(pk__in=already)
+        .exclude(member__user__notifications__kind=kind)
         .select_related("plan", "member__user")
         .iterator(chunk_size=500)
     ):
