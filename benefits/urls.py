@@ -1,3 +1,23 @@
+from django.urls import path
+
+from . import views
+
 app_name = "benefits"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.plan_list, name="plans"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/enrol/", views.plan_enrol, name="plan-enrol"),
+    path("enrolments/<int:enrolment_id>/", views.enrolment_detail, name="enrolment"),
+    path("enrolments/<int:enrolment_id>/pay/", views.enrolment_pay, name="enrolment-pay"),
+    path("my-cover/", views.my_cover, name="my-cover"),
+    path("pay/sandbox/<uuid:token>/", views.sandbox_gateway, name="sandbox-gateway"),
+    path("payments/sandbox/callback/", views.sandbox_callback, name="sandbox-callback"),
+    path("payments/<int:payment_id>/receipt.pdf", views.payment_receipt, name="receipt"),
+    path("staff/", views.staff_report, name="staff"),
+    path("staff/export.xlsx", views.staff_export, name="staff-export"),
+    path("staff/unpaid/", views.staff_unpaid, name="staff-unpaid"),
+    path("staff/enrolments/<int:enrolment_id>/payment/", views.staff_record_payment, name="staff-record-payment"),
+    path("staff/group/", views.staff_group_enrol, name="staff-group"),
+    path("staff/receipts.pdf", views.staff_receipts, name="staff-receipts"),
+]

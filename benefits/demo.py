@@ -1,0 +1,55 @@
+"""Demo data of the mutual-aid plan, created by `manage.py seed_demo` after members.demo. Safe to run twice.
+
+The reference plan (seed figures, docs/benefits-reference-plan.md) run by the demo city federation, a
+district subsidy for non-public enterprises, and an enrolment for each demo member who has a Member row (the
+members demo may or may not create them), plus a company-union finance account.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from members.demo import DEMO_PASSWORD, _user
+from members.models import Branch, Member, StaffRole
+
+from .models import Enrolment, Plan, SubsidyRule
+from .reference import reference_plan_build
+from .services import BenefitsError, enrolment_create, payment_record_offline
+
+
+@transaction.atomic
+def seed() -> list[tuple[str, str, str]]:
+    city = Branch.get_root_nodes().filter(name="示范市总工会").first()
+    if city is None:
+        return []
+    district = city.get_children().filter(name="思明区总工会").first()
+    base = Branch.objects.filter(name="鹭江机械有限公司工会", path__startswith=city.path).first()
+    plan = reference_plan_build(federation=city)
+    if plan.federation_id is None and not plan.has_enrolments():
+        Plan.objects.filter(pk=plan.pk).update(federation=city)
+        plan.refresh_from_db()
+    if district:
+        SubsidyRule.objects.get_or_create(
+            plan=plan, paying_branch=district,
+            defaults={"share": Decimal("0.5"), "non_public_only": True},
+        )
+    rows = []
+    if base:
+        finance = _user("13900000003", "财务陈静", is_staff=True)
+        StaffRole.objects.get_or_create(user=finance, branch=base, role=StaffRole.Role.FINANCE)
+        rows.append(("财务 finance（鹭江机械有限公司工会）", finance.mobile, DEMO_PASSWORD))
+        basic = plan.tiers.get(code="basic")
+        # Only Member rows that exist: the members demo decides who is a member.
+        members = Member.objects.filter(branch__path__startswith=city.path, status=Member.Status.ACTIVE).exclude(
+            pk__in=Enrolment.objects.filter(plan=plan).values("member_id")
+        )
+        for member in members.select_related("branch"):
+            try:
+                enrolment = enrolment_create(actor=None, plan_id=plan.pk, tier_id=basic.pk, member=member,
+                                             employer_non_public=True)
+                if enrolment.status == Enrolment.Status.PENDING and enrolment.branch.path.startswith(base.path):
+                    payment_record_offline(actor=finance, enrolment_id=enrolment.pk, method="cash",
+                                           amount=enrolment.member_part, reference="DEMO")
+            except BenefitsError:
+                continue  # outside the window, or not eligible: the demo leaves them unenrolled
+    return rows

@@ -1,0 +1,20 @@
+"""Beat entries of the benefits app, for the lead to merge into CELERY_BEAT_SCHEDULE in portal/settings/base.py:
+
+    from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
+    CELERY_BEAT_SCHEDULE = {**BENEFITS_BEAT_SCHEDULE}
+
+Both tasks are idempotent (a PlanNotice row per member, plan and kind), so running them more often is harmless.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    "benefits-window-open-notices": {
+        "task": "benefits.tasks.notify_open_windows",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "benefits-cover-ending-notices": {
+        "task": "benefits.tasks.notify_cover_ending",
+        "schedule": crontab(hour=9, minute=30),
+    },
+}

@@ -1,0 +1,19 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from . import services
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def notify_group_enrolment(self, payment_id: int) -> None:
+    services.group_enrolment_notify(payment_id=payment_id)  # idempotent: members already told are skipped
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def notify_open_windows(self) -> None:
+    services.window_open_notify()  # idempotent: one PlanNotice per member and plan
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def notify_cover_ending(self) -> None:
+    services.cover_ending_notify()  # idempotent: one PlanNotice per member and plan
