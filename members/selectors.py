@@ -20,6 +20,11 @@ def _role_paths(user) -> list[tuple[str, str]]:
     return cached
 
 
+def user_holds_role_at_root(user, *, role: str) -> bool:
+    """True when the user holds `role` on a root of the tree (the city federation), from the cached roles."""
+    return any(held == role and len(path) == Branch.steplen for held, path in _role_paths(user))
+
+
 def forget_roles(user) -> None:
     """Drops the cached roles of a user object after its roles change."""
     user.__dict__.pop("_members_role_paths", None)

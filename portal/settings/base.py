@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
 from portal.logging import JSON_FORMATTER
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -142,6 +143,8 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工会服务门户 <noreply@union-portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The sandbox payment gateway's HMAC key; empty derives one from SECRET_KEY (see benefits/payments.py).
+BENEFITS_SANDBOX_PAYMENT_SECRET = env("BENEFITS_SANDBOX_PAYMENT_SECRET", default="")
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
 # A failed email/SMS delivery is retried after about base·2^n seconds (with jitter), at most max apart. Keep
 # max below the Redis broker's visibility timeout (1 hour), or a waiting retry is handed out a second time.
@@ -160,7 +163,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
+CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE}
 
 # --- Cache ----------------------------------------------------------------------------------------
 # The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS
@@ -200,6 +204,11 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl None: Swagger UI would otherwise send the schema to validator.swagger.io for its badge.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "members.models.Member.Status",
+        "NotificationDeliveryStatusEnum": "members.models.NotificationDelivery.Status",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------------
