@@ -20,9 +20,34 @@ def coordinates_in_range(lat: float, lng: float) -> bool:
     return -90.0 <= lat <= 90.0 and -180.0 <= lng <= 180.0
 
 
+# Mainland China as a union of rectangles minus a few (Taiwan, the borders with Vietnam, Mongolia, Russia,
+# Korea), each (west lng, north lat, east lng, south lat) — the finer test widely used with this transform,
+# so that e.g. Singapore, Seoul or Taipei get no offset, which the single outer rectangle would give them.
+_CHINA = [
+    (79.446200, 49.220400, 96.330000, 42.889900),
+    (109.687200, 54.141500, 135.000200, 39.374200),
+    (73.124600, 42.889900, 124.143255, 29.529700),
+    (82.968400, 29.529700, 97.035200, 26.718600),
+    (97.025300, 29.529700, 124.367395, 20.414096),
+    (107.975793, 20.414096, 111.744104, 17.871542),
+]
+_NOT_CHINA = [
+    (119.921265, 25.398623, 122.497559, 21.785006),
+    (101.865200, 22.284000, 106.665000, 20.098800),
+    (106.452500, 21.542200, 108.051000, 20.487800),
+    (109.032300, 55.817500, 119.127000, 50.325700),
+    (127.456800, 55.817500, 137.022700, 49.557400),
+    (131.266200, 44.892200, 137.022700, 42.569200),
+]
+
+
+def _in(rectangles, lat: float, lng: float) -> bool:
+    return any(west <= lng <= east and south <= lat <= north for west, north, east, south in rectangles)
+
+
 def out_of_china(lat: float, lng: float) -> bool:
-    """The rectangle the GCJ-02 transform applies in (the usual bounds used by every implementation)."""
-    return not (72.004 <= lng <= 137.8347 and 0.8293 <= lat <= 55.8271)
+    """Where GCJ-02 equals WGS-84 (and where stations cannot be)."""
+    return not _in(_CHINA, lat, lng) or _in(_NOT_CHINA, lat, lng)
 
 
 def _transform_lat(x: float, y: float) -> float:
@@ -61,7 +86,8 @@ def gcj02_to_wgs84(
     """GCJ-02 → WGS-84 (lat, lng) by iteration: guess, push the guess forward, move it by the miss.
 
     The offset changes slowly with position, so each step cuts the miss by orders of magnitude; 1e-10°
-    is about 0.01 mm. Unchanged outside China."""
+    is about 0.01 mm. Unchanged outside China. (Within the offset of the border — under a kilometre — a
+    GCJ-02 point has two preimages, one on each side; the one on the input's side is returned.)"""
     if out_of_china(lat, lng):
         return lat, lng
     w_lat, w_lng = lat, lng

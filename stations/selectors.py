@@ -147,8 +147,9 @@ def stations_nearest(
         if len(inside) >= limit or radius >= max_km:
             break
         # Too few: widen. With n found in a circle of radius r, `limit` need about r·sqrt(limit/n);
-        # at least double, so sparse areas take few rounds.
-        grow = 2.0 if not inside else max(2.0, math.sqrt(limit / len(inside)) * 1.2)
+        # at least triple, so sparse areas (or fewer than `limit` stations in all) take few rounds:
+        # 2 → 6 → 18 → 50 km by default.
+        grow = 3.0 if not inside else max(3.0, math.sqrt(limit / len(inside)) * 1.2)
         radius = min(max_km, radius * grow)
     inside.sort()
     chosen = inside[:limit]

@@ -66,7 +66,7 @@ def station_list(request):
     page = None
     if origin is not None:
         stations = selectors.stations_nearest(
-            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, base=base, max_km=selectors.NEAREST_MAX_KM
+            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, base=base, max_km=selectors.NEAREST_DEFAULT_MAX_KM
         ).stations
     else:
         paginator = Paginator(selectors.with_public_annotations(base), PAGE_SIZE)
