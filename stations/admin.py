@@ -41,10 +41,13 @@ def _managed(request):
 
 
 def _has_scope(request) -> bool:
-    return request.user.is_active and (
-        request.user.is_superuser
-        or branches_in_scope(request.user, roles=selectors.STATION_MANAGER_ROLES).exists()
-    )
+    """Asked many times per admin page (every model, every permission): answered once per request."""
+    if not hasattr(request, "_stations_has_scope"):
+        request._stations_has_scope = request.user.is_active and (
+            request.user.is_superuser
+            or branches_in_scope(request.user, roles=selectors.STATION_MANAGER_ROLES).exists()
+        )
+    return request._stations_has_scope
 
 
 class ScopedAdmin(admin.ModelAdmin):
