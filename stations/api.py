@@ -78,7 +78,7 @@ class StationSearchView(ListAPIView):
     def get(self, request, *args, **kwargs):
         self.params = self._params(request)
         if "lat" not in self.params:
-            page = self.paginate_queryset(selectors.with_public_annotations(self.get_queryset()))
+            page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
         result = selectors.stations_nearest(
             lat=self.params["lat"], lng=self.params["lng"], limit=self.params["limit"],
@@ -93,12 +93,12 @@ class StationDetailView(APIView):
 
     @extend_schema(responses=StationDetailSerializer, auth=[])
     def get(self, request, pk: int):
-        stations = selectors.with_public_annotations(Station.objects.filter(is_active=True)).prefetch_related(
-            "hours",
+        stations = Station.objects.filter(is_active=True).prefetch_related(
             Prefetch("services", queryset=StationService.objects.filter(is_active=True)),
             Prefetch("resources", queryset=StationResource.objects.filter(is_active=True)),
         )
         station = get_object_or_404(stations, pk=pk)
+        selectors.stations_decorate([station])
         today = timezone.localdate()
         upcoming = station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))
         return Response(StationDetailSerializer(station, context={"upcoming_exceptions": upcoming}).data)
@@ -228,7 +228,11 @@ class ManagedStationListView(ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return selectors.with_public_annotations(selectors.stations_managed_by(self.request.user))
+        return selectors.stations_managed_by(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class StationActiveView(APIView):
@@ -245,5 +249,5 @@ class StationActiveView(APIView):
         if not isinstance(active, bool):
             return error_response("is_active", fields={"is_active": ["true / false"]})
         station = services.station_set_active(actor=request.user, station_id=pk, active=active)
-        station = selectors.with_public_annotations(Station.objects.filter(pk=station.pk)).get()
+        selectors.stations_decorate([station])
         return Response(StationListSerializer(station).data)

@@ -134,3 +134,26 @@ def hours_format(intervals) -> str:
         next_day = "次日" if i.closes_next_day else ""
         parts.append(f"{i.weekday + 1} {i.opens:%H:%M}-{next_day}{i.closes:%H:%M}")
     return "; ".join(parts)
+
+
+def open_at(weekly_rows, exception_rows, when) -> bool:
+    """Whether a station is open at `when` (an aware datetime already in Asia/Shanghai), from its weekly rows
+    and its exception rows (those of `when`'s date and the day before are enough). The same rule as
+    selectors.open_now_q, which filters in SQL; tests hold the two to agreement.
+
+    An exception replaces its date's weekly rows; an interval past midnight belongs to the day it starts,
+    so yesterday's late interval still counts this morning."""
+    from datetime import timedelta
+
+    today, t = when.date(), when.time().replace(second=0, microsecond=0)
+    exceptions = {e.date: e for e in exception_rows}
+
+    def intervals(day):
+        exception = exceptions.get(day)
+        if exception is not None:
+            return [] if exception.is_closed else [exception]
+        return [row for row in weekly_rows if row.weekday == day.weekday()]
+
+    if any(r.opens <= t and (r.closes_next_day or t < r.closes) for r in intervals(today)):
+        return True
+    return any(r.closes_next_day and t < r.closes for r in intervals(today - timedelta(days=1)))

@@ -55,7 +55,7 @@ class HoursExceptionSerializer(serializers.ModelSerializer):
 
 
 class StationDetailSerializer(StationListSerializer):
-    hours = OpeningHoursSerializer(many=True, read_only=True)
+    hours = OpeningHoursSerializer(many=True, read_only=True, source="weekly_hours")
     exceptions = serializers.SerializerMethodField()
     services = serializers.SerializerMethodField()
     resources = serializers.SerializerMethodField()

@@ -69,9 +69,9 @@ def station_list(request):
             lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, base=base, max_km=selectors.NEAREST_DEFAULT_MAX_KM
         ).stations
     else:
-        paginator = Paginator(selectors.with_public_annotations(base), PAGE_SIZE)
+        paginator = Paginator(base, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
-        stations = list(page.object_list)
+        stations = selectors.stations_decorate(page.object_list)
     tiles = map_settings()
     query = request.GET.copy()
     query.pop("page", None)
@@ -87,7 +87,8 @@ def station_list(request):
 
 
 def station_detail(request, pk: int):
-    station = get_object_or_404(selectors.with_public_annotations(Station.objects.filter(is_active=True)), pk=pk)
+    station = get_object_or_404(Station, pk=pk, is_active=True)
+    selectors.stations_decorate([station])
     today = timezone.localdate()
     ratings = list(Rating.objects.filter(station=station).select_related("user")[:20])
     can_rate = (
@@ -99,7 +100,7 @@ def station_detail(request, pk: int):
         "stations/detail.html",
         {
             "station": station,
-            "hours": list(station.hours.all()),
+            "hours": station.weekly_hours,
             "exceptions": list(station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))),
             "photos": list(station.photos.all()),
             "services": list(station.services.filter(is_active=True)),

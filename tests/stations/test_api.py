@@ -29,8 +29,9 @@ def grid(station_factory, personas):
 
 
 def test_search_is_sorted_by_distance_with_the_distance(api, grid, django_assert_max_num_queries):
-    # savepoint, release, at most 4 boxes, the winners (ratings and open-now as subqueries, no N+1)
-    with django_assert_max_num_queries(7):
+    # savepoint, release, boxes (2 → 6 km here), the winners, their ratings (one GROUP BY), hours and
+    # exceptions of today and yesterday: no N+1
+    with django_assert_max_num_queries(8):
         response = api.get(SEARCH, {"lat": 24.452, "lng": 118.10, "limit": 5})
     assert response.status_code == 200
     results = response.json()["results"]
@@ -56,7 +57,8 @@ def test_search_filters_amenity_kind_open_now_and_radius(api, grid, station_fact
 
 
 def test_search_without_a_position_is_a_paginated_list(api, grid, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    # savepoint, release, count, page, its ratings, hours and exceptions of today and yesterday
+    with django_assert_max_num_queries(7):
         body = api.get(SEARCH, {"page_size": 4}).json()
     assert body["count"] == 10 and len(body["results"]) == 4 and body["next"]
 
@@ -73,7 +75,7 @@ def test_bad_search_parameters_answer_400(api, db, params):
 
 def test_detail(api, grid, django_assert_max_num_queries):
     station = grid[9]
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         body = api.get(reverse("api:stations-detail", args=[station.pk])).json()
     assert body["name"] == "网格9" and len(body["hours"]) == 7
     assert body["navigation"]["amap"].startswith("https://uri.amap.com/navigation")

@@ -57,11 +57,34 @@ def test_hours_past_midnight_count_on_the_next_morning(station_factory):
     assert not is_open(station, at(2026, 9, 27, 5))  # Sunday early: Saturday had no late interval
 
 
-def test_annotation_agrees_with_the_filter(post_office, station_factory):
+def test_python_rule_agrees_with_the_sql_filter_all_week(post_office, station_factory):
+    """Station.open_now (lists, in Python) and open_now_q (the filter, in SQL) are one rule written twice."""
+    from datetime import timedelta
+
+    from stations.hours import open_at
+
     always = open_all_day(station_factory())
-    now = at(2026, 10, 1, 10)
-    annotated = {s.pk: s.open_now for s in selectors.with_public_annotations(Station.objects.all(), now)}
-    assert annotated == {post_office.pk: False, always.pk: True}
+    night = station_factory()
+    for weekday in (4, 5, 6):
+        OpeningHours.objects.create(station=night, weekday=weekday, opens=time(20), closes=time(4),
+                                    closes_next_day=True)
+    HoursException.objects.create(station=night, date=date(2026, 10, 2), is_closed=False, opens=time(23),
+                                  closes=time(2), closes_next_day=True)
+    HoursException.objects.create(station=night, date=date(2026, 10, 3), is_closed=True)
+    stations = list(Station.objects.prefetch_related("hours", "exceptions"))
+    moment = at(2026, 9, 28, 0, 15)
+    while moment < at(2026, 10, 6, 0, 0):
+        in_sql = set(selectors.stations_filtered(open_now=True, now=moment).values_list("pk", flat=True))
+        in_python = {s.pk for s in stations if open_at(s.hours.all(), s.exceptions.all(), moment)}
+        assert in_sql == in_python, moment
+        moment += timedelta(minutes=75)
+    assert always.pk in in_sql
+
+
+def test_open_now_property_reads_prefetched_rows(post_office, django_assert_num_queries):
+    stations = selectors.stations_decorate(Station.objects.all())
+    with django_assert_num_queries(0):
+        [s.open_now for s in stations]
 
 
 @pytest.fixture
@@ -114,5 +137,6 @@ def test_nearest_applies_filters(scattered):
 
 
 def test_nearest_runs_a_bounded_number_of_queries(scattered, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
+    # at most 4 boxes (2 → 6 → 18 → 50 km), the winners, their ratings, hours and recent exceptions
+    with django_assert_max_num_queries(8):
         selectors.stations_nearest(lat=24.48, lng=118.5, limit=10)

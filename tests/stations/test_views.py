@@ -25,8 +25,9 @@ def many(station_factory, personas):
 
 
 def test_the_list_works_without_javascript_and_pins_its_queries(client, many, django_assert_max_num_queries):
-    # savepoint and release (ATOMIC_REQUESTS), districts, count, page (ratings and open-now as subqueries)
-    with django_assert_max_num_queries(5):
+    # savepoint and release (ATOMIC_REQUESTS), districts, count, page, the page's ratings (one GROUP BY),
+    # hours and exceptions (open-now)
+    with django_assert_max_num_queries(8):
         response = client.get(LIST)
     assert response.status_code == 200
     html = response.content.decode()
@@ -49,8 +50,9 @@ def test_open_now_filter_hides_closed_stations(client, many, station_factory):
 
 
 def test_nearest_to_my_position_shows_distances_nearest_first(client, many, django_assert_max_num_queries):
-    # savepoint and release, districts, at most 4 boxes (2 → 6 → 18 → 50 km), the winners
-    with django_assert_max_num_queries(8):
+    # savepoint and release, districts, at most 4 boxes (2 → 6 → 18 → 50 km), the winners, their
+    # ratings, hours and exceptions
+    with django_assert_max_num_queries(11):
         response = client.get(LIST, {"lat": "24.5", "lng": "118.10"})
     html = response.content.decode()
     names = re.findall(r'<h3><a href="/stations/(\d+)/">', html)
