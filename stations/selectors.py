@@ -100,7 +100,8 @@ def stations_decorate(stations, now: datetime | None = None) -> list[Station]:
     for row in OpeningHours.objects.filter(station_id__in=ids).order_by("weekday", "opens"):
         weekly[row.station_id].append(row)
     exceptions: dict[int, list] = defaultdict(list)
-    for row in HoursException.objects.filter(station_id__in=ids, date__in=[now.date(), now.date() - timedelta(days=1)]):
+    days = [now.date(), now.date() - timedelta(days=1)]
+    for row in HoursException.objects.filter(station_id__in=ids, date__in=days).order_by():
         exceptions[row.station_id].append(row)
     for station in stations:
         rating = ratings.get(station.pk)

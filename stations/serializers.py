@@ -23,19 +23,26 @@ class StationSearchParams(serializers.Serializer):
         return attrs
 
 
-class StationListSerializer(serializers.ModelSerializer):
+class StationListSerializer(serializers.Serializer):
+    """A station in lists and search results. Declared field by field, not as a ModelSerializer: building a
+    ModelSerializer's fields from the model costs more per request than the nearest search itself."""
+
+    id = serializers.IntegerField(read_only=True)
+    code = serializers.CharField(read_only=True, allow_null=True)
+    kind = serializers.ChoiceField(choices=Station.Kind.choices, read_only=True)
+    name = serializers.CharField(read_only=True)
+    partner_type = serializers.CharField(read_only=True)
+    partner_name = serializers.CharField(read_only=True)
+    district = serializers.CharField(read_only=True)
+    address = serializers.CharField(read_only=True)
+    lat = serializers.FloatField(read_only=True, help_text="WGS-84")
+    lng = serializers.FloatField(read_only=True, help_text="WGS-84")
+    phone = serializers.CharField(read_only=True)
     amenities = serializers.ListField(source="amenity_codes", child=serializers.CharField(), read_only=True)
     open_now = serializers.BooleanField(read_only=True)
     rating_avg = serializers.FloatField(read_only=True, allow_null=True)
     rating_count = serializers.IntegerField(read_only=True)
     distance_km = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Station
-        fields = [
-            "id", "code", "kind", "name", "partner_type", "partner_name", "district", "address", "lat", "lng",
-            "phone", "amenities", "open_now", "rating_avg", "rating_count", "distance_km",
-        ]
 
     def get_distance_km(self, station) -> float | None:
         d = getattr(station, "distance_km", None)
@@ -55,15 +62,12 @@ class HoursExceptionSerializer(serializers.ModelSerializer):
 
 
 class StationDetailSerializer(StationListSerializer):
+    description = serializers.CharField(read_only=True)
     hours = OpeningHoursSerializer(many=True, read_only=True, source="weekly_hours")
     exceptions = serializers.SerializerMethodField()
     services = serializers.SerializerMethodField()
     resources = serializers.SerializerMethodField()
     navigation = serializers.SerializerMethodField()
-
-    class Meta(StationListSerializer.Meta):
-        fields = [*StationListSerializer.Meta.fields, "description", "hours", "exceptions", "services", "resources",
-                  "navigation"]
 
     def get_exceptions(self, station) -> list[dict]:
         return HoursExceptionSerializer(self.context["upcoming_exceptions"], many=True).data

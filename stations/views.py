@@ -58,11 +58,13 @@ def station_list(request):
         kind=filters.get("kind", ""), amenities=filters.get("amenity", []), open_now=filters.get("open_now", False)
     )
     origin, origin_label = None, ""
-    if filters.get("lat") is not None and filters.get("lng") is not None:
-        origin, origin_label = (filters["lat"], filters["lng"]), _("您的位置")
-    elif filters.get("district"):
+    # A district chosen in the form wins over a position sent earlier (the script clears the district when
+    # it sends the browser's position).
+    if filters.get("district"):
         origin = selectors.district_centre(filters["district"])
         origin_label = filters["district"]
+    elif filters.get("lat") is not None and filters.get("lng") is not None:
+        origin, origin_label = (filters["lat"], filters["lng"]), _("您的位置")
     page = None
     if origin is not None:
         stations = selectors.stations_nearest(
