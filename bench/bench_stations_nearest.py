@@ -62,6 +62,10 @@ def gunicorn_app():
 
     django.setup()
     settings.ROOT_URLCONF = __name__
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        # As in production (portal/settings/base.py): persistent connections on PostgreSQL. The bench
+        # settings' DATABASES leaves them out, which would time a new connection per request.
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
     from django.core.wsgi import get_wsgi_application
 
     return get_wsgi_application()

@@ -177,3 +177,38 @@ def test_staff_visit_statistics_are_scoped(client, station_factory, personas, or
     assert "甲站" in html and "乙站" in html
     client.force_login(personas.member)
     assert client.get(url).status_code == 404
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_station_photos_are_served_for_active_stations_only(client, station_factory):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from stations.models import StationPhoto
+
+    station = station_factory()
+    photo = StationPhoto.objects.create(station=station, image=SimpleUploadedFile("a.png", _png()), caption="门口")
+    url = reverse("stations:photo", args=[station.pk, photo.pk])
+    assert 'alt="门口"' in client.get(reverse("stations:detail", args=[station.pk])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
+    Station.objects.filter(pk=station.pk).update(is_active=False)
+    assert client.get(url).status_code == 404
+    other = station_factory()
+    assert client.get(reverse("stations:photo", args=[other.pk, photo.pk])).status_code == 404
+
+
+def test_leaflet_is_served_from_the_project():
+    from django.contrib.staticfiles import finders
+
+    for name in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/LICENSE",
+                 "vendor/leaflet/images/marker-icon.png", "stations/finder.js"):
+        assert finders.find(name), name
