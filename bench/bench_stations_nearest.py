@@ -284,6 +284,28 @@ def _measure_rps(points) -> None:
     print(f"  ratio search / minimal = {ratio:.2f} (goal ≥ {GOAL_RPS_RATIO}: {verdict})")
 
 
+def _measure_in_process(points) -> None:
+    """The same two endpoints through django.test.Client in this process: no sockets, no other workers —
+    a steadier figure on a shared machine (CPU time of this process per request)."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
+        client = Client()
+        paths = [f"/api/v1/stations/?lat={lat:.5f}&lng={lng:.5f}&limit={NEAREST}" for lat, lng in points]
+        for path in (MINIMAL_PATH, paths[0]):
+            client.get(path)
+        results = {}
+        for label, urls in (("minimal", [MINIMAL_PATH] * len(paths)), ("search", paths)):
+            started = time.process_time()
+            for url in urls:
+                assert client.get(url).status_code == 200
+            results[label] = (time.process_time() - started) * 1000 / len(urls)
+    ratio = results["minimal"] / results["search"]
+    print(f"  in-process (django.test.Client), CPU per request: minimal {results['minimal']:.2f} ms, "
+          f"search {results['search']:.2f} ms → requests/s ratio {ratio:.2f}")
+
+
 def run() -> None:
     from django.conf import settings
     from django.core.management import call_command
@@ -300,4 +322,5 @@ def run() -> None:
     rng = random.Random(SEED + 1)
     points = _query_points(rng)
     _measure_server_time(points)
+    _measure_in_process(points)
     _measure_rps(points)

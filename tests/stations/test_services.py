@@ -205,3 +205,37 @@ def test_hours_replace_refuses_overlaps_and_keeps_the_old_hours(station_factory,
     with pytest.raises(services.StationError):
         services.station_hours_replace(actor=personas.manager_a, station=station, intervals=bad)
     assert station.hours.count() == 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scans_at_once_count_once(org_tree):
+    """The race a double tap makes: both requests pass every check, the unique constraint lets one insert."""
+    import threading
+
+    from django.db import connection
+
+    from tests.stations.factories import StationFactory
+
+    station = StationFactory(branch=org_tree.district_a)
+    token = services.station_visit_token(station)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def scan():
+        try:
+            barrier.wait()
+            services.visit_record(station_id=station.pk, token=token, job_type="courier", mobile="13812345678",
+                                  now=NOON)
+            outcomes.append("counted")
+        except services.StationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["counted", "refused"]
+    assert Visit.objects.count() == 1
