@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers as drf_serializers
@@ -138,7 +139,7 @@ class VisitStatsView(APIView):
         try:
             days = max(1, min(int(request.query_params.get("days", 14)), 92))
         except ValueError:
-            return error_response("days")
+            return error_response(gettext("天数须为 1 到 92 之间的整数。"), fields={"days": ["1–92"]})
         today = timezone.localdate()
         rows = selectors.visit_daily_counts(
             stations=stations, date_from=today - timedelta(days=days - 1), date_to=today

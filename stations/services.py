@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -108,7 +109,7 @@ def visit_record(
         mobile = (mobile or "").strip()
         try:
             mobile_validator(mobile)
-        except Exception as e:
+        except ValidationError as e:
             raise StationError(_("请输入 11 位中国大陆手机号码，例如 13800138000。"), field="mobile") from e
     visited_at = now or timezone.now()
     hour = visited_at.replace(minute=0, second=0, microsecond=0)

@@ -200,9 +200,9 @@ def _qr_svg(url: str) -> str:
 def poster(request, pk: int):
     """The printable QR poster: staff of the station's branch only (others 404)."""
     station = get_object_or_404(selectors.stations_managed_by(request.user), pk=pk)
-    url = request.build_absolute_uri(
-        reverse("stations:visit", args=[station.pk, services.station_visit_token(station)])
-    )
+    # The public address (SITE_URL), not the host the staff member happens to use: posters hang for years.
+    path = reverse("stations:visit", args=[station.pk, services.station_visit_token(station)])
+    url = f"{settings.SITE_URL.rstrip('/')}{path}"
     return render(request, "stations/poster.html", {"station": station, "qr_svg": _qr_svg(url), "url": url})
 
 

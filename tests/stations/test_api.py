@@ -181,3 +181,15 @@ def test_schema_is_valid(db):
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_visit_stats_count_per_day_and_refuse_bad_days(api, station_factory, personas):
+    station = station_factory()
+    for mobile in ("13812345678", "13812345679"):
+        services.visit_record(station_id=station.pk, token=services.station_visit_token(station),
+                              job_type="courier", mobile=mobile)
+    api.force_authenticate(personas.manager_a)
+    url = reverse("api:stations-visit-stats", args=[station.pk])
+    rows = api.get(url).json()
+    assert len(rows) == 1 and rows[0]["visits"] == 2 and rows[0]["people"] == 2
+    assert api.get(url, {"days": "abc"}).status_code == 400
