@@ -5,9 +5,14 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench stack migrate seed messages lock clean
+# `make stack`: the local PostgreSQL and Redis unless the environment names others.
+STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_portal
+STACK_BROKER_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: venv run test lint bench stack compiled-messages migrate seed messages lock clean
 
 $(STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.lock
@@ -15,8 +20,23 @@ $(STAMP): requirements.lock
 
 venv: $(STAMP)
 
-run: $(STAMP)
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+# The English catalogue needs gettext's msgfmt. Installed with apt when missing and we are root; otherwise
+# the portal still runs, in Chinese only, and says so.
+compiled-messages: $(STAMP)
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing gettext (msgfmt) with apt-get"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gettext >/dev/null 2>&1; } || true; \
+	  fi; }
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  $(PY) manage.py compilemessages --ignore=.venv -v 0; \
+	else \
+	  echo "warning: msgfmt (gettext) not found: translations not compiled, pages show in Chinese only." \
+	       "Install gettext (apt-get install gettext / brew install gettext) and run make again."; \
+	fi
+
+run: compiled-messages
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -25,16 +45,27 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 
-test: $(STAMP) lint
-	$(PY) manage.py compilemessages --ignore=.venv -v 0
+test: $(STAMP) lint compiled-messages
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(PY) -m bench
 
-# web, worker and beat against the local PostgreSQL and Redis (see README), without Docker.
-stack: $(STAMP)
-	$(BIN)/honcho -f Procfile.stack start
+# web (gunicorn), worker and beat against the local PostgreSQL and Redis, without Docker (see README).
+# DATABASE_URL / CELERY_BROKER_URL from the environment win over the defaults above.
+stack: compiled-messages
+	@export DATABASE_URL="$${DATABASE_URL:-$(STACK_DATABASE_URL)}" CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(STACK_BROKER_URL)}"; \
+	echo "stack: DATABASE_URL=$$DATABASE_URL CELERY_BROKER_URL=$$CELERY_BROKER_URL"; \
+	$(PY) manage.py ensure_database && \
+	$(PY) manage.py migrate --noinput -v 0 && \
+	$(PY) manage.py seed_demo && \
+	exec $(BIN)/honcho -f Procfile.stack start
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate
+
+seed: $(STAMP)
+	$(PY) manage.py seed_demo
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete

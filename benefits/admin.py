@@ -13,30 +13,23 @@ from django.http import Http404, HttpResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Branch, StaffRole
+from members.models import StaffRole
+from members.selectors import user_holds_role_at_root, user_is_staff_of_any_branch
 
 from . import receipts, selectors, services
 from .models import BenefitRule, Disease, DiseaseList, Enrolment, Payment, Plan, SubsidyRule, Tier
 
 
 def is_plan_manager(user) -> bool:
+    """Plans are the federation's: only a branch admin of the city federation (or a superuser) edits them."""
     if not (user.is_active and user.is_staff):
         return False
-    if user.is_superuser:
-        return True
-    # Cached on the user object for the request: the admin asks many times per page.
-    if not hasattr(user, "_benefits_plan_manager"):
-        user._benefits_plan_manager = StaffRole.objects.filter(
-            user=user, role=StaffRole.Role.BRANCH_ADMIN, branch__kind=Branch.Kind.CITY
-        ).exists()
-    return user._benefits_plan_manager
+    return user.is_superuser or user_holds_role_at_root(user, role=StaffRole.Role.BRANCH_ADMIN)
 
 
 def has_scope(user, roles=None) -> bool:
-    key = f"_benefits_scope_{'-'.join(roles or selectors.STAFF_ROLES)}"
-    if not hasattr(user, key):
-        setattr(user, key, selectors.staff_branches(user, roles).exists())
-    return getattr(user, key)
+    # From the roles members.selectors caches on the request's user: the admin asks many times per page.
+    return user_is_staff_of_any_branch(user, roles=roles or selectors.STAFF_ROLES)
 
 
 class NotFoundForOthersMixin:

@@ -49,7 +49,7 @@ def seed() -> list[tuple[str, str, str]]:
                                              employer_non_public=True)
                 if enrolment.status == Enrolment.Status.PENDING and enrolment.branch.path.startswith(base.path):
                     payment_record_offline(actor=finance, enrolment_id=enrolment.pk, method="cash",
-                                           amount=enrolment.member_part, reference="DEMO")
+                                           amount=enrolment.member_part, reference=f"DEMO-{enrolment.pk}")
             except BenefitsError:
                 continue  # outside the window, or not eligible: the demo leaves them unenrolled
     return rows

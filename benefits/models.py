@@ -18,6 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Branch, Member
 
 ZERO = Decimal("0.00")
+FROZEN_MESSAGE = _("该方案已有会员参保，不能直接修改；请复制为新年度方案后再修改。")
+
+
+def ensure_plan_not_frozen(plan_id) -> None:
+    """A plan with enrolments is never edited in place (nor its tiers and rules)."""
+    if plan_id and Enrolment.objects.filter(plan_id=plan_id).exists():
+        raise ValidationError(FROZEN_MESSAGE)
 
 
 class BenefitKind(models.TextChoices):
@@ -165,6 +172,10 @@ class Plan(models.Model):
     def natural_key(self):
         return (self.code,)
 
+    def clean(self):
+        if self.pk and self.has_enrolments():
+            raise ValidationError(FROZEN_MESSAGE)
+
     def is_window_open(self, day=None) -> bool:
         day = day or timezone.localdate()
         return self.enrol_opens <= day <= self.enrol_closes
@@ -209,6 +220,9 @@ class Tier(models.Model):
 
     natural_key.dependencies = ["benefits.plan"]
 
+    def clean(self):
+        ensure_plan_not_frozen(self.plan_id)
+
 
 class BenefitRuleManager(NaturalKeyManager):
     def get_by_natural_key(self, plan_code, tier_code, kind):
@@ -244,6 +258,8 @@ class BenefitRule(models.Model):
     def clean(self):
         from .rules import RuleSpecError, rule_spec_from_data
 
+        if self.tier_id:
+            ensure_plan_not_frozen(Tier.objects.filter(pk=self.tier_id).values_list("plan_id", flat=True).first())
         try:
             rule_spec_from_data(kind=self.kind, params=self.params, diseases=frozenset())
         except RuleSpecError as exc:

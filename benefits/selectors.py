@@ -67,6 +67,14 @@ def enrolment_paid_this_year(enrolment: Enrolment) -> rules.PaidThisYear:
     return rules.PaidThisYear()
 
 
+def cover_terms(enrolment: Enrolment) -> rules.CoverTerms:
+    """The enrolment's side of the rules engine's input (claims use it with `tier_rule_specs`)."""
+    return rules.CoverTerms(
+        cover_start=enrolment.cover_start, cover_end=enrolment.cover_end, waiting_until=enrolment.waiting_until,
+        claim_deadline_days=enrolment.plan.claim_deadline_days, yearly_cap=enrolment.tier.yearly_cap,
+    )
+
+
 def cover_summary(enrolment: Enrolment) -> dict:
     """The member's cover: period, waiting period end, and what is left of each yearly cap."""
     specs = tier_rule_specs(enrolment.tier)

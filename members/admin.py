@@ -195,3 +195,4 @@ class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return queryset if request.user.is_superuser else queryset.none()
 
 
+from . import admin_org  # noqa: E402, F401  (branch tree, roles, members, joining, transfers)

@@ -1,12 +1,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, api_org
 
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
+router.register("branches", api_org.BranchViewSet, basename="branch")
+router.register("staff/members", api_org.StaffMemberViewSet, basename="staff-member")
+router.register("staff/applications", api_org.StaffApplicationViewSet, basename="staff-application")
+router.register("staff/transfers", api_org.StaffTransferViewSet, basename="staff-transfer")
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/membership/", api_org.MembershipView.as_view(), name="membership"),
+    path("me/membership/transfer/", api_org.MembershipTransferView.as_view(), name="membership-transfer"),
+    path("me/membership/card-token/", api_org.CardTokenView.as_view(), name="membership-card-token"),
     *router.urls,
 ]

@@ -334,3 +334,8 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+# Joining, transfer and member-number models live in their own module; importing them here registers them.
+from .models_org import MemberNumberCounter, MembershipApplication, Transfer  # noqa: E402, F401
+

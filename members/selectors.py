@@ -10,6 +10,26 @@ def branch_subtree(branch: Branch) -> QuerySet[Branch]:
     return Branch.objects.filter(path__startswith=branch.path)
 
 
+def _role_paths(user) -> list[tuple[str, str]]:
+    """(role, branch path) of every role the user holds, read once per user object (a request's user):
+    the admin asks about permissions many times while drawing one page."""
+    cached = getattr(user, "_members_role_paths", None)
+    if cached is None:
+        cached = list(StaffRole.objects.filter(user=user).values_list("role", "branch__path"))
+        user._members_role_paths = cached
+    return cached
+
+
+def user_holds_role_at_root(user, *, role: str) -> bool:
+    """True when the user holds `role` on a root of the tree (the city federation), from the cached roles."""
+    return any(held == role and len(path) == Branch.steplen for held, path in _role_paths(user))
+
+
+def forget_roles(user) -> None:
+    """Drops the cached roles of a user object after its roles change."""
+    user.__dict__.pop("_members_role_paths", None)
+
+
 def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branch]:
     """Branches a user may see and act on: the subtrees of the branches where they hold a role (any of
     `roles`, when given). Superusers see everything; everyone else without a role sees nothing.
@@ -18,10 +38,7 @@ def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branc
         return Branch.objects.none()
     if user.is_superuser:
         return Branch.objects.all()
-    role_rows = StaffRole.objects.filter(user=user)
-    if roles:
-        role_rows = role_rows.filter(role__in=roles)
-    paths = list(role_rows.values_list("branch__path", flat=True))
+    paths = [path for role, path in _role_paths(user) if not roles or role in roles]
     if not paths:
         return Branch.objects.none()
     condition = Q()
@@ -45,3 +62,98 @@ def users_in_scope(staff_user):
         return User.objects.all()
     scope = branches_in_scope(staff_user, roles=[StaffRole.Role.BRANCH_ADMIN])
     return User.objects.filter(member__branch__in=scope)
+# --- Branch tree, members, joining and transfers ----------------------------------------------------------
+
+
+def branch_ancestors(branch: Branch) -> QuerySet[Branch]:
+    """The branch's ancestors from the root down, in one query (the path's prefixes are the ancestors)."""
+    steplen = Branch.steplen
+    paths = [branch.path[:end] for end in range(steplen, len(branch.path), steplen)]
+    return Branch.objects.filter(path__in=paths).order_by("depth")
+
+
+def user_has_branch_scope(user, branch: Branch, *, roles: list[str] | None = None) -> bool:
+    """True when `branch` lies in the user's scope (one query)."""
+    return branches_in_scope(user, roles=roles).filter(pk=branch.pk).exists()
+
+
+def user_is_staff_of_any_branch(user, *, roles: list[str] | None = None) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return any(not roles or role in roles for role, _path in _role_paths(user))
+
+
+def branch_search(*, search: str = "", kind: str = "", federated_type: str = "", region: str = "") -> QuerySet[Branch]:
+    """Active branches a person can look for, by name, area (region or address) and kind; in tree order."""
+    branches = Branch.objects.filter(is_active=True)
+    if search:
+        branches = branches.filter(
+            Q(name__icontains=search) | Q(region__icontains=search) | Q(address__icontains=search)
+        )
+    if kind:
+        branches = branches.filter(kind=kind)
+    if federated_type:
+        branches = branches.filter(federated_type=federated_type)
+    if region:
+        branches = branches.filter(region__icontains=region)
+    return branches.order_by("path")
+
+
+def joinable_branch_kinds() -> list[str]:
+    """A person joins a base union (their workplace's) or a federated union (workers without an own union)."""
+    return [Branch.Kind.BASE, Branch.Kind.FEDERATED]
+
+
+def members_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
+    """Members of the branches in the user's scope (one query with a subquery on the tree)."""
+    from .models import Member
+
+    return Member.objects.filter(branch__in=branches_in_scope(user, roles=roles))
+
+
+def applications_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
+    from .models import MembershipApplication
+
+    return MembershipApplication.objects.filter(branch__in=branches_in_scope(user, roles=roles))
+
+
+def transfers_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
+    """Transfers into or out of the user's branches: both sides may see them; only the receiving side decides."""
+    from .models import Transfer
+
+    scope = branches_in_scope(user, roles=roles)
+    return Transfer.objects.filter(Q(to_branch__in=scope) | Q(from_branch__in=scope))
+
+
+def member_id_number_visible_to(user, member) -> bool:
+    """The full ID number is for the member and for staff with a role over the member's branch."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if member.user_id is not None and member.user_id == user.pk:
+        return True
+    return user_has_branch_scope(user, member.branch)
+
+
+def branch_admins_for(branch: Branch, *, role: str = StaffRole.Role.BRANCH_ADMIN) -> list:
+    """The users holding `role` on the nearest of the branch and its ancestors where anyone holds it: the
+    people who should hear about an application or a transfer, without telling every level above."""
+    paths = [branch.path[:end] for end in range(Branch.steplen, len(branch.path) + 1, Branch.steplen)]
+    rows = list(
+        StaffRole.objects.filter(role=role, branch__path__in=paths, user__is_active=True)
+        .select_related("user", "branch")
+        .order_by("-branch__depth", "user_id")
+    )
+    if not rows:
+        return []
+    nearest = rows[0].branch.depth
+    return [row.user for row in rows if row.branch.depth == nearest]
+
+
+def membership_history(member) -> dict:
+    """A member's applications and transfers, newest first (two queries)."""
+    return {
+        "applications": list(member.applications.select_related("branch").order_by("-created_at", "-id")),
+        "transfers": list(member.transfers.select_related("from_branch", "to_branch").order_by("-created_at", "-id")),
+    }

@@ -70,3 +70,24 @@ def _fresh_cache():
 def admin_user(db, django_user_model):
     """pytest-django's admin_user, with a real mobile number (the login field, checked by the database)."""
     return django_user_model.objects.create_superuser(mobile="13999999999", password="password", name="超级管理员")
+@pytest.fixture
+def personas(org_tree, staff_of, member_factory, user_factory):
+    """The usual people: staff of branch A (district A's admin), staff of sibling branch B, staff of the
+    parent (city), the owner member (of base A1), another member (of base B1), and an outsider."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        staff_a=staff_of(org_tree.district_a),
+        staff_b=staff_of(org_tree.district_b),
+        staff_parent=staff_of(org_tree.city),
+        member=member_factory(branch=org_tree.base_a1),
+        other_member=member_factory(branch=org_tree.base_b1),
+        outsider=user_factory(),
+    )
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()

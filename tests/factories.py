@@ -24,9 +24,9 @@ def make_branch(name: str, *, parent=None, kind: str | None = None, **fields):
     if kind is None:
         kind = Branch.Kind.CITY if parent is None else Branch.Kind.BASE
     if parent is None:
-        return Branch.add_root(name=name, kind=kind, **fields)
+        return Branch.objects.add_root(instance=Branch(name=name, kind=kind, **fields))
     parent.refresh_from_db()  # treebeard keeps child counts on the parent row
-    return parent.add_child(name=name, kind=kind, **fields)
+    return Branch.objects.add_child(parent, instance=Branch(name=name, kind=kind, **fields))
 
 
 def id_number_for(serial: int, birth: str = "19850315") -> str:
@@ -53,3 +53,23 @@ class MemberFactory(DjangoModelFactory):
     status = "active"
     member_number = factory.Sequence(lambda n: f"T{n:09d}")
     joined_at = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.now())
+
+
+class ApplicantFactory(UserFactory):
+    """A signed-in person who is not (yet) a member."""
+
+    name = factory.Sequence(lambda n: f"申请人{n}")
+    mobile = factory.Sequence(lambda n: f"136{n:08d}")
+
+
+def apply_form_data(serial: int, **overrides) -> dict:
+    """Valid input for `membership_apply` (without user and branch)."""
+    data = {
+        "name": f"申请人{serial}",
+        "id_number": id_number_for(500 + serial),
+        "mobile": f"135{serial:08d}",
+        "employer": "鹭江机械有限公司",
+        "employment_type": "standard",
+    }
+    data.update(overrides)
+    return data

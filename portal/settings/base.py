@@ -9,11 +9,16 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
+from portal.logging import JSON_FORMATTER
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+# A .env file (see .env.example) fills in variables the environment does not set; DJANGO_ENV_FILE names another.
+ENV_FILE = Path(env("DJANGO_ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
@@ -82,7 +87,8 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------------
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# An empty value counts as unset, as in a .env line `DATABASE_URL=`.
+DATABASES = {"default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once; IMMEDIATE makes a transaction take the write lock
@@ -93,7 +99,6 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- Accounts -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
@@ -138,6 +143,8 @@ if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工会服务门户 <noreply@union-portal.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The sandbox payment gateway's HMAC key; empty derives one from SECRET_KEY (see benefits/payments.py).
+BENEFITS_SANDBOX_PAYMENT_SECRET = env("BENEFITS_SANDBOX_PAYMENT_SECRET", default="")
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
 # A failed email/SMS delivery is retried after about base·2^n seconds (with jitter), at most max apart. Keep
 # max below the Redis broker's visibility timeout (1 hour), or a waiting retry is handed out a second time.
@@ -156,7 +163,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
+CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE}
+
+# --- Cache ----------------------------------------------------------------------------------------
+# The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS
+# codes) only hold across gunicorn workers that way. CACHE_URL wins; otherwise REDIS_URL, otherwise a redis://
+# CELERY_BROKER_URL (Django's keys are prefixed, so they do not mix with Celery's); otherwise per-process memory.
+REDIS_URL = env("REDIS_URL", default="")
+_redis_url = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
+CACHES = {"default": env.cache_url_config(env("CACHE_URL", default="") or _redis_url or "locmemcache://")}
+CACHES["default"].setdefault("KEY_PREFIX", "portal")
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -187,12 +204,18 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl None: Swagger UI would otherwise send the schema to validator.swagger.io for its badge.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `status` field with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "MemberStatusEnum": "members.models.Member.Status",
+        "NotificationDeliveryStatusEnum": "members.models.NotificationDelivery.Status",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
@@ -203,17 +226,17 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"}},
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
+        "json": JSON_FORMATTER,
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's defaults give the "django" logger a plain console handler (when DEBUG) and mail_admins
+        # (which would mail POST data): neither is redacted, so both go and records propagate to root.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        "django.server": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
     },

@@ -4,5 +4,6 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
+# An empty DJANGO_SECRET_KEY= line (as in a fresh copy of .env.example) counts as unset.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or "local-development-only-not-a-secret"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

@@ -18,4 +18,7 @@ MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", default="/tmp/union-portal-test-media")
 # In-process by default; with CELERY_BROKER_URL set (CI's second run) tests marked `worker` use a real one.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
+# Each test process keeps its own cache, even when CI points the broker at Redis: rate-limit counters of one
+# test must not carry over into the next run.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from benefits import services
-from benefits.models import Enrolment, Payment, Plan
+from benefits.models import DiseaseList, Enrolment, Payment, Plan
 from tests.benefits.pdf import page_count
 
 
@@ -83,3 +83,15 @@ class TestPlanAdmin:
         with pytest.raises(ValidationError):
             rule.full_clean()
         assert Enrolment.objects.count() == 0
+
+
+def test_admin_pages_render_for_a_superuser(client, plan, admin_user):
+    from benefits.reference import reference_plan_build
+
+    reference_plan_build()
+    client.force_login(admin_user)
+    tier = plan.tiers.first()
+    for url in [changelist("plan"), changelist("diseaselist"), changelist("subsidyrule"), changelist("payment"),
+                reverse("admin:benefits_tier_change", args=[tier.pk]), reverse("admin:benefits_plan_add"),
+                reverse("admin:benefits_diseaselist_change", args=[DiseaseList.objects.first().pk])]:
+        assert client.get(url).status_code == 200, url

@@ -279,6 +279,9 @@ def test_never_negative_and_never_above_any_cap(claim):
         assert result.hospital_days_paid <= max(rule.max_days_per_year - paid.hospital_days, 0)
         assert result.amount <= rule.daily_amount * max(rule.max_days_per_year - paid.hospital_days, 0)
     assert result.amount == sum((line.amount for line in result.lines), D("0.00"))
+    data = result.as_data()  # every message renders with its parameters
+    assert all("%(" not in text for text in [*data["reasons"], *(line["text"] for line in data["lines"])])
+    assert result.eligible == (not result.reasons)
 
 
 @settings(max_examples=300, deadline=None)

@@ -259,6 +259,7 @@ class TestGroupEnrolment:
                                                 tier_id=tier(plan).pk, branch_id=branch.pk)
             return len(ctx)
 
+        run(org_tree.base_a2, 1)  # warm the per-process caches (content types) so both counts start equal
         assert run(org_tree.base_a2, 3) == run(people.owner.branch, 30)
 
 
@@ -347,3 +348,78 @@ def test_no_enrolment_row_without_tier_constraint(plan, people):
     with pytest.raises(IntegrityError), transaction.atomic():
         Enrolment.objects.create(plan=plan, tier=tier(plan), member=people.owner, branch=people.owner.branch,
                                  fee=D(36), member_part=D(30), subsidy_part=D(0))
+
+
+class TestFrozenPlanAndEngineInputs:
+    def test_model_validation_refuses_edits_of_an_enrolled_plan(self, plan, people):
+        from django.core.exceptions import ValidationError
+
+        basic = tier(plan)
+        rule = basic.rules.first()
+        plan.full_clean()
+        basic.full_clean()
+        rule.full_clean()
+        enrol(plan, people.owner)
+        for obj in (plan, basic, rule):
+            with pytest.raises(ValidationError, match="复制为新年度"):
+                obj.full_clean()
+
+    def test_enrolment_feeds_the_rules_engine(self, plan, people):
+        from benefits import rules, selectors
+
+        enrolment = enrol(plan, people.owner)
+        services.payment_record_offline(actor=people.staff_a1, enrolment_id=enrolment.pk, method="cash", amount="36")
+        enrolment.refresh_from_db()
+        specs, terms = selectors.tier_rule_specs(enrolment.tier), selectors.cover_terms(enrolment)
+        last_waiting_day = enrolment.waiting_until
+
+        def stay(day):
+            return rules.ClaimFacts(kind="hospital_daily", event_date=day, filed_on=day + timedelta(days=5),
+                                    admission_date=day, discharge_date=day + timedelta(days=3))
+
+        assert not rules.assess(specs, terms, stay(last_waiting_day)).eligible
+        assert rules.assess(specs, terms, stay(last_waiting_day + timedelta(days=1))).amount == D("150.00")
+
+
+class TestGroupEnrolmentSql:
+    """The INSERT … SELECT works out per member what the single enrolment works out in Python."""
+
+    def test_subsidy_by_employment_type_renewal_and_skips(self, org_tree, people, member_factory):
+        today = timezone.localdate()
+        old = make_plan(federation=org_tree.city, code="old", year=today.year - 1,
+                        enrol_opens=today - timedelta(days=400), enrol_closes=today - timedelta(days=380),
+                        cover_starts=today - timedelta(days=380), cover_ends=today - timedelta(days=5))
+        plan = make_plan(federation=org_tree.city, code="new", previous=old, max_age=60)
+        make_subsidy(plan, org_tree.district_a, fixed_amount=D("30"), non_public_only=False,
+                     employment_types=["platform"])
+        Enrolment.objects.create(plan=old, tier=tier(old), member=people.other, branch=people.other.branch,
+                                 fee=D(36), member_part=D(36), status="active",
+                                 cover_start=old.cover_starts, cover_end=old.cover_ends)
+        courier = member_factory(branch=org_tree.base_a1, employment_type="platform")
+        suspended = member_factory(branch=org_tree.base_a1, status="suspended")
+        senior = member_factory(branch=org_tree.base_a1, birth_date=date(1950, 1, 1))
+        result = services.group_enrolment_create(
+            actor=people.staff_a1, plan_id=plan.pk, tier_id=tier(plan).pk, branch_id=org_tree.base_a1.pk,
+            member_ids=[people.owner.pk, people.other.pk, courier.pk, suspended.pk, senior.pk],
+        )
+        assert result.enrolled == 3
+        assert sorted(name for name, _reason in result.skipped) == sorted([suspended.name, senior.name])
+        reasons = dict(result.skipped)
+        assert "正常状态" in reasons[suspended.name] and "60 周岁" in reasons[senior.name]
+        rows = {e.member_id: e for e in Enrolment.objects.filter(plan=plan)}
+        assert rows[courier.pk].subsidy_part == D("30.00") and rows[courier.pk].member_part == D("6.00")
+        assert rows[courier.pk].subsidy_rule is not None
+        assert rows[people.owner.pk].subsidy_part == D("0") and rows[people.owner.pk].subsidy_rule is None
+        assert rows[people.other.pk].is_renewal and rows[people.other.pk].waiting_until is None
+        assert not rows[people.owner.pk].is_renewal
+        assert rows[people.owner.pk].waiting_until == rows[people.owner.pk].cover_start + timedelta(days=89)
+        assert result.payment.amount == D("36") + D("36") + D("6")
+        assert all(e.payment_id == result.payment.pk and e.enrolled_by == people.staff_a1 for e in rows.values())
+
+    def test_plan_without_waiting_period_and_without_subsidy(self, org_tree, people):
+        plan = make_plan(federation=org_tree.city, code="nowait", waiting_days=0)
+        result = services.group_enrolment_create(actor=people.staff_a1, plan_id=plan.pk, tier_id=tier(plan).pk,
+                                                 branch_id=org_tree.base_a1.pk)
+        assert result.enrolled == 2
+        assert not Enrolment.objects.filter(plan=plan, waiting_until__isnull=False).exists()
+        assert not Enrolment.objects.filter(plan=plan, subsidy_rule__isnull=False).exists()

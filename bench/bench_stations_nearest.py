@@ -1,0 +1,326 @@
+"""Nearest stations at national scale (issue 7).
+
+1. The nearest 10 of 200,000 stations: median server time of `stations_nearest` (goal: under 10 ms) and its
+   ratio to a full scan of the table (every row's coordinates read, haversine on each, the best 10 kept).
+2. The search API's requests per second against a minimal Django view, served by gunicorn on loopback in the
+   same run (goal: ratio at least 0.5), with a load loop bounded in requests and time.
+
+SQLite by default (BENCH_DATABASE_URL unset: /tmp/union-portal-bench.sqlite3); PostgreSQL with
+BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/union_portal_bench_stations (created if missing).
+The 200,000 stations are generated once (deterministically) and kept in that database for later runs.
+"""
+
+import heapq
+import math
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from http.client import HTTPConnection
+from pathlib import Path
+
+STATIONS = 200_000
+NEAREST = 10
+QUERIES = 200
+GOAL_MS = 10.0
+GOAL_RPS_RATIO = 0.5
+LOAD_REQUESTS = 3000  # per endpoint, at most
+LOAD_SECONDS = 15.0  # per endpoint, at most
+LOAD_CLIENTS = 4
+MINIMAL_PATH = "/__bench__/minimal"
+SEED = 77
+
+
+# --- a URLconf for the gunicorn run: the portal plus one minimal view -------------------------------------
+
+
+def _minimal(request):
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+def __getattr__(name):
+    # PEP 562: `urlpatterns` is built on first use (inside gunicorn, after django.setup()), so importing this
+    # module from `python -m bench` needs no URL machinery.
+    if name == "urlpatterns":
+        from django.urls import include, path
+
+        return [path(MINIMAL_PATH.lstrip("/"), _minimal), path("", include("portal.urls"))]
+    raise AttributeError(name)
+
+
+def gunicorn_app():
+    """gunicorn 'bench.bench_stations_nearest:gunicorn_app()': the portal's WSGI app with this URLconf."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.bench")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.ROOT_URLCONF = __name__
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        # As in production (portal/settings/base.py): persistent connections on PostgreSQL. The bench
+        # settings' DATABASES leaves them out, which would time a new connection per request.
+        settings.DATABASES["default"]["CONN_MAX_AGE"] = 60
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()
+
+
+# --- data ------------------------------------------------------------------------------------------------
+
+
+def _ensure_postgres_database() -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        return
+    import psycopg2
+
+    conn = psycopg2.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
+                            password=db["PASSWORD"] or None, dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{db["NAME"]}"')
+    conn.close()
+
+
+def _china_points(rng: random.Random, count: int):
+    """Stations where people are: around 400 towns (dense centres, most in the east) plus some countryside."""
+    from stations.geo import out_of_china
+
+    def inside(lat, lng):
+        return not out_of_china(lat, lng)
+
+    towns = []
+    while len(towns) < 400:
+        lat, lng = rng.uniform(20.0, 46.0), rng.triangular(85.0, 126.0, 117.0)
+        if inside(lat, lng):
+            towns.append((lat, lng, rng.uniform(3.0, 25.0)))
+    produced = 0
+    while produced < count:
+        if rng.random() < 0.9:
+            t_lat, t_lng, spread_km = rng.choice(towns)
+            lat = t_lat + rng.gauss(0, spread_km) / 111.2
+            lng = t_lng + rng.gauss(0, spread_km) / (111.2 * math.cos(math.radians(t_lat)))
+        else:
+            lat, lng = rng.uniform(18.0, 50.0), rng.uniform(75.0, 134.0)
+        if inside(lat, lng):
+            produced += 1
+            yield lat, lng
+
+
+def _seed_stations() -> None:
+    from members.models import Branch
+    from stations.models import Station
+
+    if Station.objects.count() >= STATIONS:
+        return
+    Station.objects.all().delete()
+    branch = Branch.objects.filter(depth=1).first() or Branch.add_root(name="基准测试总工会", kind="city")
+    rng = random.Random(SEED)
+    batch = []
+    started = time.perf_counter()
+    for i, (lat, lng) in enumerate(_china_points(rng, STATIONS)):
+        batch.append(Station(
+            kind="rest", name=f"邮政驿站{i}", partner_type="post_office", branch=branch, district="某区",
+            address=f"某路{i}号", lat=lat, lng=lng, has_water=True, has_toilet=i % 3 == 0,
+        ))
+        if len(batch) == 5000:
+            Station.objects.bulk_create(batch)
+            batch = []
+    Station.objects.bulk_create(batch)
+    print(f"  generated {STATIONS:,} stations in {time.perf_counter() - started:.1f} s")
+
+
+def _query_points(rng: random.Random) -> list[tuple[float, float]]:
+    """Half next to existing stations (cities), half anywhere in China (sparse areas need wider boxes)."""
+    from stations.models import Station
+
+    sample = list(Station.objects.order_by("?").values_list("lat", "lng")[: QUERIES // 2])
+    points = [(lat + rng.uniform(-0.01, 0.01), lng + rng.uniform(-0.01, 0.01)) for lat, lng in sample]
+    points += list(_china_points(rng, QUERIES - len(points)))
+    rng.shuffle(points)
+    return points
+
+
+# --- 1. server time ---------------------------------------------------------------------------------------
+
+
+def _full_scan(lat: float, lng: float):
+    from stations.geo import haversine_km
+    from stations.models import Station
+
+    rows = Station.objects.filter(is_active=True).values_list("pk", "lat", "lng").iterator(chunk_size=20000)
+    return heapq.nsmallest(NEAREST, ((haversine_km(lat, lng, a, b), pk) for pk, a, b in rows))
+
+
+def _measure_server_time(points) -> tuple[float, float]:
+    from stations import selectors
+
+    times, cpu, rounds = [], [], []
+    for lat, lng in points:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        result = selectors.stations_nearest(lat=lat, lng=lng, limit=NEAREST, max_km=500)
+        times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+        rounds.append(result.candidate_queries)
+    # Exactness: the indexed search and the full scan agree wherever the nearest 10 lie within the radius.
+    for lat, lng in points[:5]:
+        fast = [s.pk for s in selectors.stations_nearest(lat=lat, lng=lng, limit=NEAREST, max_km=500).stations]
+        slow = [pk for d, pk in _full_scan(lat, lng) if d <= 500]
+        assert fast == slow, (lat, lng, fast, slow)
+    scan_times = []
+    for lat, lng in points[:10]:
+        started = time.perf_counter()
+        _full_scan(lat, lng)
+        scan_times.append((time.perf_counter() - started) * 1000)
+    median, scan = statistics.median(times), statistics.median(scan_times)
+    p95 = sorted(times)[int(len(times) * 0.95) - 1]
+    print(f"  load average now: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work shares this machine)")
+    print(f"  nearest {NEAREST} of {STATIONS:,}: median {median:.2f} ms (CPU of this process "
+          f"{statistics.median(cpu):.2f} ms), p95 {p95:.2f} ms, "
+          f"boxes per search median {statistics.median(rounds):.0f} / max {max(rounds)}")
+    verdict = "MET" if median < GOAL_MS else "NOT MET"
+    print(f"  goal < {GOAL_MS:.0f} ms: {verdict} (ratio to goal {median / GOAL_MS:.2f})")
+    print(f"  full scan (read all, haversine each, keep 10): median {scan:.0f} ms → indexed search is "
+          f"{scan / median:.0f}× faster (time ratio {median / scan:.4f})")
+    with_filters = []
+    for lat, lng in points[:50]:
+        from stations.selectors import stations_filtered
+
+        started = time.perf_counter()
+        selectors.stations_nearest(lat=lat, lng=lng, limit=NEAREST, max_km=500,
+                                   base=stations_filtered(amenities=["toilet"]))
+        with_filters.append((time.perf_counter() - started) * 1000)
+    print(f"  with amenity filter (1 in 3 stations): median {statistics.median(with_filters):.2f} ms")
+    return median, scan
+
+
+# --- 2. requests per second -------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _load_worker(args) -> tuple[int, int]:
+    port, paths, max_requests, deadline = args
+    done = errors = 0
+    conn = HTTPConnection("127.0.0.1", port, timeout=10)
+    while done < max_requests and time.time() < deadline:
+        path = paths[done % len(paths)]
+        try:
+            conn.request("GET", path, headers={"Connection": "keep-alive"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors += 1
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = HTTPConnection("127.0.0.1", port, timeout=10)
+        except OSError:
+            errors += 1
+            conn.close()
+            conn = HTTPConnection("127.0.0.1", port, timeout=10)
+        done += 1
+    conn.close()
+    return done, errors
+
+
+def _rps(port: int, paths: list[str]) -> tuple[float, int]:
+    deadline = time.time() + LOAD_SECONDS
+    per_client = LOAD_REQUESTS // LOAD_CLIENTS
+    started = time.perf_counter()
+    with ProcessPoolExecutor(LOAD_CLIENTS) as pool:
+        results = list(pool.map(_load_worker, [(port, paths[i::LOAD_CLIENTS] or paths, per_client, deadline)
+                                               for i in range(LOAD_CLIENTS)]))
+    elapsed = time.perf_counter() - started
+    done = sum(r[0] for r in results)
+    return done / elapsed, sum(r[1] for r in results)
+
+
+def _measure_rps(points) -> None:
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
+    root = Path(__file__).resolve().parent.parent
+    workers = max(2, os.cpu_count() or 2)
+    server = subprocess.Popen(  # noqa: S603 — our own gunicorn, fixed arguments
+        [sys.executable, "-m", "gunicorn", "bench.bench_stations_nearest:gunicorn_app()", "--bind",
+         f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread", "--threads", "2",
+         "--keep-alive", "5", "--log-level", "warning"],
+        cwd=root, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        search_paths = [f"/api/v1/stations/?lat={lat:.5f}&lng={lng:.5f}&limit={NEAREST}" for lat, lng in points]
+        # Warm both (worker imports, connections), then measure each in turn.
+        _load_worker((port, [MINIMAL_PATH, *search_paths[:5]], 40, time.time() + 10))
+        minimal_rps, minimal_errors = _rps(port, [MINIMAL_PATH])
+        search_rps, search_errors = _rps(port, search_paths)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ratio = search_rps / minimal_rps
+    print(f"  gunicorn {workers} workers × 2 threads, {LOAD_CLIENTS} keep-alive clients on loopback, "
+          f"≤{LOAD_REQUESTS} requests / ≤{LOAD_SECONDS:.0f} s each")
+    print(f"  minimal Django view: {minimal_rps:.0f} req/s ({minimal_errors} errors)")
+    print(f"  /api/v1/stations/?lat=&lng=&limit=10: {search_rps:.0f} req/s ({search_errors} errors)")
+    verdict = "MET" if ratio >= GOAL_RPS_RATIO else "NOT MET"
+    print(f"  ratio search / minimal = {ratio:.2f} (goal ≥ {GOAL_RPS_RATIO}: {verdict})")
+
+
+def _measure_in_process(points) -> None:
+    """The same two endpoints through django.test.Client in this process: no sockets, no other workers —
+    a steadier figure on a shared machine (CPU time of this process per request)."""
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
+        client = Client()
+        paths = [f"/api/v1/stations/?lat={lat:.5f}&lng={lng:.5f}&limit={NEAREST}" for lat, lng in points]
+        for path in (MINIMAL_PATH, paths[0]):
+            client.get(path)
+        results = {}
+        for label, urls in (("minimal", [MINIMAL_PATH] * len(paths)), ("search", paths)):
+            started = time.process_time()
+            for url in urls:
+                assert client.get(url).status_code == 200
+            results[label] = (time.process_time() - started) * 1000 / len(urls)
+    ratio = results["minimal"] / results["search"]
+    print(f"  in-process (django.test.Client), CPU per request: minimal {results['minimal']:.2f} ms, "
+          f"search {results['search']:.2f} ms → requests/s ratio {ratio:.2f}")
+
+
+def run() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    _ensure_postgres_database()
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    print(f"  database: {connection.vendor} ({settings.DATABASES['default']['NAME']})")
+    _seed_stations()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE stations_station")
+    rng = random.Random(SEED + 1)
+    points = _query_points(rng)
+    _measure_server_time(points)
+    _measure_in_process(points)
+    _measure_rps(points)

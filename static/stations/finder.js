@@ -1,0 +1,68 @@
+/* The station finder's small progressive layer: "nearest to me" from the browser's location, and a Leaflet
+   map of the listed stations. Without JavaScript (or without tiles) the server-rendered list is the page. */
+(function () {
+  "use strict";
+
+  function locateButton() {
+    var button = document.getElementById("locate-me");
+    if (!button || !("geolocation" in navigator)) return;
+    var form = button.form;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          form.elements.lat.value = position.coords.latitude.toFixed(6);
+          form.elements.lng.value = position.coords.longitude.toFixed(6);
+          if (form.elements.district) form.elements.district.value = "";
+          form.submit();
+        },
+        function () {
+          button.disabled = false;
+          var note = document.createElement("p");
+          note.setAttribute("role", "alert");
+          note.className = "locate-error";
+          note.textContent = button.getAttribute("data-error");
+          form.appendChild(note);
+        },
+        { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+      );
+    });
+  }
+
+  function stationMap() {
+    var holder = document.getElementById("station-map");
+    var data = document.getElementById("station-markers");
+    if (!holder || !data || typeof L === "undefined") return;
+    var markers = JSON.parse(data.textContent);
+    var originLat = parseFloat(holder.getAttribute("data-origin-lat"));
+    var hasOrigin = !isNaN(originLat);
+    if (!markers.length && !hasOrigin) return;
+    holder.hidden = false;
+    var map = L.map(holder, { scrollWheelZoom: false });
+    L.tileLayer(holder.getAttribute("data-tile-url"), {
+      maxZoom: 18,
+      attribution: holder.getAttribute("data-attribution")
+    }).addTo(map);
+    var points = [];
+    markers.forEach(function (m) {
+      var link = document.createElement("a");
+      link.href = m.url;
+      link.textContent = m.name;
+      L.marker([m.lat, m.lng], { title: m.name, alt: m.name }).addTo(map).bindPopup(link);
+      points.push([m.lat, m.lng]);
+    });
+    if (hasOrigin) {
+      var origin = [originLat, parseFloat(holder.getAttribute("data-origin-lng"))];
+      L.circleMarker(origin, { radius: 7, color: "#0b5cad" }).addTo(map);
+      points.push(origin);
+    }
+    if (points.length === 1) map.setView(points[0], 15);
+    else map.fitBounds(points, { padding: [24, 24] });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    locateButton();
+    stationMap();
+  });
+})();

@@ -1,0 +1,254 @@
+"""API views under /api/v1/stations/: the public search and station detail; visits, needs and ratings;
+staff answers, replies and visit statistics (scoped by branches_in_scope through stations_managed_by)."""
+
+from datetime import timedelta
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api import StandardPagination, error_response
+
+from . import selectors, services
+from .models import Need, Rating, Station, StationResource, StationService
+from .serializers import (
+    NeedAnswerSerializer,
+    NeedCreateSerializer,
+    NeedPublicSerializer,
+    RatingCreateSerializer,
+    RatingReplySerializer,
+    RatingSerializer,
+    StationDetailSerializer,
+    StationListSerializer,
+    StationSearchParams,
+    VisitCreateSerializer,
+    VisitDailySerializer,
+    VisitSerializer,
+)
+
+SEARCH_PARAMETERS = [
+    OpenApiParameter("lat", OpenApiTypes.DOUBLE, description="WGS-84 latitude; with lng, results are nearest first"),
+    OpenApiParameter("lng", OpenApiTypes.DOUBLE, description="WGS-84 longitude"),
+    OpenApiParameter("radius_km", OpenApiTypes.DOUBLE, description="search radius with lat/lng (default 50, max 500)"),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="with lat/lng: how many (default 20, max 100)"),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=Station.Kind.values),
+    OpenApiParameter("amenity", OpenApiTypes.STR, many=True, description="amenity codes; all must be present"),
+    OpenApiParameter("open_now", OpenApiTypes.BOOL, description="open now in Asia/Shanghai time"),
+    OpenApiParameter("district", OpenApiTypes.STR),
+]
+
+
+def _error_from(e: services.StationError) -> Response:
+    return error_response(e.message, fields={e.field: [e.message]} if e.field else None)
+
+
+class StationSearchView(ListAPIView):
+    """Active stations. With lat and lng: the nearest within radius_km, nearest first, with distance_km (one
+    page of at most `limit`). Without: all matching stations by district and name, paginated."""
+
+    permission_classes = [AllowAny]
+    serializer_class = StationListSerializer
+    pagination_class = StandardPagination
+    filter_backends: list = []
+
+    def _params(self, request) -> dict:
+        data = request.query_params.copy()
+        amenities = [a for value in data.getlist("amenity") for a in value.split(",") if a]
+        data.setlist("amenity", amenities)
+        params = StationSearchParams(data=data)
+        params.is_valid(raise_exception=True)
+        return params.validated_data
+
+    def get_queryset(self):
+        p = self.params
+        return selectors.stations_filtered(
+            kind=p.get("kind", ""), amenities=sorted(p.get("amenity", [])), open_now=p["open_now"],
+            district=p.get("district", ""),
+        )
+
+    @extend_schema(parameters=SEARCH_PARAMETERS, auth=[])
+    def get(self, request, *args, **kwargs):
+        self.params = self._params(request)
+        if "lat" not in self.params:
+            page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
+            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        result = selectors.stations_nearest(
+            lat=self.params["lat"], lng=self.params["lng"], limit=self.params["limit"],
+            max_km=self.params["radius_km"], base=self.get_queryset(),
+        )
+        data = self.get_serializer(result.stations, many=True).data
+        return Response({"count": len(data), "next": None, "previous": None, "results": data})
+
+
+class StationDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=StationDetailSerializer, auth=[])
+    def get(self, request, pk: int):
+        stations = Station.objects.filter(is_active=True).prefetch_related(
+            Prefetch("services", queryset=StationService.objects.filter(is_active=True)),
+            Prefetch("resources", queryset=StationResource.objects.filter(is_active=True)),
+        )
+        station = get_object_or_404(stations, pk=pk)
+        selectors.stations_decorate([station])
+        today = timezone.localdate()
+        upcoming = station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))
+        return Response(StationDetailSerializer(station, context={"upcoming_exceptions": upcoming}).data)
+
+
+class VisitCreateView(APIView):
+    """Record a visit with the token from the station's QR poster: signed in, or with a mobile number."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=VisitCreateSerializer, responses={201: VisitSerializer})
+    def post(self, request, pk: int):
+        body = VisitCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            visit = services.visit_record(
+                station_id=pk, token=body.validated_data["token"], job_type=body.validated_data["job_type"],
+                user=request.user, mobile=body.validated_data["mobile"],
+            )
+        except services.StationError as e:
+            return _error_from(e)
+        return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
+
+
+class VisitStatsView(APIView):
+    """Counted visits per local day of one managed station (staff of its branch; others 404)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="last N days, 1–92, default 14")],
+        responses=VisitDailySerializer(many=True),
+    )
+    def get(self, request, pk: int):
+        stations = selectors.stations_managed_by(request.user).filter(pk=pk)
+        get_object_or_404(stations)
+        try:
+            days = max(1, min(int(request.query_params.get("days", 14)), 92))
+        except ValueError:
+            return error_response(gettext("天数须为 1 到 92 之间的整数。"), fields={"days": ["1–92"]})
+        today = timezone.localdate()
+        rows = selectors.visit_daily_counts(
+            stations=stations, date_from=today - timedelta(days=days - 1), date_to=today
+        )
+        return Response(VisitDailySerializer(rows, many=True).data)
+
+
+class NeedListCreateView(APIView):
+    """A service station's needs: public, without names, with answers; a member posts one."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=NeedPublicSerializer(many=True), auth=[])
+    def get(self, request, pk: int):
+        station = get_object_or_404(Station, pk=pk, is_active=True, kind=Station.Kind.SERVICE)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(Need.objects.filter(station=station), request, view=self)
+        return paginator.get_paginated_response(NeedPublicSerializer(page, many=True).data)
+
+    @extend_schema(request=NeedCreateSerializer, responses={201: NeedPublicSerializer})
+    def post(self, request, pk: int):
+        body = NeedCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            need = services.need_create(user=request.user, station_id=pk, **body.validated_data)
+        except services.StationError as e:
+            return _error_from(e)
+        return Response(NeedPublicSerializer(need).data, status=status.HTTP_201_CREATED)
+
+
+class NeedAnswerView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=NeedAnswerSerializer, responses=NeedPublicSerializer)
+    def post(self, request, need_id: int):
+        body = NeedAnswerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            need = services.need_answer(actor=request.user, need_id=need_id, **body.validated_data)
+        except services.StationError as e:
+            return _error_from(e)
+        return Response(NeedPublicSerializer(need).data)
+
+
+class RatingListCreateView(APIView):
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(responses=RatingSerializer(many=True), auth=[])
+    def get(self, request, pk: int):
+        station = get_object_or_404(Station, pk=pk, is_active=True)
+        paginator = StandardPagination()
+        page = paginator.paginate_queryset(Rating.objects.filter(station=station), request, view=self)
+        return paginator.get_paginated_response(RatingSerializer(page, many=True).data)
+
+    @extend_schema(request=RatingCreateSerializer, responses={201: RatingSerializer})
+    def post(self, request, pk: int):
+        body = RatingCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            rating = services.rating_create(user=request.user, station_id=pk, **body.validated_data)
+        except services.StationError as e:
+            return _error_from(e)
+        return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
+
+
+class RatingReplyView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RatingReplySerializer, responses=RatingSerializer)
+    def post(self, request, rating_id: int):
+        body = RatingReplySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            rating = services.rating_reply(actor=request.user, rating_id=rating_id, reply=body.validated_data["reply"])
+        except services.StationError as e:
+            return _error_from(e)
+        return Response(RatingSerializer(rating).data)
+
+
+class ManagedStationListView(ListAPIView):
+    """Stations the signed-in staff user manages (their branches' subtrees), for staff tools and exports."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = StationListSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.stations_managed_by(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class StationActiveView(APIView):
+    """Open or close a managed station (staff of its branch; others 404)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=inline_serializer("StationActive", {"is_active": drf_serializers.BooleanField()}),
+        responses=StationListSerializer,
+    )
+    def post(self, request, pk: int):
+        active = request.data.get("is_active")
+        if not isinstance(active, bool):
+            return error_response("is_active", fields={"is_active": ["true / false"]})
+        station = services.station_set_active(actor=request.user, station_id=pk, active=active)
+        selectors.stations_decorate([station])
+        return Response(StationListSerializer(station).data)

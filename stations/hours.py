@@ -1,0 +1,159 @@
+"""Opening hours as data: checking a week's intervals, and the short text form used in imports.
+
+Text form: `1-5 08:00-18:00; 6,7 09:00-12:00; 1-7 22:00-次日06:00` — weekdays 1 (Monday) to 7 (Sunday) as
+ranges or lists, then an interval; a closing time prefixed with 次日 or + is on the next day
+(`00:00-次日00:00` is the whole day).
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import time
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+MINUTES_PER_DAY = 24 * 60
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+
+class HoursError(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Interval:
+    weekday: int  # 0 = Monday
+    opens: time
+    closes: time
+    closes_next_day: bool = False
+
+    def week_minutes(self) -> tuple[int, int]:
+        start = self.weekday * MINUTES_PER_DAY + self.opens.hour * 60 + self.opens.minute
+        end = self.weekday * MINUTES_PER_DAY + self.closes.hour * 60 + self.closes.minute
+        if self.closes_next_day:
+            end += MINUTES_PER_DAY
+        return start, end
+
+
+WEEKDAY_NAMES = [
+    gettext_lazy("周一"), gettext_lazy("周二"), gettext_lazy("周三"), gettext_lazy("周四"),
+    gettext_lazy("周五"), gettext_lazy("周六"), gettext_lazy("周日"),
+]
+
+
+def _describe(interval: Interval) -> str:
+    next_day = _("次日") if interval.closes_next_day else ""
+    return f"{WEEKDAY_NAMES[interval.weekday]} {interval.opens:%H:%M}–{next_day}{interval.closes:%H:%M}"
+
+
+def interval_check(interval: Interval) -> None:
+    """One interval on its own: it must end after it starts (on the same day unless marked next day)."""
+    if not 0 <= interval.weekday <= 6:
+        raise HoursError(_("星期必须在周一到周日之间。"))
+    if interval.closes_next_day:
+        if interval.closes > interval.opens:
+            raise HoursError(
+                _("%(interval)s：跨夜时段的次日关门时间不能晚于开门时间（超过 24 小时）。")
+            % {"interval": _describe(interval)}
+            )
+    elif interval.closes <= interval.opens:
+        raise HoursError(
+            _("%(interval)s：关门时间早于或等于开门时间；如营业到次日，请勾选“次日关门”。")
+            % {"interval": _describe(interval)}
+        )
+
+
+def hours_validate(intervals: list[Interval]) -> None:
+    """A week's intervals: each valid, and no two overlapping — also across midnight and from Sunday night
+    into Monday."""
+    spans = []
+    for interval in intervals:
+        interval_check(interval)
+        start, end = interval.week_minutes()
+        spans.append((start, end, interval))
+        if end > MINUTES_PER_WEEK:  # Sunday night running into Monday morning
+            spans.append((start - MINUTES_PER_WEEK, end - MINUTES_PER_WEEK, interval))
+    spans.sort(key=lambda s: (s[0], s[1]))
+    latest_end, latest = None, None  # the interval reaching furthest so far
+    for start, end, interval in spans:
+        if latest is not None and start < latest_end and interval is not latest:
+            raise HoursError(_("开放时间重叠：%(a)s 与 %(b)s。") % {"a": _describe(latest), "b": _describe(interval)})
+        if latest is None or end > latest_end:
+            latest_end, latest = end, interval
+
+
+_TIME = r"(\d{1,2}):(\d{2})"
+_ENTRY = re.compile(rf"^\s*([1-7](?:\s*[-,，、]\s*[1-7])*)\s+{_TIME}\s*[-–~至]\s*(次日|\+)?\s*{_TIME}\s*$")
+
+
+def _parse_time(hours: str, minutes: str) -> time:
+    h, m = int(hours), int(minutes)
+    if not (0 <= h <= 23 and 0 <= m <= 59):
+        raise HoursError(_("时间 %(t)s 无效。") % {"t": f"{hours}:{minutes}"})
+    return time(h, m)
+
+
+def _parse_days(text: str) -> list[int]:
+    days: set[int] = set()
+    for part in re.split(r"\s*[,，、]\s*", text.strip()):
+        if "-" in part:
+            first, last = (int(x) for x in part.split("-"))
+            if first > last:
+                raise HoursError(_("星期范围 %(r)s 无效。") % {"r": part})
+            days.update(range(first, last + 1))
+        else:
+            days.add(int(part))
+    return sorted(d - 1 for d in days)
+
+
+def hours_parse(text: str) -> list[Interval]:
+    """The import text form → checked intervals. Raises HoursError with a readable message."""
+    intervals: list[Interval] = []
+    for entry in re.split(r"[;；\n]", text or ""):
+        if not entry.strip():
+            continue
+        match = _ENTRY.match(entry)
+        if not match:
+            raise HoursError(
+                _("无法识别“%(entry)s”，应写成“1-5 08:00-18:00”（1 为周一，7 为周日）。") % {"entry": entry.strip()}
+            )
+        days_text, oh, om, next_day, ch, cm = match.groups()
+        opens, closes = _parse_time(oh, om), _parse_time(ch, cm)
+        for weekday in _parse_days(days_text):
+            intervals.append(Interval(weekday, opens, closes, bool(next_day)))
+    hours_validate(intervals)
+    return intervals
+
+
+def hours_format(intervals) -> str:
+    """Intervals (model rows or Interval) → the text form, one entry per weekday and interval."""
+    parts = []
+    for i in intervals:
+        next_day = "次日" if i.closes_next_day else ""
+        parts.append(f"{i.weekday + 1} {i.opens:%H:%M}-{next_day}{i.closes:%H:%M}")
+    return "; ".join(parts)
+
+
+def open_at(weekly_rows, exception_rows, when) -> bool:
+    """Whether a station is open at `when` (an aware datetime already in Asia/Shanghai), from its weekly rows
+    and its exception rows (those of `when`'s date and the day before are enough). The same rule as
+    selectors.open_now_q, which filters in SQL; tests hold the two to agreement.
+
+    An exception replaces its date's weekly rows; an interval past midnight belongs to the day it starts,
+    so yesterday's late interval still counts this morning."""
+    from datetime import timedelta
+
+    today, t = when.date(), when.time().replace(second=0, microsecond=0)
+    exceptions = {e.date: e for e in exception_rows}
+
+    def intervals(day):
+        exception = exceptions.get(day)
+        if exception is not None:
+            return [] if exception.is_closed else [exception]
+        return [row for row in weekly_rows if row.weekday == day.weekday()]
+
+    if any(r.opens <= t and (r.closes_next_day or t < r.closes) for r in intervals(today)):
+        return True
+    return any(r.closes_next_day and t < r.closes for r in intervals(today - timedelta(days=1)))

@@ -1,0 +1,249 @@
+"""Reads of the stations app: the public list with its annotations, "open now", the nearest search, staff
+scope and visit statistics. None of them queries in a loop."""
+
+import math
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connections
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from members.selectors import branches_in_scope
+
+from . import geo
+from .hours import open_at
+from .models import AMENITY_CODES, HoursException, OpeningHours, Rating, Station, Visit, amenity_field
+
+STATION_MANAGER_ROLES = ["station_manager", "branch_admin"]
+LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+# The nearest search: start with a box this wide, widen it until enough stations lie inside the circle the
+# box holds, never beyond this.
+NEAREST_START_KM = 2.0
+NEAREST_DEFAULT_MAX_KM = 50.0
+NEAREST_MAX_KM = 500.0
+# Stand-ins for the box's edges while compiling its SQL: no real coordinate or filter value equals them.
+_SENTINELS = (1001.25, 1002.25, 1003.25, 1004.25)
+
+
+def local_now(now: datetime | None = None) -> datetime:
+    """Opening hours are wall-clock times in Asia/Shanghai, whatever the server's time zone."""
+    return (now or timezone.now()).astimezone(LOCAL_TZ)
+
+
+def _interval_covers(t, *, same_day: bool) -> Q:
+    """Rows of OpeningHours/HoursException whose interval covers wall-clock time t: on the day it starts
+    (opens ≤ t and (closes > t or it runs past midnight)), or on the next day (it ran past midnight and
+    closes > t)."""
+    if same_day:
+        return Q(opens__lte=t) & (Q(closes__gt=t) | Q(closes_next_day=True))
+    return Q(closes_next_day=True) & Q(closes__gt=t)
+
+
+def open_now_q(now: datetime | None = None) -> Q:
+    """A filter (and annotation) for stations open at `now`, in Asia/Shanghai time.
+
+    For a date with an exception row, the exception replaces that weekday's rows (closed, or its own
+    interval). An interval that runs past midnight belongs to the day it starts, so yesterday's late
+    interval (or yesterday's exception) still counts in today's early hours."""
+    now = local_now(now)
+    today, t = now.date(), now.time().replace(second=0, microsecond=0)
+    yesterday = today - timedelta(days=1)
+
+    def day_open(day, *, same_day: bool) -> Q:
+        weekly = Exists(
+            OpeningHours.objects.filter(station=OuterRef("pk"), weekday=day.weekday()).filter(
+                _interval_covers(t, same_day=same_day)
+            )
+        )
+        has_exception = Exists(HoursException.objects.filter(station=OuterRef("pk"), date=day))
+        exception_open = Exists(
+            HoursException.objects.filter(station=OuterRef("pk"), date=day, is_closed=False).filter(
+                _interval_covers(t, same_day=same_day)
+            )
+        )
+        return (weekly & ~has_exception) | exception_open
+
+    return day_open(today, same_day=True) | day_open(yesterday, same_day=False)
+
+
+def stations_decorate(stations, now: datetime | None = None) -> list[Station]:
+    """Adds what lists show to a page of stations — rating_avg, rating_count (one GROUP BY annotation) and
+    open-now (their weekly hours and their exceptions of today and yesterday) — in three queries for any
+    number of stations, none per row.
+
+    Open-now is worked out in Python (hours.open_at) for the stations shown rather than annotated in SQL:
+    the six correlated EXISTS of open_now_q cost more to compile than the whole nearest search. The SQL
+    form filters (`open_now=1`); tests hold the two to agreement."""
+    stations = list(stations)
+    if not stations:
+        return stations
+    now = local_now(now)
+    ids = [s.pk for s in stations]
+    ratings = {
+        row["station_id"]: row
+        for row in Rating.objects.filter(station_id__in=ids).order_by().values("station_id")
+        .annotate(avg=Avg("score"), n=Count("pk"))
+    }
+    weekly: dict[int, list] = defaultdict(list)
+    for row in OpeningHours.objects.filter(station_id__in=ids).order_by("weekday", "opens"):
+        weekly[row.station_id].append(row)
+    exceptions: dict[int, list] = defaultdict(list)
+    days = [now.date(), now.date() - timedelta(days=1)]
+    for row in HoursException.objects.filter(station_id__in=ids, date__in=days).order_by():
+        exceptions[row.station_id].append(row)
+    for station in stations:
+        rating = ratings.get(station.pk)
+        station.rating_avg = float(rating["avg"]) if rating else None
+        station.rating_count = rating["n"] if rating else 0
+        station.weekly_hours = weekly[station.pk]
+        station.open_now_cached = open_at(weekly[station.pk], exceptions[station.pk], now)
+    return stations
+
+
+def stations_filtered(
+    *, kind: str = "", amenities: list[str] | None = None, open_now: bool = False, district: str = "",
+    now: datetime | None = None,
+) -> QuerySet[Station]:
+    """Active stations with the public filters applied; unknown amenity codes are ignored by the callers'
+    forms, never here (an unknown code raises KeyError-free: it is skipped)."""
+    qs = Station.objects.filter(is_active=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if district:
+        qs = qs.filter(district=district)
+    for code in amenities or []:
+        if code in AMENITY_CODES:
+            qs = qs.filter(**{amenity_field(code): True})
+    if open_now:
+        qs = qs.filter(open_now_q(now))
+    return qs
+
+
+@dataclass
+class NearestResult:
+    stations: list[Station]  # annotated, each with .distance_km, nearest first
+    searched_km: float  # the radius finally searched
+    candidate_queries: int
+
+
+def stations_nearest(
+    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM,
+    base: QuerySet[Station] | None = None, now: datetime | None = None,
+) -> NearestResult:
+    """The `limit` stations nearest to (lat, lng) within max_km, nearest first, with exact distances.
+
+    Holds at national scale: each round reads only (id, lat, lng) of the stations in a bounding box — a
+    range scan on the (lat, lng) index — and computes haversine distances on those few. Only stations
+    inside the circle the box holds are certain to be ranked right; if fewer than `limit` lie there, the
+    box is widened (sized from the density seen so far) and read again. The winners are then loaded with
+    their annotations in one query. Same SQL on SQLite and PostgreSQL."""
+    base = base if base is not None else Station.objects.filter(is_active=True)
+    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
+    radius = min(NEAREST_START_KM, max_km)
+    # Compile the box query once (the ORM's compile costs more than the indexed read), with out-of-range
+    # sentinels where the box's edges go; each round then runs the same SQL with the edges swapped in.
+    boxed = base.filter(
+        lat__gte=_SENTINELS[0], lat__lte=_SENTINELS[1], lng__gte=_SENTINELS[2], lng__lte=_SENTINELS[3]
+    ).order_by().values_list("pk", "lat", "lng")
+    sql, params = boxed.query.sql_with_params()
+    params = list(params)
+    slots = [params.index(s) for s in _SENTINELS]
+    rounds = 0
+    with connections[boxed.db].cursor() as cursor:
+        while True:
+            rounds += 1
+            for slot, edge in zip(slots, geo.bounding_box(lat, lng, radius), strict=True):
+                params[slot] = edge
+            cursor.execute(sql, params)
+            inside = []
+            for pk, s_lat, s_lng in cursor.fetchall():
+                d = geo.haversine_km(lat, lng, s_lat, s_lng)
+                if d <= radius:
+                    inside.append((d, pk))
+            if len(inside) >= limit or radius >= max_km:
+                break
+            # Too few: widen. With n found in a circle of radius r, `limit` need about r·sqrt(limit/n);
+            # at least triple, so sparse areas (or fewer than `limit` stations in all) take few rounds:
+            # 2 → 6 → 18 → 50 km by default.
+            grow = 3.0 if not inside else max(3.0, math.sqrt(limit / len(inside)) * 1.2)
+            radius = min(max_km, radius * grow)
+    inside.sort()
+    chosen = inside[:limit]
+    distance_by_pk = {pk: d for d, pk in chosen}
+    loaded = {s.pk: s for s in stations_decorate(Station.objects.filter(pk__in=distance_by_pk), now)}
+    stations = []
+    for d, pk in chosen:
+        station = loaded.get(pk)
+        if station is not None:
+            station.distance_km = d
+            stations.append(station)
+    return NearestResult(stations=stations, searched_km=radius, candidate_queries=rounds)
+
+
+def district_centre(district: str) -> tuple[float, float] | None:
+    """Where "nearest in this district" measures from: the mean position of its active stations."""
+    row = Station.objects.filter(is_active=True, district=district).aggregate(lat=Avg("lat"), lng=Avg("lng"))
+    if row["lat"] is None:
+        return None
+    return row["lat"], row["lng"]
+
+
+def districts() -> list[str]:
+    return list(
+        Station.objects.filter(is_active=True).order_by("district").values_list("district", flat=True).distinct()
+    )
+
+
+def stations_managed_by(user) -> QuerySet[Station]:
+    """Stations a staff user manages: those of the branches in their scope (station manager or branch admin
+    roles; superusers all). The one door for admin, API, exports and staff pages."""
+    return Station.objects.filter(branch__in=branches_in_scope(user, roles=STATION_MANAGER_ROLES))
+
+
+def visit_daily_counts(*, stations: QuerySet[Station], date_from, date_to) -> list[dict]:
+    """Counted visits per station and local day: [{station_id, station__name, day, visits, people}]."""
+    return list(
+        Visit.objects.filter(
+            station__in=stations,
+            visited_at__gte=datetime.combine(date_from, datetime.min.time(), tzinfo=LOCAL_TZ),
+            visited_at__lt=datetime.combine(date_to + timedelta(days=1), datetime.min.time(), tzinfo=LOCAL_TZ),
+        )
+        .annotate(day=TruncDate("visited_at", tzinfo=LOCAL_TZ))
+        .values("station_id", "station__name", "day")
+        .annotate(visits=Count("pk"), people=Count("mobile", distinct=True))
+        .order_by("-day", "station__name")
+    )
+
+
+def nav_links(station: Station) -> dict[str, str]:
+    """Links that open navigation in a Chinese map app: both take GCJ-02 coordinates."""
+    from urllib.parse import quote
+
+    g_lat, g_lng = geo.wgs84_to_gcj02(station.lat, station.lng)
+    name = quote(station.name)
+    return {
+        "amap": (
+            f"https://uri.amap.com/navigation?to={g_lng:.6f},{g_lat:.6f},{name}"
+            "&mode=walk&coordinate=gaode&callnative=1&src=union-portal"
+        ),
+        "baidu": (
+            f"baidumap://map/direction?destination=latlng:{g_lat:.6f},{g_lng:.6f}|name:{name}"
+            "&coord_type=gcj02&mode=walking&src=union-portal"
+        ),
+        "baidu_web": (
+            f"https://api.map.baidu.com/direction?destination=latlng:{g_lat:.6f},{g_lng:.6f}|name:{name}"
+            "&coord_type=gcj02&mode=walking&region=&output=html&src=union-portal"
+        ),
+    }

@@ -1,0 +1,31 @@
+"""The README's table of environment variables names every variable the code reads."""
+
+import re
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+CODE_DIRS = ["portal", "members", "benefits", "culture", "stations", "bench"]
+READS = re.compile(
+    r"""(?:\benv(?:\.\w+)?\(\s*|os\.environ(?:\.get|\.setdefault)?[\[(]\s*|os\.getenv\(\s*)["']([A-Z][A-Z0-9_]+)["']"""
+)
+
+
+def _variables_read() -> dict[str, str]:
+    found = {}
+    files = [BASE_DIR / "manage.py"] + [p for d in CODE_DIRS for p in (BASE_DIR / d).rglob("*.py")]
+    for path in files:
+        for name in READS.findall(path.read_text(encoding="utf-8")):
+            found.setdefault(name, str(path.relative_to(BASE_DIR)))
+    return found
+
+
+def test_the_scan_finds_the_variables_we_know_are_read():
+    read = _variables_read()
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SECRET_KEY", "CACHE_URL"} <= set(read)
+
+
+def test_every_environment_variable_read_is_in_the_readme_table():
+    readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, re.M))
+    missing = {name: where for name, where in _variables_read().items() if name not in documented}
+    assert not missing, f"add these to the README's environment table: {missing}"

@@ -1,0 +1,160 @@
+"""Settings come from the environment; production refuses to start half-configured."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+# Variables the settings read that the developer's shell (or CI) may have set: each test starts without them.
+SETTINGS_VARS = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_DEBUG",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CACHE_URL",
+    "REDIS_URL",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SECURE_HSTS_SECONDS",
+    "DJANGO_CSRF_TRUSTED_ORIGINS",
+]
+SHOW_SETTINGS = """
+import json
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"],
+    "db_name": settings.DATABASES["default"]["NAME"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "cache_location": settings.CACHES["default"].get("LOCATION", ""),
+    "broker": settings.CELERY_BROKER_URL,
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "beat_scheduler": settings.CELERY_BEAT_SCHEDULER,
+    "debug": settings.DEBUG,
+}))
+"""
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
+    environment["DJANGO_ENV_FILE"] = "/nonexistent/.env"  # a developer's .env must not fill in the blanks
+    environment.update(env)
+    return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
+        [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+def _secret_key() -> str:
+    return secrets.token_urlsafe(60)[:60]
+
+
+def _show(**env: str) -> dict:
+    result = _run(["-c", SHOW_SETTINGS], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+PRODUCTION = "portal.settings.production"
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run(["manage.py", "check"], DJANGO_SETTINGS_MODULE=PRODUCTION, DJANGO_ALLOWED_HOSTS="example.org")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _run(
+        ["manage.py", "check"],
+        DJANGO_SETTINGS_MODULE=PRODUCTION,
+        DJANGO_SECRET_KEY="too-short",
+        DJANGO_ALLOWED_HOSTS="example.org",
+    )
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be a random string of at least 50 characters" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts():
+    result = _run(["manage.py", "check"], DJANGO_SETTINGS_MODULE=PRODUCTION, DJANGO_SECRET_KEY=_secret_key())
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_passes_the_deployment_checklist_without_a_warning():
+    result = _run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_SETTINGS_MODULE=PRODUCTION,
+        DJANGO_SECRET_KEY=_secret_key(),
+        DJANGO_ALLOWED_HOSTS="example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_without_urls_the_portal_is_embedded_sqlite_in_process_tasks_and_local_memory_cache():
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local")
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["db_name"] == str(BASE_DIR / "db.sqlite3")
+    assert shown["eager"] is True
+    assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert shown["debug"] is True
+
+
+def test_with_urls_the_same_code_runs_on_postgresql_and_redis_with_a_shared_cache():
+    shown = _show(
+        DJANGO_SETTINGS_MODULE=PRODUCTION,
+        DJANGO_SECRET_KEY=_secret_key(),
+        DJANGO_ALLOWED_HOSTS="example.org",
+        DATABASE_URL="postgres://portal:pw@db.internal:5432/union_portal",
+        CELERY_BROKER_URL="redis://redis.internal:6379/0",
+    )
+    assert shown["engine"] == "django.db.backends.postgresql"
+    assert shown["db_name"] == "union_portal"
+    assert shown["broker"] == "redis://redis.internal:6379/0"
+    assert shown["eager"] is False
+    assert shown["beat_scheduler"] == "django_celery_beat.schedulers:DatabaseScheduler"
+    # allauth's rate limits must hold across gunicorn workers: production caches in the broker's Redis.
+    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache_location"] == "redis://redis.internal:6379/0"
+    assert shown["debug"] is False
+
+
+@pytest.mark.parametrize(
+    ("extra", "location"),
+    [
+        ({"CACHE_URL": "redis://cache.internal:6379/1"}, "redis://cache.internal:6379/1"),
+        ({"REDIS_URL": "redis://redis.internal:6379/2"}, "redis://redis.internal:6379/2"),
+    ],
+)
+def test_cache_url_or_redis_url_chooses_the_shared_cache(extra, location):
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", CELERY_BROKER_URL="redis://other:6379/0", **extra)
+    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache_location"] == location
+
+
+def test_the_test_settings_keep_a_private_cache_even_with_a_redis_broker():
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.test", CELERY_BROKER_URL="redis://127.0.0.1:6379/15")
+    assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert shown["eager"] is False
+
+
+def test_a_fresh_copy_of_env_example_runs_locally_and_names_every_production_requirement():
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", DJANGO_ENV_FILE=str(BASE_DIR / ".env.example"))
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    result = _run(
+        ["manage.py", "check"], DJANGO_SETTINGS_MODULE=PRODUCTION, DJANGO_ENV_FILE=str(BASE_DIR / ".env.example")
+    )
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_empty_database_and_cache_urls_count_as_unset():
+    shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", DATABASE_URL="", CACHE_URL="")
+    assert shown["engine"] == "django.db.backends.sqlite3"
+    assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"

@@ -1,0 +1,214 @@
+import re
+
+import pytest
+from django.urls import reverse
+
+from stations import services
+from stations.models import Need, Rating, Station, Visit
+from tests.stations.factories import open_all_day
+
+LIST = reverse("stations:list")
+
+
+@pytest.fixture
+def many(station_factory, personas):
+    """Eight stations with hours, ratings and amenities: enough rows for an N+1 to show."""
+    stations = []
+    for i in range(8):
+        station = open_all_day(station_factory(lat=24.46 + i * 0.01, lng=118.10, has_toilet=i % 2 == 0,
+                                               kind="service" if i == 7 else "rest"))
+        visit = services.visit_record(station_id=station.pk, token=services.station_visit_token(station),
+                                      job_type="courier", user=personas.member)
+        Rating.objects.create(visit=visit, station=station, user=personas.member, score=3 + i % 3)
+        stations.append(station)
+    return stations
+
+
+def test_the_list_works_without_javascript_and_pins_its_queries(client, many, django_assert_max_num_queries):
+    # savepoint and release (ATOMIC_REQUESTS), districts, count, page, the page's ratings (one GROUP BY),
+    # hours and exceptions (open-now)
+    with django_assert_max_num_queries(8):
+        response = client.get(LIST)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('class="station-item"') == 8
+    assert "正在开放" in html and "★ 3.0" in html
+    assert 'id="station-markers"' in html and "vendor/leaflet/leaflet.js" in html
+
+
+def test_filters_by_kind_and_amenity(client, many):
+    html = client.get(LIST, {"amenity": ["toilet"]}).content.decode()
+    assert html.count('class="station-item"') == 4
+    html = client.get(LIST, {"kind": "service"}).content.decode()
+    assert html.count('class="station-item"') == 1
+
+
+def test_open_now_filter_hides_closed_stations(client, many, station_factory):
+    station_factory(name="没有开放时间的站")
+    assert "没有开放时间的站" in client.get(LIST).content.decode()
+    assert "没有开放时间的站" not in client.get(LIST, {"open_now": "on"}).content.decode()
+
+
+def test_nearest_to_my_position_shows_distances_nearest_first(client, many, django_assert_max_num_queries):
+    # savepoint and release, districts, at most 4 boxes (2 → 6 → 18 → 50 km), the winners, their
+    # ratings, hours and exceptions
+    with django_assert_max_num_queries(11):
+        response = client.get(LIST, {"lat": "24.5", "lng": "118.10"})
+    html = response.content.decode()
+    names = re.findall(r'<h3><a href="/stations/(\d+)/">', html)
+    assert names[0] == str(many[4].pk)  # 24.50 is many[4]
+    assert "米" in html or "公里" in html
+
+
+def test_nearest_in_a_chosen_district(client, many, station_factory):
+    station_factory(name="湖里站", district="湖里区", lat=24.51, lng=118.14)
+    html = client.get(LIST, {"district": "湖里区"}).content.decode()
+    assert re.search(r"湖里站.*?0 米", html, re.S)
+
+
+def test_empty_list_says_so(client, db):
+    assert "没有符合条件的驿站" in client.get(LIST).content.decode()
+
+
+def test_detail_shows_hours_amenities_and_map_app_links(client, many):
+    station = many[7]
+    html = client.get(reverse("stations:detail", args=[station.pk])).content.decode()
+    assert "uri.amap.com/navigation" in html and "baidumap://map/direction" in html and "coord_type=gcj02" in html
+    assert "饮用水" in html and "需求清单" in html
+
+
+def test_inactive_station_is_not_public(client, station_factory):
+    station = station_factory(is_active=False)
+    assert client.get(reverse("stations:detail", args=[station.pk])).status_code == 404
+
+
+def visit_url(station, token=None):
+    return reverse("stations:visit", args=[station.pk, token or services.station_visit_token(station)])
+
+
+def test_anonymous_worker_records_a_visit_with_a_mobile(client, station_factory):
+    station = station_factory()
+    assert client.get(visit_url(station)).status_code == 200
+    response = client.post(visit_url(station), {"mobile": "13812345678", "job_type": "sanitation"})
+    assert response.status_code == 302 and Visit.objects.get().job_type == "sanitation"
+    again = client.post(visit_url(station), {"mobile": "13812345678", "job_type": "sanitation"})
+    assert again.status_code == 400 and "本小时内" in again.content.decode()
+    assert Visit.objects.count() == 1
+
+
+def test_a_forged_or_foreign_qr_code_is_refused(client, station_factory):
+    here, there = station_factory(), station_factory()
+    assert client.get(visit_url(here, token="forged-token")).status_code == 404
+    response = client.post(visit_url(here, token=services.station_visit_token(there)),
+                           {"mobile": "13812345678", "job_type": "courier"})
+    assert response.status_code == 404 and "二维码无效" in response.content.decode()
+    assert not Visit.objects.exists()
+
+
+def test_signed_in_member_visits_then_rates(client, station_factory, personas):
+    station = station_factory()
+    client.force_login(personas.member)
+    assert client.post(visit_url(station), {"job_type": "delivery"}).status_code == 302
+    assert "评价这次到访" in client.get(reverse("stations:detail", args=[station.pk])).content.decode()
+    response = client.post(reverse("stations:rate", args=[station.pk]), {"score": "5", "comment": "很好"})
+    assert response.status_code == 302 and Rating.objects.get().score == 5
+
+
+def test_rating_without_a_visit_shows_a_message(client, station_factory, personas):
+    station = station_factory()
+    client.force_login(personas.member)
+    response = client.post(reverse("stations:rate", args=[station.pk]), {"score": "5"})
+    assert response.status_code == 400 and "先扫描" in response.content.decode()
+    assert not Rating.objects.exists()
+
+
+def test_anonymous_cannot_rate(client, station_factory):
+    response = client.post(reverse("stations:rate", args=[station_factory().pk]), {"score": "5"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_needs_board_is_public_without_names(client, station_factory, personas):
+    station = station_factory(kind=Station.Kind.SERVICE)
+    need = services.need_create(user=personas.member, station_id=station.pk, category="jobs", text="想找夜班岗位")
+    services.need_answer(actor=personas.manager_a, need_id=need.pk, answer="周六有招聘会")
+    html = client.get(reverse("stations:needs", args=[station.pk])).content.decode()
+    assert "想找夜班岗位" in html and "周六有招聘会" in html
+    assert personas.member.name not in html and personas.member.mobile not in html
+
+
+def test_member_posts_a_need_and_anonymous_is_sent_to_log_in(client, station_factory, personas):
+    station = station_factory(kind=Station.Kind.SERVICE)
+    url = reverse("stations:needs", args=[station.pk])
+    assert client.post(url, {"category": "legal", "text": "想咨询工伤认定"}).status_code == 302
+    assert not Need.objects.exists()
+    client.force_login(personas.member)
+    assert client.post(url, {"category": "legal", "text": "想咨询工伤认定"}).status_code == 302
+    assert Need.objects.get().user == personas.member
+
+
+@pytest.mark.parametrize(
+    "who, status", [("manager_a", 200), ("manager_parent", 200), ("manager_b", 404), ("member", 404)]
+)
+def test_poster_is_for_the_stations_managers(client, station_factory, personas, who, status):
+    station = station_factory()
+    client.force_login(getattr(personas, who))
+    response = client.get(reverse("stations:poster", args=[station.pk]))
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        assert "<svg" in html and services.station_visit_token(station) in html
+
+
+def test_poster_needs_a_login(client, station_factory):
+    assert client.get(reverse("stations:poster", args=[station_factory().pk])).status_code == 302
+
+
+def test_staff_visit_statistics_are_scoped(client, station_factory, personas, org_tree):
+    a, b = station_factory(name="甲站"), station_factory(name="乙站", branch=org_tree.district_b)
+    for station in (a, b):
+        services.visit_record(station_id=station.pk, token=services.station_visit_token(station),
+                              job_type="driver", mobile="13812345678")
+    url = reverse("stations:staff-visits")
+    client.force_login(personas.manager_a)
+    html = client.get(url).content.decode()
+    assert "甲站" in html and "乙站" not in html
+    client.force_login(personas.manager_parent)
+    html = client.get(url).content.decode()
+    assert "甲站" in html and "乙站" in html
+    client.force_login(personas.member)
+    assert client.get(url).status_code == 404
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_station_photos_are_served_for_active_stations_only(client, station_factory):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from stations.models import StationPhoto
+
+    station = station_factory()
+    photo = StationPhoto.objects.create(station=station, image=SimpleUploadedFile("a.png", _png()), caption="门口")
+    url = reverse("stations:photo", args=[station.pk, photo.pk])
+    assert 'alt="门口"' in client.get(reverse("stations:detail", args=[station.pk])).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"\x89PNG")
+    Station.objects.filter(pk=station.pk).update(is_active=False)
+    assert client.get(url).status_code == 404
+    other = station_factory()
+    assert client.get(reverse("stations:photo", args=[other.pk, photo.pk])).status_code == 404
+
+
+def test_leaflet_is_served_from_the_project():
+    from django.contrib.staticfiles import finders
+
+    for name in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/LICENSE",
+                 "vendor/leaflet/images/marker-icon.png", "stations/finder.js"):
+        assert finders.find(name), name
