@@ -25,7 +25,11 @@ ROLES = services.STAFF_ROLES
 
 
 def scope(request):
-    return branches_in_scope(request.user, roles=ROLES)
+    """The user's branches, worked out once per request (the admin asks for every model on the page)."""
+    if not hasattr(request, "_culture_scope"):
+        request._culture_scope = branches_in_scope(request.user, roles=ROLES)
+        request._culture_scope_exists = request._culture_scope.exists()
+    return request._culture_scope
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -37,7 +41,8 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().get_queryset(request).filter(**{f"{self.branch_path}__in": scope(request)})
 
     def _any_scope(self, request) -> bool:
-        return request.user.is_active and request.user.is_staff and scope(request).exists()
+        return request.user.is_active and request.user.is_staff and (scope(request) is not None
+                                                                       and request._culture_scope_exists)
 
     def has_module_permission(self, request):
         return self._any_scope(request)
