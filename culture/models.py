@@ -98,6 +98,9 @@ class MenuItem(models.Model):
         verbose_name = _("服务项目")
         verbose_name_plural = _("服务项目")
         ordering = ["-created_at", "-id"]
+        # The public menu lists newest first: this index walks the first page without sorting every item.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="culture_item_newest_first",
+                                condition=Q(status="published"))]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(category="contest") | ~Q(entry_mode=""), name="culture_contest_has_entry_mode"

@@ -65,11 +65,7 @@ def with_rating(queryset: QuerySet[MenuItem]) -> QuerySet[MenuItem]:
     )
 
 
-def menu_items(filters: MenuFilters, *, now=None) -> QuerySet[MenuItem]:
-    """Published items matching the filters, each with its next session, lowest price, seats left over its
-    upcoming sessions, cover image and rating. Search is a case-insensitive substring match (icontains)
-    over title, description and tags: enough for Chinese, which has no word boundaries to index."""
-    now = now or timezone.now()
+def _menu_sessions(filters: MenuFilters, now):
     sessions = upcoming_sessions(now).filter(item=OuterRef("pk"))
     if filters.date_from:
         sessions = sessions.filter(starts_at__gte=_day_start(filters.date_from))
@@ -77,8 +73,17 @@ def menu_items(filters: MenuFilters, *, now=None) -> QuerySet[MenuItem]:
         sessions = sessions.filter(starts_at__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.venue:
         sessions = sessions.filter(Q(venue_id=filters.venue) | Q(venue__isnull=True, item__venue_id=filters.venue))
+    return sessions
 
-    items = published_items().select_related("venue")
+
+def menu_item_ids(filters: MenuFilters, *, now=None) -> QuerySet:
+    """Ids of the published items matching the filters, newest first. Paginate these, then load one page
+    with `menu_items_for_ids`: the per-item figures are then worked out for 20 rows, not for every match.
+    Search is a case-insensitive substring match (icontains) over title, description and tags: enough for
+    Chinese, which has no word boundaries to index; a trigram index is the next step if it gets slow."""
+    now = now or timezone.now()
+    sessions = _menu_sessions(filters, now)
+    items = published_items()
     if filters.category:
         items = items.filter(category=filters.category)
     if filters.q:
@@ -92,9 +97,16 @@ def menu_items(filters: MenuFilters, *, now=None) -> QuerySet[MenuItem]:
         items = items.filter(Exists(sessions.filter(price__gt=0)))
     if filters.seats_left:
         items = items.filter(booking_required=True).filter(Exists(sessions.filter(seats_taken__lt=F("capacity"))))
+    return items.order_by("-created_at", "-id").values_list("id", flat=True)
 
+
+def menu_items_for_ids(ids: list[int], filters: MenuFilters | None = None, *, now=None) -> list[MenuItem]:
+    """One query: the items with their next session, lowest price, seats left over their upcoming sessions
+    (within the date/venue filters), cover image and rating, in the order of `ids`."""
+    now = now or timezone.now()
+    sessions = _menu_sessions(filters or MenuFilters(), now)
     grouped = sessions.order_by().values("item")
-    items = items.annotate(
+    items = MenuItem.objects.filter(pk__in=ids).select_related("venue").annotate(
         next_starts_at=Subquery(sessions.order_by("starts_at").values("starts_at")[:1]),
         min_price=Subquery(sessions.order_by("price").values("price")[:1], output_field=DecimalField()),
         seats_left_total=Subquery(
@@ -103,7 +115,8 @@ def menu_items(filters: MenuFilters, *, now=None) -> QuerySet[MenuItem]:
         cover_image_id=Subquery(ItemImage.objects.filter(item=OuterRef("pk")).order_by("position", "id")
                                 .values("id")[:1]),
     )
-    return with_rating(items).order_by("-created_at", "-id")
+    by_id = {item.pk: item for item in with_rating(items)}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def item_detail(item_id: int) -> MenuItem:

@@ -176,9 +176,10 @@ def _ensure_bookable(session: Session, booker: Booker, seats: int, *, now=None) 
 
 
 def _already_booked(session: Session, mobile: str) -> bool:
-    return Booking.objects.filter(
-        session__item_id=session.item_id, mobile=mobile, status=Booking.Status.CONFIRMED
-    ).filter(session_id__in=_lessons(session) if session.item.category == Category.COURSE else [session.pk]).exists()
+    live = Booking.objects.filter(mobile=mobile, status=Booking.Status.CONFIRMED)
+    if session.item.category == Category.COURSE:
+        return live.filter(session__item_id=session.item_id, session__is_cancelled=False).exists()
+    return live.filter(session=session).exists()
 
 
 def booking_create(*, session_id: int, seats: int, user=None, visitor_mobile: str | None = None) -> Booking:
@@ -186,6 +187,10 @@ def booking_create(*, session_id: int, seats: int, user=None, visitor_mobile: st
     Raises SessionFull when the seats are not there; the caller then offers the waiting list."""
     booker = booker_for(user=user, visitor_mobile=visitor_mobile)
     session = Session.objects.select_related("item").get(pk=session_id)
+    return _booking_create(session, booker, seats)
+
+
+def _booking_create(session: Session, booker: Booker, seats: int) -> Booking:
     _ensure_bookable(session, booker, seats)
     if _already_booked(session, booker.mobile):
         raise BookingError(_("您已预约过该场次。"), code="duplicate")
@@ -258,9 +263,14 @@ def waitlist_join(*, session_id: int, seats: int, user=None, visitor_mobile: str
     """Queues for a full session; the first in the queue is offered seats that come free."""
     booker = booker_for(user=user, visitor_mobile=visitor_mobile)
     session = Session.objects.select_related("item").get(pk=session_id)
-    _ensure_bookable(session, booker, seats)
-    if _already_booked(session, booker.mobile):
-        raise BookingError(_("您已预约过该场次。"), code="duplicate")
+    return _waitlist_join(session, booker, seats)
+
+
+def _waitlist_join(session: Session, booker: Booker, seats: int, *, checked: bool = False) -> WaitlistEntry:
+    if not checked:
+        _ensure_bookable(session, booker, seats)
+        if _already_booked(session, booker.mobile):
+            raise BookingError(_("您已预约过该场次。"), code="duplicate")
     try:
         with transaction.atomic():
             entry = WaitlistEntry.objects.create(
@@ -275,10 +285,13 @@ def waitlist_join(*, session_id: int, seats: int, user=None, visitor_mobile: str
 
 def booking_or_waitlist(*, session_id: int, seats: int, user=None, visitor_mobile: str | None = None):
     """Books, or joins the waiting list when the session is full. Returns (booking, None) or (None, entry)."""
+    booker = booker_for(user=user, visitor_mobile=visitor_mobile)
+    session = Session.objects.select_related("item").get(pk=session_id)
     try:
-        return booking_create(session_id=session_id, seats=seats, user=user, visitor_mobile=visitor_mobile), None
+        return _booking_create(session, booker, seats), None
     except SessionFull:
-        return None, waitlist_join(session_id=session_id, seats=seats, user=user, visitor_mobile=visitor_mobile)
+        # The checks passed a moment ago inside _booking_create; only the seats were missing.
+        return None, _waitlist_join(session, booker, seats, checked=True)
 
 
 def _expire_offers(session: Session, now) -> int:

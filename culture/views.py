@@ -1,21 +1,26 @@
 """Pages of the cultural palace: thin doors onto services.py and selectors.py."""
 
 import csv
+import hashlib
 import io
 import time
 from datetime import date, timedelta
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date, url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -40,6 +45,7 @@ from .models import Booking, GroupOrder, ItemImage, MenuItem, Session, Venue, Wa
 VERIFIED_MOBILE_KEY = "culture_verified_mobile"
 VERIFIED_MOBILE_SECONDS = 2 * 3600
 PAGE_SIZE = 20
+MENU_CACHE_SECONDS = getattr(settings, "CULTURE_MENU_CACHE_SECONDS", 15)
 
 
 def verified_mobile(request) -> str | None:
@@ -67,17 +73,36 @@ def menu_filters_from(form: MenuFilterForm) -> selectors.MenuFilters:
 
 # --- Public menu -------------------------------------------------------------------------------------------
 
+def _menu_cache_key(request) -> str:
+    """The menu body depends on the query, the language and which links the visitor's nav shows."""
+    user = request.user
+    role = "staff" if user.is_authenticated and user.is_staff else "user" if user.is_authenticated else "anon"
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"culture:menu:v1:{get_language()}:{role}:{digest}"
+
+
 @require_GET
 def menu(request):
-    venues = list(Venue.objects.filter(is_active=True).only("id", "name"))
-    form = MenuFilterForm(request.GET or None, venues=Venue.objects.filter(is_active=True))
-    form.fields["venue"].choices = [("", _("全部场馆")), *[(v.pk, v.name) for v in venues]]
-    form.fields["venue"].queryset = Venue.objects.filter(pk__in=[v.pk for v in venues])
-    filters = menu_filters_from(form) if request.GET else selectors.MenuFilters()
-    page = Paginator(selectors.menu_items(filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "culture/menu.html", {"form": form, "page": page, "query": query.urlencode()})
+    """The public menu. Its body (filters, cards, pager; no per-person data, no CSRF token) is cached for
+    MENU_CACHE_SECONDS: a cached page costs no query; a fresh one costs four, whatever the number of items
+    (venues, count, one page of ids, that page with its figures). Seats left may thus lag by those seconds;
+    the item page and the booking itself always read the live figures."""
+    key = _menu_cache_key(request)
+    body = cache.get(key)
+    if body is None:
+        venues = list(Venue.objects.filter(is_active=True).only("id", "name"))
+        form = MenuFilterForm(request.GET or None, venues=Venue.objects.filter(is_active=True))
+        form.fields["venue"].choices = [("", _("全部场馆")), *[(v.pk, v.name) for v in venues]]
+        form.fields["venue"].queryset = Venue.objects.filter(pk__in=[v.pk for v in venues])
+        filters = menu_filters_from(form) if request.GET else selectors.MenuFilters()
+        page = Paginator(selectors.menu_item_ids(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        items = selectors.menu_items_for_ids(list(page.object_list), filters)
+        query = request.GET.copy()
+        query.pop("page", None)
+        body = render_to_string("culture/_menu_body.html", {
+            "form": form, "page": page, "items": items, "query": query.urlencode()}, request=request)
+        cache.set(key, body, MENU_CACHE_SECONDS)
+    return render(request, "culture/menu.html", {"body": body})
 
 
 @require_GET

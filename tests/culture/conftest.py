@@ -41,3 +41,13 @@ def make_session(palace):
         return SessionFactory(**fields)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The menu body is cached; each test starts with an empty cache."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
