@@ -214,7 +214,7 @@ def run() -> None:
     from django.db import connection as db
 
     with db.cursor() as cursor:
-        cursor.execute("ANALYZE")  # fresh planner statistics after the bulk load
+        cursor.execute("VACUUM ANALYZE")  # planner statistics and visibility map after the bulk load
     from culture.models import MenuItem, Session
 
     print(f"database: {MenuItem.objects.count()} items, {Session.objects.count()} sessions", flush=True)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/sessions/<int:session_id>/check-in/", views.check_in, name="check-in"),
     path("staff/sessions/<int:session_id>/attendance/", views.attendance, name="attendance"),
     path("staff/export/", views.export_bookings, name="export"),
+    path("staff/items/<int:item_id>/entries/", views.contest_entries, name="contest-entries"),
     path("staff/satisfaction/", views.satisfaction, name="satisfaction"),
     path("orders/", views.orders, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),

@@ -40,12 +40,12 @@ from .forms import (
     RatingForm,
     contest_entry_form,
 )
-from .models import Booking, GroupOrder, ItemImage, MenuItem, Session, Venue, WaitlistEntry
+from .models import Booking, ContestEntry, GroupOrder, ItemImage, MenuItem, Session, Venue, WaitlistEntry
 
 VERIFIED_MOBILE_KEY = "culture_verified_mobile"
 VERIFIED_MOBILE_SECONDS = 2 * 3600
 PAGE_SIZE = 20
-MENU_CACHE_SECONDS = getattr(settings, "CULTURE_MENU_CACHE_SECONDS", 15)
+MENU_CACHE_SECONDS = getattr(settings, "CULTURE_MENU_CACHE_SECONDS", 30)
 
 
 def verified_mobile(request) -> str | None:
@@ -337,7 +337,9 @@ def staff_home(request):
     sessions = (selectors.sessions_in_scope(request.user)
                 .filter(starts_at__gte=timezone.now() - timedelta(hours=12), is_cancelled=False)
                 .select_related("item", "venue", "item__venue").order_by("starts_at")[:50])
-    return render(request, "culture/staff_home.html", {"sessions": sessions, "export_form": ExportForm()})
+    contests = selectors.items_in_scope(request.user).filter(category="contest").order_by("-created_at")[:20]
+    return render(request, "culture/staff_home.html", {"sessions": sessions, "contests": contests,
+                                                       "export_form": ExportForm()})
 
 
 @login_required
@@ -437,6 +439,26 @@ def satisfaction(request):
         for row in rows:
             row["label"] = labels.get(row["label"], row["label"])
     return render(request, "culture/satisfaction.html", {"rows": rows, "by": by})
+
+
+@login_required
+def contest_entries(request, item_id: int):
+    """Staff review a contest's entries: accept, or reject with a reason (the entrant is told either way)."""
+    item = get_object_or_404(selectors.items_in_scope(request.user), pk=item_id, category="contest")
+    status = 200
+    if request.method == "POST":
+        entry = get_object_or_404(ContestEntry, pk=request.POST.get("entry") or 0, item=item)
+        try:
+            services.contest_entry_review(entry_id=entry.pk, staff=request.user,
+                                          accept=request.POST.get("decision") == "accept",
+                                          note=request.POST.get("note", ""))
+            messages.success(request, _("审核结果已保存并通知报名人。"))
+            return redirect("culture:contest-entries", item.pk)
+        except services.CultureError as e:
+            messages.error(request, e.message)
+            status = 400
+    entries = ContestEntry.objects.filter(item=item).select_related("user").order_by("status", "created_at")
+    return render(request, "culture/contest_entries.html", {"item": item, "entries": entries}, status=status)
 
 
 # --- Group orders ------------------------------------------------------------------------------------------

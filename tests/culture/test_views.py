@@ -285,3 +285,20 @@ def test_contest_entry_page(client, palace, make_item):
     assert client.post(url, {}).status_code == 400
     assert client.post(url, {"f_topic": "身边的劳模"}).status_code == 302
     assert contest.entries.get().answers == {"topic": "身边的劳模"}
+
+
+def test_staff_review_contest_entries_on_their_page(client, palace, make_item):
+    contest = make_item(title="合唱比赛", category=Category.CONTEST, entry_mode="individual", entry_fields=[])
+    entry = services.contest_entry_submit(item_id=contest.pk, user=palace.member.user, answers={})
+    url = reverse("culture:contest-entries", args=[contest.pk])
+    client.force_login(palace.manager_b)
+    assert client.get(url).status_code == 404
+    client.force_login(palace.manager_a)
+    assert "合唱比赛" in client.get(reverse("culture:staff")).content.decode()
+    refused = client.post(url, {"entry": entry.pk, "decision": "reject", "note": ""})
+    assert refused.status_code == 400
+    entry.refresh_from_db()
+    assert entry.status == "submitted"
+    client.post(url, {"entry": entry.pk, "decision": "reject", "note": "曲目不符合主题"})
+    entry.refresh_from_db()
+    assert entry.status == "rejected" and entry.review_note == "曲目不符合主题"
