@@ -182,6 +182,19 @@ class Session(models.Model):
         local = timezone.localtime(self.starts_at)
         return f"{self.item.title} · {local:%Y-%m-%d %H:%M}"
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.capacity is not None and self.seats_taken and self.capacity < self.seats_taken:
+            errors["capacity"] = _("名额不能少于已占名额（%(n)s）。") % {"n": self.seats_taken}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("结束时间须晚于开始时间。")
+        if self.price is not None and self.member_price is not None and self.member_price > self.price:
+            errors["member_price"] = _("会员价不能高于票价。")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)

@@ -348,7 +348,8 @@ def _tell_waiting(entry: WaitlistEntry, expires) -> None:
                           url=reverse("culture:my"))
     else:
         mobile = entry.mobile
-        transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=f"【工会服务门户】{title}"))
+        link = f"{settings.SITE_URL}{reverse('culture:item', args=[entry.session.item_id])}"
+        transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=f"【工会服务门户】{title} {link}"))
 
 
 def waitlist_accept(*, entry_id: int, user=None, visitor_mobile: str | None = None, now=None) -> Booking:

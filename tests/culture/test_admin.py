@@ -65,3 +65,17 @@ def test_contest_entries_accepted_by_an_admin_action(client, palace):
                 {"action": "accept_entries", "_selected_action": [entry.pk]})
     entry.refresh_from_db()
     assert entry.status == ContestEntry.Status.ACCEPTED
+
+
+def test_session_form_refuses_capacity_below_seats_taken(palace):
+    from django.core.exceptions import ValidationError
+
+    from culture.models import Session
+
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=6)
+    palace.session.refresh_from_db()
+    palace.session.capacity = 5
+    palace.session.member_price = palace.session.price + 1
+    with pytest.raises(ValidationError) as e:
+        palace.session.full_clean()
+    assert set(e.value.message_dict) == {"capacity", "member_price"}

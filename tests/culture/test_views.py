@@ -302,3 +302,26 @@ def test_staff_review_contest_entries_on_their_page(client, palace, make_item):
     client.post(url, {"entry": entry.pk, "decision": "reject", "note": "曲目不符合主题"})
     entry.refresh_from_db()
     assert entry.status == "rejected" and entry.review_note == "曲目不符合主题"
+
+
+def test_visitor_on_the_waiting_list_accepts_an_offer_from_the_item_page(client, palace,
+                                                                         django_capture_on_commit_callbacks):
+    session = client.session
+    session["culture_verified_mobile"] = {"mobile": "13812345678", "at": __import__("time").time()}
+    session.save()
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=10)
+    client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 1, "waitlist": "1"})
+    entry = palace.session.waitlist.get()
+    assert entry.mobile == "13812345678" and entry.user is None
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.waitlist_offer(session_id=palace.session.pk)
+    assert f"/culture/items/{palace.item.pk}/" in OutboundSms.objects.get(to="13812345678").body
+    page = client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
+    assert "确认预约" in page
+    other = client.__class__()
+    assert other.post(reverse("culture:waitlist-accept", args=[entry.pk])).status_code == 302
+    assert not Booking.objects.exists()
+    response = client.post(reverse("culture:waitlist-accept", args=[entry.pk]))
+    booking = Booking.objects.get()
+    assert response["Location"] == reverse("culture:ticket", args=[booking.code]) and not booking.is_member_price
