@@ -1,8 +1,12 @@
 """/api/v1/ of the cultural palace: the public menu (no account), members' bookings, waiting list and tickets,
 and staff check-in. The same services and the same scope helper as the pages."""
 
+import hashlib
+
+from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -60,13 +64,19 @@ class EventListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        from .views import menu_filters_from
+        from .views import MENU_CACHE_SECONDS, menu_filters_from
 
-        filters = menu_filters_from(self.filter_form)
-        # Paginate the ids, then load that page with its figures: constant queries, 20 rows of subqueries.
-        ids = self.paginate_queryset(selectors.menu_item_ids(filters))
-        items = selectors.menu_items_for_ids(list(ids), filters)
-        return self.get_paginated_response(self.get_serializer(items, many=True).data)
+        # The same answer for everyone: cached per query and language like the page's body.
+        key = f"culture:events:v1:{get_language()}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]}"
+        data = cache.get(key)
+        if data is None:
+            filters = menu_filters_from(self.filter_form)
+            # Paginate the ids, then load that page with its figures: constant queries, 20 rows of subqueries.
+            ids = self.paginate_queryset(selectors.menu_item_ids(filters))
+            items = selectors.menu_items_for_ids(list(ids), filters)
+            data = self.get_paginated_response(self.get_serializer(items, many=True).data).data
+            cache.set(key, data, MENU_CACHE_SECONDS)
+        return Response(data)
 
     def get_queryset(self):
         return MenuItem.objects.none()  # list() above does the work; this is for the schema generator

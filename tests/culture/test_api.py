@@ -17,6 +17,8 @@ def test_public_event_list_and_detail_without_an_account(client, palace, django_
     assert response.status_code == 200
     row = response.json()["results"][0]
     assert row["title"] == "新春职工文艺汇演" and row["seats_left"] == 10 and row["min_price"] == "50.00"
+    with django_assert_max_num_queries(2):  # cached: the savepoint pair only
+        assert client.get(reverse("api:culture-events")).json()["results"][0]["seats_left"] == 10
     detail = client.get(reverse("api:culture-event", args=[palace.item.pk])).json()
     assert detail["sessions"][0]["seats_left"] == 10 and detail["sessions"][0]["member_price"] == "20.00"
 
