@@ -29,10 +29,10 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/union_portal_bench_culture"
 ITEMS = 20_000
 SESSIONS = 100_000
 RATED_ITEMS = 2_000
-SECONDS = float(os.environ.get("BENCH_SECONDS", "12"))
+SECONDS = 12.0
 ROUNDS = 4
-CLIENT_THREADS = int(os.environ.get("BENCH_CLIENT_THREADS", "4"))
-GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", str(max(2, os.cpu_count() or 2))))
+CLIENT_THREADS = 4
+GUNICORN_WORKERS = max(2, os.cpu_count() or 2)
 GOAL = 0.5
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -212,9 +212,8 @@ def run() -> None:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        url = os.environ.get("CULTURE_BENCH_DATABASE_URL", PG_URL)
-        print(f"re-running on PostgreSQL ({url})", flush=True)
-        env = {**os.environ, "BENCH_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
+        print(f"re-running on PostgreSQL ({PG_URL})", flush=True)
+        env = {**os.environ, "BENCH_DATABASE_URL": PG_URL, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
         subprocess.run([sys.executable, "-m", "bench", "culture_menu"], cwd=ROOT, env=env, check=True)
         return
     ensure_database(os.environ.get("BENCH_DATABASE_URL", PG_URL))

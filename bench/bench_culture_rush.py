@@ -18,7 +18,7 @@ from bench.bench_culture_menu import PG_URL, ensure_database
 
 ATTEMPTS = 1_000
 SEATS = 100
-THREADS = int(os.environ.get("BENCH_RUSH_THREADS", "48"))  # below PostgreSQL's max_connections (100)
+THREADS = 48  # below PostgreSQL's max_connections (100)
 TITLE = "抢票压测：新年音乐会"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,9 +65,8 @@ def run() -> None:
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        url = os.environ.get("CULTURE_BENCH_DATABASE_URL", PG_URL)
-        print(f"re-running on PostgreSQL ({url})", flush=True)
-        env = {**os.environ, "BENCH_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
+        print(f"re-running on PostgreSQL ({PG_URL})", flush=True)
+        env = {**os.environ, "BENCH_DATABASE_URL": PG_URL, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
         subprocess.run([sys.executable, "-m", "bench", "culture_rush"], cwd=ROOT, env=env, check=True)
         return
     ensure_database(os.environ.get("BENCH_DATABASE_URL", PG_URL))

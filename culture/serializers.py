@@ -9,8 +9,16 @@ class VenueBriefSerializer(serializers.Serializer):
     address = serializers.CharField()
 
 
+# Choice fields are plain strings in the schema (values in help_text): enum names such as "status" or
+# "category" would collide with other apps' components.
+CATEGORY_HELP = "exhibition | performance | film | contest | sports | course | service"
+AUDIENCE_HELP = "everyone | members"
+
+
 class EventListSerializer(serializers.ModelSerializer):
     venue = VenueBriefSerializer()
+    category = serializers.CharField(read_only=True, help_text=CATEGORY_HELP)
+    audience = serializers.CharField(read_only=True, help_text=AUDIENCE_HELP)
     category_label = serializers.CharField(source="get_category_display")
     next_starts_at = serializers.DateTimeField(allow_null=True)
     min_price = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
@@ -43,6 +51,9 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class EventDetailSerializer(serializers.ModelSerializer):
     venue = VenueBriefSerializer()
+    category = serializers.CharField(read_only=True, help_text=CATEGORY_HELP)
+    audience = serializers.CharField(read_only=True, help_text=AUDIENCE_HELP)
+    entry_mode = serializers.CharField(read_only=True, help_text="individual | team (contests only)")
     branch = serializers.CharField(source="branch.name")
     category_label = serializers.CharField(source="get_category_display")
     rating_avg = serializers.FloatField(allow_null=True)
@@ -70,6 +81,7 @@ class BookingCreateSerializer(serializers.Serializer):
 
 
 class BookingSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="confirmed | cancelled")
     item_title = serializers.CharField(source="session.item.title")
     starts_at = serializers.DateTimeField(source="session.starts_at")
     ticket_url = serializers.SerializerMethodField()
@@ -84,6 +96,8 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class WaitlistSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="waiting | offered | accepted | expired | cancelled")
+
     class Meta:
         model = WaitlistEntry
         fields = ["id", "session", "seats", "status", "created_at", "offer_expires_at"]
