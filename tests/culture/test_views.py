@@ -325,3 +325,11 @@ def test_visitor_on_the_waiting_list_accepts_an_offer_from_the_item_page(client,
     response = client.post(reverse("culture:waitlist-accept", args=[entry.pk]))
     booking = Booking.objects.get()
     assert response["Location"] == reverse("culture:ticket", args=[booking.code]) and not booking.is_member_price
+
+
+def test_course_page_offers_one_enrolment_for_all_lessons(client, palace, make_item, make_session):
+    course = make_item(title="书法基础班", category=Category.COURSE, max_seats_per_booking=1)
+    for week in range(3):
+        make_session(item=course, starts_at=timezone.now() + timedelta(days=2 + 7 * week))
+    page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
+    assert page.count("报名全部课程") == 1 and "全部 3 节课" in page
