@@ -222,7 +222,8 @@ def _tell_booker(booking: Booking, *, title: str, kind: str, body: str = "") -> 
     if booking.user_id:
         notification_send(user=booking.user, kind=kind, title=title, body=body, url=url)
     else:
-        mobile, text = booking.mobile, f"【工会服务门户】{title}"
+        # A visitor has no inbox: the text carries the ticket's link (the link is the ticket).
+        mobile, text = booking.mobile, f"【工会服务门户】{title} {settings.SITE_URL}{url}"
         transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=text))
 
 

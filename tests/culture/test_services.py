@@ -42,7 +42,7 @@ def test_visitor_with_verified_mobile_pays_full_price(palace, django_capture_on_
     with django_capture_on_commit_callbacks(execute=True):
         booking = services.booking_create(session_id=palace.session.pk, seats=1, visitor_mobile="13812345678")
     assert booking.user is None and booking.total_price == Decimal("50.00")
-    assert OutboundSms.objects.filter(to="13812345678").exists()
+    assert f"/culture/tickets/{booking.code}/" in OutboundSms.objects.get(to="13812345678").body
 
 
 def test_unverified_non_member_cannot_book(palace, user_factory):
