@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -81,13 +82,30 @@ def _menu_cache_key(request) -> str:
     return f"culture:menu:v1:{get_language()}:{role}:{digest}"
 
 
+CSRF_PLACEHOLDER = "culture-csrf-placeholder-7f3a"
+
+
+def _plain_anonymous(request) -> bool:
+    """A visitor without an account, a session or pending messages: the whole page is the same for all of
+    them except the CSRF token."""
+    return (not request.user.is_authenticated and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "messages" not in request.COOKIES)
+
+
 @require_GET
 def menu(request):
     """The public menu. Its body (filters, cards, pager; no per-person data, no CSRF token) is cached for
     MENU_CACHE_SECONDS: a cached page costs no query; a fresh one costs four, whatever the number of items
     (venues, count, one page of ids, that page with its figures). Seats left may thus lag by those seconds;
-    the item page and the booking itself always read the live figures."""
+    the item page and the booking itself always read the live figures. For plain anonymous visitors the
+    whole page is cached, rendered with a placeholder where the layout puts the CSRF token, which is
+    replaced by this visitor's own token on the way out."""
     key = _menu_cache_key(request)
+    whole_page = _plain_anonymous(request)
+    if whole_page:
+        html = cache.get(f"{key}:page")
+        if html is not None:
+            return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
     body = cache.get(key)
     if body is None:
         venues = list(Venue.objects.filter(is_active=True).only("id", "name"))
@@ -102,6 +120,11 @@ def menu(request):
         body = render_to_string("culture/_menu_body.html", {
             "form": form, "page": page, "items": items, "query": query.urlencode()}, request=request)
         cache.set(key, body, MENU_CACHE_SECONDS)
+    if whole_page:
+        # The view's context wins over the csrf context processor, so the layout renders the placeholder.
+        html = render_to_string("culture/menu.html", {"body": body, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+        cache.set(f"{key}:page", html, MENU_CACHE_SECONDS)
+        return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
     return render(request, "culture/menu.html", {"body": body})
 
 

@@ -333,3 +333,24 @@ def test_course_page_offers_one_enrolment_for_all_lessons(client, palace, make_i
         make_session(item=course, starts_at=timezone.now() + timedelta(days=2 + 7 * week))
     page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
     assert page.count("报名全部课程") == 1 and "全部 3 节课" in page
+
+
+def test_cached_menu_page_carries_each_visitors_own_working_csrf_token(palace, django_assert_num_queries):
+    from django.test import Client
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(reverse("culture:menu"))
+    with django_assert_num_queries(2):  # the whole page from the cache: the savepoint pair only
+        page = second.get(reverse("culture:menu"))
+    html = page.content.decode()
+    assert "新春职工文艺汇演" in html and "culture-csrf-placeholder" not in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = second.post("/i18n/setlang/", {"language": "en", "next": "/culture/", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_signed_in_menu_shows_their_own_header(client, palace):
+    client.get(reverse("culture:menu"))  # an anonymous visitor fills the cache first
+    client.force_login(palace.member.user)
+    html = client.get(reverse("culture:menu")).content.decode()
+    assert str(palace.member.user) in html and "新春职工文艺汇演" in html
