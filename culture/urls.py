@@ -1,3 +1,29 @@
+from django.urls import path
+
+from . import views
+
 app_name = "culture"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.menu, name="menu"),
+    path("week/", views.week, name="week"),
+    path("items/<int:item_id>/", views.item_detail, name="item"),
+    path("items/<int:item_id>/enter/", views.contest_enter, name="contest-enter"),
+    path("images/<int:image_id>/", views.item_image, name="image"),
+    path("sessions/<int:session_id>/book/", views.book, name="book"),
+    path("verify-mobile/", views.verify_mobile, name="verify-mobile"),
+    path("tickets/<str:code>/", views.ticket, name="ticket"),
+    path("tickets/<str:code>/cancel/", views.ticket_cancel, name="ticket-cancel"),
+    path("me/", views.my_culture, name="my"),
+    path("waitlist/<int:entry_id>/accept/", views.waitlist_accept, name="waitlist-accept"),
+    path("waitlist/<int:entry_id>/leave/", views.waitlist_leave, name="waitlist-leave"),
+    path("bookings/<int:booking_id>/rate/", views.rate, name="rate"),
+    path("staff/", views.staff_home, name="staff"),
+    path("staff/sessions/<int:session_id>/check-in/", views.check_in, name="check-in"),
+    path("staff/sessions/<int:session_id>/attendance/", views.attendance, name="attendance"),
+    path("staff/export/", views.export_bookings, name="export"),
+    path("staff/items/<int:item_id>/entries/", views.contest_entries, name="contest-entries"),
+    path("staff/satisfaction/", views.satisfaction, name="satisfaction"),
+    path("orders/", views.orders, name="orders"),
+    path("orders/<int:order_id>/", views.order_detail, name="order"),
+]

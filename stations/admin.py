@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.selectors import branches_in_scope
+from members.selectors import branches_in_scope, user_is_staff_of_any_branch
 from members.services import audit_log
 
 from . import selectors, services
@@ -45,7 +45,7 @@ def _has_scope(request) -> bool:
     if not hasattr(request, "_stations_has_scope"):
         request._stations_has_scope = request.user.is_active and (
             request.user.is_superuser
-            or branches_in_scope(request.user, roles=selectors.STATION_MANAGER_ROLES).exists()
+            or user_is_staff_of_any_branch(request.user, roles=selectors.STATION_MANAGER_ROLES)
         )
     return request._stations_has_scope
 

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from .models import AMENITIES, HoursException, JobType, Need, OpeningHours, Rating, ServiceCategory, Station
@@ -133,6 +134,7 @@ class RatingSerializer(serializers.ModelSerializer):
         fields = ["id", "score", "comment", "created_at", "reply", "replied_at"]
 
 
+@extend_schema_serializer(component_name="StationRatingCreate")
 class RatingCreateSerializer(serializers.Serializer):
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

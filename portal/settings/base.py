@@ -10,6 +10,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
+from culture.schedules import BEAT_SCHEDULE as CULTURE_BEAT_SCHEDULE
 from portal.logging import JSON_FORMATTER
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -151,6 +152,14 @@ SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=1800)
 
+# --- Services' own knobs -------------------------------------------------------------------------------
+# Map tiles for the stations map; GCJ02=True for Chinese tile servers (Amap, Tencent), whose tiles are offset.
+STATION_MAP_TILE_URL = env("STATION_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+STATION_MAP_TILE_ATTRIBUTION = env("STATION_MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+STATION_MAP_TILE_GCJ02 = env.bool("STATION_MAP_TILE_GCJ02", default=False)
+CULTURE_WAITLIST_OFFER_HOURS = env.int("CULTURE_WAITLIST_OFFER_HOURS", default=12)
+CULTURE_MENU_CACHE_SECONDS = env.int("CULTURE_MENU_CACHE_SECONDS", default=30)
+
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -164,7 +173,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
-CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE}
 
 # --- Cache ----------------------------------------------------------------------------------------
 # The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS
@@ -208,6 +217,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "members.models.Member.Status",
         "NotificationDeliveryStatusEnum": "members.models.NotificationDelivery.Status",
+        "BranchKindEnum": "members.models.Branch.Kind",
+        "StationKindEnum": "stations.models.Station.Kind",
+        "StationResourceKindEnum": "stations.models.StationResource.Kind",
     },
 }
 

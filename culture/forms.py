@@ -1,0 +1,104 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from members.models import mobile_validator
+
+from .models import Category, GroupOrder, Venue
+
+
+class MenuFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=50)
+    category = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别")), *Category.choices])
+    venue = forms.ModelChoiceField(label=_("场馆"), required=False, queryset=Venue.objects.none(),
+                                   empty_label=_("全部场馆"))
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    price = forms.ChoiceField(label=_("费用"), required=False,
+                              choices=[("", _("不限")), ("free", _("免费")), ("paid", _("收费"))])
+    seats_left = forms.BooleanField(label=_("只看有余票"), required=False)
+
+    def __init__(self, *args, venues=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = venues if venues is not None else Venue.objects.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return data
+
+
+class BookingForm(forms.Form):
+    seats = forms.IntegerField(label=_("人数"), min_value=1, max_value=20, initial=1)
+
+
+class MobileForm(forms.Form):
+    mobile = forms.CharField(label=_("手机号码"), max_length=11, validators=[mobile_validator],
+                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+
+
+class CodeForm(MobileForm):
+    code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
+                           widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
+
+
+class CheckInForm(forms.Form):
+    code = forms.CharField(label=_("票码"), max_length=64,
+                           widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}))
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(label=_("评分"), coerce=int, choices=[(i, str(i)) for i in range(5, 0, -1)],
+                                   widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("评价"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class GroupOrderForm(forms.ModelForm):
+    class Meta:
+        model = GroupOrder
+        fields = ["branch", "item", "wished_dates", "headcount", "site_address", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, branches, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+        self.fields["item"].queryset = items
+
+
+class OrderAcceptForm(forms.Form):
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    note = forms.CharField(label=_("备注"), required=False, max_length=500)
+
+
+class OrderDeclineForm(forms.Form):
+    reason = forms.CharField(label=_("婉拒原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExportForm(forms.Form):
+    session = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(label=_("格式"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], initial="csv")
+
+
+def contest_entry_form(item):
+    """A form built from a contest's extra fields (a JSON list of {name, label, type, required, choices})."""
+    fields = {}
+    if item.entry_mode == "team":
+        fields["team_name"] = forms.CharField(label=_("队伍名称"), max_length=120)
+        fields["team_members"] = forms.CharField(label=_("队员（每行一人）"), widget=forms.Textarea(attrs={"rows": 4}))
+    for spec in item.entry_fields or []:
+        name, label, required = spec.get("name"), spec.get("label", spec.get("name")), bool(spec.get("required"))
+        kind = spec.get("type", "text")
+        if kind == "number":
+            field = forms.IntegerField(label=label, required=required)
+        elif kind == "choice":
+            field = forms.ChoiceField(label=label, required=required,
+                                      choices=[("", "—"), *[(c, c) for c in spec.get("choices", [])]])
+        elif kind == "textarea":
+            field = forms.CharField(label=label, required=required, max_length=500, widget=forms.Textarea)
+        else:
+            field = forms.CharField(label=label, required=required, max_length=500)
+        fields[f"f_{name}"] = field
+    return type("ContestEntryForm", (forms.Form,), fields)

@@ -1,0 +1,207 @@
+"""Reads of the cultural palace that join or aggregate. Each returns one queryset whose query count does not
+grow with the rows listed: per-item figures are correlated subqueries, not per-row lookups."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import (
+    Avg,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from members.selectors import branches_in_scope
+
+from .models import Attendance, Booking, ItemImage, MenuItem, Rating, Session, WaitlistEntry
+
+STAFF_ROLES = ["events_manager", "branch_admin"]
+
+
+@dataclass
+class MenuFilters:
+    """The public menu's filters, shared by the page and the API."""
+
+    q: str = ""
+    category: str = ""
+    venue: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    price: str = ""  # "free" | "paid" | ""
+    seats_left: bool = False
+
+
+def _day_start(d: date) -> datetime:
+    return timezone.make_aware(datetime.combine(d, time.min))
+
+
+def upcoming_sessions(now=None) -> QuerySet[Session]:
+    now = now or timezone.now()
+    return Session.objects.filter(is_cancelled=False, starts_at__gte=now)
+
+
+def published_items() -> QuerySet[MenuItem]:
+    return MenuItem.objects.filter(status=MenuItem.Status.PUBLISHED)
+
+
+def with_rating(queryset: QuerySet[MenuItem]) -> QuerySet[MenuItem]:
+    """The average score and count of ratings per item, as subqueries (no N+1, no row multiplication)."""
+    ratings = Rating.objects.filter(item=OuterRef("pk")).order_by().values("item")
+    return queryset.annotate(
+        rating_avg=Subquery(ratings.annotate(a=Avg("score")).values("a")[:1], output_field=FloatField()),
+        rating_count=Coalesce(Subquery(ratings.annotate(c=Count("id")).values("c")[:1],
+                                       output_field=IntegerField()), 0),
+    )
+
+
+def _menu_sessions(filters: MenuFilters, now):
+    sessions = upcoming_sessions(now).filter(item=OuterRef("pk"))
+    if filters.date_from:
+        sessions = sessions.filter(starts_at__gte=_day_start(filters.date_from))
+    if filters.date_to:
+        sessions = sessions.filter(starts_at__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.venue:
+        sessions = sessions.filter(Q(venue_id=filters.venue) | Q(venue__isnull=True, item__venue_id=filters.venue))
+    return sessions
+
+
+def menu_item_ids(filters: MenuFilters, *, now=None) -> QuerySet:
+    """Ids of the published items matching the filters, newest first. Paginate these, then load one page
+    with `menu_items_for_ids`: the per-item figures are then worked out for 20 rows, not for every match.
+    Search is a case-insensitive substring match (icontains) over title, description and tags: enough for
+    Chinese, which has no word boundaries to index; a trigram index is the next step if it gets slow."""
+    now = now or timezone.now()
+    sessions = _menu_sessions(filters, now)
+    items = published_items()
+    if filters.category:
+        items = items.filter(category=filters.category)
+    if filters.q:
+        q = filters.q.strip()[:50]
+        items = items.filter(Q(title__icontains=q) | Q(description__icontains=q) | Q(tags__icontains=q))
+    if filters.date_from or filters.date_to or filters.venue:
+        items = items.filter(Exists(sessions))
+    if filters.price == "free":
+        items = items.filter(Exists(sessions.filter(price=0)))
+    elif filters.price == "paid":
+        items = items.filter(Exists(sessions.filter(price__gt=0)))
+    if filters.seats_left:
+        items = items.filter(booking_required=True).filter(Exists(sessions.filter(seats_taken__lt=F("capacity"))))
+    return items.order_by("-created_at", "-id").values_list("id", flat=True)
+
+
+def menu_items_for_ids(ids: list[int], filters: MenuFilters | None = None, *, now=None) -> list[MenuItem]:
+    """One query: the items with their next session, lowest price, seats left over their upcoming sessions
+    (within the date/venue filters), cover image and rating, in the order of `ids`."""
+    now = now or timezone.now()
+    sessions = _menu_sessions(filters or MenuFilters(), now)
+    grouped = sessions.order_by().values("item")
+    items = MenuItem.objects.filter(pk__in=ids).select_related("venue").annotate(
+        next_starts_at=Subquery(sessions.order_by("starts_at").values("starts_at")[:1]),
+        min_price=Subquery(sessions.order_by("price").values("price")[:1], output_field=DecimalField()),
+        seats_left_total=Subquery(
+            grouped.annotate(s=Sum(ExpressionWrapper(F("capacity") - F("seats_taken"), output_field=IntegerField())))
+            .values("s")[:1], output_field=IntegerField()),
+        cover_image_id=Subquery(ItemImage.objects.filter(item=OuterRef("pk")).order_by("position", "id")
+                                .values("id")[:1]),
+    )
+    by_id = {item.pk: item for item in with_rating(items)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def item_detail(item_id: int) -> MenuItem:
+    return with_rating(published_items().select_related("venue", "branch")).get(pk=item_id)
+
+
+def item_sessions(item: MenuItem, *, now=None) -> QuerySet[Session]:
+    return upcoming_sessions(now).filter(item=item).select_related("venue").order_by("starts_at")
+
+
+def week_sessions(start: date) -> QuerySet[Session]:
+    """Sessions of published items over the seven days from `start`, with their items and venues (one query)."""
+    return (
+        Session.objects.filter(
+            is_cancelled=False, item__status=MenuItem.Status.PUBLISHED,
+            starts_at__gte=_day_start(start), starts_at__lt=_day_start(start + timedelta(days=7)),
+        )
+        .select_related("item", "venue", "item__venue")
+        .order_by("starts_at")
+    )
+
+
+# --- A person's own things ---------------------------------------------------------------------------------
+
+def bookings_of(user) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(user=user)
+        .select_related("session__item", "session__venue", "session__item__venue", "rating")
+        .order_by("-session__starts_at")
+    )
+
+
+def waitlist_of(user) -> QuerySet[WaitlistEntry]:
+    return (WaitlistEntry.objects.filter(user=user, status__in=["waiting", "offered"])
+            .select_related("session__item").order_by("session__starts_at"))
+
+
+# --- Staff -------------------------------------------------------------------------------------------------
+
+def items_in_scope(user) -> QuerySet[MenuItem]:
+    return MenuItem.objects.filter(branch__in=branches_in_scope(user, roles=STAFF_ROLES))
+
+
+def sessions_in_scope(user) -> QuerySet[Session]:
+    return Session.objects.filter(item__branch__in=branches_in_scope(user, roles=STAFF_ROLES))
+
+
+def session_attendance(session: Session) -> dict:
+    """Booked and checked-in seats of one session (course lessons count attendance rows)."""
+    confirmed = Booking.objects.filter(status=Booking.Status.CONFIRMED)
+    if session.item.category == "course":
+        first = Session.objects.filter(item_id=session.item_id, is_cancelled=False).order_by("starts_at").first()
+        booked = confirmed.filter(session=first).aggregate(b=Coalesce(Sum("seats"), 0), n=Count("id"))
+        attended = Attendance.objects.filter(session=session).aggregate(
+            a=Coalesce(Sum("booking__seats"), 0), n=Count("id"))
+    else:
+        booked = confirmed.filter(session=session).aggregate(b=Coalesce(Sum("seats"), 0), n=Count("id"))
+        attended = confirmed.filter(session=session, checked_in_at__isnull=False).aggregate(
+            a=Coalesce(Sum("seats"), 0), n=Count("id"))
+    return {"booked_seats": booked["b"], "bookings": booked["n"], "attended_seats": attended["a"],
+            "attended_bookings": attended["n"],
+            "waiting": WaitlistEntry.objects.filter(session=session, status="waiting").count()}
+
+
+def bookings_for_export(user, *, session_id: int | None = None, date_from: date | None = None,
+                        date_to: date | None = None) -> QuerySet[Booking]:
+    rows = Booking.objects.filter(session__item__branch__in=branches_in_scope(user, roles=STAFF_ROLES))
+    if session_id:
+        rows = rows.filter(session_id=session_id)
+    if date_from:
+        rows = rows.filter(session__starts_at__gte=_day_start(date_from))
+    if date_to:
+        rows = rows.filter(session__starts_at__lt=_day_start(date_to + timedelta(days=1)))
+    return rows.select_related("session__item", "session__venue", "session__item__venue").order_by(
+        "session__starts_at", "id")
+
+
+def satisfaction(user, *, by: str = "item") -> list[dict]:
+    """Average score and number of ratings per item, venue or category, per month, for the staff's scope."""
+    field = {"item": "item__title", "venue": "item__venue__name", "category": "item__category"}[by]
+    rows = (
+        Rating.objects.filter(item__branch__in=branches_in_scope(user, roles=STAFF_ROLES))
+        .annotate(month=TruncMonth("created_at"))
+        .values(field, "month")
+        .annotate(avg=Avg("score"), n=Count("id"))
+        .order_by("month", field)
+    )
+    return [{"label": r[field], "month": r["month"], "avg": r["avg"], "n": r["n"]} for r in rows]

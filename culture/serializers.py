@@ -1,0 +1,128 @@
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from .models import Booking, MenuItem, Session, WaitlistEntry
+
+
+class VenueBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+
+
+# Choice fields are plain strings in the schema (values in help_text): enum names such as "status" or
+# "category" would collide with other apps' components.
+CATEGORY_HELP = "exhibition | performance | film | contest | sports | course | service"
+AUDIENCE_HELP = "everyone | members"
+
+
+class EventListSerializer(serializers.ModelSerializer):
+    venue = VenueBriefSerializer()
+    category = serializers.CharField(read_only=True, help_text=CATEGORY_HELP)
+    audience = serializers.CharField(read_only=True, help_text=AUDIENCE_HELP)
+    category_label = serializers.CharField(source="get_category_display")
+    next_starts_at = serializers.DateTimeField(allow_null=True)
+    min_price = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
+    seats_left = serializers.IntegerField(source="seats_left_total", allow_null=True)
+    rating_avg = serializers.FloatField(allow_null=True)
+    rating_count = serializers.IntegerField()
+    cover_image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MenuItem
+        fields = ["id", "title", "category", "category_label", "venue", "tags", "audience", "booking_required",
+                  "next_starts_at", "min_price", "seats_left", "rating_avg", "rating_count", "cover_image_url"]
+
+    def get_cover_image_url(self, obj) -> str | None:
+        return f"/culture/images/{obj.cover_image_id}/" if obj.cover_image_id else None
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    seats_left = serializers.IntegerField()
+    venue_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = ["id", "starts_at", "ends_at", "capacity", "seats_left", "price", "member_price",
+                  "booking_opens_at", "booking_closes_at", "venue_name"]
+
+    def get_venue_name(self, obj) -> str:
+        return (obj.venue or obj.item.venue).name
+
+
+class EventDetailSerializer(serializers.ModelSerializer):
+    venue = VenueBriefSerializer()
+    category = serializers.CharField(read_only=True, help_text=CATEGORY_HELP)
+    audience = serializers.CharField(read_only=True, help_text=AUDIENCE_HELP)
+    entry_mode = serializers.CharField(read_only=True, help_text="individual | team (contests only)")
+    branch = serializers.CharField(source="branch.name")
+    category_label = serializers.CharField(source="get_category_display")
+    rating_avg = serializers.FloatField(allow_null=True)
+    rating_count = serializers.IntegerField()
+    sessions = serializers.SerializerMethodField()
+    image_urls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MenuItem
+        fields = ["id", "title", "description", "category", "category_label", "venue", "branch", "tags", "audience",
+                  "booking_required", "max_seats_per_booking", "cancel_hours_before", "entry_mode", "entry_fields",
+                  "rating_avg", "rating_count", "sessions", "image_urls"]
+
+    def get_sessions(self, obj) -> list[dict]:
+        return SessionSerializer(self.context["sessions"], many=True).data
+
+    def get_image_urls(self, obj) -> list[str]:
+        return [f"/culture/images/{i.pk}/" for i in obj.images.all()]
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    seats = serializers.IntegerField(min_value=1, max_value=20)
+    join_waitlist_if_full = serializers.BooleanField(default=False)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="confirmed | cancelled")
+    item_title = serializers.CharField(source="session.item.title")
+    starts_at = serializers.DateTimeField(source="session.starts_at")
+    ticket_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = ["id", "session", "item_title", "starts_at", "seats", "unit_price", "total_price", "is_member_price",
+                  "status", "code", "ticket_url", "created_at", "checked_in_at"]
+
+    def get_ticket_url(self, obj) -> str:
+        return f"/culture/tickets/{obj.code}/"
+
+
+class WaitlistSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="waiting | offered | accepted | expired | cancelled")
+
+    class Meta:
+        model = WaitlistEntry
+        fields = ["id", "session", "seats", "status", "created_at", "offer_expires_at"]
+
+
+class WaitlistCreateSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    seats = serializers.IntegerField(min_value=1, max_value=20)
+
+
+class CheckInSerializer(serializers.Serializer):
+    session = serializers.IntegerField()
+    code = serializers.CharField(max_length=64)
+
+
+class CheckInResultSerializer(serializers.Serializer):
+    booking = serializers.IntegerField()
+    seats = serializers.IntegerField()
+    name = serializers.CharField()
+    checked_in_at = serializers.DateTimeField()
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="SessionRatingCreate")
+class RatingCreateSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -1,0 +1,356 @@
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from culture import services
+from culture.demo import demo_image
+from culture.models import Booking, Category, GroupOrder, ItemImage, MenuItem, Session
+from members.models import OutboundSms
+from tests.culture.factories import MenuItemFactory, SessionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def items_with_sessions(palace, n):
+    for i in range(n):
+        item = MenuItemFactory(branch=palace.tree.district_a, venue=palace.venue, title=f"职工电影周 第{i}场")
+        SessionFactory(item=item)
+        SessionFactory(item=item, starts_at=timezone.now() + timedelta(days=5), price=0, member_price=0)
+        image = ItemImage(item=item, position=0)
+        image.image.save(f"{i}.jpg", ContentFile(demo_image(i, size=(32, 18))), save=True)
+
+
+# --- Public menu -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_menu_queries_do_not_grow_with_items(client, palace, count, django_assert_num_queries):
+    items_with_sessions(palace, count - 1)  # plus the palace's own item
+    # venues for the filter, the count, one page of ids, that page with its figures; plus the savepoint pair
+    with django_assert_num_queries(6):
+        response = client.get(reverse("culture:menu"))
+    assert response.status_code == 200
+    assert len(response.context["items"]) == min(count, 20)
+    assert response.content.decode().count('class="card"') == min(count, 20)
+    with django_assert_num_queries(2):  # the cached body: the savepoint pair only
+        again = client.get(reverse("culture:menu"))
+    assert again.content.decode().count('class="card"') == min(count, 20)
+
+
+def test_menu_shows_figures_for_anonymous_visitors(client, palace):
+    palace.session.seats_taken = 3
+    palace.session.save()
+    response = client.get(reverse("culture:menu"))
+    body = response.content.decode()
+    assert "新春职工文艺汇演" in body and "余 7 位" in body and "¥20.00 起" not in body and "¥50.00 起" in body
+
+
+def test_menu_filters_and_chinese_search(client, palace, make_item, make_session):
+    film = make_item(title="职工电影周：长津湖", category=Category.FILM, tags="电影 爱国")
+    make_session(item=film, price=0, member_price=0, starts_at=timezone.now() + timedelta(days=10))
+    full = make_item(title="书画展", category=Category.EXHIBITION, description="海丝文化")
+    make_session(item=full, capacity=5, seats_taken=5)
+    make_item(title="草稿项目", status=MenuItem.Status.DRAFT)
+
+    def titles(**params):
+        return {i.title for i in client.get(reverse("culture:menu"), params).context["items"]}
+
+    assert titles() == {"新春职工文艺汇演", "职工电影周：长津湖", "书画展"}
+    assert titles(q="长津") == {"职工电影周：长津湖"}
+    assert titles(q="海丝") == {"书画展"}  # description
+    assert titles(q="爱国") == {"职工电影周：长津湖"}  # tags
+    assert titles(category="film") == {"职工电影周：长津湖"}
+    assert titles(price="free") == {"职工电影周：长津湖"}
+    assert titles(price="paid") == {"新春职工文艺汇演", "书画展"}
+    assert titles(seats_left="on") == {"新春职工文艺汇演", "职工电影周：长津湖"}
+    day = timezone.localtime(film.sessions.get().starts_at).date()
+    assert titles(date_from=day.isoformat(), date_to=day.isoformat()) == {"职工电影周：长津湖"}
+    assert titles(venue=palace.venue.pk) == {"新春职工文艺汇演", "职工电影周：长津湖", "书画展"}
+
+
+def test_bad_date_range_says_so(client, palace):
+    response = client.get(reverse("culture:menu"), {"date_from": "2026-12-10", "date_to": "2026-12-01"})
+    assert "结束日期不能早于开始日期" in response.content.decode()
+
+
+def test_week_view_lists_sessions_by_day(client, palace, django_assert_max_num_queries):
+    start = timezone.localtime(palace.session.starts_at).date()
+    SessionFactory(item=palace.item, starts_at=palace.session.starts_at + timedelta(days=1))
+    with django_assert_max_num_queries(3):  # one query, plus the request's savepoint pair
+        response = client.get(reverse("culture:week"), {"start": start.isoformat()})
+    days = dict(response.context["days"])
+    assert [s.pk for s in days[start]] == [palace.session.pk] and len(days[start + timedelta(days=1)]) == 1
+
+
+def test_item_page_shows_sessions_seats_rating_and_share_link(client, palace):
+    response = client.get(reverse("culture:item", args=[palace.item.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200 and "余 10 / 10 位" in body
+    assert f"http://testserver/culture/items/{palace.item.pk}/" in body and "<svg" in body
+
+
+def test_draft_item_page_and_its_images_answer_404(client, palace):
+    image = ItemImage(item=palace.item)
+    image.image.save("a.jpg", ContentFile(demo_image(1, size=(16, 9))), save=True)
+    response = client.get(reverse("culture:image", args=[image.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert "public" in response["Cache-Control"] and response.has_header("Last-Modified")
+    palace.item.status = MenuItem.Status.DRAFT
+    palace.item.save()
+    assert client.get(reverse("culture:image", args=[image.pk])).status_code == 404
+    assert client.get(reverse("culture:item", args=[palace.item.pk])).status_code == 404
+
+
+# --- Booking through the pages -----------------------------------------------------------------------------
+
+def test_member_books_through_the_page_and_sees_the_ticket(client, palace):
+    client.force_login(palace.member.user)
+    response = client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 2})
+    booking = Booking.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("culture:ticket", args=[booking.code])
+    page = client.get(response["Location"]).content.decode()
+    assert "<svg" in page and booking.code in page and "会员价" in page
+    assert booking.code in client.get(reverse("culture:my")).content.decode()
+
+
+def test_bad_booking_says_why_and_saves_nothing(client, palace):
+    client.force_login(palace.member.user)
+    response = client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 5}, follow=True)
+    assert "最多可预约 2 人" in response.content.decode() and not Booking.objects.exists()
+
+
+def test_anonymous_booking_is_sent_to_mobile_verification(client, palace):
+    response = client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 1})
+    assert response.status_code == 302 and reverse("culture:verify-mobile") in response["Location"]
+    assert not Booking.objects.exists()
+
+
+def test_visitor_verifies_mobile_then_books_at_full_price(client, palace, django_capture_on_commit_callbacks):
+    url = reverse("culture:verify-mobile")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"step": "send", "send-mobile": "13812345678"})
+    code = re.search(r"(\d{6})", OutboundSms.objects.get(to="13812345678").body).group(1)
+    wrong = client.post(url, {"step": "check", "mobile": "13812345678", "code": "000000" if code != "000000" else "1"})
+    assert "不正确" in wrong.content.decode() or wrong.status_code == 400
+    next_url = reverse("culture:item", args=[palace.item.pk])
+    response = client.post(url, {"step": "check", "mobile": "13812345678", "code": code, "next": next_url})
+    assert response.status_code == 302 and response["Location"] == next_url
+    client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 1})
+    booking = Booking.objects.get()
+    assert booking.mobile == "13812345678" and booking.user is None and not booking.is_member_price
+
+
+def test_full_session_page_offers_the_waiting_list(client, palace):
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=10)
+    client.force_login(palace.member.user)
+    page = client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
+    assert "加入候补" in page
+    client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 1, "waitlist": "1"})
+    assert palace.session.waitlist.get().user == palace.member.user
+
+
+def test_ticket_holder_cancels_from_the_ticket_page(client, palace):
+    booking = services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
+    client.post(reverse("culture:ticket-cancel", args=[booking.code]))
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+
+
+def test_rating_from_my_page_needs_attendance(client, palace):
+    booking = services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
+    client.force_login(palace.member.user)
+    response = client.post(reverse("culture:rate", args=[booking.pk]), {"score": 5}, follow=True)
+    assert "签到后" in response.content.decode() and not booking.__class__.objects.filter(rating__isnull=False)
+    services.ticket_check_in(session_id=palace.session.pk, code=booking.code, staff=palace.manager_a)
+    client.post(reverse("culture:rate", args=[booking.pk]), {"score": 4, "comment": "好"})
+    assert booking.rating.score == 4
+
+
+# --- Staff pages: personas ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, expected", [
+    ("manager_a", 200), ("manager_parent", 200), ("manager_b", 404), ("member", 404), ("other_member", 404),
+])
+def test_check_in_page_is_scoped(client, palace, who, expected):
+    user = getattr(palace, who)
+    client.force_login(user.user if hasattr(user, "user") else user)
+    assert client.get(reverse("culture:check-in", args=[palace.session.pk])).status_code == expected
+    assert client.get(reverse("culture:attendance", args=[palace.session.pk])).status_code == expected
+
+
+def test_anonymous_is_sent_to_login_from_staff_pages(client, palace):
+    response = client.get(reverse("culture:check-in", args=[palace.session.pk]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_check_in_page_admits_once_then_reports_the_first_use(client, palace):
+    booking = services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
+    client.force_login(palace.manager_a)
+    url = reverse("culture:check-in", args=[palace.session.pk])
+    first = client.post(url, {"code": booking.code})
+    assert first.status_code == 200 and "验票通过" in first.content.decode()
+    second = client.post(url, {"code": booking.code})
+    assert second.status_code == 409 and "使用过" in second.content.decode()
+    forged = client.post(url, {"code": "forged-code"})
+    assert forged.status_code == 400 and "票码无效" in forged.content.decode()
+    page = client.get(reverse("culture:attendance", args=[palace.session.pk])).content.decode()
+    assert "已入场 1 / 预约 1 人" in page
+
+
+def test_export_is_scoped_and_masks_mobiles(client, palace, make_item, make_session, org_tree):
+    services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
+    other_item = make_item(branch=org_tree.district_b, title="湖里区专场")
+    other_session = make_session(item=other_item)
+    services.booking_create(session_id=other_session.pk, seats=1, user=palace.other_member.user)
+
+    client.force_login(palace.manager_a)
+    response = client.get(reverse("culture:export"), {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "场次" and len(rows) == 2 and rows[1][0] == "新春职工文艺汇演"
+    assert "****" in rows[1][4]
+    assert client.get(reverse("culture:export"), {"format": "csv", "session": other_session.pk}).status_code == 404
+
+    client.force_login(palace.manager_parent)
+    response = client.get(reverse("culture:export"), {"format": "xlsx"})
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet.max_row == 3
+
+    client.force_login(palace.member.user)
+    assert client.get(reverse("culture:export"), {"format": "csv"}).status_code == 404
+
+
+def test_satisfaction_report_by_item_venue_and_category(client, palace):
+    booking = services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
+    services.ticket_check_in(session_id=palace.session.pk, code=booking.code, staff=palace.manager_a)
+    services.rating_create(booking_id=booking.pk, user=palace.member.user, score=4)
+    client.force_login(palace.manager_a)
+    for by, label in [("item", "新春职工文艺汇演"), ("venue", "大剧场"), ("category", "演出")]:
+        rows = client.get(reverse("culture:satisfaction"), {"by": by}).context["rows"]
+        assert rows[0]["label"] == label and rows[0]["avg"] == 4
+    client.force_login(palace.manager_b)
+    assert client.get(reverse("culture:satisfaction")).context["rows"] == []
+    client.force_login(palace.member.user)
+    assert client.get(reverse("culture:satisfaction")).status_code == 404
+
+
+def test_menu_shows_the_average_rating(client, palace):
+    booking = services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
+    services.ticket_check_in(session_id=palace.session.pk, code=booking.code, staff=palace.manager_a)
+    services.rating_create(booking_id=booking.pk, user=palace.member.user, score=5)
+    assert "评分 5.0（1 人）" in client.get(reverse("culture:menu")).content.decode()
+
+
+def test_group_order_pages_for_both_sides(client, palace, staff_of):
+    branch_staff = staff_of(palace.tree.base_b1, role="branch_admin")
+    client.force_login(branch_staff)
+    response = client.post(reverse("culture:orders"), {
+        "branch": palace.tree.base_b1.pk, "item": palace.item.pk, "wished_dates": "12月中旬", "headcount": 60,
+        "site_address": "湖里物流园食堂", "note": ""})
+    order = GroupOrder.objects.get()
+    assert response.status_code == 302
+    bad = client.post(reverse("culture:orders"), {
+        "branch": palace.tree.base_a1.pk, "item": palace.item.pk, "wished_dates": "x", "headcount": 1,
+        "site_address": "y"})
+    assert bad.status_code == 400 and GroupOrder.objects.count() == 1
+    page = client.get(reverse("culture:order", args=[order.pk])).content.decode()
+    assert "待受理" in page and "受理并排期" not in page
+
+    client.force_login(palace.manager_a)
+    start = timezone.localtime() + timedelta(days=7)
+    client.post(reverse("culture:order", args=[order.pk]), {
+        "action": "accept", "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    order.refresh_from_db()
+    assert order.status == "accepted"
+
+    client.force_login(palace.other_member.user)
+    assert client.get(reverse("culture:order", args=[order.pk])).status_code == 404
+    client.force_login(staff_of(palace.tree.base_a2, role="events_manager"))
+    assert client.get(reverse("culture:order", args=[order.pk])).status_code == 404
+
+
+def test_contest_entry_page(client, palace, make_item):
+    contest = make_item(title="演讲比赛", category=Category.CONTEST, entry_mode="individual",
+                        entry_fields=[{"name": "topic", "label": "演讲题目", "type": "text", "required": True}])
+    client.force_login(palace.member.user)
+    url = reverse("culture:contest-enter", args=[contest.pk])
+    assert "演讲题目" in client.get(url).content.decode()
+    assert client.post(url, {}).status_code == 400
+    assert client.post(url, {"f_topic": "身边的劳模"}).status_code == 302
+    assert contest.entries.get().answers == {"topic": "身边的劳模"}
+
+
+def test_staff_review_contest_entries_on_their_page(client, palace, make_item):
+    contest = make_item(title="合唱比赛", category=Category.CONTEST, entry_mode="individual", entry_fields=[])
+    entry = services.contest_entry_submit(item_id=contest.pk, user=palace.member.user, answers={})
+    url = reverse("culture:contest-entries", args=[contest.pk])
+    client.force_login(palace.manager_b)
+    assert client.get(url).status_code == 404
+    client.force_login(palace.manager_a)
+    assert "合唱比赛" in client.get(reverse("culture:staff")).content.decode()
+    refused = client.post(url, {"entry": entry.pk, "decision": "reject", "note": ""})
+    assert refused.status_code == 400
+    entry.refresh_from_db()
+    assert entry.status == "submitted"
+    client.post(url, {"entry": entry.pk, "decision": "reject", "note": "曲目不符合主题"})
+    entry.refresh_from_db()
+    assert entry.status == "rejected" and entry.review_note == "曲目不符合主题"
+
+
+def test_visitor_on_the_waiting_list_accepts_an_offer_from_the_item_page(client, palace,
+                                                                         django_capture_on_commit_callbacks):
+    session = client.session
+    session["culture_verified_mobile"] = {"mobile": "13812345678", "at": __import__("time").time()}
+    session.save()
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=10)
+    client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 1, "waitlist": "1"})
+    entry = palace.session.waitlist.get()
+    assert entry.mobile == "13812345678" and entry.user is None
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.waitlist_offer(session_id=palace.session.pk)
+    assert f"/culture/items/{palace.item.pk}/" in OutboundSms.objects.get(to="13812345678").body
+    page = client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
+    assert "确认预约" in page
+    other = client.__class__()
+    assert other.post(reverse("culture:waitlist-accept", args=[entry.pk])).status_code == 302
+    assert not Booking.objects.exists()
+    response = client.post(reverse("culture:waitlist-accept", args=[entry.pk]))
+    booking = Booking.objects.get()
+    assert response["Location"] == reverse("culture:ticket", args=[booking.code]) and not booking.is_member_price
+
+
+def test_course_page_offers_one_enrolment_for_all_lessons(client, palace, make_item, make_session):
+    course = make_item(title="书法基础班", category=Category.COURSE, max_seats_per_booking=1)
+    for week in range(3):
+        make_session(item=course, starts_at=timezone.now() + timedelta(days=2 + 7 * week))
+    page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
+    assert page.count("报名全部课程") == 1 and "全部 3 节课" in page
+
+
+def test_cached_menu_page_carries_each_visitors_own_working_csrf_token(palace, django_assert_num_queries):
+    from django.test import Client
+
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(reverse("culture:menu"))
+    with django_assert_num_queries(2):  # the whole page from the cache: the savepoint pair only
+        page = second.get(reverse("culture:menu"))
+    html = page.content.decode()
+    assert "新春职工文艺汇演" in html and "culture-csrf-placeholder" not in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = second.post("/i18n/setlang/", {"language": "en", "next": "/culture/", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
+def test_signed_in_menu_shows_their_own_header(client, palace):
+    client.get(reverse("culture:menu"))  # an anonymous visitor fills the cache first
+    client.force_login(palace.member.user)
+    html = client.get(reverse("culture:menu")).content.decode()
+    assert str(palace.member.user) in html and "新春职工文艺汇演" in html
