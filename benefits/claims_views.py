@@ -201,5 +201,4 @@ def document_view(request, token):
     response["Content-Disposition"] = f'{disposition}; filename="{document.kind}-{document.pk}.{extension}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; plugin-types application/pdf"
     return response
