@@ -220,6 +220,10 @@ SPECTACULAR_SETTINGS = {
         "BranchKindEnum": "members.models.Branch.Kind",
         "StationKindEnum": "stations.models.Station.Kind",
         "StationResourceKindEnum": "stations.models.StationResource.Kind",
+        "BenefitKindEnum": "benefits.models.BenefitKind",
+        "ClaimDocumentKindEnum": "benefits.models_claims.DocumentKind",
+        "ClaimRejectReasonEnum": "benefits.models_claims.RejectReason",
+        "ClaimStateEnum": "benefits.models_claims.Claim.State",
     },
 }
 
