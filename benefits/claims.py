@@ -353,7 +353,12 @@ def _transition(claim: Claim, *, action: str, actor, version: int | None = None,
     audit_log(actor=actor, action=f"benefits.claim.{action}", target=claim,
               data={"from": claim.state, "to": to_state or claim.state, "message": message[:500],
                     **({"amount": str(amount_to)} if amount_to is not None else {})})
-    claim.refresh_from_db()
+    # The row now holds what the UPDATE wrote: mirror it on the object instead of reading it back.
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim.version = expected + 1
+    if to_state and to_state != claim.state:
+        claim.state, claim.state_changed_at = to_state, now
     return claim
 
 
