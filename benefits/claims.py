@@ -387,6 +387,7 @@ def _member_claim_for_update(actor, claim_id: int) -> Claim:
         Claim.objects.select_for_update(of=("self",))
         .select_related("member__user", "enrolment__plan", "enrolment__tier")
         .filter(pk=claim_id, member__user_id=getattr(actor, "pk", None))
+        .order_by()
         .first()
     )
     if claim is None:
@@ -592,7 +593,7 @@ def claim_assess(*, claim_id: int) -> Claim:
         claim = (
             Claim.objects.select_for_update(of=("self",))
             .select_related("enrolment__plan__federation", "enrolment__tier", "member__user", "branch")
-            .filter(pk=claim_id).first()
+            .filter(pk=claim_id).order_by().first()
         )
         if claim is None or claim.state != S.SUBMITTED:
             return claim
@@ -635,6 +636,7 @@ def _review_claim_for_update(actor, claim_id: int) -> Claim:
         Claim.objects.select_for_update(of=("self",))
         .select_related("member__user", "enrolment__plan__federation", "branch")
         .filter(pk=claim_id, branch__in=branches_in_scope(actor, roles=REVIEWER_ROLES))
+        .order_by()
         .first()
     )
     if claim is None:

@@ -180,3 +180,28 @@ def test_mark_a_single_failure_in_the_admin(client, claim_world, django_capture_
                 {"do": "failed", "item": item.pk, "note": "户名不符"})
     item.refresh_from_db()
     assert item.status == "failed" and item.note == "户名不符"
+
+
+def test_the_queue_counts_at_most_cap_plus_one_rows(claim_world, monkeypatch):
+    from benefits.claims_admin import CappedCountPaginator
+
+    for _ in range(5):
+        draft_stay(claim_world)
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 3)
+    assert CappedCountPaginator(Claim.objects.order_by("id"), 2).count == 4
+    monkeypatch.setattr(CappedCountPaginator, "CAP", 10)
+    assert CappedCountPaginator(Claim.objects.order_by("id"), 2).count == 5
+
+
+def test_required_documents_must_be_known_kinds(claim_world):
+    from django.core.exceptions import ValidationError
+
+    from benefits.models import BenefitRule
+    from tests.benefits.factories import make_plan
+
+    plan = make_plan(code="no-enrolments-yet")  # a plan with enrolments is frozen: test on a fresh one
+    rule = BenefitRule.objects.filter(tier__plan=plan, kind="hospital_daily").first()
+    rule.required_documents = ["invoice", "selfie"]
+    with pytest.raises(ValidationError) as error:
+        rule.clean()
+    assert "required_documents" in error.value.message_dict
