@@ -297,3 +297,8 @@ class AuditLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+
+# Data work (imports, member-number counters, awards) lives in members/models_data.py (its __all__ lists them).
+from .models_data import *  # noqa: E402, F403

@@ -14,3 +14,6 @@ from . import notifications
 )
 def deliver_notification(self, notification_id: int) -> None:
     notifications.notification_deliver(notification_id=notification_id)
+
+
+from .tasks_data import *  # noqa: E402, F403

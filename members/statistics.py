@@ -1,0 +1,116 @@
+"""Branch statistics — members, workers, base unions covered, unionisation rate — per branch over its subtree.
+
+Computed in SQL in one query for any number of branches: the subtree of each requested branch is joined by
+materialised-path prefix, active members are counted per branch once (GROUP BY), then summed per requested
+branch. The query count does not grow with the tree or the number of branches shown.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import connection
+from django.db.models import Q
+
+from .models import Branch, Member, StaffRole
+
+
+@dataclass(frozen=True)
+class BranchStatistics:
+    branch_id: int
+    name: str
+    kind: str
+    depth: int
+    members: int
+    workers: int
+    base_unions: int
+    base_unions_covered: int
+
+    @property
+    def unionisation_rate(self) -> Decimal | None:
+        """Members per hundred workers, to 0.1 (a percentage); None when the branch reports no workers."""
+        if not self.workers:
+            return None
+        return (Decimal(self.members) * 100 / Decimal(self.workers)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+    def as_dict(self) -> dict:
+        return {
+            "branch_id": self.branch_id, "name": self.name, "kind": self.kind, "members": self.members,
+            "workers": self.workers, "base_unions": self.base_unions,
+            "base_unions_covered": self.base_unions_covered, "unionisation_rate": self.unionisation_rate,
+        }
+
+
+_SQL = """
+WITH targets AS (
+    SELECT id, path, name, kind, depth FROM {branch} WHERE id IN ({placeholders})
+),
+subtree AS (
+    SELECT t.id AS target_id, b.id AS branch_id, b.kind AS kind, b.worker_count AS worker_count
+    FROM targets t JOIN {branch} b ON substr(b.path, 1, length(t.path)) = t.path
+),
+active AS (
+    SELECT m.branch_id AS branch_id, COUNT(*) AS n FROM {member} m
+    WHERE m.status = %s AND m.branch_id IN (SELECT branch_id FROM subtree)
+    GROUP BY m.branch_id
+)
+SELECT t.id, t.name, t.kind, t.depth,
+       COALESCE(SUM(a.n), 0),
+       COALESCE(SUM(s.worker_count), 0),
+       COALESCE(SUM(CASE WHEN s.kind = %s THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN s.kind = %s AND a.n > 0 THEN 1 ELSE 0 END), 0)
+FROM targets t
+JOIN subtree s ON s.target_id = t.id
+LEFT JOIN active a ON a.branch_id = s.branch_id
+GROUP BY t.id, t.name, t.kind, t.depth, t.path
+ORDER BY t.path
+"""
+
+
+def branch_statistics(branch_ids: list[int]) -> list[BranchStatistics]:
+    """Statistics of each branch over its whole subtree, in tree order; one SQL query."""
+    ids = sorted({int(i) for i in branch_ids})
+    if not ids:
+        return []
+    sql = _SQL.format(
+        branch=connection.ops.quote_name(Branch._meta.db_table),
+        member=connection.ops.quote_name(Member._meta.db_table),
+        placeholders=", ".join(["%s"] * len(ids)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, Member.Status.ACTIVE, Branch.Kind.BASE, Branch.Kind.BASE])
+        return [
+            BranchStatistics(
+                branch_id=row[0], name=row[1], kind=row[2], depth=row[3], members=int(row[4]),
+                workers=int(row[5]), base_unions=int(row[6]), base_unions_covered=int(row[7]),
+            )
+            for row in cursor.fetchall()
+        ]
+
+
+def statistics_for_staff(user) -> list[tuple[BranchStatistics, list[BranchStatistics]]]:
+    """For each branch where the user holds a role (superuser: each root), its statistics and those of its
+    direct children. Three queries whatever the number of branches."""
+    if user.is_superuser:
+        held = list(Branch.objects.filter(depth=1).values_list("id", "path", "depth"))
+    else:
+        held = list(
+            StaffRole.objects.filter(user=user).values_list("branch_id", "branch__path", "branch__depth").distinct()
+        )
+    if not held:
+        return []
+    children_of: dict[int, list[int]] = {branch_id: [] for branch_id, _path, _depth in held}
+    condition = Q()
+    for _branch_id, path, depth in held:
+        condition |= Q(path__startswith=path, depth=depth + 1)
+    by_path = {path: branch_id for branch_id, path, _depth in held}
+    steplen = Branch.steplen
+    for child_id, child_path in Branch.objects.filter(condition).values_list("id", "path"):
+        children_of[by_path[child_path[:-steplen]]].append(child_id)
+    all_ids = set(children_of) | {c for children in children_of.values() for c in children}
+    stats = {s.branch_id: s for s in branch_statistics(list(all_ids))}
+    sections = []
+    for branch_id, _path, _depth in sorted(held, key=lambda h: h[1]):
+        if branch_id in stats:
+            children = sorted((stats[c] for c in children_of[branch_id] if c in stats), key=lambda s: s.name)
+            sections.append((stats[branch_id], children))
+    return sections
