@@ -128,7 +128,8 @@ def award_year_totals(year: int) -> dict:
     totals = Award.objects.filter(year=year, status=Award.Status.AWARDED).aggregate(
         count=Count("id"), total_subsidy=Sum("subsidy")
     )
-    return {"count": totals["count"], "total_subsidy": totals["total_subsidy"] or Decimal("0.00")}
+    # SQLite's SUM drops the decimal places; every subsidy already has two, so this only restores them.
+    return {"count": totals["count"], "total_subsidy": _money(totals["total_subsidy"] or 0)}
 
 
 def award_years() -> list[int]:
