@@ -1,0 +1,123 @@
+"""Bulk import of workers: rows per second and memory, 10,000 vs 100,000 rows (goal ≥ 2,000 rows/s, flat memory).
+
+Runs on the database in BENCH_DATABASE_URL (SQLite file by default); when that is SQLite it runs itself again on
+PostgreSQL (database `union_portal_bench` at 127.0.0.1:5432, created if missing) unless BENCH_SKIP_POSTGRES=1.
+Each measurement imports a freshly generated CSV into an empty branch through the real service and task body
+(`import_job_create` → `import_job_run`): inspection, validation, SQL cross-checks, batched upsert. Memory is the
+process's peak RSS (getrusage), after a 10,000-row and after a 100,000-row import.
+"""
+
+import csv
+import os
+import resource
+import tempfile
+import time
+
+GOAL_ROWS_PER_SECOND = 2000
+SIZES = (10_000, 100_000)
+
+
+def _id_number(serial: int) -> str:
+    from members.id_numbers import checksum_char
+
+    # Distinct, valid ID numbers: region code and birth date vary with the serial, sequence number 001–999.
+    day = 1 + (serial // 999) % 28
+    month = 1 + (serial // (999 * 28)) % 12
+    year = 1960 + (serial // (999 * 28 * 12)) % 40
+    first17 = f"110105{year:04d}{month:02d}{day:02d}{serial % 999 + 1:03d}"
+    return first17 + checksum_char(first17)
+
+
+def _csv_file(rows: int, offset: int) -> str:
+    """Writes the CSV to a temporary file, so the bench itself holds no copy of it in memory."""
+    handle, path = tempfile.mkstemp(suffix=".csv")
+    with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["姓名", "身份证号", "手机号", "工作单位", "就业形态"])
+        kinds = ("标准劳动关系", "灵活就业", "platform")
+        for i in range(offset, offset + rows):
+            writer.writerow([f"职工{i}", _id_number(i), f"13{i % 1_000_000_000:09d}", "示范物流有限公司", kinds[i % 3]])
+    return path
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _import(actor, branch, path: str):
+    from django.core.files import File
+
+    from members.imports import import_job_create, import_job_run
+
+    started = time.perf_counter()
+    with open(path, "rb") as handle:
+        job = import_job_create(actor=actor, branch=branch, uploaded_file=File(handle, name="workers.csv"),
+                                mode="valid_only")
+    # Outside a transaction the on-commit hook has already run the (eager) task; a queued job runs here.
+    job = import_job_run(job_id=job.pk)
+    elapsed = time.perf_counter() - started
+    job.refresh_from_db()
+    assert job.status == "done" and job.error_count == 0, (job.status, job.message)
+    return job, elapsed
+
+
+def _fresh_branch(name: str):
+    from members.models import Branch, ImportJob, Member
+
+    for old in Branch.objects.filter(name=name, depth=1):
+        subtree = Branch.objects.filter(path__startswith=old.path)
+        Member.objects.filter(branch__in=subtree)._raw_delete(Member.objects.db)
+        ImportJob.objects.filter(branch__in=subtree).delete()
+        subtree.delete()
+    return Branch.add_root(name=name, kind="city")
+
+
+def run() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from members.models import User
+
+    call_command("migrate", verbosity=0)
+    vendor = connection.vendor
+    print(f"database: {vendor} ({settings.DATABASES['default']['NAME']})")
+    actor, _ = User.objects.get_or_create(mobile="19900000001", defaults={"name": "bench", "is_superuser": True})
+
+    # Memory: the process's peak RSS after importing 10,000 rows, then after 100,000 more into a fresh branch.
+    # The peak is a high-water mark: if memory grew with the file, the 100k import would raise it.
+    rss_start = _max_rss_mb()
+    results = {}
+    for rows in SIZES:
+        branch = _fresh_branch("导入基准工会")
+        path = _csv_file(rows, offset=0)
+        try:
+            job, elapsed = _import(actor, branch, path)
+        finally:
+            os.unlink(path)
+        results[rows] = (elapsed, _max_rss_mb() - rss_start, job)
+        print(f"  {rows:>7,} rows: {elapsed:6.1f} s = {rows / elapsed:7,.0f} rows/s; created {job.created_count:,}; "
+              f"peak RSS +{results[rows][1]:.1f} MB over the start")
+    small, large = results[SIZES[0]][1], results[SIZES[1]][1]
+    print(f"memory: peak RSS +{small:.1f} MB at 10k rows, +{large:.1f} MB at 100k rows "
+          f"(10x the rows; flat = the 100k figure close to the 10k one)")
+    elapsed = results[SIZES[1]][0]
+    rate = SIZES[1] / elapsed
+    print(f"import 100,000 new members: {rate:,.0f} rows/s (goal {GOAL_ROWS_PER_SECOND:,}; "
+          f"ratio {rate / GOAL_ROWS_PER_SECOND:.2f}x)")
+
+    # The same 100,000-row file again: every row is an existing member of the branch, so nothing is created.
+    path = _csv_file(SIZES[1], offset=0)
+    try:
+        job, elapsed = _import(actor, branch, path)
+    finally:
+        os.unlink(path)
+    rate_again = SIZES[1] / elapsed
+    print(f"re-import of the same file: {rate_again:,.0f} rows/s (ratio {rate_again / GOAL_ROWS_PER_SECOND:.2f}x); "
+          f"created {job.created_count}, updated {job.updated_count} — no duplicates")
+    _fresh_branch("导入基准工会")
+
+    if vendor == "sqlite":
+        from bench.postgres import rerun_on_postgres
+
+        rerun_on_postgres(__name__)
