@@ -44,6 +44,9 @@ MAX_ROWS = 200_000
 # An XLSX is a zip: refuse archives that would unpack to far more than any worker list (zip bombs).
 MAX_XLSX_UNPACKED_BYTES = 400 * 1024 * 1024
 BATCH_SIZE = 1000
+# Progress is committed every few batches: each commit is a disk flush, and the page only needs a figure
+# every few seconds.
+BATCHES_PER_COMMIT = 5
 SNIFF_BYTES = 64 * 1024
 IMPORT_ROLES = ["branch_admin"]
 
@@ -417,7 +420,7 @@ def _validate(job: ImportJob) -> None:
                 errors.extend(_error(job, row_number, *err) for err in row_errors)
             else:
                 staged.append((row_number, clean))
-            if len(staged) + len(errors) >= BATCH_SIZE:
+            if len(staged) + len(errors) >= BATCH_SIZE * BATCHES_PER_COMMIT:
                 flush()
     flush()
     ImportJob.objects.filter(pk=job.pk).update(total_rows=processed)
@@ -512,28 +515,33 @@ def _save_batch(job: ImportJob, batch: list) -> tuple[int, int]:
     return len(to_create), len(to_update)
 
 
+def _staged_batches(job: ImportJob) -> Iterator[list]:
+    """The valid staged rows, BATCH_SIZE at a time, by keyset pagination on the row number."""
+    last_row = 0
+    while batch := list(
+        ImportStagedRow.objects.filter(job=job, is_valid=True, row_number__gt=last_row)
+        .order_by("row_number")
+        .values_list(*_STAGED_FIELDS, named=True)[:BATCH_SIZE]
+    ):
+        yield batch
+        last_row = batch[-1].row_number
+
+
 def _save(job: ImportJob) -> None:
     """Step 3: upserts the valid staged rows in batches of 1,000 (keyset pagination on the row number)."""
     all_or_nothing = job.mode == ImportJob.Mode.ALL_OR_NOTHING
     try:
-        # All or nothing: one transaction for every batch and the final status. Valid rows only: each batch
-        # commits on its own, so progress shows and a failure keeps what was saved (a re-run only updates).
+        # All or nothing: one transaction for every batch and the final status. Valid rows only: every few
+        # batches commit, so progress shows and a failure keeps what was saved (a re-run only updates).
         with transaction.atomic() if all_or_nothing else _no_transaction():
-            last_row = 0
+            batches = _staged_batches(job)
             created = updated = 0
-            while True:
-                batch = list(
-                    ImportStagedRow.objects.filter(job=job, is_valid=True, row_number__gt=last_row)
-                    .order_by("row_number")
-                    .values_list(*_STAGED_FIELDS, named=True)[:BATCH_SIZE]
-                )
-                if not batch:
-                    break
-                last_row = batch[-1].row_number
+            while group := list(itertools.islice(batches, BATCHES_PER_COMMIT)):
                 with transaction.atomic():
-                    batch_created, batch_updated = _save_batch(job, batch)
-                    created += batch_created
-                    updated += batch_updated
+                    for batch in group:
+                        batch_created, batch_updated = _save_batch(job, batch)
+                        created += batch_created
+                        updated += batch_updated
                     ImportJob.objects.filter(pk=job.pk).update(created_count=created, updated_count=updated)
             job.refresh_from_db()
             _finish(job, status=ImportJob.Status.DONE, message="")
