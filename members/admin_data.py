@@ -1,11 +1,10 @@
 """Admin screens of the data work: import jobs (read-only), awards (以奖代补), and the member export action.
 
-Every queryset is filtered by `branches_in_scope`; guessed ids outside the scope answer 404 (Django admin
-turns a missing object into a redirect with a message, never someone else's data)."""
+Every queryset is filtered by `branches_in_scope`; guessed ids outside the scope answer 404."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -33,6 +32,10 @@ class _ScopedByBranch:
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Outside the scope (or missing): 404, as for every guessed id, rather than the admin's redirect.
+        raise Http404
 
 
 @admin.register(ImportJob)

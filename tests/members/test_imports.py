@@ -148,6 +148,8 @@ def _fake_xlsx_without_content_types() -> bytes:
     (b"", "空"),
     (b"\n\n  \n", "空"),
     (csv_bytes([]), "没有数据行"),
+    (xlsx_bytes([]), "没有数据行"),
+    (xlsx_bytes([worker_row(1)], header=["name", "mobile"]), "缺少必需的列：身份证号"),
     (csv_bytes([worker_row(1)], header=["姓名", "工作单位"]), "缺少必需的列：身份证号、手机号"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "不是文本表格"),
     (_fake_xlsx_without_content_types(), "不是 XLSX"),
@@ -319,3 +321,25 @@ def test_import_list_is_scoped_and_its_queries_pinned(client, org_tree, staff_of
     with django_assert_max_num_queries(11):
         response = client.get(reverse("members:import-list"))
     assert len(response.context["page"].object_list) == 9
+
+
+def test_import_job_admin_is_read_only_and_scoped(client, org_tree, staff_of, run_import):
+    staff_a1 = staff_of(org_tree.base_a1)
+    job = run_import(staff_a1, org_tree.base_a1, csv_bytes([worker_row(1)]))
+    client.force_login(staff_of(org_tree.district_a))
+    assert client.get(reverse("admin:members_importjob_change", args=[job.pk])).status_code == 200
+    assert client.get(reverse("admin:members_importjob_add")).status_code == 403
+    client.force_login(staff_of(org_tree.base_a2))
+    assert client.get(reverse("admin:members_importjob_change", args=[job.pk])).status_code == 404
+
+
+def test_a_member_registered_elsewhere_during_the_import_fails_the_job_cleanly(
+    org_tree, staff_of, run_import, member_factory, monkeypatch
+):
+    # The cross-check saw no conflict; by the time of the save someone registered the person in B.
+    monkeypatch.setattr(imports, "_cross_check", lambda job: None)
+    member_factory(branch=org_tree.base_b1, id_number=id_number_for(2, birth="19900101"))
+    job = run_import(staff_of(org_tree.base_a1), org_tree.base_a1, csv_bytes([worker_row(1), worker_row(2)]),
+                     mode="all_or_nothing")
+    assert job.status == "failed" and "重新上传" in job.message
+    assert not Member.objects.filter(branch=org_tree.base_a1).exists()
