@@ -1,8 +1,9 @@
 """Branch statistics — members, workers, base unions covered, unionisation rate — per branch over its subtree.
 
-Computed in SQL in one query for any number of branches: the subtree of each requested branch is joined by
-materialised-path prefix, active members are counted per branch once (GROUP BY), then summed per requested
-branch. The query count does not grow with the tree or the number of branches shown.
+Computed in SQL in one query for any number of branches: the branches under any requested branch are found by
+materialised-path prefix, active members are counted per branch once (GROUP BY), and the per-branch figures are
+summed per requested branch with a second prefix join. The query count does not grow with the tree or the
+number of branches shown.
 """
 
 from dataclasses import dataclass
@@ -40,27 +41,32 @@ class BranchStatistics:
         }
 
 
+# MATERIALIZED (SQLite 3.35+, PostgreSQL 12+) makes each step run once: the members are counted per branch in a
+# single pass over the (branch, status) index, however many requested branches share a subtree.
 _SQL = """
-WITH targets AS (
+WITH targets AS MATERIALIZED (
     SELECT id, path, name, kind, depth FROM {branch} WHERE id IN ({placeholders})
 ),
-subtree AS (
-    SELECT t.id AS target_id, b.id AS branch_id, b.kind AS kind, b.worker_count AS worker_count
-    FROM targets t JOIN {branch} b ON substr(b.path, 1, length(t.path)) = t.path
+relevant AS MATERIALIZED (
+    SELECT b.id, b.path, b.kind, b.worker_count FROM {branch} b
+    WHERE EXISTS (SELECT 1 FROM targets t WHERE substr(b.path, 1, length(t.path)) = t.path)
 ),
-active AS (
-    SELECT m.branch_id AS branch_id, COUNT(*) AS n FROM {member} m
-    WHERE m.status = %s AND m.branch_id IN (SELECT branch_id FROM subtree)
+active AS MATERIALIZED (
+    SELECT m.branch_id, COUNT(*) AS n FROM {member} m
+    WHERE m.status = %s AND m.branch_id IN (SELECT id FROM relevant)
     GROUP BY m.branch_id
+),
+per_branch AS MATERIALIZED (
+    SELECT r.path, r.kind, r.worker_count, COALESCE(a.n, 0) AS n
+    FROM relevant r LEFT JOIN active a ON a.branch_id = r.id
 )
 SELECT t.id, t.name, t.kind, t.depth,
-       COALESCE(SUM(a.n), 0),
-       COALESCE(SUM(s.worker_count), 0),
-       COALESCE(SUM(CASE WHEN s.kind = %s THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN s.kind = %s AND a.n > 0 THEN 1 ELSE 0 END), 0)
+       COALESCE(SUM(p.n), 0),
+       COALESCE(SUM(p.worker_count), 0),
+       COALESCE(SUM(CASE WHEN p.kind = %s THEN 1 ELSE 0 END), 0),
+       COALESCE(SUM(CASE WHEN p.kind = %s AND p.n > 0 THEN 1 ELSE 0 END), 0)
 FROM targets t
-JOIN subtree s ON s.target_id = t.id
-LEFT JOIN active a ON a.branch_id = s.branch_id
+JOIN per_branch p ON substr(p.path, 1, length(t.path)) = t.path
 GROUP BY t.id, t.name, t.kind, t.depth, t.path
 ORDER BY t.path
 """
