@@ -41,33 +41,41 @@ class BranchStatistics:
         }
 
 
-# MATERIALIZED (SQLite 3.35+, PostgreSQL 12+) makes each step run once: the members are counted per branch in a
-# single pass over the (branch, status) index, however many requested branches share a subtree.
+# MATERIALIZED (SQLite 3.35+, PostgreSQL 12+) makes each step run once, however many requested branches share a
+# subtree. Members are counted per branch with one probe of the (branch, status) index each, so the cost follows
+# the size of the subtree asked for (a base union's staff do not pay for the whole city).
 _SQL = """
 WITH targets AS MATERIALIZED (
     SELECT id, path, name, kind, depth FROM {branch} WHERE id IN ({placeholders})
 ),
+target_depths AS MATERIALIZED (
+    SELECT DISTINCT depth FROM targets
+),
 relevant AS MATERIALIZED (
-    SELECT b.id, b.path, b.kind, b.worker_count FROM {branch} b
+    SELECT b.id, b.path, b.kind, b.worker_count, b.depth FROM {branch} b
     WHERE EXISTS (SELECT 1 FROM targets t WHERE substr(b.path, 1, length(t.path)) = t.path)
 ),
-active AS MATERIALIZED (
-    SELECT m.branch_id, COUNT(*) AS n FROM {member} m
-    WHERE m.status = %s AND m.branch_id IN (SELECT id FROM relevant)
-    GROUP BY m.branch_id
-),
 per_branch AS MATERIALIZED (
-    SELECT r.path, r.kind, r.worker_count, COALESCE(a.n, 0) AS n
-    FROM relevant r LEFT JOIN active a ON a.branch_id = r.id
+    SELECT r.path, r.kind, r.worker_count, r.depth,
+           (SELECT COUNT(*) FROM {member} m WHERE m.branch_id = r.id AND m.status = %s) AS n
+    FROM relevant r
+),
+sums AS MATERIALIZED (
+    -- Each branch meets the requested branch above it by an equality on its path prefix at that depth
+    -- (a hash join), rather than by comparing every branch with every requested branch.
+    SELECT t.id AS target_id,
+           SUM(p.n) AS members,
+           SUM(p.worker_count) AS workers,
+           SUM(CASE WHEN p.kind = %s THEN 1 ELSE 0 END) AS base_unions,
+           SUM(CASE WHEN p.kind = %s AND p.n > 0 THEN 1 ELSE 0 END) AS covered
+    FROM per_branch p
+    JOIN target_depths d ON p.depth >= d.depth
+    JOIN targets t ON t.depth = d.depth AND t.path = substr(p.path, 1, %s * d.depth)
+    GROUP BY t.id
 )
 SELECT t.id, t.name, t.kind, t.depth,
-       COALESCE(SUM(p.n), 0),
-       COALESCE(SUM(p.worker_count), 0),
-       COALESCE(SUM(CASE WHEN p.kind = %s THEN 1 ELSE 0 END), 0),
-       COALESCE(SUM(CASE WHEN p.kind = %s AND p.n > 0 THEN 1 ELSE 0 END), 0)
-FROM targets t
-JOIN per_branch p ON substr(p.path, 1, length(t.path)) = t.path
-GROUP BY t.id, t.name, t.kind, t.depth, t.path
+       COALESCE(s.members, 0), COALESCE(s.workers, 0), COALESCE(s.base_unions, 0), COALESCE(s.covered, 0)
+FROM targets t JOIN sums s ON s.target_id = t.id
 ORDER BY t.path
 """
 
@@ -83,7 +91,7 @@ def branch_statistics(branch_ids: list[int]) -> list[BranchStatistics]:
         placeholders=", ".join(["%s"] * len(ids)),
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*ids, Member.Status.ACTIVE, Branch.Kind.BASE, Branch.Kind.BASE])
+        cursor.execute(sql, [*ids, Member.Status.ACTIVE, Branch.Kind.BASE, Branch.Kind.BASE, Branch.steplen])
         return [
             BranchStatistics(
                 branch_id=row[0], name=row[1], kind=row[2], depth=row[3], members=int(row[4]),
