@@ -39,7 +39,9 @@ class BranchStatisticsView(APIView):
     @extend_schema(responses=BranchStatisticsWithChildrenSerializer, tags=["members"])
     def get(self, request, branch_id: int):
         branch = get_object_or_404(branches_in_scope(request.user), pk=branch_id)
-        child_ids = list(branch.get_children().values_list("id", flat=True))
+        child_ids = list(
+            Branch.objects.filter(path__startswith=branch.path, depth=branch.depth + 1).values_list("id", flat=True)
+        )
         stats = {s.branch_id: s for s in statistics.branch_statistics([branch.pk, *child_ids])}
         own = stats.pop(branch.pk)
         data = {**own.as_dict(), "children": [s.as_dict() for s in sorted(stats.values(), key=lambda s: s.name)]}
