@@ -562,8 +562,13 @@ def _no_transaction():
 def _finish(job: ImportJob, *, status: str, message: str) -> None:
     with transaction.atomic():
         ImportStagedRow.objects.filter(job=job).delete()
-        job.status, job.message, job.finished_at = status, message[:500], timezone.now()
-        job.save(update_fields=["status", "message", "finished_at"])
+        # The uploaded list (names, ID numbers, phones) is not kept once processed: the members it created and
+        # the error report are what staff need. The file goes after the commit, so a rollback keeps it.
+        stored_name, storage = job.file.name, job.file.storage
+        job.status, job.message, job.finished_at, job.file = status, message[:500], timezone.now(), ""
+        job.save(update_fields=["status", "message", "finished_at", "file"])
+        if stored_name:
+            transaction.on_commit(lambda: storage.delete(stored_name))
         audit_log(actor=job.uploaded_by, action=f"members.import.{status}", target=job, data={
             "total": job.total_rows, "created": job.created_count, "updated": job.updated_count,
             "errors": job.error_count,

@@ -54,7 +54,9 @@ class ImportJob(models.Model):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
 
-    file = models.FileField(_("文件"), upload_to=_import_upload_to)
+    file = models.FileField(
+        _("文件"), upload_to=_import_upload_to, blank=True, help_text=_("处理完成后即删除，只保留导入结果和错误报告。")
+    )
     original_name = models.CharField(_("原文件名"), max_length=255, blank=True)
     file_format = models.CharField(_("文件格式"), max_length=4, choices=FileFormat.choices)
     encoding = models.CharField(_("文字编码"), max_length=20, blank=True)

@@ -343,3 +343,11 @@ def test_a_member_registered_elsewhere_during_the_import_fails_the_job_cleanly(
                      mode="all_or_nothing")
     assert job.status == "failed" and "重新上传" in job.message
     assert not Member.objects.filter(branch=org_tree.base_a1).exists()
+
+
+def test_the_uploaded_file_is_deleted_once_processed(org_tree, staff_of, run_import, settings):
+    job = run_import(staff_of(org_tree.base_a1), org_tree.base_a1, csv_bytes([worker_row(1)]))
+    assert job.file.name == ""
+    assert not [p for p in (settings.MEDIA_ROOT / "imports").rglob("*") if p.is_file()]
+    failed = run_import(staff_of(org_tree.base_a2), org_tree.base_a2, csv_bytes(BAD_ROWS))
+    assert failed.status == "failed" and failed.file.name == ""
