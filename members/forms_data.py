@@ -6,8 +6,15 @@ from .models import Branch, ImportJob
 from .selectors import branches_in_scope
 
 
+class BranchChoiceField(forms.ModelChoiceField):
+    """Branches in tree order, indented by depth so the list reads as the tree."""
+
+    def label_from_instance(self, obj):
+        return f"{'　' * (obj.depth - 1)}{obj.name}"
+
+
 class ImportUploadForm(forms.Form):
-    branch = forms.ModelChoiceField(queryset=Branch.objects.none(), label=_("导入到哪个工会组织"))
+    branch = BranchChoiceField(queryset=Branch.objects.none(), label=_("导入到哪个工会组织"))
     mode = forms.ChoiceField(
         label=_("导入方式"), choices=ImportJob.Mode.choices, initial=ImportJob.Mode.ALL_OR_NOTHING,
         widget=forms.RadioSelect,
@@ -25,7 +32,7 @@ class ImportUploadForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    branch = forms.ModelChoiceField(
+    branch = BranchChoiceField(
         queryset=Branch.objects.none(), label=_("导出哪个工会组织的会员（含下级）"), required=False,
         empty_label=_("我管理的全部组织"),
     )
