@@ -34,7 +34,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .id_numbers import parse_id_number
-from .models import Branch, ImportJob, ImportRowError, ImportStagedRow, Member, MemberNumberCounter, mobile_validator
+from .models import (
+    Branch,
+    BulkMemberNumberCounter,
+    ImportJob,
+    ImportRowError,
+    ImportStagedRow,
+    Member,
+    mobile_validator,
+)
 from .notifications import notification_send
 from .selectors import branches_in_scope
 from .services import audit_log
@@ -74,7 +82,6 @@ EMPLOYMENT_TYPE_VALUES = {
     "platform": "platform", "新就业形态（平台）": "platform", "新就业形态(平台)": "platform",
     "新就业形态": "platform", "平台": "platform",
 }
-MEMBER_NUMBER_SERIES = "member"
 MEMBER_NUMBER_PREFIX = "HY"
 
 
@@ -95,20 +102,25 @@ class FileInfo:
 
 # --- Member numbers -------------------------------------------------------------------------------------
 
-def member_numbers_reserve(*, count: int) -> list[str]:
-    """Reserves `count` consecutive member numbers (HY0000000001, …) in one locked UPDATE.
+def member_numbers_reserve(*, count: int, today=None) -> list[str]:
+    """Reserves `count` consecutive member numbers of this year in one locked UPDATE.
 
-    Batch-friendly private generator of the import; members-core has its own single-number generator and the
-    two should be unified on one counter at merge."""
+    The import's batch-friendly generator. members-core's `member_number_next()` takes one number at a time
+    from its own counter of the same shape; at merge this should run on that counter (and `member_number_next`
+    become `member_numbers_reserve(count=1)[0]`). Until then the prefixes differ, so numbers never collide."""
     if count <= 0:
         return []
+    year = (today or timezone.localdate()).year
     with transaction.atomic():
-        # Lock the counter row: two imports (or an import and a join) reserving at once must not be handed
-        # overlapping blocks.
-        counter, _created = MemberNumberCounter.objects.select_for_update().get_or_create(key=MEMBER_NUMBER_SERIES)
-        start = counter.next_value
-        MemberNumberCounter.objects.filter(pk=counter.pk).update(next_value=F("next_value") + count)
-    return [f"{MEMBER_NUMBER_PREFIX}{n:010d}" for n in range(start, start + count)]
+        try:
+            with transaction.atomic():
+                BulkMemberNumberCounter.objects.get_or_create(year=year)
+        except IntegrityError:
+            pass  # another import created this year's counter first; lock theirs below
+        # Lock the counter row: two imports reserving at once must not be handed overlapping blocks.
+        last = BulkMemberNumberCounter.objects.select_for_update().values_list("last_value", flat=True).get(year=year)
+        BulkMemberNumberCounter.objects.filter(year=year).update(last_value=F("last_value") + count)
+    return [f"{MEMBER_NUMBER_PREFIX}{year}{n:08d}" for n in range(last + 1, last + count + 1)]
 
 
 # --- Reading files --------------------------------------------------------------------------------------

@@ -12,23 +12,25 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["Award", "ImportJob", "ImportRowError", "ImportStagedRow", "MemberNumberCounter"]
+__all__ = ["Award", "BulkMemberNumberCounter", "ImportJob", "ImportRowError", "ImportStagedRow"]
 
 
-class MemberNumberCounter(models.Model):
-    """The next free member number of a series. Writers lock the row and move `next_value` past a whole
-    block in one UPDATE, so a 100,000-row import reserves its numbers in a handful of statements."""
+class BulkMemberNumberCounter(models.Model):
+    """The last member number handed out by bulk imports in a year. An import locks the row and moves
+    `last_value` past a whole block in one UPDATE, so 100,000 rows take their numbers in a hundred statements.
 
-    key = models.CharField(max_length=30, unique=True)
-    next_value = models.BigIntegerField(default=1)
+    Same shape as members-core's `MemberNumberCounter` (year, last_value) so the two can become one at merge;
+    until then imports number "HY{year}{8 digits}" and never collide with core's "M{year}{8 digits}"."""
+
+    year = models.PositiveSmallIntegerField(_("年份"), primary_key=True)
+    last_value = models.PositiveIntegerField(_("已发号"), default=0)
 
     class Meta:
-        verbose_name = _("会员号计数器")
-        verbose_name_plural = _("会员号计数器")
-        constraints = [models.CheckConstraint(condition=Q(next_value__gte=1), name="membernumbercounter_positive")]
+        verbose_name = _("批量导入会员号计数器")
+        verbose_name_plural = _("批量导入会员号计数器")
 
     def __str__(self) -> str:
-        return f"{self.key}: {self.next_value}"
+        return f"{self.year}: {self.last_value}"
 
 
 def _import_upload_to(instance, filename: str) -> str:

@@ -128,10 +128,14 @@ def test_id_number_of_a_member_elsewhere_is_refused_without_naming_a_branch_out_
 
 
 def test_member_numbers_are_reserved_in_blocks_without_overlap(db):
-    first = member_numbers_reserve(count=3)
-    second = member_numbers_reserve(count=2)
-    assert first == ["HY0000000001", "HY0000000002", "HY0000000003"]
-    assert second == ["HY0000000004", "HY0000000005"]
+    import datetime
+
+    day = datetime.date(2026, 11, 29)
+    first = member_numbers_reserve(count=3, today=day)
+    second = member_numbers_reserve(count=2, today=day)
+    assert first == ["HY202600000001", "HY202600000002", "HY202600000003"]
+    assert second == ["HY202600000004", "HY202600000005"]
+    assert member_numbers_reserve(count=1, today=datetime.date(2027, 1, 1)) == ["HY202700000001"]
     assert member_numbers_reserve(count=0) == []
 
 
