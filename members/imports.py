@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import openpyxl
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -360,6 +360,15 @@ def import_job_run(*, job_id: int) -> ImportJob:
         _save(job)
     except ImportRefused as e:
         _fail_cleanly(job, e.message)
+    except OperationalError:
+        # The database went away for a moment: put the job back in the queue, clean, for the task's retry.
+        ImportStagedRow.objects.filter(job=job).delete()
+        ImportRowError.objects.filter(job=job).delete()
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.QUEUED, processed_rows=0, error_count=0, total_rows=0, created_count=0,
+            updated_count=0,
+        )
+        raise
     except Exception:
         logger.exception("import job %s failed", job.pk)
         _fail_cleanly(job, _("导入时发生意外错误，没有完成；请检查文件后重新上传，或联系系统管理员。"))

@@ -355,3 +355,23 @@ def test_the_uploaded_file_is_deleted_once_processed(org_tree, staff_of, run_imp
     assert not [p for p in (settings.MEDIA_ROOT / "imports").rglob("*") if p.is_file()]
     failed = run_import(staff_of(org_tree.base_a2), org_tree.base_a2, csv_bytes(BAD_ROWS))
     assert failed.status == "failed" and failed.file.name == ""
+
+
+def test_a_passing_database_error_requeues_the_job_for_the_retry(org_tree, staff_of, monkeypatch):
+    from django.db import OperationalError
+
+    staff = staff_of(org_tree.base_a1)
+    job = import_job_create(actor=staff, branch=org_tree.base_a1, uploaded_file=upload(csv_bytes([worker_row(1)])),
+                            mode="valid_only")
+
+    def flaky(job):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(imports, "_cross_check", flaky)
+    with pytest.raises(OperationalError):
+        imports.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "queued" and not ImportStagedRow.objects.exists()
+    monkeypatch.undo()
+    assert imports.import_job_run(job_id=job.pk).status == "done"
+    assert Member.objects.count() == 1
