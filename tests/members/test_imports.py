@@ -375,3 +375,11 @@ def test_a_passing_database_error_requeues_the_job_for_the_retry(org_tree, staff
     monkeypatch.undo()
     assert imports.import_job_run(job_id=job.pk).status == "done"
     assert Member.objects.count() == 1
+
+
+def test_xlsx_error_rows_match_the_spreadsheet_rows_across_blank_rows(org_tree, staff_of, run_import):
+    rows = [worker_row(1), [None] * 5, [None] * 5, ["", id_number_for(4, birth="19900101"), "13800000004", "", ""]]
+    job = run_import(staff_of(org_tree.base_a1), org_tree.base_a1, xlsx_bytes(rows), mode="valid_only",
+                     name="w.xlsx")
+    assert (job.total_rows, job.created_count) == (2, 1)
+    assert list(job.row_errors.values_list("row_number", "column")) == [(5, "姓名")]
