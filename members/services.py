@@ -5,6 +5,7 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -260,8 +261,11 @@ def staff_role_revoke(*, actor, staff_role: StaffRole) -> None:
             User.objects.filter(pk=user.pk).update(is_staff=False)
 
 
-def member_number_next(*, today: datetime.date | None = None) -> str:
-    """The next member number, "M" + year + 8 digits. Call inside the caller's transaction."""
+def member_numbers_reserve(*, count: int, today: datetime.date | None = None) -> list[str]:
+    """Reserves `count` consecutive member numbers of this year ("M" + year + 8 digits) in one locked UPDATE:
+    approvals take one, a bulk import takes a block per batch. Call inside the caller's transaction."""
+    if count <= 0:
+        return []
     year = (today or timezone.localdate()).year
     with transaction.atomic():
         try:
@@ -269,11 +273,15 @@ def member_number_next(*, today: datetime.date | None = None) -> str:
                 MemberNumberCounter.objects.get_or_create(year=year)
         except IntegrityError:
             pass  # another transaction created this year's counter first; lock theirs below
-        # Lock the counter row: two approvals at once must not take the same number.
-        counter = MemberNumberCounter.objects.select_for_update().get(year=year)
-        counter.last_value += 1
-        counter.save(update_fields=["last_value"])
-    return f"M{year}{counter.last_value:08d}"
+        # Lock the counter row: two approvals or imports at once must not take the same numbers.
+        last = MemberNumberCounter.objects.select_for_update().values_list("last_value", flat=True).get(year=year)
+        MemberNumberCounter.objects.filter(year=year).update(last_value=F("last_value") + count)
+    return [f"M{year}{n:08d}" for n in range(last + 1, last + count + 1)]
+
+
+def member_number_next(*, today: datetime.date | None = None) -> str:
+    """The next member number. Call inside the caller's transaction."""
+    return member_numbers_reserve(count=1, today=today)[0]
 
 
 def _validated_identity(*, name: str, id_number: str, mobile: str, employment_type: str):

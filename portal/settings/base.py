@@ -220,6 +220,8 @@ SPECTACULAR_SETTINGS = {
         "BranchKindEnum": "members.models.Branch.Kind",
         "StationKindEnum": "stations.models.Station.Kind",
         "StationResourceKindEnum": "stations.models.StationResource.Kind",
+        "AwardCategoryEnum": "members.models_data.Award.Category",
+        "StationServiceCategoryEnum": "stations.models.ServiceCategory",
     },
 }
 

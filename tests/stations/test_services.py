@@ -214,6 +214,11 @@ def test_two_scans_at_once_count_once(org_tree):
 
     from django.db import connection
 
+    if connection.vendor == "sqlite":
+        # The test database is SQLite in memory with a shared cache, where a second writer fails at once with
+        # "table is locked" instead of waiting; CI's PostgreSQL run exercises the real race.
+        pytest.skip("concurrent writers need PostgreSQL (CI's second run)")
+
     from tests.stations.factories import StationFactory
 
     station = StationFactory(branch=org_tree.district_a)
