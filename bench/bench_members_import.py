@@ -104,7 +104,7 @@ def _fresh_branch(name: str):
     from members.models import Branch
 
     _clear(name)
-    return Branch.add_root(name=f"{name}{time.time_ns()}", kind="city")
+    return Branch.objects.add_root({"name": f"{name}{time.time_ns()}", "kind": "city"})
 
 
 def run() -> None:
