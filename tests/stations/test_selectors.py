@@ -137,8 +137,9 @@ def test_nearest_applies_filters(scattered):
 
 
 def test_nearest_runs_a_bounded_number_of_queries(scattered, django_assert_max_num_queries):
-    # at most 4 boxes (2 → 6 → 18 → 50 km), the winners, their ratings, hours and recent exceptions
-    with django_assert_max_num_queries(8):
+    # at most 4 boxes (2 → 6 → 18 → 50 km), then the winners with their ratings, and their hours of today's
+    # and yesterday's weekday with those dates' exceptions
+    with django_assert_max_num_queries(6):
         selectors.stations_nearest(lat=24.48, lng=118.5, limit=10)
 
 
