@@ -63,8 +63,8 @@ def run() -> None:
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     today = timezone.localdate()
-    city = Branch.add_root(name="基准市总工会", kind="city")
-    district = city.add_child(name="基准区总工会", kind="district")
+    city = Branch.objects.add_root({"name": "基准市总工会", "kind": "city"})
+    district = Branch.objects.add_child(city, {"name": "基准区总工会", "kind": "district"})
     staff = User.objects.create_user(mobile="13800000001", password="bench-password", is_staff=True)
     StaffRole.objects.create(user=staff, branch=city, role="finance")
     plan = Plan.objects.create(
@@ -84,7 +84,7 @@ def run() -> None:
     results = {}
     for size in SIZES:
         district.refresh_from_db()
-        branch = district.add_child(name=f"基准公司工会{size}", kind="base")
+        branch = Branch.objects.add_child(district, {"name": f"基准公司工会{size}", "kind": "base"})
         _members(branch, size, offset)
         offset += size
         with CaptureQueriesContext(connection) as queries:

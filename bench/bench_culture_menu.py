@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # --- The bench's URLconf: the portal plus a minimal view to compare with ------------------------------------
 
+
 def minimal(request):
     return HttpResponse("ok")
 
@@ -62,6 +63,7 @@ def wsgi_app():
 
 
 # --- Database ----------------------------------------------------------------------------------------------
+
 
 def ensure_database(url: str) -> None:
     import psycopg2
@@ -89,45 +91,88 @@ def seed() -> None:
     started = time.perf_counter()
     rng = random.Random(42)
     with transaction.atomic():
-        city = Branch.get_root_nodes().filter(name="压测市总工会").first() or Branch.add_root(
-            name="压测市总工会", kind="city")
-        venues = Venue.objects.bulk_create([
-            Venue(branch=city, name=f"压测场馆{i}", kind="hall", capacity=500, address="压测路 1 号") for i in range(40)
-        ])
+        city = Branch.objects.get_root_nodes().filter(name="压测市总工会").first() or Branch.objects.add_root(
+            {"name": "压测市总工会", "kind": "city"}
+        )
+        venues = Venue.objects.bulk_create(
+            [
+                Venue(branch=city, name=f"压测场馆{i}", kind="hall", capacity=500, address="压测路 1 号")
+                for i in range(40)
+            ]
+        )
         categories = [c for c, _ in Category.choices]
         now = timezone.now()
         words = ["职工", "合唱", "书法", "电影", "篮球", "非遗", "摄影", "舞蹈", "讲座", "亲子", "技能", "法律"]
-        items = MenuItem.objects.bulk_create([
-            MenuItem(title=f"压测项目{i} {rng.choice(words)}{rng.choice(words)}", description="压测用服务项目。" * 5,
-                     branch=city, category=categories[i % len(categories)], venue=venues[i % len(venues)],
-                     tags=" ".join(rng.sample(words, 3)), status="published",
-                     entry_mode="team" if categories[i % len(categories)] == "contest" else "",
-                     created_at=now - timedelta(minutes=i))
-            for i in range(ITEMS)
-        ], batch_size=5000)
+        items = MenuItem.objects.bulk_create(
+            [
+                MenuItem(
+                    title=f"压测项目{i} {rng.choice(words)}{rng.choice(words)}",
+                    description="压测用服务项目。" * 5,
+                    branch=city,
+                    category=categories[i % len(categories)],
+                    venue=venues[i % len(venues)],
+                    tags=" ".join(rng.sample(words, 3)),
+                    status="published",
+                    entry_mode="team" if categories[i % len(categories)] == "contest" else "",
+                    created_at=now - timedelta(minutes=i),
+                )
+                for i in range(ITEMS)
+            ],
+            batch_size=5000,
+        )
         sessions = []
         for n in range(SESSIONS):
             item = items[n % ITEMS]
             start = now + timedelta(hours=1 + (n * 7) % (24 * 60))
             price = Decimal(rng.choice(["0", "20", "50", "80"]))
-            sessions.append(Session(item=item, starts_at=start, ends_at=start + timedelta(hours=2), capacity=100,
-                                    seats_taken=rng.randint(0, 100), price=price, member_price=price / 2))
+            sessions.append(
+                Session(
+                    item=item,
+                    starts_at=start,
+                    ends_at=start + timedelta(hours=2),
+                    capacity=100,
+                    seats_taken=rng.randint(0, 100),
+                    price=price,
+                    member_price=price / 2,
+                )
+            )
         Session.objects.bulk_create(sessions, batch_size=10000)
         rated = Session.objects.filter(item__in=items[:RATED_ITEMS]).order_by("id")[:RATED_ITEMS]
-        bookings = Booking.objects.bulk_create([
-            Booking(session=s, mobile=f"137{k:08d}", seats=1, unit_price=0, total_price=0, code=f"bench-{k}",
-                    checked_in_at=now) for k, s in enumerate(rated)
-        ], batch_size=5000)
+        bookings = Booking.objects.bulk_create(
+            [
+                Booking(
+                    session=s,
+                    mobile=f"137{k:08d}",
+                    seats=1,
+                    unit_price=0,
+                    total_price=0,
+                    code=f"bench-{k}",
+                    checked_in_at=now,
+                )
+                for k, s in enumerate(rated)
+            ],
+            batch_size=5000,
+        )
         rater, _ = User.objects.get_or_create(mobile="13799999999", defaults={"name": "压测评价人"})
-        Rating.objects.bulk_create([
-            Rating(booking=b, session_id=b.session_id, item_id=b.session.item_id, user=rater,
-                   score=rng.randint(3, 5), created_at=now)
-            for b in Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_related("session")
-        ], batch_size=5000)
+        Rating.objects.bulk_create(
+            [
+                Rating(
+                    booking=b,
+                    session_id=b.session_id,
+                    item_id=b.session.item_id,
+                    user=rater,
+                    score=rng.randint(3, 5),
+                    created_at=now,
+                )
+                for b in Booking.objects.filter(pk__in=[b.pk for b in bookings]).select_related("session")
+            ],
+            batch_size=5000,
+        )
     print(f"seeded {ITEMS} items, {SESSIONS} sessions in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 # --- Load --------------------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -233,15 +278,33 @@ def run() -> None:
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
     server = subprocess.Popen(  # noqa: S603 — fixed arguments
-        [sys.executable, "-m", "gunicorn", "bench.bench_culture_menu:wsgi_app()", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(GUNICORN_WORKERS), "--worker-class", "gthread", "--threads", "2",
-         "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bench.bench_culture_menu:wsgi_app()",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         wait_for(port)
         menu_paths = [f"/culture/?page={p}" for p in range(1, 51)] + [
-            "/culture/?category=film", "/culture/?price=free&page=2", "/culture/?q=%E5%90%88%E5%94%B1",
+            "/culture/?category=film",
+            "/culture/?price=free&page=2",
+            "/culture/?q=%E5%90%88%E5%94%B1",
             "/culture/?seats_left=on",
         ]
         load(port, ["/bench/minimal/"], 1.5)  # warm-up: workers loaded, connections open
@@ -257,14 +320,20 @@ def run() -> None:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
     def total(rounds):
         return sum(r[0] for r in rounds) / len(rounds), sum(r[1] for r in rounds), sum(r[2] for r in rounds)
 
     (menu, menu_ok, menu_err), (minimal, minimal_ok, minimal_err), (api, api_ok, api_err) = (
-        total(menu_rps), total(minimal_rps), total(api_rps))
+        total(menu_rps),
+        total(minimal_rps),
+        total(api_rps),
+    )
     ratio = menu / minimal if minimal else 0.0
-    print(f"gunicorn {GUNICORN_WORKERS} workers × 2 threads, {CLIENT_THREADS} client threads, {ROUNDS} interleaved "
-          f"rounds of {SECONDS / ROUNDS:.1f} s each, {os.cpu_count()} CPUs shared by client and server")
+    print(
+        f"gunicorn {GUNICORN_WORKERS} workers × 2 threads, {CLIENT_THREADS} client threads, {ROUNDS} interleaved "
+        f"rounds of {SECONDS / ROUNDS:.1f} s each, {os.cpu_count()} CPUs shared by client and server"
+    )
     print(f"minimal Django view: {minimal:8.1f} req/s ({minimal_ok} ok, {minimal_err} errors)")
     print(f"menu list /culture/: {menu:8.1f} req/s ({menu_ok} ok, {menu_err} errors)")
     print(f"API /api/v1/events/: {api:8.1f} req/s ({api_ok} ok, {api_err} errors)")
@@ -279,9 +348,12 @@ def print_uncached_timings() -> None:
     """What a cache miss costs: the menu's queries for the first, a middle and a filtered page, in-process."""
     from culture import selectors
 
-    cases = [("page 1", selectors.MenuFilters(), 1), ("page 500", selectors.MenuFilters(), 500),
-             ("q=合唱 page 2", selectors.MenuFilters(q="合唱"), 2),
-             ("free, seats left", selectors.MenuFilters(price="free", seats_left=True), 1)]
+    cases = [
+        ("page 1", selectors.MenuFilters(), 1),
+        ("page 500", selectors.MenuFilters(), 500),
+        ("q=合唱 page 2", selectors.MenuFilters(q="合唱"), 2),
+        ("free, seats left", selectors.MenuFilters(price="free", seats_left=True), 1),
+    ]
     from django.core.paginator import Paginator
 
     for label, filters, number in cases:

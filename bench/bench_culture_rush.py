@@ -38,26 +38,47 @@ def prepare():
         old.delete()
         Notification.objects.filter(user__mobile__startswith="136").delete()
 
-        city = Branch.get_root_nodes().filter(name="压测市总工会").first() or Branch.add_root(
-            name="压测市总工会", kind="city")
+        city = Branch.objects.get_root_nodes().filter(name="压测市总工会").first() or Branch.objects.add_root(
+            {"name": "压测市总工会", "kind": "city"}
+        )
         venue = Venue.objects.create(branch=city, name="压测音乐厅", kind="hall", capacity=SEATS, address="压测路 2 号")
-        item = MenuItem.objects.create(title=TITLE, branch=city, category="performance", venue=venue,
-                                       status="published", max_seats_per_booking=1)
+        item = MenuItem.objects.create(
+            title=TITLE, branch=city, category="performance", venue=venue, status="published", max_seats_per_booking=1
+        )
         start = timezone.now() + timedelta(days=3)
-        session = Session.objects.create(item=item, starts_at=start, ends_at=start + timedelta(hours=2),
-                                         capacity=SEATS, price=Decimal("100.00"), member_price=Decimal("50.00"))
+        session = Session.objects.create(
+            item=item,
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=SEATS,
+            price=Decimal("100.00"),
+            member_price=Decimal("50.00"),
+        )
         users = list(User.objects.filter(mobile__startswith="136", member__isnull=False).order_by("mobile"))
         if len(users) < ATTEMPTS:  # the members are kept between runs (the audit log refers to them)
-            users = User.objects.bulk_create([
-                User(mobile=f"136{n:08d}", name=f"抢票职工{n}", mobile_verified=True, password="!")
-                for n in range(ATTEMPTS)
-            ])
-            Member.objects.bulk_create([
-                Member(user=u, name=u.name, id_number=f"BENCH{n:013d}", birth_date="1990-01-01", gender="M",
-                       mobile=u.mobile, branch=city, status="active", member_number=f"R{n:09d}",
-                       joined_at=timezone.now())
-                for n, u in enumerate(users)
-            ])
+            users = User.objects.bulk_create(
+                [
+                    User(mobile=f"136{n:08d}", name=f"抢票职工{n}", mobile_verified=True, password="!")
+                    for n in range(ATTEMPTS)
+                ]
+            )
+            Member.objects.bulk_create(
+                [
+                    Member(
+                        user=u,
+                        name=u.name,
+                        id_number=f"BENCH{n:013d}",
+                        birth_date="1990-01-01",
+                        gender="M",
+                        mobile=u.mobile,
+                        branch=city,
+                        status="active",
+                        member_number=f"R{n:09d}",
+                        joined_at=timezone.now(),
+                    )
+                    for n, u in enumerate(users)
+                ]
+            )
     return session, users[:ATTEMPTS]
 
 
@@ -111,14 +132,24 @@ def run() -> None:
     confirmed = Booking.objects.filter(session=session, status="confirmed")
     waiting = WaitlistEntry.objects.filter(session=session, status="waiting")
     people = set(confirmed.values_list("mobile", flat=True)) | set(waiting.values_list("mobile", flat=True))
-    ok = (confirmed.count() == SEATS and session.seats_taken == SEATS and waiting.count() == ATTEMPTS - SEATS
-          and len(people) == ATTEMPTS and not errors and outcomes["booked"] == SEATS)
+    ok = (
+        confirmed.count() == SEATS
+        and session.seats_taken == SEATS
+        and waiting.count() == ATTEMPTS - SEATS
+        and len(people) == ATTEMPTS
+        and not errors
+        and outcomes["booked"] == SEATS
+    )
     print(f"{ATTEMPTS} attempts on {SEATS} seats, {THREADS} threads with their own connections")
-    print(f"confirmed: {confirmed.count()} (service said {outcomes['booked']}), seats_taken: {session.seats_taken}, "
-          f"waiting list: {waiting.count()} (service said {outcomes['waiting']}), distinct people: {len(people)}, "
-          f"errors: {len(errors)}")
+    print(
+        f"confirmed: {confirmed.count()} (service said {outcomes['booked']}), seats_taken: {session.seats_taken}, "
+        f"waiting list: {waiting.count()} (service said {outcomes['waiting']}), distinct people: {len(people)}, "
+        f"errors: {len(errors)}"
+    )
     if errors:
         print("first errors:", errors[:3])
-    print(f"elapsed {elapsed:.2f} s → {ATTEMPTS / elapsed:.0f} attempts/s "
-          f"(each: eligibility checks, conditional UPDATE or waiting-list insert, ticket, audit, inbox message)")
+    print(
+        f"elapsed {elapsed:.2f} s → {ATTEMPTS / elapsed:.0f} attempts/s "
+        f"(each: eligibility checks, conditional UPDATE or waiting-list insert, ticket, audit, inbox message)"
+    )
     print(f"exactly {SEATS} confirmed, the rest waiting-listed, none lost or doubled: {'yes' if ok else 'NO'}")

@@ -19,10 +19,10 @@ from .services import BenefitsError, enrolment_create, payment_record_offline
 
 @transaction.atomic
 def seed() -> list[tuple[str, str, str]]:
-    city = Branch.get_root_nodes().filter(name="示范市总工会").first()
+    city = Branch.objects.get_root_nodes().filter(name="示范市总工会").first()
     if city is None:
         return []
-    district = city.get_children().filter(name="思明区总工会").first()
+    district = Branch.objects.get_children(city).filter(name="思明区总工会").first()
     base = Branch.objects.filter(name="鹭江机械有限公司工会", path__startswith=city.path).first()
     plan = reference_plan_build(federation=city)
     if plan.federation_id is None and not plan.has_enrolments():

@@ -136,12 +136,12 @@ def _sessions_for(item: MenuItem, extra: dict, venues: dict, spec) -> list[Sessi
 
 @transaction.atomic
 def seed() -> list[tuple[str, str, str]]:
-    city = Branch.get_root_nodes().filter(name="示范市总工会").first()
+    city = Branch.objects.get_root_nodes().filter(name="示范市总工会").first()
     if city is None:
         return []
     palace_manager = _user("13900000010", "文化宫活动管理员", is_staff=True)
     StaffRole.objects.get_or_create(user=palace_manager, branch=city, role=StaffRole.Role.EVENTS_MANAGER)
-    district = city.get_children().filter(name="思明区总工会").first()
+    district = Branch.objects.get_children(city).filter(name="思明区总工会").first()
     rows = [("文化宫活动管理员 events manager（示范市总工会）", palace_manager.mobile, DEMO_PASSWORD)]
     if district is not None:
         district_manager = _user("13900000011", "思明区活动专干", is_staff=True)

@@ -196,3 +196,4 @@ class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 from . import admin_org  # noqa: E402, F401  (branch tree, roles, members, joining, transfers)
+from .admin_data import *  # noqa: E402, F403  (import jobs, awards, member export — after the member admin)

@@ -95,7 +95,7 @@ class BranchAdminForm(forms.ModelForm):
         self.user = user
         choices = Q(pk__in=selectors.branches_in_scope(user, roles=BRANCH_ADMIN_ROLES).values("pk"))
         if self.instance.pk:
-            parent = self.instance.get_parent()
+            parent = Branch.objects.get_parent(self.instance)
             self.fields["parent"].initial = parent.pk if parent else None
             if parent is not None:
                 # The current parent stays a choice even above the staff member's own scope, so an admin
@@ -115,7 +115,7 @@ class BranchAdminForm(forms.ModelForm):
             children_kinds = ()
             if self.instance.pk:
                 children_kinds = Branch.objects.get_children(self.instance).values_list("kind", flat=True)
-                if parent is None and self.instance.get_parent() is not None:
+                if parent is None and Branch.objects.get_parent(self.instance) is not None:
                     raise services.MembershipError(gettext("请选择上级组织。"), field="parent")
             services.branch_check_placement(
                 kind=cleaned.get("kind"), federated_type=cleaned.get("federated_type", ""), parent=parent,
@@ -164,7 +164,7 @@ class BranchAdmin(BranchScopedAdmin):
             obj.pk, obj.path, obj.depth, obj.numchild = created.pk, created.path, created.depth, created.numchild
             return
         services.branch_update(actor=request.user, branch=obj, **fields)
-        old_parent = Branch.objects.get(pk=obj.pk).get_parent()
+        old_parent = Branch.objects.get_parent(Branch.objects.get(pk=obj.pk))
         if parent is not None and (old_parent is None or old_parent.pk != parent.pk):
             services.branch_move(actor=request.user, branch=obj, new_parent=parent)
         obj.refresh_from_db()

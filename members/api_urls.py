@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api, api_org
+from . import api, api_data, api_org
 
 router = SimpleRouter()
 router.register("notifications", api.NotificationViewSet, basename="notification")
@@ -15,5 +15,7 @@ urlpatterns = [
     path("me/membership/", api_org.MembershipView.as_view(), name="membership"),
     path("me/membership/transfer/", api_org.MembershipTransferView.as_view(), name="membership-transfer"),
     path("me/membership/card-token/", api_org.CardTokenView.as_view(), name="membership-card-token"),
+    path("branches/<int:branch_id>/statistics/", api_data.BranchStatisticsView.as_view(), name="branch-statistics"),
+    path("awards/", api_data.AwardedListView.as_view(), name="awards"),
     *router.urls,
 ]

@@ -337,5 +337,6 @@ class AuditLogEntry(models.Model):
 
 
 # Joining, transfer and member-number models live in their own module; importing them here registers them.
+# Data work (imports, member-number counters, awards) lives in members/models_data.py (its __all__ lists them).
+from .models_data import *  # noqa: E402, F403
 from .models_org import MemberNumberCounter, MembershipApplication, Transfer  # noqa: E402, F401
-

@@ -5,6 +5,7 @@ import datetime
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -189,7 +190,10 @@ def branch_update(*, actor, branch: Branch, **fields) -> Branch:
         if kind != branch.kind or federated_type != branch.federated_type:
             children_kinds = Branch.objects.get_children(branch).values_list("kind", flat=True)
             branch_check_placement(
-                kind=kind, federated_type=federated_type, parent=branch.get_parent(), children_kinds=children_kinds
+                kind=kind,
+                federated_type=federated_type,
+                parent=Branch.objects.get_parent(branch),
+                children_kinds=children_kinds,
             )
         if "name" in fields and not (fields["name"] or "").strip():
             raise MembershipError(_("请填写组织名称。"), field="name")
@@ -214,14 +218,16 @@ def branch_move(*, actor, branch: Branch, new_parent: Branch) -> Branch:
         _ensure_branch_admin(actor, new_parent)
         if branch_subtree(branch).filter(pk=new_parent.pk).exists():
             raise MembershipError(_("不能把组织移到它自己或它的下级组织之下。"), field="parent")
-        old_parent = branch.get_parent()
+        old_parent = Branch.objects.get_parent(branch)
         if old_parent is not None and old_parent.pk == new_parent.pk:
             return branch
         branch_check_placement(kind=branch.kind, federated_type=branch.federated_type, parent=new_parent)
         Branch.objects.move(branch, new_parent, "sorted-child")
         branch.refresh_from_db()
         audit_log(
-            actor=actor, action="branch.moved", target=branch,
+            actor=actor,
+            action="branch.moved",
+            target=branch,
             data={"from": old_parent.pk if old_parent else None, "to": new_parent.pk},
         )
     return branch
@@ -250,7 +256,9 @@ def staff_role_revoke(*, actor, staff_role: StaffRole) -> None:
     with transaction.atomic():
         _ensure_branch_admin(actor, staff_role.branch)
         audit_log(
-            actor=actor, action="staff_role.revoked", target=staff_role,
+            actor=actor,
+            action="staff_role.revoked",
+            target=staff_role,
             data={"user": staff_role.user_id, "branch": staff_role.branch_id, "role": staff_role.role},
         )
         user = staff_role.user
@@ -260,8 +268,11 @@ def staff_role_revoke(*, actor, staff_role: StaffRole) -> None:
             User.objects.filter(pk=user.pk).update(is_staff=False)
 
 
-def member_number_next(*, today: datetime.date | None = None) -> str:
-    """The next member number, "M" + year + 8 digits. Call inside the caller's transaction."""
+def member_numbers_reserve(*, count: int, today: datetime.date | None = None) -> list[str]:
+    """Reserves `count` consecutive member numbers of this year ("M" + year + 8 digits) in one locked UPDATE:
+    approvals take one, a bulk import takes a block per batch. Call inside the caller's transaction."""
+    if count <= 0:
+        return []
     year = (today or timezone.localdate()).year
     with transaction.atomic():
         try:
@@ -269,11 +280,15 @@ def member_number_next(*, today: datetime.date | None = None) -> str:
                 MemberNumberCounter.objects.get_or_create(year=year)
         except IntegrityError:
             pass  # another transaction created this year's counter first; lock theirs below
-        # Lock the counter row: two approvals at once must not take the same number.
-        counter = MemberNumberCounter.objects.select_for_update().get(year=year)
-        counter.last_value += 1
-        counter.save(update_fields=["last_value"])
-    return f"M{year}{counter.last_value:08d}"
+        # Lock the counter row: two approvals or imports at once must not take the same numbers.
+        last = MemberNumberCounter.objects.select_for_update().values_list("last_value", flat=True).get(year=year)
+        MemberNumberCounter.objects.filter(year=year).update(last_value=F("last_value") + count)
+    return [f"M{year}{n:08d}" for n in range(last + 1, last + count + 1)]
+
+
+def member_number_next(*, today: datetime.date | None = None) -> str:
+    """The next member number. Call inside the caller's transaction."""
+    return member_numbers_reserve(count=1, today=today)[0]
 
 
 def _validated_identity(*, name: str, id_number: str, mobile: str, employment_type: str):
@@ -310,7 +325,13 @@ def _ensure_mobile_free(mobile: str, *, except_member_id: int | None) -> None:
 
 
 def membership_apply(
-    *, user: User, branch_id: int, name: str, id_number: str, mobile: str, employer: str = "",
+    *,
+    user: User,
+    branch_id: int,
+    name: str,
+    id_number: str,
+    mobile: str,
+    employer: str = "",
     employment_type: str = Member.EmploymentType.STANDARD,
 ) -> MembershipApplication:
     """A signed-in person applies to join a branch. One Member row per person: a returning member (left or
@@ -341,9 +362,7 @@ def membership_apply(
                     _("身份证号与您此前登记的不一致。如需更正，请联系原所在工会。"), field="id_number"
                 )
         elif Member.objects.filter(id_number=number).exists():
-            raise MembershipError(
-                _("该身份证号已登记为会员。如确系本人，请联系所在工会关联账户。"), field="id_number"
-            )
+            raise MembershipError(_("该身份证号已登记为会员。如确系本人，请联系所在工会关联账户。"), field="id_number")
         _ensure_mobile_free(mobile, except_member_id=member.pk if member else None)
 
         previous_status = member.status if member is not None else ""
@@ -351,9 +370,17 @@ def membership_apply(
             with transaction.atomic():
                 if member is None:
                     member = Member.objects.create(
-                        user=user, name=name, id_number=number, birth_date=birth_date, gender=gender,
-                        mobile=mobile, employer=employer.strip(), employment_type=employment_type,
-                        branch=branch, status=Member.Status.APPLIED, applied_at=timezone.now(),
+                        user=user,
+                        name=name,
+                        id_number=number,
+                        birth_date=birth_date,
+                        gender=gender,
+                        mobile=mobile,
+                        employer=employer.strip(),
+                        employment_type=employment_type,
+                        branch=branch,
+                        status=Member.Status.APPLIED,
+                        applied_at=timezone.now(),
                     )
                 else:
                     member.name, member.mobile = name, mobile
@@ -361,8 +388,13 @@ def membership_apply(
                     member.status, member.applied_at = Member.Status.APPLIED, timezone.now()
                     member.save(update_fields=["name", "mobile", "employer", "employment_type", "status", "applied_at"])
                 application = MembershipApplication.objects.create(
-                    user=user, member=member, branch=branch, name=name, employer=member.employer,
-                    employment_type=employment_type, previous_status=previous_status,
+                    user=user,
+                    member=member,
+                    branch=branch,
+                    name=name,
+                    employer=member.employer,
+                    employment_type=employment_type,
+                    previous_status=previous_status,
                 )
         except IntegrityError:
             # The unique ID number (or one pending application per user) was taken by a concurrent request.
@@ -370,7 +402,9 @@ def membership_apply(
         audit_log(actor=user, action="membership.applied", target=application, data={"branch": branch.pk})
         for staff in branch_admins_for(branch):
             notification_send(
-                user=staff, kind="membership.application", title=_("新的入会申请"),
+                user=staff,
+                kind="membership.application",
+                title=_("新的入会申请"),
                 body=_("%(name)s 申请加入%(branch)s。") % {"name": member.masked_name, "branch": branch},
                 url=reverse("members:staff-applications"),
             )
@@ -380,7 +414,10 @@ def membership_apply(
 def _pending_application_for_decision(*, actor, application_id: int) -> MembershipApplication:
     # Lock the application: two reviewers deciding at once must not both act (or hand out two numbers).
     application = (
-        MembershipApplication.objects.select_for_update(of=("self",)).select_related("branch").filter(pk=application_id).first()
+        MembershipApplication.objects.select_for_update(of=("self",))
+        .select_related("branch")
+        .filter(pk=application_id)
+        .first()
     )
     if application is None:
         raise MembershipError(_("没有找到这份申请。"), code="not_found")
@@ -408,9 +445,13 @@ def application_approve(*, actor, application_id: int) -> MembershipApplication:
         application.save(update_fields=["status", "decided_by", "decided_at"])
         audit_log(actor=actor, action="membership.approved", target=application, data={"member": member.pk})
         notification_send(
-            user=application.user, kind="membership.approved", title=_("入会申请已通过"),
-            body=_("您已成为%(branch)s的会员，会员号 %(number)s。") % {
-                "branch": application.branch, "number": member.member_number,
+            user=application.user,
+            kind="membership.approved",
+            title=_("入会申请已通过"),
+            body=_("您已成为%(branch)s的会员，会员号 %(number)s。")
+            % {
+                "branch": application.branch,
+                "number": member.member_number,
             },
             url=reverse("members:membership"),
         )
@@ -441,7 +482,9 @@ def application_reject(*, actor, application_id: int, reason: str) -> Membership
         application.save(update_fields=["member", "status", "reason", "decided_by", "decided_at"])
         audit_log(actor=actor, action="membership.rejected", target=application, data={"reason": reason})
         notification_send(
-            user=application.user, kind="membership.rejected", title=_("入会申请未通过"),
+            user=application.user,
+            kind="membership.rejected",
+            title=_("入会申请未通过"),
             body=_("您申请加入%(branch)s未通过。理由：%(reason)s") % {"branch": application.branch, "reason": reason},
             url=reverse("members:membership"),
         )
@@ -491,13 +534,22 @@ def transfer_request(*, user: User, to_branch_id: int, note: str = "") -> Transf
         transfer = Transfer.objects.create(
             member=member, from_branch=member.branch, to_branch=to_branch, note=(note or "").strip()[:500]
         )
-        audit_log(actor=user, action="transfer.requested", target=transfer,
-                  data={"from": member.branch_id, "to": to_branch.pk})
+        audit_log(
+            actor=user,
+            action="transfer.requested",
+            target=transfer,
+            data={"from": member.branch_id, "to": to_branch.pk},
+        )
         for staff in branch_admins_for(to_branch):
             notification_send(
-                user=staff, kind="transfer.requested", title=_("新的转会申请"),
-                body=_("%(name)s 申请从%(from)s转入%(to)s。") % {
-                    "name": member.masked_name, "from": member.branch, "to": to_branch,
+                user=staff,
+                kind="transfer.requested",
+                title=_("新的转会申请"),
+                body=_("%(name)s 申请从%(from)s转入%(to)s。")
+                % {
+                    "name": member.masked_name,
+                    "from": member.branch,
+                    "to": to_branch,
                 },
                 url=reverse("members:staff-applications"),
             )
@@ -532,21 +584,35 @@ def transfer_approve(*, actor, transfer_id: int) -> Transfer:
         transfer.status = Transfer.Status.APPROVED
         transfer.decided_by, transfer.decided_at = actor, timezone.now()
         transfer.save(update_fields=["status", "decided_by", "decided_at"])
-        audit_log(actor=actor, action="transfer.approved", target=transfer,
-                  data={"from": transfer.from_branch_id, "to": transfer.to_branch_id})
+        audit_log(
+            actor=actor,
+            action="transfer.approved",
+            target=transfer,
+            data={"from": transfer.from_branch_id, "to": transfer.to_branch_id},
+        )
         if member.user is not None:
             notification_send(
-                user=member.user, kind="transfer.approved", title=_("转会已完成"),
-                body=_("您已从%(from)s转入%(to)s，会员号 %(number)s 不变。") % {
-                    "from": transfer.from_branch, "to": transfer.to_branch, "number": member.member_number,
+                user=member.user,
+                kind="transfer.approved",
+                title=_("转会已完成"),
+                body=_("您已从%(from)s转入%(to)s，会员号 %(number)s 不变。")
+                % {
+                    "from": transfer.from_branch,
+                    "to": transfer.to_branch,
+                    "number": member.member_number,
                 },
                 url=reverse("members:membership"),
             )
         for staff in branch_admins_for(transfer.from_branch):
             notification_send(
-                user=staff, kind="transfer.out", title=_("会员已转出"),
-                body=_("会员 %(name)s（%(number)s）已转入%(to)s。") % {
-                    "name": member.masked_name, "number": member.member_number, "to": transfer.to_branch,
+                user=staff,
+                kind="transfer.out",
+                title=_("会员已转出"),
+                body=_("会员 %(name)s（%(number)s）已转入%(to)s。")
+                % {
+                    "name": member.masked_name,
+                    "number": member.member_number,
+                    "to": transfer.to_branch,
                 },
             )
     return transfer
@@ -566,7 +632,9 @@ def transfer_reject(*, actor, transfer_id: int, reason: str) -> Transfer:
         member_user = User.objects.filter(member__pk=transfer.member_id).first()
         if member_user is not None:
             notification_send(
-                user=member_user, kind="transfer.rejected", title=_("转会申请未通过"),
+                user=member_user,
+                kind="transfer.rejected",
+                title=_("转会申请未通过"),
                 body=_("您申请转入%(to)s未通过。理由：%(reason)s") % {"to": transfer.to_branch, "reason": reason},
                 url=reverse("members:membership"),
             )
@@ -610,8 +678,10 @@ def member_status_change(*, actor, member_id: int, change: str, reason: str = ""
         _ensure_branch_admin(actor, member.branch)
         if member.status not in allowed_from:
             raise MembershipError(
-                _("%(name)s 当前状态为“%(status)s”，不能改为“%(new)s”。") % {
-                    "name": member.masked_name, "status": member.get_status_display(),
+                _("%(name)s 当前状态为“%(status)s”，不能改为“%(new)s”。")
+                % {
+                    "name": member.masked_name,
+                    "status": member.get_status_display(),
                     "new": Member.Status(new_status).label,
                 },
                 code="wrong_status",
@@ -626,13 +696,21 @@ def member_status_change(*, actor, member_id: int, change: str, reason: str = ""
             member.transfers.filter(status=Transfer.Status.PENDING).update(
                 status=Transfer.Status.CANCELLED, decided_by=actor, decided_at=timezone.now()
             )
-        audit_log(actor=actor, action=f"member.{change}", target=member,
-                  data={"from": old_status, "to": new_status, "reason": reason})
+        audit_log(
+            actor=actor,
+            action=f"member.{change}",
+            target=member,
+            data={"from": old_status, "to": new_status, "reason": reason},
+        )
         if member.user is not None:
             notification_send(
-                user=member.user, kind=f"member.{change}", title=_("会员状态已变更"),
-                body=_("您的会员状态已改为“%(status)s”。%(reason)s") % {
-                    "status": member.get_status_display(), "reason": reason,
+                user=member.user,
+                kind=f"member.{change}",
+                title=_("会员状态已变更"),
+                body=_("您的会员状态已改为“%(status)s”。%(reason)s")
+                % {
+                    "status": member.get_status_display(),
+                    "reason": reason,
                 },
                 url=reverse("members:membership"),
             )

@@ -19,3 +19,6 @@ def deliver_notification(self, notification_id: int) -> None:
             # delivery and staff can retry it from the admin.
             return
         raise self.retry(exc=exc, countdown=notifications.retry_countdown(self.request.retries)) from exc
+
+
+from .tasks_data import *  # noqa: E402, F403

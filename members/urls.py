@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_org
+from . import views, views_data, views_org
 
 app_name = "members"
 
@@ -21,4 +21,13 @@ urlpatterns = [
     path("staff/applications/", views_org.staff_applications, name="staff-applications"),
     path("staff/applications/decide/", views_org.staff_applications_decide, name="staff-applications-decide"),
     path("staff/transfers/<int:transfer_id>/decide/", views_org.staff_transfer_decide, name="staff-transfer-decide"),
+    # Data work (members/views_data.py): imports, exports, statistics, awards.
+    path("staff/imports/", views_data.import_list, name="import-list"),
+    path("staff/imports/new/", views_data.import_new, name="import-new"),
+    path("staff/imports/template.csv", views_data.import_template, name="import-template"),
+    path("staff/imports/<int:job_id>/", views_data.import_detail, name="import-detail"),
+    path("staff/imports/<int:job_id>/errors.<str:file_format>", views_data.import_errors, name="import-errors"),
+    path("staff/members/export.xlsx", views_data.members_export, name="members-export"),
+    path("staff/statistics/", views_data.statistics_page, name="statistics"),
+    path("awards/", views_data.awards_page, name="awards"),
 ]

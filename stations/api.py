@@ -1,6 +1,7 @@
 """API views under /api/v1/stations/: the public search and station detail; visits, needs and ratings;
 staff answers, replies and visit statistics (scoped by branches_in_scope through stations_managed_by)."""
 
+import re
 from datetime import timedelta
 
 from django.db.models import Prefetch
@@ -47,6 +48,36 @@ SEARCH_PARAMETERS = [
 ]
 
 
+_NUMBER = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,12})?")
+_COUNT = re.compile(r"[0-9]{1,3}")
+_FAST_KEYS = {"lat", "lng", "limit", "radius_km"}
+
+
+def _fast_search_params(query) -> dict | None:
+    """The common search — a position, perhaps limit and radius_km — read without the parameter serializer
+    (whose field copies cost more than the search's queries). Only plain decimal numbers inside the
+    serializer's bounds are taken here; anything else (other filters, repeated or odd values, out of range)
+    returns None and StationSearchParams decides, with its messages."""
+    if not query.keys() <= _FAST_KEYS or "lat" not in query or "lng" not in query:
+        return None
+    values = {}
+    for key, pattern, low, high, default in (
+        ("lat", _NUMBER, -90.0, 90.0, None), ("lng", _NUMBER, -180.0, 180.0, None),
+        ("radius_km", _NUMBER, 0.05, 500.0, 50.0), ("limit", _COUNT, 1, 100, 20),
+    ):
+        raw = query.getlist(key)
+        if not raw:
+            values[key] = default
+            continue
+        if len(raw) != 1 or not pattern.fullmatch(raw[0]):
+            return None
+        value = int(raw[0]) if pattern is _COUNT else float(raw[0])
+        if not low <= value <= high:
+            return None
+        values[key] = value
+    return values
+
+
 def _error_from(e: services.StationError) -> Response:
     return error_response(e.message, fields={e.field: [e.message]} if e.field else None)
 
@@ -77,16 +108,18 @@ class StationSearchView(ListAPIView):
 
     @extend_schema(parameters=SEARCH_PARAMETERS, auth=[])
     def get(self, request, *args, **kwargs):
-        self.params = self._params(request)
-        if "lat" not in self.params:
+        p = self.params = _fast_search_params(request.query_params) or self._params(request)
+        if "lat" not in p:
             page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
-        result = selectors.stations_nearest(
-            lat=self.params["lat"], lng=self.params["lng"], limit=self.params["limit"],
-            max_km=self.params["radius_km"], base=self.get_queryset(),
+        # The nearest search answers plain dicts with StationListSerializer's fields, built by the selector
+        # from one row per station (the serializer's per-field work cost more than the queries).
+        rows, _radius, _rounds = selectors.stations_nearest_rows(
+            lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], kind=p.get("kind", ""),
+            amenities=sorted(p.get("amenity", [])), open_now=p.get("open_now", False),
+            district=p.get("district", ""),
         )
-        data = self.get_serializer(result.stations, many=True).data
-        return Response({"count": len(data), "next": None, "previous": None, "results": data})
+        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
 
 
 class StationDetailView(APIView):

@@ -5,7 +5,8 @@ import math
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import (
@@ -138,30 +139,57 @@ class NearestResult:
     candidate_queries: int
 
 
-def stations_nearest(
-    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM,
-    base: QuerySet[Station] | None = None, now: datetime | None = None,
-) -> NearestResult:
-    """The `limit` stations nearest to (lat, lng) within max_km, nearest first, with exact distances.
+# The search API answers with these keys (StationListSerializer's fields, for the schema); the hot path builds
+# the dicts itself from one row per station.
+_LIST_COLUMNS = ["id", "code", "kind", "name", "partner_type", "partner_name", "district", "address", "lat", "lng",
+                 "phone"]
+_AMENITY_COLUMNS = [amenity_field(code) for code in AMENITY_CODES]
+# Compiled box queries of the plain filters (no open-now, which depends on the clock): key → (sql, params,
+# slots of the box edges). Bounded: cleared when it grows past _BOX_SQL_CACHE_SIZE (district is free text).
+_box_sql_cache: dict[tuple, tuple[str, list, list[int]]] = {}
+_BOX_SQL_CACHE_SIZE = 256
 
-    Holds at national scale: each round reads only (id, lat, lng) of the stations in a bounding box — a
-    range scan on the (lat, lng) index — and computes haversine distances on those few. Only stations
-    inside the circle the box holds are certain to be ranked right; if fewer than `limit` lie there, the
-    box is widened (sized from the density seen so far) and read again. The winners are then loaded with
-    their annotations in one query. Same SQL on SQLite and PostgreSQL."""
-    base = base if base is not None else Station.objects.filter(is_active=True)
-    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
-    radius = min(NEAREST_START_KM, max_km)
-    # Compile the box query once (the ORM's compile costs more than the indexed read), with out-of-range
-    # sentinels where the box's edges go; each round then runs the same SQL with the edges swapped in.
+
+def _box_sql(base: QuerySet[Station]) -> tuple[str, list, list[int]]:
+    """The box query for `base`, with out-of-range sentinels where the box's edges go: the ORM compiles it
+    once (its compile costs more than the indexed read); each round runs the same SQL with the edges
+    swapped in."""
     boxed = base.filter(
         lat__gte=_SENTINELS[0], lat__lte=_SENTINELS[1], lng__gte=_SENTINELS[2], lng__lte=_SENTINELS[3]
     ).order_by().values_list("pk", "lat", "lng")
     sql, params = boxed.query.sql_with_params()
     params = list(params)
-    slots = [params.index(s) for s in _SENTINELS]
+    return sql, params, [params.index(s) for s in _SENTINELS]
+
+
+def _box_sql_for_filters(kind: str, amenities: tuple[str, ...], district: str) -> tuple[str, list, list[int]]:
+    key = (kind, amenities, district)
+    compiled = _box_sql_cache.get(key)
+    if compiled is None:
+        if len(_box_sql_cache) >= _BOX_SQL_CACHE_SIZE:
+            _box_sql_cache.clear()
+        compiled = _box_sql_cache[key] = _box_sql(
+            stations_filtered(kind=kind, amenities=list(amenities), district=district)
+        )
+    return compiled
+
+
+def _nearest_ids(
+    *, lat: float, lng: float, limit: int, max_km: float, compiled: tuple[str, list, list[int]], using: str
+) -> tuple[list[tuple[float, int]], float, int]:
+    """[(distance_km, pk)] of the `limit` nearest within max_km, nearest first; the radius searched; rounds.
+
+    Each round reads only (id, lat, lng) of the stations in a bounding box — a range scan on the (lat, lng)
+    index — and computes haversine distances on those few. Only stations inside the circle the box holds
+    are certain to be ranked right; if fewer than `limit` lie there, the box is widened (sized from the
+    density seen so far) and read again."""
+    sql, template, slots = compiled
+    params = list(template)
+    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
+    radius = min(NEAREST_START_KM, max_km)
+    haversine = geo.haversine_km
     rounds = 0
-    with connections[boxed.db].cursor() as cursor:
+    with connections[using].cursor() as cursor:
         while True:
             rounds += 1
             for slot, edge in zip(slots, geo.bounding_box(lat, lng, radius), strict=True):
@@ -169,7 +197,7 @@ def stations_nearest(
             cursor.execute(sql, params)
             inside = []
             for pk, s_lat, s_lng in cursor.fetchall():
-                d = geo.haversine_km(lat, lng, s_lat, s_lng)
+                d = haversine(lat, lng, s_lat, s_lng)
                 if d <= radius:
                     inside.append((d, pk))
             if len(inside) >= limit or radius >= max_km:
@@ -180,15 +208,140 @@ def stations_nearest(
             grow = 3.0 if not inside else max(3.0, math.sqrt(limit / len(inside)) * 1.2)
             radius = min(max_km, radius * grow)
     inside.sort()
-    chosen = inside[:limit]
-    distance_by_pk = {pk: d for d, pk in chosen}
-    loaded = {s.pk: s for s in stations_decorate(Station.objects.filter(pk__in=distance_by_pk), now)}
+    return inside[:limit], radius, rounds
+
+
+class _HoursRow(NamedTuple):
+    """A weekly row (date None) or an exception row (weekday None), as hours.open_at reads them."""
+
+    weekday: int | None
+    date: date | None
+    is_closed: bool
+    opens: time | None
+    closes: time | None
+    closes_next_day: bool
+
+
+def _as_time(value):
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "default") -> dict[int, dict]:
+    """pk → what the search shows of each station (StationListSerializer's fields but distance_km), in two
+    round trips for any number of stations: the station's columns with its rating average and count
+    (correlated sub-selects on the rating's station index), then its weekly rows of today's and yesterday's
+    weekday together with its exceptions of those two dates. Open-now is hours.open_at on those rows — the
+    same rule as everywhere else. Written as SQL: the ORM's compile of these queries cost several times
+    their execution."""
+    if not ids:
+        return {}
+    now = local_now(now)
+    connection = connections[using]
+    qn = connection.ops.quote_name
+    station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
+    hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
+    marks = ", ".join(["%s"] * len(ids))
+    columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS + _AMENITY_COLUMNS)
+    today = now.date()
+    yesterday = today - timedelta(days=1)
+    days = [connection.ops.adapt_datefield_value(today), connection.ops.adapt_datefield_value(yesterday)]
+    rows: dict[int, dict] = {}
+    hours: dict[int, list] = defaultdict(list)
+    exceptions: dict[int, list] = defaultdict(list)
+    n_list = len(_LIST_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, "  # noqa: S608 — names from the models; values bound
+            f"(SELECT AVG(r.{qn('score')}) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
+            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}) "
+            f"FROM {station_t} s WHERE s.{qn('id')} IN ({marks})",
+            ids,
+        )
+        for values in cursor.fetchall():
+            row = dict(zip(_LIST_COLUMNS, values[:n_list], strict=True))
+            flags = values[n_list:-2]
+            row["amenities"] = [code for code, flag in zip(AMENITY_CODES, flags, strict=True) if flag]
+            row["open_now"] = False  # set below; here for the serializer's key order
+            avg, count = values[-2], values[-1]
+            row["rating_avg"] = float(avg) if avg is not None else None
+            row["rating_count"] = count
+            rows[row["id"]] = row
+        cursor.execute(
+            f"SELECT {qn('station_id')}, {qn('weekday')}, NULL, FALSE, {qn('opens')}, {qn('closes')}, "  # noqa: S608
+            f"{qn('closes_next_day')} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) "
+            f"AND {qn('weekday')} IN (%s, %s) "
+            f"UNION ALL SELECT {qn('station_id')}, NULL, {qn('date')}, {qn('is_closed')}, {qn('opens')}, "
+            f"{qn('closes')}, {qn('closes_next_day')} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) "
+            f"AND {qn('date')} IN (%s, %s)",
+            [*ids, today.weekday(), yesterday.weekday(), *ids, *days],
+        )
+        for station_id, weekday, day, is_closed, opens, closes, next_day in cursor.fetchall():
+            row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
+                            bool(next_day))
+            (hours if day is None else exceptions)[station_id].append(row)
+    for pk, row in rows.items():
+        row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
+    return rows
+
+
+def stations_nearest_rows(
+    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
+    amenities: list[str] | None = None, district: str = "", open_now: bool = False, now: datetime | None = None,
+) -> tuple[list[dict], float, int]:
+    """The search API's hot path: the `limit` nearest active stations matching the filters within max_km,
+    nearest first, as dicts with exact `distance_km` (rounded to metres, as shown); the radius searched;
+    the number of box queries. Same results as stations_nearest."""
+    if open_now:  # depends on the clock: compiled per search
+        compiled = _box_sql(stations_filtered(kind=kind, amenities=amenities, district=district, open_now=True,
+                                              now=now))
+    else:
+        compiled = _box_sql_for_filters(kind, tuple(sorted(set(amenities or []) & set(AMENITY_CODES))), district)
+    chosen, radius, rounds = _nearest_ids(
+        lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled, using=Station.objects.db
+    )
+    details = station_rows([pk for _d, pk in chosen], now, using=Station.objects.db)
+    rows = []
+    for d, pk in chosen:
+        row = details.get(pk)
+        if row is not None:
+            row["distance_km"] = round(d, 3)
+            rows.append(row)
+    return rows, radius, rounds
+
+
+def stations_nearest(
+    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM,
+    base: QuerySet[Station] | None = None, now: datetime | None = None,
+) -> NearestResult:
+    """The `limit` stations nearest to (lat, lng) within max_km, nearest first, with exact distances, as
+    Station objects for pages (name, place, amenities, rating, open-now; not their weekly hours).
+
+    Holds at national scale: see _nearest_ids. Same SQL on SQLite and PostgreSQL."""
+    base = base if base is not None else Station.objects.filter(is_active=True)
+    using = base.db
+    chosen, radius, rounds = _nearest_ids(
+        lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=_box_sql(base), using=using
+    )
+    details = station_rows([pk for _d, pk in chosen], now, using=using)
     stations = []
     for d, pk in chosen:
-        station = loaded.get(pk)
-        if station is not None:
-            station.distance_km = d
-            stations.append(station)
+        row = details.get(pk)
+        if row is None:
+            continue
+        amenities = set(row["amenities"])
+        station = Station(
+            **{c: row[c] for c in _LIST_COLUMNS},
+            **{amenity_field(code): code in amenities for code in AMENITY_CODES},
+        )
+        station._state.adding, station._state.db = False, using
+        station.rating_avg, station.rating_count = row["rating_avg"], row["rating_count"]
+        station.open_now_cached = row["open_now"]
+        station.distance_km = d
+        stations.append(station)
     return NearestResult(stations=stations, searched_km=radius, candidate_queries=rounds)
 
 

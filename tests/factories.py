@@ -13,7 +13,7 @@ class UserFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"职工{n}")
     mobile = factory.Sequence(lambda n: f"139{n:08d}")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.django.Password("correct-horse-battery")
     mobile_verified = True
 
 

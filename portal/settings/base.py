@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -224,6 +224,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimDocumentKindEnum": "benefits.models_claims.DocumentKind",
         "ClaimRejectReasonEnum": "benefits.models_claims.RejectReason",
         "ClaimStateEnum": "benefits.models_claims.Claim.State",
+        "AwardCategoryEnum": "members.models_data.Award.Category",
+        "StationServiceCategoryEnum": "stations.models.ServiceCategory",
     },
 }
 

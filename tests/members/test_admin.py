@@ -15,16 +15,23 @@ from members.notifications import notification_send
 pytestmark = pytest.mark.django_db
 
 ADMIN_PERMS = [
-    "view_user", "change_user", "add_user",
-    "view_notification", "view_notificationdelivery", "change_notificationdelivery", "view_auditlogentry",
+    "view_user",
+    "change_user",
+    "add_user",
+    "view_notification",
+    "view_notificationdelivery",
+    "change_notificationdelivery",
+    "view_auditlogentry",
 ]
 
 
 @pytest.fixture
 def tree():
-    parent = Branch.add_root(name="区总工会", kind=Branch.Kind.DISTRICT)
-    branch_a = parent.add_child(name="甲公司工会", kind=Branch.Kind.BASE)
-    branch_b = Branch.objects.get(pk=parent.pk).add_child(name="乙公司工会", kind=Branch.Kind.BASE)
+    parent = Branch.objects.add_root({"name": "区总工会", "kind": Branch.Kind.DISTRICT})
+    branch_a = Branch.objects.add_child(parent, {"name": "甲公司工会", "kind": Branch.Kind.BASE})
+    branch_b = Branch.objects.add_child(
+        Branch.objects.get(pk=parent.pk), {"name": "乙公司工会", "kind": Branch.Kind.BASE}
+    )
     return {"parent": Branch.objects.get(pk=parent.pk), "a": branch_a, "b": branch_b}
 
 
@@ -36,8 +43,13 @@ def member_in(user_factory):
         user = user_factory(**user_fields)
         n = next(counter)
         Member.objects.create(
-            user=user, name=user.name, id_number=f"110101199001011{n:03d}", birth_date=datetime.date(1990, 1, 1),
-            gender="F", mobile=user.mobile, branch=branch,
+            user=user,
+            name=user.name,
+            id_number=f"110101199001011{n:03d}",
+            birth_date=datetime.date(1990, 1, 1),
+            gender="F",
+            mobile=user.mobile,
+            branch=branch,
         )
         return user
 
@@ -90,8 +102,14 @@ def test_superuser_creates_an_account_with_mobile_and_password(client, superuser
     client.force_login(superuser)
     response = client.post(
         reverse("admin:members_user_add"),
-        {"mobile": "13600001111", "name": "新职工", "email": "", "usable_password": "true",
-         "password1": "a-Long-passw0rd", "password2": "a-Long-passw0rd"},
+        {
+            "mobile": "13600001111",
+            "name": "新职工",
+            "email": "",
+            "usable_password": "true",
+            "password1": "a-Long-passw0rd",
+            "password2": "a-Long-passw0rd",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     created = User.objects.get(mobile="13600001111")
@@ -103,8 +121,13 @@ def test_account_creation_rejects_a_bad_mobile_and_saves_nothing(client, superus
     client.force_login(superuser)
     response = client.post(
         reverse("admin:members_user_add"),
-        {"mobile": "12345", "name": "错号", "usable_password": "true",
-         "password1": "a-Long-passw0rd", "password2": "a-Long-passw0rd"},
+        {
+            "mobile": "12345",
+            "name": "错号",
+            "usable_password": "true",
+            "password1": "a-Long-passw0rd",
+            "password2": "a-Long-passw0rd",
+        },
     )
     assert response.status_code == 200
     assert "11 位" in response.content.decode()
@@ -143,8 +166,14 @@ def test_branch_admin_cannot_grant_staff_or_superuser(client, tree, member_in, s
     assert 'name="is_superuser"' not in page
     response = client.post(
         url,
-        {"mobile": in_a.mobile, "name": "改过的名字", "is_active": "on", "is_superuser": "on", "is_staff": "on",
-         "notify_by_email": "on"},
+        {
+            "mobile": in_a.mobile,
+            "name": "改过的名字",
+            "is_active": "on",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "notify_by_email": "on",
+        },
     )
     assert response.status_code == 302
     in_a.refresh_from_db()
@@ -157,8 +186,14 @@ def test_superuser_edits_an_account_and_its_permissions(client, superuser, user_
     client.force_login(superuser)
     response = client.post(
         reverse("admin:members_user_change", args=[member.pk]),
-        {"mobile": member.mobile, "name": "新名字", "email": "", "is_active": "on", "is_staff": "on",
-         "mobile_verified": "on"},
+        {
+            "mobile": member.mobile,
+            "name": "新名字",
+            "email": "",
+            "is_active": "on",
+            "is_staff": "on",
+            "mobile_verified": "on",
+        },
     )
     assert response.status_code == 302
     member.refresh_from_db()

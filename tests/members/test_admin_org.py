@@ -125,8 +125,14 @@ def test_branch_tree_is_scoped_indented_and_in_path_order(client, org_tree, pers
 def test_branch_admin_adds_a_child_within_the_rules(client, org_tree, personas):
     client.force_login(personas.staff_a)
     url = reverse("admin:members_branch_add")
-    form = {"parent": org_tree.base_a1.pk, "name": "车间工会", "kind": "base", "federated_type": "", "worker_count": 0,
-            "is_active": "on"}
+    form = {
+        "parent": org_tree.base_a1.pk,
+        "name": "车间工会",
+        "kind": "base",
+        "federated_type": "",
+        "worker_count": 0,
+        "is_active": "on",
+    }
     response = client.post(url, form)
     assert response.status_code == 200 and "基层工会之下不能再设下级组织" in response.content.decode()
     form["parent"] = org_tree.district_b.pk  # outside the subtree: not even a choice
@@ -134,28 +140,43 @@ def test_branch_admin_adds_a_child_within_the_rules(client, org_tree, personas):
     form.update(parent=org_tree.district_a.pk, name="鹭江街道总工会", kind="street")
     assert client.post(url, form).status_code == 302
     street = Branch.objects.get(name="鹭江街道总工会")
-    assert street.get_parent() == org_tree.district_a
+    assert Branch.objects.get_parent(street) == org_tree.district_a
 
 
 def test_moving_a_branch_in_the_admin_moves_its_subtree(client, org_tree, user_factory):
     client.force_login(user_factory(is_staff=True, is_superuser=True))
     street = services.branch_create(actor=None, parent=org_tree.district_a, name="街道", kind="street")
     base = services.branch_create(actor=None, parent=street, name="企业工会", kind="base")
-    form = {"parent": org_tree.district_b.pk, "name": "街道", "kind": "street", "federated_type": "",
-            "worker_count": 0, "is_active": "on"}
+    form = {
+        "parent": org_tree.district_b.pk,
+        "name": "街道",
+        "kind": "street",
+        "federated_type": "",
+        "worker_count": 0,
+        "is_active": "on",
+    }
     assert client.post(change("branch", street.pk), form).status_code == 302
     base.refresh_from_db()
-    assert base.get_parent().get_parent() == org_tree.district_b
+    assert Branch.objects.get_parent(Branch.objects.get_parent(base)) == org_tree.district_b
     assert Branch.objects.find_problems() == ([], [], [], [], [])
 
 
 def test_a_district_admin_edits_their_own_district_without_moving_it(client, org_tree, personas):
     client.force_login(personas.staff_a)
-    form = {"parent": org_tree.city.pk, "name": "思明区总工会（新）", "kind": "district", "federated_type": "",
-            "worker_count": 0, "is_active": "on"}
+    form = {
+        "parent": org_tree.city.pk,
+        "name": "思明区总工会（新）",
+        "kind": "district",
+        "federated_type": "",
+        "worker_count": 0,
+        "is_active": "on",
+    }
     assert client.post(change("branch", org_tree.district_a.pk), form).status_code == 302
     org_tree.district_a.refresh_from_db()
-    assert org_tree.district_a.name == "思明区总工会（新）" and org_tree.district_a.get_parent() == org_tree.city
+    assert (
+        org_tree.district_a.name == "思明区总工会（新）"
+        and Branch.objects.get_parent(org_tree.district_a) == org_tree.city
+    )
     # ...but cannot move it somewhere else above their scope.
     form["parent"] = org_tree.district_b.pk
     assert client.post(change("branch", org_tree.district_a.pk), form).status_code == 200

@@ -83,8 +83,8 @@ def test_move_carries_the_whole_subtree_and_keeps_the_tree_consistent(org_tree, 
     street.refresh_from_db()
     base.refresh_from_db()
     org_tree.district_b.refresh_from_db()
-    assert street.get_parent() == org_tree.district_b
-    assert base.get_parent() == street and base.path.startswith(street.path)
+    assert Branch.objects.get_parent(street) == org_tree.district_b
+    assert Branch.objects.get_parent(base) == street and base.path.startswith(street.path)
     assert set(selectors.branch_subtree(org_tree.district_b)) >= {street, base, org_tree.base_b1}
     assert base not in set(selectors.branch_subtree(org_tree.district_a))
     member.refresh_from_db()
@@ -100,7 +100,7 @@ def test_move_into_own_subtree_or_under_a_base_union_is_refused(org_tree):
     with pytest.raises(services.MembershipError, match="基层工会之下不能再设下级组织"):
         services.branch_move(actor=None, branch=street, new_parent=org_tree.base_b1)
     street.refresh_from_db()
-    assert street.get_parent() == org_tree.district_a
+    assert Branch.objects.get_parent(street) == org_tree.district_a
 
 
 def test_move_needs_admin_scope_on_both_ends(org_tree, staff_of):
@@ -109,7 +109,7 @@ def test_move_needs_admin_scope_on_both_ends(org_tree, staff_of):
             actor=staff_of(org_tree.district_a), branch=org_tree.base_a1, new_parent=org_tree.district_b
         )
     org_tree.base_a1.refresh_from_db()
-    assert org_tree.base_a1.get_parent() == org_tree.district_a
+    assert Branch.objects.get_parent(org_tree.base_a1) == org_tree.district_a
 
 
 def test_changing_the_kind_is_checked_against_parent_and_children(org_tree):

@@ -439,3 +439,19 @@ def test_language_switch_refuses_an_unknown_language(db, client, compiled_catalo
     assert response.status_code == 302
     assert django_settings.LANGUAGE_COOKIE_NAME not in response.cookies
     assert '<html lang="zh-hans">' in client.get("/").content.decode()
+
+
+def test_pages_stay_chinese_for_an_english_browser_until_the_person_switches(client, db):
+    """A worker's phone set to English still gets the Chinese portal; the switch (cookie) decides."""
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in response.content.decode()
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    client.cookies["django_language"] = "xx"
+    assert 'lang="zh-hans"' in client.get("/").content.decode()
+
+
+def test_the_api_honours_accept_language(client, db):
+    english = client.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en").json()["error"]["message"]
+    chinese = client.get("/api/v1/me/").json()["error"]["message"]
+    assert english != chinese and english.isascii()

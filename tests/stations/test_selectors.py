@@ -137,6 +137,95 @@ def test_nearest_applies_filters(scattered):
 
 
 def test_nearest_runs_a_bounded_number_of_queries(scattered, django_assert_max_num_queries):
-    # at most 4 boxes (2 → 6 → 18 → 50 km), the winners, their ratings, hours and recent exceptions
-    with django_assert_max_num_queries(8):
+    # at most 4 boxes (2 → 6 → 18 → 50 km), then the winners with their ratings, and their hours of today's
+    # and yesterday's weekday with those dates' exceptions
+    with django_assert_max_num_queries(6):
         selectors.stations_nearest(lat=24.48, lng=118.5, limit=10)
+
+
+def _list_fields_the_old_way(pks, now, distances):
+    """What the search answered before its hot path: StationListSerializer over stations_decorate."""
+    from stations.serializers import StationListSerializer
+
+    stations = {s.pk: s for s in selectors.stations_decorate(Station.objects.filter(pk__in=pks), now)}
+    ordered = []
+    for pk in pks:
+        stations[pk].distance_km = distances[pk]
+        ordered.append(stations[pk])
+    return [dict(row) for row in StationListSerializer(ordered, many=True).data]
+
+
+@pytest.fixture
+def varied(station_factory, personas):
+    """Stations near Xiamen with random weekly hours (some past midnight), exceptions on and around two dates,
+    varied amenities, kinds, codes and ratings."""
+    from stations import services
+    from stations.models import AMENITY_CODES, Rating, amenity_field
+
+    rng = random.Random(5)
+    stations = []
+    for i in range(25):
+        station = station_factory(
+            lat=24.45 + rng.random() * 0.05, lng=118.08 + rng.random() * 0.05, code=f"V{i}" if i % 2 else None,
+            kind="service" if i % 4 == 0 else "rest", phone="0592-1234567" if i % 3 else "",
+            **{amenity_field(c): rng.random() < 0.4 for c in AMENITY_CODES},
+        )
+        for weekday in range(7):
+            if rng.random() < 0.3:
+                continue
+            if rng.random() < 0.25:
+                OpeningHours.objects.create(station=station, weekday=weekday, opens=time(rng.randint(18, 23)),
+                                            closes=time(rng.randint(1, 7)), closes_next_day=True)
+            else:
+                OpeningHours.objects.create(station=station, weekday=weekday, opens=time(rng.randint(6, 10), 30),
+                                            closes=time(rng.randint(11, 17)))
+        for day in (date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)):
+            roll = rng.random()
+            if roll < 0.25:
+                HoursException.objects.create(station=station, date=day, is_closed=True)
+            elif roll < 0.5:
+                HoursException.objects.create(station=station, date=day, is_closed=False, opens=time(21),
+                                              closes=time(3), closes_next_day=True)
+        for _ in range(rng.randint(0, 3)):
+            visit = services.visit_record(station_id=station.pk, token=services.station_visit_token(station),
+                                          job_type="courier", mobile=f"139{rng.randint(0, 99999999):08d}",
+                                          user=None)
+            Rating.objects.create(visit=visit, station=station, user=personas.member, score=rng.randint(1, 5))
+        stations.append(station)
+    return stations
+
+
+@pytest.mark.parametrize("moment", [at(2026, 10, 1, 2, 30), at(2026, 10, 2, 9, 45), at(2026, 10, 3, 0, 10),
+                                    at(2026, 10, 3, 22, 0), at(2026, 10, 5, 12, 0)])
+def test_search_rows_equal_the_serializer_over_the_decorated_stations(varied, moment):
+    """The API's hot path (SQL rows made into dicts) answers exactly what the serializer over stations_decorate
+    (the ORM path, open-now by hours.open_at) answers: same stations, order, fields, ratings and open-now."""
+    rows, _radius, _rounds = selectors.stations_nearest_rows(lat=24.47, lng=118.1, limit=12, now=moment)
+    distances = {r["id"]: r["distance_km"] for r in rows}
+    assert len(rows) == 12
+    assert rows == _list_fields_the_old_way([r["id"] for r in rows], moment, distances)
+    expected = brute_force(24.47, 118.1, Station.objects.filter(is_active=True), 12)
+    assert [r["id"] for r in rows] == expected
+    assert {r["open_now"] for r in rows} == {True, False}  # the moments do exercise both answers
+
+
+def test_nearest_stations_carry_what_pages_show(varied):
+    moment = at(2026, 10, 2, 9, 45)
+    result = selectors.stations_nearest(lat=24.47, lng=118.1, limit=8, now=moment)
+    old = {s.pk: s for s in selectors.stations_decorate(Station.objects.all(), moment)}
+    for station in result.stations:
+        reference = old[station.pk]
+        assert (station.name, station.address, station.get_kind_display(), station.amenity_labels) == (
+            reference.name, reference.address, reference.get_kind_display(), reference.amenity_labels)
+        assert (station.open_now, station.rating_avg, station.rating_count) == (
+            reference.open_now, reference.rating_avg, reference.rating_count)
+
+
+def test_search_rows_with_filters_match_the_queryset_search(varied):
+    moment = at(2026, 10, 2, 9, 45)
+    for filters in ({"kind": "service"}, {"amenities": ["wifi"]}, {"open_now": True}, {"district": "思明区"},
+                    {"amenities": ["toilet", "water"], "open_now": True}):
+        rows, _r, _n = selectors.stations_nearest_rows(lat=24.47, lng=118.1, limit=6, now=moment, **filters)
+        base = selectors.stations_filtered(now=moment, **filters)
+        assert [r["id"] for r in rows] == [s.pk for s in selectors.stations_nearest(
+            lat=24.47, lng=118.1, limit=6, base=base, now=moment).stations], filters
