@@ -394,3 +394,15 @@ def test_overdue_claims_remind_reviewers_once_a_day(claim_world, django_capture_
     assert claims.claims_overdue_remind() == 1
     assert claims.claims_overdue_remind() == 0
     assert Notification.objects.filter(user=claim_world.reviewer_base).count() == before + 1
+
+
+def test_the_database_refuses_to_delete_a_claim_or_its_history(claim_world):
+    from django.db import DatabaseError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the no-delete trigger exists on PostgreSQL only")
+    claim = draft_stay(claim_world)
+    for table, row in (("benefits_claimevent", claim.events.get().pk), ("benefits_claim", claim.pk)):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [row])  # noqa: S608
+    assert Claim.objects.filter(pk=claim.pk).exists()
