@@ -668,6 +668,27 @@ def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Clai
     return claim
 
 
+def _ensure_within_caps(claim: Claim, amount: Decimal) -> None:
+    """Claims assessed side by side each saw the whole cap; at approval the amount must fit in what the
+    approved and paid claims of the year have left (the kind's cap and the tier's)."""
+    enrolment = Enrolment.objects.select_related("tier").get(pk=claim.enrolment_id)
+    # Lock the enrolment: two approvals of one member's claims at once must not both use the same room.
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).exists()
+    paid = selectors.enrolment_paid_this_year(enrolment)
+    spec = selectors.tier_rule_specs(enrolment.tier).get(claim.kind)
+    limits = []
+    if spec is not None and spec.yearly_cap is not None:
+        limits.append(spec.yearly_cap - paid.by_kind.get(claim.kind, Decimal("0.00")))
+    if enrolment.tier.yearly_cap is not None:
+        limits.append(enrolment.tier.yearly_cap - paid.total)
+    left = max(min(limits), Decimal("0.00")) if limits else None
+    if left is not None and amount > left:
+        raise ClaimError(
+            _("核定金额 %(amount)s 元超过本年度上限的剩余额度 %(left)s 元，请先调整金额。")
+            % {"amount": amount, "left": left}
+        )
+
+
 def claim_approve(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
@@ -675,6 +696,7 @@ def claim_approve(*, actor, claim_id: int, version: int, message: str = "") -> C
         amount = claim.amount_due
         if not amount or amount <= 0:
             raise ClaimError(_("核定金额为 0，不能核准；如不符合条件请选择不予补助。"))
+        _ensure_within_caps(claim, amount)
         claim = _transition(claim, action="approve", actor=actor, version=version, message=message.strip()[:1000],
                             approved_amount=amount, federation_decided_by=actor, decided_at=_now(),
                             decision_message=message.strip()[:1000])

@@ -406,3 +406,25 @@ def test_the_database_refuses_to_delete_a_claim_or_its_history(claim_world):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE id = %s", [row])  # noqa: S608
     assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_approval_checks_what_the_yearly_cap_has_left(claim_world, django_capture_on_commit_callbacks):
+    from benefits.models import BenefitRule
+
+    BenefitRule.objects.filter(tier=claim_world.enrolment.tier, kind="inpatient_self_pay").update(
+        params={"rate": "0.20", "yearly_cap": "1000.00"}
+    )
+    first = in_federation_review(claim_world, django_capture_on_commit_callbacks)
+    second = in_federation_review(
+        claim_world, django_capture_on_commit_callbacks, invoice_numbers="FP40000001",
+        admission_date=(timezone.localdate() - timedelta(days=40)).isoformat(),
+        discharge_date=(timezone.localdate() - timedelta(days=35)).isoformat(),
+    )
+    assert second.proposed_amount == EXPECTED_STAY_AMOUNT  # assessed while the first was not yet approved
+    claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=first.pk, version=first.version)
+    with pytest.raises(claims.ClaimError) as error:
+        claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version)
+    assert "100.00" in error.value.message
+    second = claims.claim_adjust(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version,
+                                 amount="100.00", reason="年度上限余额")
+    claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version)
