@@ -14,7 +14,7 @@ from .models import Claim, ClaimDocument, ClaimEvent, Enrolment, PayoutBatch, Pa
 
 REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
 FINANCE_ROLES = [StaffRole.Role.FINANCE]
-DOCUMENT_ROLES = [StaffRole.Role.CLAIMS_REVIEWER, StaffRole.Role.FINANCE]
+DOCUMENT_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]  # documents: the owner and reviewers only
 REVIEW_STATES = [Claim.State.BASE_REVIEW, Claim.State.FEDERATION_REVIEW]
 
 
@@ -68,7 +68,7 @@ def claim_documents(claim: Claim) -> list[ClaimDocument]:
 
 
 def document_for(user, token) -> ClaimDocument | None:
-    """The document, if `user` is its claim's member or a reviewer (or finance) over the claim's branch;
+    """The document, if `user` is its claim's member or a claims reviewer over the claim's branch;
     asked every time a document is opened."""
     if not getattr(user, "is_authenticated", False):
         return None

@@ -120,7 +120,7 @@ def document(claim_world, django_capture_on_commit_callbacks):
 
 
 @pytest.mark.parametrize(("who", "status"), [
-    ("claimant", 200), ("reviewer_base", 200), ("reviewer_fed", 200), ("finance", 200),
+    ("claimant", 200), ("reviewer_base", 200), ("reviewer_fed", 200), ("finance", 404),
     ("other", 404), ("reviewer_sibling", 404), ("reviewer_b", 404), ("nobody", 404),
 ])
 def test_documents_are_served_to_the_owner_and_reviewers_only(client, claim_world, document, who, status):
