@@ -241,3 +241,5 @@ class PaymentAdmin(ScopedReadAdmin):
         response = HttpResponse(receipts.receipts_pdf(loaded), content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="receipts.pdf"'
         return response
+
+from .claims_admin import *  # noqa: E402, F403

@@ -1,11 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api
+from . import api, claims_api
 
 router = SimpleRouter()
 router.register("plans", api.PlanViewSet, basename="benefits-plan")
 router.register("enrolments", api.EnrolmentViewSet, basename="benefits-enrolment")
+# The staff prefix first: "claims/review/" must not be read as a claim id.
+router.register("claims/review", claims_api.ClaimReviewViewSet, basename="benefits-claim-review")
+router.register("claims", claims_api.ClaimViewSet, basename="benefits-claim")
 
 urlpatterns = [
     path("my-cover/", api.MyCoverView.as_view(), name="benefits-my-cover"),

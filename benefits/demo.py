@@ -38,6 +38,14 @@ def seed() -> list[tuple[str, str, str]]:
         finance = _user("13900000003", "财务陈静", is_staff=True)
         StaffRole.objects.get_or_create(user=finance, branch=base, role=StaffRole.Role.FINANCE)
         rows.append(("财务 finance（鹭江机械有限公司工会）", finance.mobile, DEMO_PASSWORD))
+        # Claims review: one reviewer at the base union, one at the federation (one person may not do both).
+        for mobile, name, branch, label in (
+            ("13900000004", "审核员林芳", base, "互助审核员（鹭江机械有限公司工会）"),
+            ("13900000005", "审核员黄伟", city, "互助审核员（示范市总工会）"),
+        ):
+            reviewer = _user(mobile, name, is_staff=True)
+            StaffRole.objects.get_or_create(user=reviewer, branch=branch, role=StaffRole.Role.CLAIMS_REVIEWER)
+            rows.append((label, reviewer.mobile, DEMO_PASSWORD))
         basic = plan.tiers.get(code="basic")
         # Only Member rows that exist: the members demo decides who is a member.
         members = Member.objects.filter(branch__path__startswith=city.path, status=Member.Status.ACTIVE).exclude(

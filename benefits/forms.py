@@ -55,3 +55,78 @@ class GroupEnrolmentForm(forms.Form):
 
     def member_number_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["member_numbers"].splitlines() if line.strip()]
+
+
+class ClaimStartForm(forms.Form):
+    """Step one of a claim: which enrolment and which benefit."""
+
+    enrolment = forms.ModelChoiceField(label=_("参保记录"), queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label=_("补助项目"))
+
+    def __init__(self, *args, enrolments, **kwargs):
+        from .models import BenefitKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["enrolment"].queryset = enrolments
+        self.fields["enrolment"].label_from_instance = lambda e: f"{e.plan.name} · {e.tier.name}"
+        offered = {rule.kind for enrolment in enrolments for rule in enrolment.tier.rules.all()}
+        self.fields["kind"].choices = [(k, label) for k, label in BenefitKind.choices if k in offered]
+
+
+class ClaimFactsForm(forms.Form):
+    """The facts a kind needs; fields the kind does not ask for are dropped. The service checks the values."""
+
+    diagnosis = forms.CharField(label=_("诊断或伤情"), max_length=200, required=False)
+    disease_code = forms.ChoiceField(label=_("目录病种"), required=False)
+    first_diagnosis = forms.BooleanField(label=_("首次确诊"), required=False)
+    event_date = forms.CharField(label=_("确诊或事发日期"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    hospital = forms.CharField(label=_("医院"), max_length=200, required=False)
+    admission_date = forms.CharField(label=_("入院日期"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    discharge_date = forms.CharField(label=_("出院日期"), required=False,
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+    total_cost = forms.CharField(label=_("医疗费用总额（元）"), required=False,
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    self_paid = forms.CharField(label=_("个人自付（元）"), required=False,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    bed_fee = forms.CharField(label=_("床位费（元）"), required=False,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    grade = forms.CharField(label=_("伤残等级"), max_length=30, required=False)
+    invoice_numbers = forms.CharField(label=_("发票号码"), required=False,
+                                      help_text=_("多张发票用逗号或空格分开。"))
+    bank_name = forms.CharField(label=_("开户银行"), max_length=100, required=False)
+    bank_account = forms.CharField(label=_("银行账号"), max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+    account_holder = forms.CharField(label=_("户名"), max_length=100, required=False)
+
+    def __init__(self, *args, kind: str, diseases=(), **kwargs):
+        from .claims import fields_for_kind
+
+        super().__init__(*args, **kwargs)
+        wanted = fields_for_kind(kind)
+        for name in list(self.fields):
+            if name not in wanted:
+                del self.fields[name]
+        if "disease_code" in self.fields:
+            self.fields["disease_code"].choices = [("", "—"), *diseases]
+        self.order_fields(wanted)
+
+
+class ClaimDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("材料种类"))
+    file = forms.FileField(
+        label=_("文件"), help_text=_("拍照或选择 JPEG、PNG、HEIC 照片或 PDF，每个不超过 10 MB。"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,application/pdf",
+                                               "capture": "environment"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import DocumentKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = DocumentKind.choices
+
+
+class ClaimWithdrawForm(forms.Form):
+    message = forms.CharField(label=_("撤回原因（可不填）"), required=False, max_length=500)

@@ -149,6 +149,10 @@ class Plan(models.Model):
     previous = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("上一年度方案")
     )
+    review_service_days = models.PositiveSmallIntegerField(
+        _("审核时限（天）"), default=10,
+        help_text=_("补助申请在一个审核环节等待超过这些天，后台标出并提醒审核员。"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PlanManager()
@@ -238,6 +242,10 @@ class BenefitRule(models.Model):
     disease_list = models.ForeignKey(
         DiseaseList, on_delete=models.PROTECT, null=True, blank=True, related_name="rules", verbose_name=_("病种目录")
     )
+    required_documents = models.JSONField(
+        _("申请所需材料"), default=list, blank=True,
+        help_text=_("申请本项补助须上传的材料种类，例如 [\"invoice\", \"discharge_summary\"]。"),
+    )
 
     objects = BenefitRuleManager()
 
@@ -269,6 +277,12 @@ class BenefitRule(models.Model):
         )
         if needs_list and self.disease_list_id is None:
             raise ValidationError({"disease_list": _("该补助项目需要指定病种目录。")})
+        from .models_claims import DocumentKind
+
+        documents = self.required_documents
+        if not isinstance(documents, list) or any(d not in DocumentKind.values for d in documents):
+            raise ValidationError({"required_documents": _("所需材料应为材料种类代码的列表：%(codes)s。")
+                                   % {"codes": ", ".join(DocumentKind.values)}})
 
 
 class SubsidyRule(models.Model):
@@ -455,3 +469,6 @@ class PlanNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id}/{self.member_id}/{self.kind}"
+
+
+from .models_claims import *  # noqa: E402, F403

@@ -17,4 +17,8 @@ BEAT_SCHEDULE = {
         "task": "benefits.tasks.notify_cover_ending",
         "schedule": crontab(hour=9, minute=30),
     },
+    "benefits-claims-overdue-reminders": {
+        "task": "benefits.tasks.remind_overdue_claims",
+        "schedule": crontab(hour="8-18", minute=15),
+    },
 }

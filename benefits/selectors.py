@@ -62,9 +62,22 @@ def member_enrolments(member: Member) -> QuerySet[Enrolment]:
 
 
 def enrolment_paid_this_year(enrolment: Enrolment) -> rules.PaidThisYear:
-    """What this enrolment was already paid in its plan year. Claims and payouts arrive with the claims part
-    of the mutual-aid app; until then nothing has been paid on any enrolment, so every cap is whole."""
-    return rules.PaidThisYear()
+    """What this enrolment was already granted in its plan year: approved and paid claims count against the
+    yearly caps (money by kind and in total, hospital days, diseases paid once). Two queries."""
+    from .models import Claim
+
+    granted = Claim.objects.filter(enrolment=enrolment, state__in=[Claim.State.APPROVED, Claim.State.PAID])
+    by_kind = {}
+    days = 0
+    for row in granted.values("kind").annotate(amount=Sum("approved_amount"), days=Sum("hospital_days_paid")):
+        by_kind[row["kind"]] = row["amount"] or ZERO
+        days += row["days"] or 0
+    diseases = frozenset(
+        granted.filter(kind__in=rules.ONCE_PER_DISEASE_KINDS).exclude(disease_code="")
+        .values_list("kind", "disease_code")
+    ) if by_kind.keys() & rules.ONCE_PER_DISEASE_KINDS else frozenset()
+    return rules.PaidThisYear(total=sum(by_kind.values(), ZERO), by_kind=by_kind, hospital_days=days,
+                              diseases_paid=diseases)
 
 
 def cover_terms(enrolment: Enrolment) -> rules.CoverTerms:

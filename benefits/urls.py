@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import claims_views, views
 
 app_name = "benefits"
 
@@ -20,4 +20,15 @@ urlpatterns = [
     path("staff/enrolments/<int:enrolment_id>/payment/", views.staff_record_payment, name="staff-record-payment"),
     path("staff/group/", views.staff_group_enrol, name="staff-group"),
     path("staff/receipts.pdf", views.staff_receipts, name="staff-receipts"),
+    path("claims/", claims_views.claim_list, name="claims"),
+    path("claims/new/", claims_views.claim_new, name="claim-new"),
+    path("claims/<int:claim_id>/", claims_views.claim_detail, name="claim"),
+    path("claims/<int:claim_id>/edit/", claims_views.claim_edit, name="claim-edit"),
+    path("claims/<int:claim_id>/documents/", claims_views.claim_document_upload, name="claim-document-upload"),
+    path("claims/<int:claim_id>/documents/<uuid:token>/remove/", claims_views.claim_document_remove,
+         name="claim-document-remove"),
+    path("claims/<int:claim_id>/submit/", claims_views.claim_submit, name="claim-submit"),
+    path("claims/<int:claim_id>/withdraw/", claims_views.claim_withdraw, name="claim-withdraw"),
+    path("claims/<int:claim_id>/letter.pdf", claims_views.claim_letter, name="claim-letter"),
+    path("claims/documents/<uuid:token>/", claims_views.document_view, name="claim-document"),
 ]

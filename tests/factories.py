@@ -66,7 +66,7 @@ def apply_form_data(serial: int, **overrides) -> dict:
     """Valid input for `membership_apply` (without user and branch)."""
     data = {
         "name": f"申请人{serial}",
-        "id_number": id_number_for(500 + serial),
+        "id_number": id_number_for(500 + serial, birth="19880808"),  # never one the member factory makes
         "mobile": f"135{serial:08d}",
         "employer": "鹭江机械有限公司",
         "employment_type": "standard",

@@ -24,3 +24,28 @@ def people(org_tree, member_factory, staff_of, user_factory):
         events_manager_a1=staff_of(org_tree.base_a1, role="events_manager"),
         nobody=user_factory(),
     )
+
+
+@pytest.fixture
+def claim_world(org_tree, member_factory, staff_of, user_factory):
+    """Claims personas: the claimant (base A1, enrolled), another member (base A1, enrolled), the base
+    union's reviewer (base A1), the federation's reviewer (city), a sibling branch's reviewer (base A2),
+    finance of district A, a reviewer of district B, and a signed-in user with no member row."""
+    from tests.benefits.factories import make_active_enrolment, make_plan, require_documents
+
+    plan = make_plan(federation=org_tree.city)
+    require_documents(plan, "inpatient_self_pay", ["invoice", "discharge_summary"])
+    claimant = member_factory(branch=org_tree.base_a1)
+    other = member_factory(branch=org_tree.base_a1)
+    return SimpleNamespace(
+        plan=plan, tree=org_tree,
+        claimant=claimant, other=other,
+        enrolment=make_active_enrolment(plan, claimant),
+        other_enrolment=make_active_enrolment(plan, other),
+        reviewer_base=staff_of(org_tree.base_a1, role="claims_reviewer"),
+        reviewer_fed=staff_of(org_tree.city, role="claims_reviewer"),
+        reviewer_sibling=staff_of(org_tree.base_a2, role="claims_reviewer"),
+        reviewer_b=staff_of(org_tree.district_b, role="claims_reviewer"),
+        finance=staff_of(org_tree.district_a, role="finance"),
+        nobody=user_factory(),
+    )

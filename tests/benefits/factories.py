@@ -36,3 +36,21 @@ def make_subsidy(plan, branch, *, share=None, fixed_amount=None, non_public_only
         plan=plan, paying_branch=branch, share=share, fixed_amount=fixed_amount,
         non_public_only=non_public_only, employment_types=employment_types or [],
     )
+
+
+def make_active_enrolment(plan, member, *, tier_code="basic", cover_start=None, waiting_until=None):
+    """An enrolment whose cover started `cover_start` (default 60 days ago), with no waiting period left."""
+    from benefits.models import Enrolment
+
+    today = timezone.localdate()
+    tier = plan.tiers.get(code=tier_code)
+    cover_start = cover_start or today - timedelta(days=60)
+    return Enrolment.objects.create(
+        plan=plan, tier=tier, member=member, branch=member.branch, status=Enrolment.Status.ACTIVE, fee=tier.fee,
+        member_part=tier.fee, cover_start=cover_start, cover_end=plan.cover_ends, waiting_until=waiting_until,
+        activated_at=timezone.now(),
+    )
+
+
+def require_documents(plan, kind, documents):
+    BenefitRule.objects.filter(tier__plan=plan, kind=kind).update(required_documents=list(documents))

@@ -1,0 +1,346 @@
+"""Claims: automatic assessment throughput and latency with a real Celery worker, and the admin review queue
+with 500,000 claims.
+
+Goals (issue 5): ≥ 100 assessments per second; submit-to-assessed latency p95 < 2 s; the admin review queue
+under 300 ms of server time with 500,000 claims, with the same number of queries at 10 and at 500,000 claims.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/union_portal_bench_claims \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/12 python -m bench claims
+
+The database is created if missing, flushed and migrated (a throw-away database). Without CELERY_BROKER_URL
+the worker part is skipped and assessments are measured in-process only. BENCH_CLAIMS_QUEUE_ROWS changes the
+500,000 (e.g. for a quick run).
+"""
+
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+GOAL_PER_SECOND = 100.0
+GOAL_P95_SECONDS = 2.0
+GOAL_QUEUE_MS = 300.0
+QUEUE_ROWS = int(os.environ.get("BENCH_CLAIMS_QUEUE_ROWS", "500000"))
+THROUGHPUT_CLAIMS = int(os.environ.get("BENCH_CLAIMS_THROUGHPUT", "2000"))
+LATENCY_CLAIMS = 200
+LATENCY_RATE = 20.0  # submissions per second while latency is measured
+MEMBERS = 400
+WORKER_LOG = Path("/tmp/bench-claims-worker.log")  # noqa: S108
+
+
+def _ensure_postgres_database() -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if "postgresql" not in db["ENGINE"]:
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    conn = psycopg2.connect(dbname="postgres", user=db.get("USER") or "postgres", host=db.get("HOST") or None,
+                            port=db.get("PORT") or None, password=db.get("PASSWORD") or None)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
+        if cur.fetchone() is None:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db["NAME"])))
+    conn.close()
+
+
+def _empty_database() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    if connection.vendor == "postgresql":
+        # flush deletes rows one table at a time; the claims tables refuse DELETE (never deleted), so TRUNCATE.
+        with connection.cursor() as cur:
+            tables = [t for t in connection.introspection.django_table_names(only_existing=True)
+                      if t != "django_migrations"]
+            cur.execute("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(f'"{t}"' for t in tables)))
+    else:
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def _world():
+    from benefits.models import BenefitRule, Enrolment, Plan, Tier
+    from members.id_numbers import checksum_char
+    from members.models import Branch, Member, StaffRole, User
+
+    today = datetime.date.today()
+    city = Branch.add_root(name="基准市总工会", kind="city")
+    district = city.add_child(name="基准区总工会", kind="district")
+    bases = [district.add_child(name=f"基准公司工会{i}", kind="base") for i in range(10)]
+    for b in bases:
+        b.refresh_from_db()
+    plan = Plan.objects.create(
+        code="bench-claims", year=today.year, name="基准方案", federation=city,
+        enrol_opens=today - datetime.timedelta(days=200), enrol_closes=today + datetime.timedelta(days=1),
+        cover_starts=today - datetime.timedelta(days=200), cover_ends=today + datetime.timedelta(days=165),
+        waiting_days=0, review_service_days=10,
+    )
+    tier = Tier.objects.create(plan=plan, code="basic", name="基础档", fee=Decimal("36.00"),
+                               yearly_cap=Decimal("150000.00"))
+    BenefitRule.objects.create(tier=tier, kind="inpatient_self_pay", params={"rate": "0.20", "yearly_cap": "20000"})
+    BenefitRule.objects.create(tier=tier, kind="hospital_daily", params={"daily_amount": "50", "max_days_per_year": 30})
+    reviewer = User.objects.create_user(mobile="13800000002", password="bench-password", is_staff=True,
+                                        name="基准审核员")
+    StaffRole.objects.create(user=reviewer, branch=city, role="claims_reviewer")
+    base_reviewer = User.objects.create_user(mobile="13800000003", password="bench-password", is_staff=True)
+    StaffRole.objects.create(user=base_reviewer, branch=district, role="claims_reviewer")
+    users = User.objects.bulk_create([
+        User(mobile=f"139{i:08d}", name=f"职工{i}", password="!") for i in range(MEMBERS)
+    ])
+    members = Member.objects.bulk_create([
+        Member(user=users[i], name=f"职工{i}",
+               id_number=(f17 := f"{350000 + i // 1000:06d}19850315{i % 1000:03d}") + checksum_char(f17),
+               birth_date=datetime.date(1985, 3, 15), gender="M", mobile=f"139{i:08d}", employer="基准公司",
+               branch=bases[i % len(bases)], status="active", member_number=f"C{i:09d}")
+        for i in range(MEMBERS)
+    ])
+    enrolments = Enrolment.objects.bulk_create([
+        Enrolment(plan=plan, tier=tier, member=m, branch_id=m.branch_id, status="active", fee=tier.fee,
+                  member_part=tier.fee, cover_start=plan.cover_starts, cover_end=plan.cover_ends)
+        for m in members
+    ])
+    return {"plan": plan, "reviewer": reviewer, "enrolments": enrolments, "users": users}
+
+
+def _bulk_insert_claims(count: int, *, start: int, state: str) -> None:
+    """Inserts claims straight in SQL (INSERT … SELECT generate_series on PostgreSQL): the queue's data."""
+    from django.db import connection
+
+    from benefits.models import Claim, Enrolment
+
+    if count <= 0:
+        return
+    enrolment_rows = list(Enrolment.objects.order_by("id").values_list("id", "member_id", "branch_id"))
+    if connection.vendor != "postgresql":
+        now = datetime.datetime.now(datetime.UTC)
+        rows = []
+        for n in range(start, start + count):
+            e, m, b = enrolment_rows[n % len(enrolment_rows)]
+            rows.append(Claim(number=f"Q{n:012d}", enrolment_id=e, member_id=m, branch_id=b,
+                              kind="inpatient_self_pay", state=state, state_changed_at=now - datetime.timedelta(
+                                  minutes=n % 50000), proposed_amount=Decimal("900.00"), flags=[] if n % 7 else
+                              [{"code": "duplicate_invoice", "message": "x"}]))
+        Claim.objects.bulk_create(rows, batch_size=5000)
+        return
+    ids = ",".join(str(e) for e, _, _ in enrolment_rows)
+    members = ",".join(str(m) for _, m, _ in enrolment_rows)
+    branches = ",".join(str(b) for _, _, b in enrolment_rows)
+    size = len(enrolment_rows)
+    with connection.cursor() as cur:
+        # Only integers from the database and our own constants are formatted in; the state is a parameter.
+        cur.execute(f"""
+            INSERT INTO benefits_claim (
+                number, enrolment_id, member_id, branch_id, kind, state, version, diagnosis, disease_code,
+                first_diagnosis, hospital, grade, invoice_numbers, bank_name, bank_account, account_holder,
+                assessment, flags, hospital_days_paid, reject_reason, decision_message, created_at,
+                state_changed_at, proposed_amount, event_date
+            )
+            SELECT 'Q' || lpad(n::text, 12, '0'),
+                   (ARRAY[{ids}])[mod(n, {size}) + 1], (ARRAY[{members}])[mod(n, {size}) + 1],
+                   (ARRAY[{branches}])[mod(n, {size}) + 1],
+                   'inpatient_self_pay', %s, 1, '基准', '', true, '基准医院', '', '[]'::jsonb, '', '', '',
+                   '{{}}'::jsonb,
+                   CASE WHEN mod(n, 7) = 0 THEN '[{{"code": "duplicate_invoice", "message": "x"}}]'::jsonb
+                        ELSE '[]'::jsonb END,
+                   0, '', '', now(), now() - make_interval(mins => mod(n, 50000)::int), 900.00, current_date
+            FROM generate_series(%s, %s) AS n
+        """, [state, start, start + count - 1])  # noqa: S608
+        cur.execute("ANALYZE benefits_claim")
+
+
+def _queue_timing(client, url: str, repeats: int = 7) -> tuple[float, float, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm caches (content types, templates)
+    times = []
+    queries = 0
+    for _ in range(repeats):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+        queries = len(captured)
+    return statistics.median(times), max(times), queries
+
+
+def bench_admin_queue(world) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world["reviewer"])
+    url = "/admin/benefits/claim/?level=base"
+    _bulk_insert_claims(10, start=0, state="base_review")
+    small = _queue_timing(client, url)
+    print(f"admin queue, 10 claims: median {small[0]:.1f} ms, max {small[1]:.1f} ms, {small[2]} queries")
+    started = time.perf_counter()
+    _bulk_insert_claims(QUEUE_ROWS - 10, start=10, state="base_review")
+    print(f"  (inserted {QUEUE_ROWS - 10:,} claims in {time.perf_counter() - started:.1f} s)")
+    big = _queue_timing(client, url)
+    print(f"admin queue, {QUEUE_ROWS:,} claims: median {big[0]:.1f} ms, max {big[1]:.1f} ms, {big[2]} queries")
+    for label, extra in (("filtered: flagged, waiting > 3 days", "&flagged=yes&waiting=3"),
+                         ("one branch", f"&branch={world['enrolments'][0].branch_id}")):
+        timing = _queue_timing(client, url + extra, repeats=3)
+        print(f"  {label}: median {timing[0]:.1f} ms, {timing[2]} queries")
+    print(f"goal: < {GOAL_QUEUE_MS:.0f} ms — ratio {big[0] / GOAL_QUEUE_MS:.2f} (below 1 meets it); queries at 10 "
+          f"and {QUEUE_ROWS:,}: {small[2]} and {big[2]} — {'constant' if small[2] == big[2] else 'GROWING'}")
+
+
+def _submitted_claims(world, count: int, *, start: int) -> list[int]:
+    """Claims ready for assessment (state submitted, with invoices), written in bulk."""
+    from django.utils import timezone
+
+    from benefits.models import Claim, ClaimInvoice
+
+    today = datetime.date.today()
+    now = timezone.now()
+    enrolments = world["enrolments"]
+    rows = []
+    for n in range(start, start + count):
+        e = enrolments[n % len(enrolments)]
+        admission = today - datetime.timedelta(days=5 + n % 60)
+        rows.append(Claim(
+            number=f"T{n:012d}", enrolment=e, member_id=e.member_id, branch_id=e.branch_id,
+            kind="inpatient_self_pay", state="submitted", diagnosis="基准", hospital="基准医院",
+            admission_date=admission, discharge_date=admission + datetime.timedelta(days=3), event_date=admission,
+            total_cost=Decimal("8000.00"), self_paid=Decimal("3000.00"), bed_fee=Decimal("200.00"),
+            invoice_numbers=[f"INV{n:09d}"], bank_name="工商银行", bank_account="6222020200112233445",
+            account_holder="职工", submitted_at=now,
+        ))
+    Claim.objects.bulk_create(rows, batch_size=2000)
+    created = list(Claim.objects.filter(number__in=[r.number for r in rows]).values_list("id", "number"))
+    ClaimInvoice.objects.bulk_create([ClaimInvoice(claim_id=i, number=f"INV{int(num[1:]):09d}")
+                                      for i, num in created], batch_size=2000)
+    return [i for i, _ in created]
+
+
+def bench_assessment_in_process(world) -> None:
+    from benefits import claims
+
+    ids = _submitted_claims(world, 500, start=9_000_000)
+    started = time.perf_counter()
+    for claim_id in ids:
+        claims.claim_assess(claim_id=claim_id)
+    elapsed = time.perf_counter() - started
+    rate = len(ids) / elapsed
+    print(f"assessment in-process, one process: {len(ids)} claims in {elapsed:.2f} s = {rate:.0f}/s "
+          f"({elapsed / len(ids) * 1000:.1f} ms each; goal ≥ {GOAL_PER_SECOND:.0f}/s: "
+          f"ratio {rate / GOAL_PER_SECOND:.2f})")
+
+
+def _start_worker(concurrency: int) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
+    root = Path(__file__).resolve().parent.parent
+    worker = subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-l", "warning", "-c", str(concurrency),
+         "--without-gossip", "--without-mingle", "-n", f"bench-claims-{os.getpid()}@%h"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=WORKER_LOG.open("w"),
+    )
+    from portal.celery_app import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise RuntimeError(f"worker exited: {WORKER_LOG.read_text()[-2000:]}")
+        replies = app.control.ping(timeout=1.0)
+        if any(f"bench-claims-{os.getpid()}@" in name for reply in replies for name in reply):
+            return worker
+    worker.terminate()
+    raise RuntimeError("worker did not start within 60 s")
+
+
+def _wait_assessed(ids: list[int], timeout: float) -> float:
+    from benefits.models import Claim
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = Claim.objects.filter(pk__in=ids, state="submitted").count()
+        if left == 0:
+            return time.perf_counter()
+        time.sleep(0.05)
+    raise RuntimeError(f"{left} claims still not assessed after {timeout:.0f} s")
+
+
+def bench_assessment_worker(world) -> None:
+    from django.db.models import F
+
+    from benefits import claims
+    from benefits.models import Claim
+    from benefits.tasks import assess_claim
+    from portal.celery_app import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    concurrency = int(os.environ.get("BENCH_CLAIMS_CONCURRENCY", str(max(os.cpu_count() or 2, 2) * 2)))
+    worker = _start_worker(concurrency)
+    try:
+        # Throughput: a backlog of submitted claims handed to the worker at once.
+        ids = _submitted_claims(world, THROUGHPUT_CLAIMS, start=0)
+        started = time.perf_counter()
+        for claim_id in ids:
+            assess_claim.delay(claim_id)
+        enqueued = time.perf_counter()
+        finished = _wait_assessed(ids, timeout=600)
+        rate = len(ids) / (finished - started)
+        print(f"assessment by the worker (-c {concurrency}): {len(ids)} claims in {finished - started:.2f} s "
+              f"(enqueueing took {enqueued - started:.2f} s) = {rate:.0f}/s; "
+              f"goal ≥ {GOAL_PER_SECOND:.0f}/s: ratio {rate / GOAL_PER_SECOND:.2f} (above 1 meets it)")
+        # Latency: members submitting through the service at a steady pace; on-commit enqueue, real worker.
+        drafts = _submitted_claims(world, LATENCY_CLAIMS, start=5_000_000)
+        Claim.objects.filter(pk__in=drafts).update(state="draft")
+        users = {e.pk: e.member.user for e in world["enrolments"]}
+        enrolment_of = dict(Claim.objects.filter(pk__in=drafts).values_list("pk", "enrolment_id"))
+        from benefits.models import ClaimDocument  # noqa: F401  (no documents required by the bench plan)
+
+        for claim_id in drafts:
+            tick = time.perf_counter()
+            claims.claim_submit(actor=users[enrolment_of[claim_id]], claim_id=claim_id)
+            time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - tick)))
+        _wait_assessed(drafts, timeout=120)
+        latencies = sorted(
+            (a - s).total_seconds() for s, a in Claim.objects.filter(pk__in=drafts).annotate(
+                s=F("submitted_at"), a=F("assessed_at")).values_list("s", "a")
+        )
+        p50 = latencies[len(latencies) // 2]
+        p95 = latencies[int(len(latencies) * 0.95) - 1]
+        print(f"submit → assessed at {LATENCY_RATE:.0f} submissions/s ({len(latencies)} claims): "
+              f"p50 {p50 * 1000:.0f} ms, "
+              f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; goal p95 < {GOAL_P95_SECONDS:.0f} s: "
+              f"ratio {p95 / GOAL_P95_SECONDS:.2f} (below 1 meets it)")
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def run() -> None:
+    _ensure_postgres_database()
+    from django.conf import settings
+    from django.db import connection
+
+    _empty_database()
+    print(f"database: {connection.vendor}; broker: {settings.CELERY_BROKER_URL or 'none (in-process only)'}")
+    world = _world()
+    bench_assessment_in_process(world)
+    if settings.CELERY_BROKER_URL:
+        bench_assessment_worker(world)
+    else:
+        print("worker part skipped: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/12) to measure it")
+    from django.test.utils import override_settings
+
+    # Pages render without collectstatic: plain static storage instead of the manifest one.
+    storages = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES=storages):
+        bench_admin_queue(world)

@@ -1,0 +1,890 @@
+"""Claims services: every write on a claim, its documents and its payouts. One transaction each.
+
+A claim moves only along `TRANSITIONS`; `_transition` checks the action is allowed from the claim's state and
+writes the new state with a conditional UPDATE on the version the actor saw, so two reviewers acting at the
+same moment cannot both win (the second is told the claim changed). Each transition and each change of amount
+is a `ClaimEvent` row, audited and told to the member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from members.models import Branch, StaffRole
+from members.notifications import notification_send
+from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
+from members.services import audit_log
+
+from . import rules, selectors
+from .models import (
+    BenefitRule,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimInvoice,
+    DocumentKind,
+    Enrolment,
+    PayoutBatch,
+    PayoutItem,
+    Plan,
+    RejectReason,
+)
+from .services import BenefitsError
+
+S = Claim.State
+REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
+FINANCE_ROLES = [StaffRole.Role.FINANCE]
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_AMOUNT = Decimal("10000000.00")  # above this a figure is a typing mistake, not a hospital bill
+FEN = Decimal("0.01")
+
+
+class ClaimError(BenefitsError):
+    """A claim action that cannot be done, with a message for people (and the fields it concerns)."""
+
+    code = "invalid"
+
+    def __init__(self, message, *, fields: dict | None = None, code: str | None = None):
+        super().__init__(str(message))
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class ClaimChanged(ClaimError):
+    code = "conflict"
+
+
+# action: (states it may start from, state it leads to — None keeps the state)
+TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
+    "create": (frozenset(), S.DRAFT),
+    "update": (frozenset({S.DRAFT, S.RETURNED}), None),
+    "submit": (frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED),
+    "assess": (frozenset({S.SUBMITTED}), S.BASE_REVIEW),
+    "pass": (frozenset({S.BASE_REVIEW}), S.FEDERATION_REVIEW),
+    "approve": (frozenset({S.FEDERATION_REVIEW}), S.APPROVED),
+    "return": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), S.RETURNED),
+    "reject": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), S.REJECTED),
+    "adjust": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), None),
+    "withdraw": (frozenset({S.DRAFT, S.SUBMITTED, S.BASE_REVIEW, S.FEDERATION_REVIEW, S.RETURNED}), S.WITHDRAWN),
+    "batch": (frozenset({S.APPROVED}), None),
+    "pay": (frozenset({S.APPROVED}), S.PAID),
+    "payout_failed": (frozenset({S.APPROVED}), None),
+}
+
+ACTION_LABELS = {
+    "create": gettext_lazy("创建草稿"),
+    "update": gettext_lazy("修改申请"),
+    "submit": gettext_lazy("提交申请"),
+    "assess": gettext_lazy("系统核算完成，进入审核"),
+    "pass": gettext_lazy("基层工会审核通过，报上级复核"),
+    "approve": gettext_lazy("核准补助"),
+    "return": gettext_lazy("退回补充材料"),
+    "reject": gettext_lazy("不予补助"),
+    "adjust": gettext_lazy("调整核定金额"),
+    "withdraw": gettext_lazy("撤回申请"),
+    "batch": gettext_lazy("列入发放批次"),
+    "pay": gettext_lazy("补助已发放"),
+    "payout_failed": gettext_lazy("发放未成功"),
+}
+
+# The facts each kind asks for (in this order); the required ones are checked at submission.
+BANK_FIELDS = ("bank_name", "bank_account", "account_holder")
+REQUIRED_FACTS: dict[str, tuple[str, ...]] = {
+    rules.SERIOUS_DISEASE: ("diagnosis", "disease_code", "event_date", "hospital"),
+    rules.NEWBORN_DISEASE: ("diagnosis", "disease_code", "event_date", "hospital"),
+    rules.HOSPITAL_DAILY: ("diagnosis", "hospital", "admission_date", "discharge_date"),
+    rules.INPATIENT_SELF_PAY: ("diagnosis", "hospital", "admission_date", "discharge_date", "total_cost",
+                               "self_paid", "invoice_numbers"),
+    rules.LARGE_SINGLE_DISEASE: ("diagnosis", "disease_code", "event_date", "hospital", "total_cost", "self_paid",
+                                 "invoice_numbers"),
+    rules.WORK_INJURY: ("diagnosis", "event_date", "grade"),
+    rules.ON_DUTY: ("diagnosis", "event_date", "grade"),
+    rules.ACCIDENTAL_INJURY: ("diagnosis", "event_date", "hospital"),
+}
+OPTIONAL_FACTS: dict[str, tuple[str, ...]] = {
+    rules.SERIOUS_DISEASE: ("first_diagnosis",),
+    rules.NEWBORN_DISEASE: ("first_diagnosis",),
+    rules.INPATIENT_SELF_PAY: ("bed_fee",),
+}
+HOSPITAL_STAY_KINDS = frozenset({rules.HOSPITAL_DAILY, rules.INPATIENT_SELF_PAY})
+ACCIDENT_KINDS = frozenset({rules.ACCIDENTAL_INJURY, rules.WORK_INJURY, rules.ON_DUTY})
+MONEY_FIELDS = ("total_cost", "self_paid", "bed_fee")
+DATE_FIELDS = ("event_date", "admission_date", "discharge_date")
+TEXT_FIELDS = ("diagnosis", "disease_code", "hospital", "grade", *BANK_FIELDS)
+
+
+def fields_for_kind(kind: str) -> tuple[str, ...]:
+    """Every fact the form asks for this kind: its own facts, then the bank account."""
+    return (*REQUIRED_FACTS.get(kind, ()), *OPTIONAL_FACTS.get(kind, ()), *BANK_FIELDS)
+
+
+def _claim_field_label(name: str) -> str:
+    return str(Claim._meta.get_field(name).verbose_name)
+
+
+# --- reading input ----------------------------------------------------------------------------------------
+
+
+def _parse_money(value, field: str, errors: dict):
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, TypeError):
+        errors[field] = _("请填写金额（数字）。")
+        return None
+    if not amount.is_finite() or amount < 0:
+        errors[field] = _("金额不能为负数。")
+        return None
+    if amount > MAX_AMOUNT:
+        errors[field] = _("金额过大，请核对。")
+        return None
+    return amount.quantize(FEN, ROUND_HALF_UP)
+
+
+def _parse_date(value, field: str, errors: dict):
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        errors[field] = _("日期格式应为 年-月-日，例如 2026-03-01。")
+        return None
+
+
+INVOICE_RE = re.compile(r"^[A-Za-z0-9-]{4,50}$")
+
+
+def _parse_invoices(value, errors: dict) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list | tuple) else re.split(r"[\s,，;；、]+", str(value))
+    numbers = []
+    for item in items:
+        item = str(item).strip().upper()
+        if not item:
+            continue
+        if not INVOICE_RE.match(item):
+            errors["invoice_numbers"] = _("发票号码“%(number)s”格式不对：应为 4 至 50 位字母或数字。") % {
+                "number": item[:60]
+            }
+            return []
+        if item not in numbers:
+            numbers.append(item)
+    if len(numbers) > 50:
+        errors["invoice_numbers"] = _("发票号码最多填写 50 个。")
+        return []
+    return numbers
+
+
+def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
+    """The facts of `data` this kind asks for, checked; raises ClaimError with every field's problem."""
+    allowed = set(fields_for_kind(kind))
+    errors: dict[str, str] = {}
+    values: dict = {}
+    for name in allowed:
+        if name not in data:
+            continue
+        raw = data[name]
+        if name in MONEY_FIELDS:
+            values[name] = _parse_money(raw, name, errors)
+        elif name in DATE_FIELDS:
+            values[name] = _parse_date(raw, name, errors)
+        elif name == "invoice_numbers":
+            values[name] = _parse_invoices(raw, errors)
+        elif name == "first_diagnosis":
+            values[name] = raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "on", "yes"}
+        else:
+            text = str(raw or "").strip()
+            limit = Claim._meta.get_field(name).max_length
+            if len(text) > limit:
+                errors[name] = _("最多 %(limit)s 个字。") % {"limit": limit}
+            values[name] = text
+    if values.get("bank_account") and not re.fullmatch(r"\d{8,30}", values["bank_account"].replace(" ", "")):
+        errors["bank_account"] = _("银行账号应为 8 至 30 位数字。")
+    elif values.get("bank_account"):
+        values["bank_account"] = values["bank_account"].replace(" ", "")
+    total, self_paid, bed = values.get("total_cost"), values.get("self_paid"), values.get("bed_fee")
+    if total is not None and self_paid is not None and self_paid > total:
+        errors["self_paid"] = _("个人自付金额不能超过医疗费用总额。")
+    if self_paid is not None and bed is not None and bed > self_paid:
+        errors["bed_fee"] = _("床位费不能超过个人自付金额。")
+    admission, discharge = values.get("admission_date"), values.get("discharge_date")
+    if admission and discharge and discharge < admission:
+        errors["discharge_date"] = _("出院日期不能早于入院日期。")
+    today = timezone.localdate()
+    for name in DATE_FIELDS:
+        if values.get(name) and values[name] > today:
+            errors[name] = _("日期不能晚于今天。")
+    if kind in HOSPITAL_STAY_KINDS and admission:
+        values["event_date"] = admission
+    event = values.get("event_date")
+    if event and not errors.get("event_date") and enrolment.cover_start and not (
+        enrolment.cover_start <= event <= enrolment.cover_end
+    ):
+        field = "admission_date" if kind in HOSPITAL_STAY_KINDS else "event_date"
+        errors[field] = _("事发日期 %(day)s 不在您的保障期 %(start)s 至 %(end)s 内。") % {
+            "day": event, "start": enrolment.cover_start, "end": enrolment.cover_end,
+        }
+    if errors:
+        raise ClaimError(_("提交的内容有误，请检查标出的项目。"), fields=errors)
+    return values
+
+
+# --- documents --------------------------------------------------------------------------------------------
+
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """What a file is, from its first bytes (never from its name)."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "image/heic"
+    return None
+
+
+def _image_without_metadata(data: bytes, content_type: str) -> tuple[bytes, str]:
+    """Re-encodes a photo with Pillow so no EXIF (GPS position, camera, time) or text chunk survives. The
+    orientation is applied to the pixels first, so a phone photo stays upright. HEIC is decoded with
+    pillow-heif and stored as JPEG (browsers cannot show HEIC, and re-encoding drops its metadata)."""
+    if content_type == "image/heic":
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if content_type == "image/png":
+                image.save(out, format="PNG", optimize=True)
+                return out.getvalue(), "image/png"
+            if image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            image.save(out, format="JPEG", quality=90)
+            return out.getvalue(), "image/jpeg"
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ClaimError(_("图片无法读取，请重新拍照或上传 PDF。")) from exc
+
+
+def document_prepare(upload) -> tuple[bytes, str]:
+    """Checks an upload (size, type by content) and returns the bytes to keep and their type."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_DOCUMENT_BYTES:
+        raise ClaimError(_("文件太大：每个文件不能超过 10 MB。"), fields={"file": _("文件不能超过 10 MB。")})
+    data = upload.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ClaimError(_("文件太大：每个文件不能超过 10 MB。"), fields={"file": _("文件不能超过 10 MB。")})
+    content_type = sniff_content_type(data[:32])
+    if content_type is None:
+        raise ClaimError(
+            _("只能上传照片（JPEG、PNG、HEIC）或 PDF 文件；该文件不是这几种格式。"),
+            fields={"file": _("文件格式不支持。")},
+        )
+    if content_type.startswith("image/"):
+        data, content_type = _image_without_metadata(data, content_type)
+    return data, content_type
+
+
+# --- the core of every state change -----------------------------------------------------------------------
+
+
+def _now():
+    return timezone.now()
+
+
+def _state_label(state: str) -> str:
+    return str(S(state).label) if state in S.values else state
+
+
+def _ensure_from(claim: Claim, action: str) -> None:
+    if claim.state not in TRANSITIONS[action][0]:
+        raise ClaimError(
+            _("该申请当前为“%(state)s”，不能%(action)s。") % {"state": _state_label(claim.state),
+                                                            "action": ACTION_LABELS[action]},
+            code="wrong_state",
+        )
+
+
+def _transition(claim: Claim, *, action: str, actor, version: int | None = None, message: str = "",
+                amount_to=None, **fields) -> Claim:
+    """Moves `claim` by `action` if the transition table allows it from its state, keeps the event."""
+    to_state = TRANSITIONS[action][1]
+    _ensure_from(claim, action)
+    expected = claim.version if version is None else int(version)
+    now = _now()
+    updates = {**fields, "version": F("version") + 1}
+    if to_state and to_state != claim.state:
+        updates.update(state=to_state, state_changed_at=now)
+    # Race: two reviewers (or a reviewer and the member withdrawing) act on one claim at the same moment. The
+    # UPDATE only matches the version and state this actor saw; the loser changes nothing and is told so.
+    changed = Claim.objects.filter(pk=claim.pk, version=expected, state=claim.state).update(**updates)
+    if not changed:
+        raise ClaimChanged(_("该申请刚刚被他人处理或已经变更，请刷新后查看最新状态。"), code="conflict")
+    ClaimEvent.objects.create(
+        claim=claim, action=action, actor=actor if getattr(actor, "pk", None) else None, from_state=claim.state,
+        to_state=to_state or claim.state, message=message, at=now,
+        amount_from=claim.amount_due if amount_to is not None else None,
+        amount_to=amount_to,
+    )
+    audit_log(actor=actor, action=f"benefits.claim.{action}", target=claim,
+              data={"from": claim.state, "to": to_state or claim.state, "message": message[:500],
+                    **({"amount": str(amount_to)} if amount_to is not None else {})})
+    # The row now holds what the UPDATE wrote: mirror it on the object instead of reading it back.
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim.version = expected + 1
+    if to_state and to_state != claim.state:
+        claim.state, claim.state_changed_at = to_state, now
+    return claim
+
+
+def _notify_member(claim: Claim, title: str, body: str = "") -> None:
+    if claim.member.user_id is None:
+        return
+    notification_send(user=claim.member.user, kind=f"benefits.claim.{claim.state}", title=title, body=body,
+                      url=f"/benefits/claims/{claim.pk}/")
+
+
+def _notify_reviewers(claim: Claim, branch: Branch, title: str, body: str = "") -> None:
+    for user in branch_admins_for(branch, role=StaffRole.Role.CLAIMS_REVIEWER):
+        notification_send(user=user, kind="benefits.claim.review", title=title, body=body,
+                          url=f"/admin/benefits/claim/{claim.pk}/change/")
+
+
+def _federation_branch(claim: Claim) -> Branch | None:
+    return claim.enrolment.plan.federation
+
+
+# --- the member -------------------------------------------------------------------------------------------
+
+
+def _member_claim_for_update(actor, claim_id: int) -> Claim:
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("member__user", "enrolment__plan", "enrolment__tier")
+        .filter(pk=claim_id, member__user_id=getattr(actor, "pk", None))
+        .order_by()
+        .first()
+    )
+    if claim is None:
+        raise ClaimError(_("找不到该申请。"), code="not_found")
+    return claim
+
+
+def _number(prefix: str) -> str:
+    return f"{prefix}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+
+
+def claim_create(*, actor, enrolment_id: int, kind: str, facts: dict | None = None) -> Claim:
+    """A member opens a draft claim on one of their own active enrolments, for a benefit of its tier."""
+    with transaction.atomic():
+        enrolment = (
+            Enrolment.objects.select_related("plan", "tier", "member")
+            .filter(pk=enrolment_id, member__user_id=getattr(actor, "pk", None))
+            .first()
+        )
+        if enrolment is None:
+            raise ClaimError(_("请选择您本人的一条参保记录。"), fields={"enrolment": _("找不到该参保记录。")})
+        if enrolment.status != Enrolment.Status.ACTIVE:
+            raise ClaimError(_("该参保记录尚未生效，不能申请补助。"), fields={"enrolment": _("参保尚未生效。")})
+        if not BenefitRule.objects.filter(tier_id=enrolment.tier_id, kind=kind).exists():
+            raise ClaimError(_("您参加的档次不包含这项补助。"), fields={"kind": _("请选择档次内的补助项目。")})
+        values = facts_clean(kind, facts or {}, enrolment=enrolment)
+        claim = Claim.objects.create(
+            number=_number("C"), enrolment=enrolment, member=enrolment.member, branch_id=enrolment.branch_id,
+            kind=kind, state=S.DRAFT, **values,
+        )
+        ClaimEvent.objects.create(claim=claim, action="create", actor=actor, to_state=S.DRAFT)
+        audit_log(actor=actor, action="benefits.claim.create", target=claim, data={"kind": kind})
+    return claim
+
+
+def claim_update(*, actor, claim_id: int, facts: dict) -> Claim:
+    """The member saves the facts of a draft (or of a claim returned to them); nothing is saved if any is wrong."""
+    with transaction.atomic():
+        claim = _member_claim_for_update(actor, claim_id)
+        if claim.state not in TRANSITIONS["update"][0]:
+            raise ClaimError(_("该申请当前为“%(state)s”，不能修改。") % {"state": _state_label(claim.state)},
+                             code="wrong_state")
+        # Checked together with the facts already saved (a bed fee is compared with the saved self-paid part).
+        merged = {name: getattr(claim, name) for name in fields_for_kind(claim.kind)}
+        merged.update({name: value for name, value in facts.items() if name in merged})
+        values = facts_clean(claim.kind, merged, enrolment=claim.enrolment)
+        for name, value in values.items():
+            setattr(claim, name, value)
+        claim.version += 1
+        # The row is locked (select_for_update): no one else changes it between the read and this save.
+        claim.save(update_fields=[*values, "version"])
+    return claim
+
+
+def document_add(*, actor, claim_id: int, kind: str, upload) -> ClaimDocument:
+    with transaction.atomic():
+        claim = _member_claim_for_update(actor, claim_id)
+        if claim.state not in (S.DRAFT, S.RETURNED):
+            raise ClaimError(_("只有草稿或被退回的申请可以上传材料。"), code="wrong_state")
+        if kind not in DocumentKind.values:
+            raise ClaimError(_("请选择材料种类。"), fields={"kind": _("请选择材料种类。")})
+        if claim.documents.filter(removed_at__isnull=True).count() >= 30:
+            raise ClaimError(_("一份申请最多上传 30 个文件。"))
+        data, content_type = document_prepare(upload)
+        document = ClaimDocument(
+            claim=claim, kind=kind, content_type=content_type, size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
+            uploaded_by=actor,
+        )
+        document.file.save("upload", ContentFile(data), save=False)
+        document.save()
+        audit_log(actor=actor, action="benefits.claim.document_added", target=claim,
+                  data={"document": str(document.token), "kind": kind, "sha256": document.sha256})
+    return document
+
+
+def document_remove(*, actor, claim_id: int, token) -> ClaimDocument:
+    """Takes a document off a draft; the file and row are kept (documents are never deleted)."""
+    with transaction.atomic():
+        claim = _member_claim_for_update(actor, claim_id)
+        if claim.state not in (S.DRAFT, S.RETURNED):
+            raise ClaimError(_("只有草稿或被退回的申请可以移除材料。"), code="wrong_state")
+        document = claim.documents.filter(token=token, removed_at__isnull=True).first()
+        if document is None:
+            raise ClaimError(_("找不到该材料。"), code="not_found")
+        document.removed_at = _now()
+        document.save(update_fields=["removed_at"])
+        audit_log(actor=actor, action="benefits.claim.document_removed", target=claim,
+                  data={"document": str(document.token)})
+    return document
+
+
+def claim_missing(claim: Claim) -> list[str]:
+    """What the claim still lacks to be submitted: facts, then the documents the plan's rule requires."""
+    missing = []
+    for name in (*REQUIRED_FACTS.get(claim.kind, ()), *BANK_FIELDS):
+        if getattr(claim, name) in (None, "", []):
+            missing.append(_claim_field_label(name))
+    required = (
+        BenefitRule.objects.filter(tier_id=claim.enrolment.tier_id, kind=claim.kind)
+        .values_list("required_documents", flat=True).first() or []
+    )
+    present = set(claim.documents.filter(removed_at__isnull=True).values_list("kind", flat=True))
+    for kind in required:
+        if kind not in present:
+            missing.append(str(DocumentKind(kind).label) if kind in DocumentKind.values else kind)
+    return missing
+
+
+def claim_submit(*, actor, claim_id: int) -> Claim:
+    """The member submits a draft (or a returned claim, amended). Assessment follows in a task."""
+    with transaction.atomic():
+        claim = _member_claim_for_update(actor, claim_id)
+        if claim.state not in TRANSITIONS["submit"][0]:
+            raise ClaimError(
+                _("该申请已经提交过（当前为“%(state)s”），不能重复提交。") % {"state": _state_label(claim.state)},
+                code="wrong_state",
+            )
+        missing = claim_missing(claim)
+        if missing:
+            raise ClaimError(_("还不能提交，缺少：%(items)s。") % {"items": _("、").join(missing)},
+                             fields={"missing": missing})
+        ClaimInvoice.objects.filter(claim=claim).delete()
+        ClaimInvoice.objects.bulk_create([ClaimInvoice(claim=claim, number=n) for n in claim.invoice_numbers])
+        resubmitted = claim.state == S.RETURNED
+        claim = _transition(claim, action="submit", actor=actor, submitted_at=_now(), proposed_amount=None,
+                            approved_amount=None, assessment={}, flags=[], hospital_days_paid=0)
+        title = _("您的补助申请 %(number)s 已重新提交") if resubmitted else _("您的补助申请 %(number)s 已提交")
+        _notify_member(claim, title % {"number": claim.number}, _("系统核算后将交由工会审核，每一步都会通知您。"))
+        claim_id = claim.pk
+        transaction.on_commit(lambda: _enqueue_assessment(claim_id))
+    return claim
+
+
+def _enqueue_assessment(claim_id: int) -> None:
+    from .tasks import assess_claim
+
+    assess_claim.delay(claim_id)
+
+
+def claim_withdraw(*, actor, claim_id: int, message: str = "") -> Claim:
+    """The member withdraws a claim before any decision; it is kept, marked withdrawn."""
+    with transaction.atomic():
+        claim = _member_claim_for_update(actor, claim_id)
+        if claim.state not in TRANSITIONS["withdraw"][0]:
+            raise ClaimError(
+                _("该申请当前为“%(state)s”，已有决定，不能撤回。") % {"state": _state_label(claim.state)},
+                code="wrong_state",
+            )
+        claim = _transition(claim, action="withdraw", actor=actor, message=message.strip()[:500])
+        _notify_member(claim, _("您的补助申请 %(number)s 已撤回") % {"number": claim.number})
+    return claim
+
+
+# --- assessment (the task) --------------------------------------------------------------------------------
+
+
+def claim_facts(claim: Claim) -> rules.ClaimFacts:
+    filed = timezone.localdate(claim.submitted_at) if claim.submitted_at else timezone.localdate()
+    return rules.ClaimFacts(
+        kind=claim.kind, event_date=claim.event_date or claim.admission_date or filed, filed_on=filed,
+        disease_code=claim.disease_code, first_diagnosis=claim.first_diagnosis,
+        is_accident=claim.kind in ACCIDENT_KINDS, admission_date=claim.admission_date,
+        discharge_date=claim.discharge_date, self_paid=claim.self_paid or rules.ZERO,
+        bed_fee=claim.bed_fee or rules.ZERO, grade=claim.grade,
+    )
+
+
+LIVE_STATES = [S.SUBMITTED, S.BASE_REVIEW, S.FEDERATION_REVIEW, S.RETURNED, S.APPROVED, S.PAID]
+
+
+def claim_duplicate_flags(claim: Claim) -> list[dict]:
+    """Same invoice number on another live claim (anyone's), or a hospital stay of the same kind overlapping
+    one already claimed by the same member."""
+    flags = []
+    if claim.invoice_numbers:
+        others = list(
+            ClaimInvoice.objects.filter(number__in=claim.invoice_numbers, claim__state__in=LIVE_STATES)
+            .exclude(claim_id=claim.pk).values_list("number", "claim__number").order_by("number")[:20]
+        )
+        for number, other in others:
+            flags.append({"code": "duplicate_invoice", "message": _("发票号码 %(invoice)s 已在申请 %(other)s 中使用。")
+                          % {"invoice": number, "other": other}})
+    if claim.admission_date and claim.discharge_date:
+        overlapping = list(
+            Claim.objects.filter(
+                member_id=claim.member_id, kind=claim.kind, state__in=LIVE_STATES,
+                admission_date__lte=claim.discharge_date, discharge_date__gte=claim.admission_date,
+            ).exclude(pk=claim.pk).values_list("number", flat=True)[:20]
+        )
+        for other in overlapping:
+            flags.append({"code": "overlapping_stay",
+                          "message": _("住院期间与申请 %(other)s 重叠。") % {"other": other}})
+    return flags
+
+
+def claim_assess(*, claim_id: int) -> Claim:
+    """Runs the rules engine on a submitted claim, flags duplicates, proposes the amount with its breakdown,
+    and sends it to the base union's reviewers. Idempotent: a claim already assessed is left as it is."""
+    with transaction.atomic():
+        # Lock: two deliveries of the same task (a retry racing a slow first run) must not both assess.
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("enrolment__plan__federation", "enrolment__tier", "member__user", "branch")
+            .filter(pk=claim_id).order_by().first()
+        )
+        if claim is None or claim.state != S.SUBMITTED:
+            return claim
+        enrolment = claim.enrolment
+        assessment = rules.assess(
+            selectors.tier_rule_specs(enrolment.tier), selectors.cover_terms(enrolment), claim_facts(claim),
+            selectors.enrolment_paid_this_year(enrolment),
+        )
+        flags = [{"code": "ineligible", "message": m.render()} for m in assessment.reasons]
+        flags += claim_duplicate_flags(claim)
+        claim = _transition(
+            claim, action="assess", actor=None, proposed_amount=assessment.amount,
+            assessment=assessment.as_data(), flags=flags, assessed_at=_now(),
+            hospital_days_paid=assessment.hospital_days_paid,
+        )
+        _notify_member(claim, _("您的补助申请 %(number)s 已进入审核") % {"number": claim.number},
+                       _("系统核算金额 %(amount)s 元，以工会审核结果为准。") % {"amount": claim.proposed_amount})
+        _notify_reviewers(claim, claim.branch, _("有一份补助申请待审核：%(number)s") % {"number": claim.number},
+                          _("%(member)s，%(kind)s。") % {"member": claim.member.name, "kind": claim.get_kind_display()})
+    return claim
+
+
+# --- reviewers --------------------------------------------------------------------------------------------
+
+
+def is_federation_reviewer(user, claim: Claim) -> bool:
+    """Whether `user` reviews at the plan's federation: a reviewer role on the federation or above it."""
+    if user.is_superuser:
+        return True
+    federation = _federation_branch(claim)
+    roles = StaffRole.objects.filter(user=user, role=StaffRole.Role.CLAIMS_REVIEWER)
+    if federation is None:
+        return roles.filter(branch__depth=1).exists()
+    paths = [federation.path[:end] for end in range(Branch.steplen, len(federation.path) + 1, Branch.steplen)]
+    return roles.filter(branch__path__in=paths).exists()
+
+
+def _review_claim_for_update(actor, claim_id: int) -> Claim:
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("member__user", "enrolment__plan__federation", "branch")
+        .filter(pk=claim_id, branch__in=branches_in_scope(actor, roles=REVIEWER_ROLES))
+        .order_by()
+        .first()
+    )
+    if claim is None:
+        raise ClaimError(_("找不到该申请。"), code="not_found")
+    return claim
+
+
+def _ensure_level(actor, claim: Claim, action: str) -> None:
+    _ensure_from(claim, action)
+    if claim.state == S.FEDERATION_REVIEW and action in ("approve", "reject", "return", "adjust"):
+        if not is_federation_reviewer(actor, claim):
+            raise ClaimError(_("该申请处于上级工会复核环节，需由上级工会审核员处理。"), code="forbidden")
+        if action in ("approve", "reject") and claim.base_decided_by_id == actor.pk:
+            raise ClaimError(_("同一人不能同时做出基层审核和上级复核两级决定。"), code="forbidden")
+
+
+def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
+    """The base union's reviewer agrees and sends the claim on to the federation."""
+    with transaction.atomic():
+        claim = _review_claim_for_update(actor, claim_id)
+        _ensure_level(actor, claim, "pass")
+        claim = _transition(claim, action="pass", actor=actor, version=version, message=message.strip()[:1000],
+                            base_decided_by=actor)
+        _notify_member(claim, _("您的补助申请 %(number)s 已通过基层工会审核") % {"number": claim.number},
+                       _("现由上级工会复核。"))
+        federation = _federation_branch(claim)
+        if federation is not None:
+            _notify_reviewers(claim, federation, _("有一份补助申请待复核：%(number)s") % {"number": claim.number})
+    return claim
+
+
+def _ensure_within_caps(claim: Claim, amount: Decimal) -> None:
+    """Claims assessed side by side each saw the whole cap; at approval the amount must fit in what the
+    approved and paid claims of the year have left (the kind's cap and the tier's)."""
+    enrolment = Enrolment.objects.select_related("tier").get(pk=claim.enrolment_id)
+    # Lock the enrolment: two approvals of one member's claims at once must not both use the same room.
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).exists()
+    paid = selectors.enrolment_paid_this_year(enrolment)
+    spec = selectors.tier_rule_specs(enrolment.tier).get(claim.kind)
+    limits = []
+    if spec is not None and spec.yearly_cap is not None:
+        limits.append(spec.yearly_cap - paid.by_kind.get(claim.kind, Decimal("0.00")))
+    if enrolment.tier.yearly_cap is not None:
+        limits.append(enrolment.tier.yearly_cap - paid.total)
+    left = max(min(limits), Decimal("0.00")) if limits else None
+    if left is not None and amount > left:
+        raise ClaimError(
+            _("核定金额 %(amount)s 元超过本年度上限的剩余额度 %(left)s 元，请先调整金额。")
+            % {"amount": amount, "left": left}
+        )
+
+
+def claim_approve(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
+    with transaction.atomic():
+        claim = _review_claim_for_update(actor, claim_id)
+        _ensure_level(actor, claim, "approve")
+        amount = claim.amount_due
+        if not amount or amount <= 0:
+            raise ClaimError(_("核定金额为 0，不能核准；如不符合条件请选择不予补助。"))
+        _ensure_within_caps(claim, amount)
+        claim = _transition(claim, action="approve", actor=actor, version=version, message=message.strip()[:1000],
+                            approved_amount=amount, federation_decided_by=actor, decided_at=_now(),
+                            decision_message=message.strip()[:1000])
+        _notify_member(claim, _("您的补助申请 %(number)s 已核准") % {"number": claim.number},
+                       _("核定补助 %(amount)s 元，将转入您填写的银行账户。") % {"amount": claim.approved_amount})
+    return claim
+
+
+def claim_return(*, actor, claim_id: int, version: int, message: str) -> Claim:
+    message = (message or "").strip()
+    if not message:
+        raise ClaimError(_("退回时请写明需要补充什么。"), fields={"message": _("请填写退回说明。")})
+    with transaction.atomic():
+        claim = _review_claim_for_update(actor, claim_id)
+        _ensure_level(actor, claim, "return")
+        claim = _transition(claim, action="return", actor=actor, version=version, message=message[:1000])
+        _notify_member(claim, _("您的补助申请 %(number)s 需要补充材料") % {"number": claim.number}, message)
+    return claim
+
+
+def claim_reject(*, actor, claim_id: int, version: int, reason: str, message: str = "") -> Claim:
+    if reason not in RejectReason.values:
+        raise ClaimError(_("请选择不予补助的原因。"), fields={"reason": _("请选择原因。")})
+    message = (message or "").strip()
+    if reason == RejectReason.OTHER and not message:
+        raise ClaimError(_("选择“其他原因”时请写明原因。"), fields={"message": _("请填写原因。")})
+    with transaction.atomic():
+        claim = _review_claim_for_update(actor, claim_id)
+        _ensure_level(actor, claim, "reject")
+        decided = {"federation_decided_by": actor} if claim.state == S.FEDERATION_REVIEW else {"base_decided_by": actor}
+        text = f"{RejectReason(reason).label}{'：' + message if message else ''}"
+        claim = _transition(claim, action="reject", actor=actor, version=version, message=text[:1000],
+                            reject_reason=reason, decision_message=message[:1000], decided_at=_now(), **decided)
+        _notify_member(claim, _("您的补助申请 %(number)s 未予补助") % {"number": claim.number}, text)
+    return claim
+
+
+def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> Claim:
+    reason = (reason or "").strip()
+    errors: dict = {}
+    value = _parse_money(amount, "amount", errors)
+    if value is None and not errors:
+        errors["amount"] = _("请填写金额。")
+    if not reason:
+        errors["reason"] = _("调整金额须写明理由。")
+    if errors:
+        raise ClaimError(_("调整金额须填写正确的金额和理由。"), fields=errors)
+    with transaction.atomic():
+        claim = _review_claim_for_update(actor, claim_id)
+        _ensure_level(actor, claim, "adjust")
+        claim = _transition(claim, action="adjust", actor=actor, version=version, message=reason[:1000],
+                            amount_to=value, approved_amount=value)
+        _notify_member(claim, _("您的补助申请 %(number)s 核定金额已调整") % {"number": claim.number},
+                       _("调整为 %(amount)s 元。理由：%(reason)s") % {"amount": value, "reason": reason})
+    return claim
+
+
+REVIEW_ACTIONS = {
+    "pass": claim_pass,
+    "approve": claim_approve,
+    "return": claim_return,
+    "reject": claim_reject,
+    "adjust": claim_adjust,
+}
+
+
+def claims_overdue_remind(*, now=None) -> int:
+    """Reminds reviewers of claims waiting longer than their plan's service time, at most once a day per
+    claim (the beat task may run as often as it likes). Returns the number of claims reminded about."""
+    now = now or _now()
+    reminded = 0
+    plan_days = dict(Plan.objects.filter(enrolments__claims__state__in=[S.BASE_REVIEW, S.FEDERATION_REVIEW])
+                     .distinct().values_list("pk", "review_service_days"))
+    for plan_id, days in plan_days.items():
+        with transaction.atomic():
+            overdue = list(
+                Claim.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(enrolment__plan_id=plan_id, state__in=[S.BASE_REVIEW, S.FEDERATION_REVIEW],
+                        state_changed_at__lt=now - timedelta(days=days))
+                .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - timedelta(days=1)))
+                .select_related("branch", "enrolment__plan__federation")
+                .order_by("state_changed_at")
+            )
+            if not overdue:
+                continue
+            groups: dict[tuple, list[Claim]] = {}
+            for claim in overdue:
+                target = claim.branch if claim.state == S.BASE_REVIEW else (_federation_branch(claim) or claim.branch)
+                groups.setdefault((target.pk, claim.state), []).append(claim)
+            for claims in groups.values():
+                first = claims[0]
+                target = first.branch if first.state == S.BASE_REVIEW else (_federation_branch(first) or first.branch)
+                _notify_reviewers(
+                    first, target,
+                    _("%(count)s 份补助申请等待审核已超过 %(days)s 天") % {"count": len(claims), "days": days},
+                    "、".join(c.number for c in claims[:20]),
+                )
+            Claim.objects.filter(pk__in=[c.pk for c in overdue]).update(reminded_at=now)
+            reminded += len(overdue)
+    return reminded
+
+
+# --- payouts ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    batch: PayoutBatch
+    count: int
+    total: Decimal
+
+
+def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
+    """Finance puts every approved claim of the branch's subtree not already in an unpaid batch into a new one."""
+    with transaction.atomic():
+        branch = branches_in_scope(actor, roles=FINANCE_ROLES).filter(pk=branch_id).first()
+        if branch is None:
+            raise ClaimError(_("您不能为该工会制作发放批次。"), code="not_found")
+        claims = list(
+            Claim.objects.select_for_update(of=("self",))
+            .filter(state=S.APPROVED, branch__in=branch_subtree(branch))
+            .exclude(payout_items__status=PayoutItem.Status.PENDING)
+            .order_by("decided_at", "id")
+        )
+        if not claims:
+            raise ClaimError(_("没有待发放的已核准申请。"))
+        batch = PayoutBatch.objects.create(number=_number("B"), branch=branch, created_by=actor)
+        try:
+            # The partial unique constraint closes the race of two finance staff batching the same claim.
+            with transaction.atomic():
+                PayoutItem.objects.bulk_create(
+                    [PayoutItem(batch=batch, claim=c, amount=c.approved_amount) for c in claims]
+                )
+        except IntegrityError as exc:
+            raise ClaimChanged(_("其中有申请刚刚被列入另一个批次，请刷新后重试。")) from exc
+        ClaimEvent.objects.bulk_create([
+            ClaimEvent(claim=c, action="batch", actor=actor, from_state=c.state, to_state=c.state,
+                       message=batch.number) for c in claims
+        ])
+        total = sum((c.approved_amount for c in claims), Decimal("0.00"))
+        audit_log(actor=actor, action="benefits.payout.batch_created", target=batch,
+                  data={"claims": len(claims), "total": str(total)})
+    return BatchResult(batch=batch, count=len(claims), total=total)
+
+
+def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
+    """The bank paid the batch: every transfer not marked failed is paid; members are told the amount."""
+    with transaction.atomic():
+        batch = (
+            PayoutBatch.objects.select_for_update()
+            .filter(pk=batch_id, branch__in=branches_in_scope(actor, roles=FINANCE_ROLES)).first()
+        )
+        if batch is None:
+            raise ClaimError(_("找不到该批次。"), code="not_found")
+        if batch.status != PayoutBatch.Status.OPEN:
+            raise ClaimError(_("该批次已经标记为已发放。"), code="wrong_state")
+        items = list(batch.items.filter(status=PayoutItem.Status.PENDING)
+                     .select_related("claim__member__user").order_by("id"))
+        now = _now()
+        for item in items:
+            claim = _transition(item.claim, action="pay", actor=actor, message=batch.number,
+                                paid_amount=item.amount, paid_at=now)
+            _notify_member(claim, _("补助已发放：%(amount)s 元") % {"amount": item.amount},
+                           _("您的补助申请 %(number)s 的补助已转入尾号 %(tail)s 的银行账户。")
+                           % {"number": claim.number, "tail": claim.bank_account[-4:]})
+        batch.items.filter(status=PayoutItem.Status.PENDING).update(status=PayoutItem.Status.PAID)
+        batch.status, batch.paid_at, batch.paid_by = PayoutBatch.Status.PAID, now, actor
+        batch.save(update_fields=["status", "paid_at", "paid_by"])
+        audit_log(actor=actor, action="benefits.payout.batch_paid", target=batch, data={"paid": len(items)})
+    return len(items)
+
+
+def payout_item_mark_failed(*, actor, item_id: int, note: str) -> PayoutItem:
+    """One transfer bounced: the claim goes back to approved (it can join a later batch) with the note."""
+    note = (note or "").strip()
+    if not note:
+        raise ClaimError(_("请写明发放失败的原因。"), fields={"note": _("请填写原因。")})
+    with transaction.atomic():
+        item = (
+            PayoutItem.objects.select_for_update(of=("self",)).select_related("batch", "claim__member__user")
+            .filter(pk=item_id, batch__branch__in=branches_in_scope(actor, roles=FINANCE_ROLES)).first()
+        )
+        if item is None:
+            raise ClaimError(_("找不到该发放明细。"), code="not_found")
+        if item.status != PayoutItem.Status.PENDING or item.batch.status != PayoutBatch.Status.OPEN:
+            raise ClaimError(_("只有未发放批次中的待发放明细可以标记失败。"), code="wrong_state")
+        item.status, item.note = PayoutItem.Status.FAILED, note[:200]
+        item.save(update_fields=["status", "note"])
+        claim = _transition(item.claim, action="payout_failed", actor=actor, message=note[:500])
+        _notify_member(claim, _("补助发放未成功：%(number)s") % {"number": claim.number},
+                       _("原因：%(note)s。请核对银行账户信息，工会将重新发放。") % {"note": note})
+    return item

@@ -1,0 +1,295 @@
+"""Claims review and payouts in the admin, scoped by `branches_in_scope` like every staff door.
+
+- Claims: claims reviewers see the claims of their subtrees (superusers all); the list is the review queue
+  with filters (level, state, kind, branch, waiting time, flagged); claims waiting longer than the plan's
+  service time are highlighted. The claim page shows the facts, the documents inline (through the private
+  document view), the breakdown, the flags and the whole history, with the actions allowed at its level.
+  Nothing is added, edited or deleted directly: every action calls `benefits.claims`.
+- Payout batches: finance of a subtree builds a batch from approved claims, exports the bank file (CSV or
+  XLSX), marks the batch paid or single transfers failed.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from members.selectors import branches_in_scope
+
+from . import claims, claims_exports
+from . import claims_selectors as selectors
+from .admin import has_scope
+from .models import Claim, DocumentKind, PayoutBatch, PayoutItem, RejectReason
+
+__all__ = ["ClaimAdmin", "PayoutBatchAdmin"]  # admin.py star-imports this module: export only the admins
+
+S = Claim.State
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in claims.REVIEW_ACTIONS])
+    version = forms.IntegerField()
+    message = forms.CharField(label=_("意见或说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.ChoiceField(label=_("不予补助的原因"), choices=[("", "—"), *RejectReason.choices], required=False)
+    amount = forms.CharField(label=_("核定金额（元）"), required=False)
+
+
+class LevelFilter(admin.SimpleListFilter):
+    title = _("审核环节")
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        return [("base", _("待基层工会审核")), ("federation", _("待上级工会复核"))]
+
+    def queryset(self, request, queryset):
+        states = {"base": [S.BASE_REVIEW], "federation": [S.FEDERATION_REVIEW]}.get(self.value())
+        return queryset.filter(state__in=states) if states else queryset
+
+
+class BranchFilter(admin.SimpleListFilter):
+    title = _("基层工会")
+    parameter_name = "branch"
+
+    def lookups(self, request, model_admin):
+        scope = branches_in_scope(request.user, roles=selectors.REVIEWER_ROLES).filter(kind="base")
+        return list(scope.order_by("path").values_list("pk", "name")[:200])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(branch_id=self.value()) if self.value() else queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    title = _("等待时间")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("3", _("超过 3 天")), ("7", _("超过 7 天")), ("30", _("超过 30 天"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("3", "7", "30"):
+            return queryset.filter(state_changed_at__lt=timezone.now() - timedelta(days=int(self.value())))
+        return queryset
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    title = _("系统提示")
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("有提示（不符合条件或疑似重复）")), ("no", _("无提示"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(flags=[])
+        if self.value() == "no":
+            return queryset.filter(flags=[])
+        return queryset
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most CAP + 1 rows: an exact COUNT(*) of a 500,000-claim queue costs more than the whole
+    page. A longer queue shows as 10,001 claims (the first 200 pages); filters narrow it."""
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self):
+        return self.object_list.order_by()[: self.CAP + 1].count()
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    list_display = ["number", "member_name", "kind", "state", "branch", "amount_shown", "waiting", "flagged"]
+    list_filter = [LevelFilter, "state", "kind", BranchFilter, WaitingFilter, FlaggedFilter]
+    search_fields = ["number", "member__name"]
+    list_select_related = ["member", "branch", "enrolment__plan"]
+    ordering = ["state_changed_at", "id"]
+    show_full_result_count = False
+    list_per_page = 50
+    paginator = CappedCountPaginator
+
+    def has_module_permission(self, request):
+        return has_scope(request.user, selectors.REVIEWER_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # claims are never deleted, only withdrawn
+
+    def get_queryset(self, request):
+        return selectors.claims_in_review_scope(request.user).select_related("member", "branch", "enrolment__plan")
+
+    @admin.display(description=_("会员"), ordering="member__name")
+    def member_name(self, obj):
+        return obj.member.name
+
+    @admin.display(description=_("金额（元）"))
+    def amount_shown(self, obj):
+        return obj.amount_due if obj.amount_due is not None else "—"
+
+    @admin.display(description=_("已等待"), ordering="state_changed_at")
+    def waiting(self, obj):
+        days = (timezone.now() - obj.state_changed_at).days
+        text = gettext("%(days)s 天") % {"days": days}
+        if selectors.claim_is_overdue(obj):
+            return format_html('<strong class="errornote" title="{}">{}</strong>', gettext("超过审核时限"), text)
+        return text
+
+    @admin.display(description=_("提示"), boolean=True)
+    def flagged(self, obj):
+        return bool(obj.flags)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_queryset(request).filter(pk=object_id).select_related("enrolment__tier").first()
+        if claim is None:
+            raise Http404
+        form = ReviewForm(request.POST or None)
+        if request.method == "POST":
+            if form.is_valid():
+                values = form.cleaned_data
+                action = values["action"]
+                kwargs = {"actor": request.user, "claim_id": claim.pk, "version": values["version"]}
+                if action == "reject":
+                    kwargs.update(reason=values["reason"], message=values["message"])
+                elif action == "adjust":
+                    kwargs.update(amount=values["amount"], reason=values["message"])
+                else:
+                    kwargs.update(message=values["message"])
+                try:
+                    claims.REVIEW_ACTIONS[action](**kwargs)
+                except claims.ClaimError as e:
+                    self.message_user(request, e.message, messages.ERROR)
+                else:
+                    done = gettext("已处理：%(action)s。") % {"action": claims.ACTION_LABELS[action]}
+                    self.message_user(request, done, messages.SUCCESS)
+                    return HttpResponseRedirect(request.path)
+            else:
+                self.message_user(request, gettext("提交的内容有误，请重试。"), messages.ERROR)
+        level_ok = claim.state == S.BASE_REVIEW or (
+            claim.state == S.FEDERATION_REVIEW and claims.is_federation_reviewer(request.user, claim)
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "title": gettext("补助申请 %(number)s") % {"number": claim.number},
+            "claim": claim, "overdue": selectors.claim_is_overdue(claim),
+            "facts": [(Claim._meta.get_field(n).verbose_name, getattr(claim, n))
+                      for n in claims.fields_for_kind(claim.kind)],
+            "documents": selectors.claim_documents(claim),
+            "timeline": [(e, claims.ACTION_LABELS.get(e.action, e.action)) for e in selectors.claim_timeline(claim)],
+            "can_act": level_ok, "form": ReviewForm(initial={"version": claim.version}),
+            "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),
+            "has_letter": claim.state in ("approved", "paid", "rejected"),
+        }
+        return render(request, "admin/benefits/claim/review.html", context)
+
+
+class BuildBatchForm(forms.Form):
+    branch = forms.ModelChoiceField(label=_("发放工会"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches_in_scope(user, roles=selectors.FINANCE_ROLES).order_by("path")
+
+
+class FailForm(forms.Form):
+    item = forms.IntegerField()
+    note = forms.CharField(label=_("失败原因"), max_length=200)
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(admin.ModelAdmin):
+    list_display = ["number", "branch", "status", "created_by", "created_at", "paid_at"]
+    list_filter = ["status"]
+    list_select_related = ["branch", "created_by"]
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return has_scope(request.user, selectors.FINANCE_ROLES)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return selectors.batches_in_scope(request.user).select_related("branch", "created_by")
+
+    def get_urls(self):
+        return [
+            path("<int:batch_id>/export.<str:fmt>", self.admin_site.admin_view(self.export_view),
+                 name="benefits_payoutbatch_export"),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        form = BuildBatchForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = claims.payout_batch_create(actor=request.user, branch_id=form.cleaned_data["branch"].pk)
+            except claims.ClaimError as e:
+                self.message_user(request, e.message, messages.ERROR)
+            else:
+                self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s 元。") % {
+                    "number": result.batch.number, "count": result.count, "total": result.total}, messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:benefits_payoutbatch_change", args=[result.batch.pk]))
+        return render(request, "admin/benefits/payoutbatch/build.html", {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": gettext("生成补助发放批次"),
+            "form": form,
+        })
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        batch = self.get_queryset(request).filter(pk=object_id).first()
+        if batch is None:
+            raise Http404
+        if request.method == "POST":
+            try:
+                if request.POST.get("do") == "paid":
+                    count = claims.payout_batch_mark_paid(actor=request.user, batch_id=batch.pk)
+                    done = gettext("已标记发放：%(count)s 笔。") % {"count": count}
+                    self.message_user(request, done, messages.SUCCESS)
+                else:
+                    form = FailForm(request.POST)
+                    if not form.is_valid():
+                        raise claims.ClaimError(gettext("请写明发放失败的原因。"))
+                    claims.payout_item_mark_failed(actor=request.user, item_id=form.cleaned_data["item"],
+                                                   note=form.cleaned_data["note"])
+                    self.message_user(request, gettext("已标记为发放失败，申请退回待发放。"), messages.SUCCESS)
+            except claims.ClaimError as e:
+                self.message_user(request, e.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        items = selectors.batch_rows(batch)
+        total = sum((i.amount for i in items if i.status != PayoutItem.Status.FAILED), start=0)
+        return render(request, "admin/benefits/payoutbatch/detail.html", {
+            **self.admin_site.each_context(request), "opts": self.opts,
+            "title": gettext("发放批次 %(number)s") % {"number": batch.number},
+            "batch": batch, "items": items, "total": total,
+        })
+
+    def export_view(self, request, batch_id, fmt):
+        batch = self.get_queryset(request).filter(pk=batch_id).first()
+        if batch is None or fmt not in ("csv", "xlsx"):
+            raise Http404
+        return claims_exports.batch_response(batch, fmt)

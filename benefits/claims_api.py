@@ -1,0 +1,321 @@
+"""/api/v1/claims/: the member's claims (list, create, read, update a draft, documents, submit, withdraw,
+timeline) and /api/v1/claims/review/: the reviewers' side, scoped by `branches_in_scope` like the admin.
+The same services as the pages; domain errors answer the standard error envelope."""
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from portal.api import ErrorEnvelopeSerializer, error_response
+
+from . import claims
+from . import claims_selectors as selectors
+from .models import BenefitKind, Claim, ClaimDocument, ClaimEvent, DocumentKind, RejectReason
+
+STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "forbidden": 403}
+ERRORS = {400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer}
+
+
+def _error(e: claims.ClaimError) -> Response:
+    return error_response(e.message, code=e.code, status_code=STATUS_BY_CODE.get(e.code, 400),
+                          fields={k: [str(v)] if not isinstance(v, list) else [str(x) for x in v]
+                                  for k, v in e.fields.items()})
+
+
+@extend_schema_serializer(component_name="ClaimDocument")
+class ClaimDocumentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClaimDocument
+        fields = ["token", "kind", "content_type", "size", "sha256", "uploaded_at", "url"]
+
+    def get_url(self, document) -> str:
+        return reverse("benefits:claim-document", args=[document.token])
+
+
+@extend_schema_serializer(component_name="ClaimDocumentUpload")
+class ClaimDocumentUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    file = serializers.FileField()
+
+
+FACT_FIELDS = ["diagnosis", "disease_code", "first_diagnosis", "event_date", "hospital", "admission_date",
+               "discharge_date", "total_cost", "self_paid", "bed_fee", "grade", "invoice_numbers", "bank_name",
+               "bank_account", "account_holder"]
+
+
+@extend_schema_serializer(component_name="Claim")
+class ClaimSerializer(serializers.ModelSerializer):
+    documents = serializers.SerializerMethodField()
+    missing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = ["id", "number", "enrolment", "kind", "state", "version", *FACT_FIELDS, "proposed_amount",
+                  "approved_amount", "paid_amount", "assessment", "flags", "reject_reason", "decision_message",
+                  "created_at", "submitted_at", "decided_at", "paid_at", "documents", "missing"]
+        read_only_fields = fields
+
+    def get_documents(self, claim) -> list[dict]:
+        return ClaimDocumentSerializer(selectors.claim_documents(claim), many=True).data
+
+    def get_missing(self, claim) -> list[str]:
+        """What still lacks before the claim can be submitted (drafts and returned claims)."""
+        if claim.state not in (Claim.State.DRAFT, Claim.State.RETURNED):
+            return []
+        return claims.claim_missing(claim)
+
+
+@extend_schema_serializer(component_name="ClaimListItem")
+class ClaimListSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Claim
+        fields = ["id", "number", "enrolment", "kind", "state", "proposed_amount", "approved_amount",
+                  "paid_amount", "created_at", "submitted_at"]
+        read_only_fields = fields
+
+
+class _FactsSerializer(serializers.Serializer):
+    """The facts as sent; the service checks them (amounts, dates, their order) and says what is wrong."""
+
+    diagnosis = serializers.CharField(required=False, allow_blank=True)
+    disease_code = serializers.CharField(required=False, allow_blank=True)
+    first_diagnosis = serializers.BooleanField(required=False)
+    event_date = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD")
+    hospital = serializers.CharField(required=False, allow_blank=True)
+    admission_date = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD")
+    discharge_date = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD")
+    total_cost = serializers.CharField(required=False, allow_blank=True)
+    self_paid = serializers.CharField(required=False, allow_blank=True)
+    bed_fee = serializers.CharField(required=False, allow_blank=True)
+    grade = serializers.CharField(required=False, allow_blank=True)
+    invoice_numbers = serializers.ListField(child=serializers.CharField(), required=False)
+    bank_name = serializers.CharField(required=False, allow_blank=True)
+    bank_account = serializers.CharField(required=False, allow_blank=True)
+    account_holder = serializers.CharField(required=False, allow_blank=True)
+
+
+@extend_schema_serializer(component_name="ClaimCreate")
+class ClaimCreateSerializer(_FactsSerializer):
+    enrolment = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=BenefitKind.choices)
+
+
+@extend_schema_serializer(component_name="ClaimUpdate")
+class ClaimUpdateSerializer(_FactsSerializer):
+    pass
+
+
+@extend_schema_serializer(component_name="ClaimWithdraw")
+class ClaimWithdrawSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+@extend_schema_serializer(component_name="ClaimEvent")
+class ClaimEventSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClaimEvent
+        fields = ["action", "label", "from_state", "to_state", "amount_from", "amount_to", "message", "at"]
+
+    def get_label(self, event) -> str:
+        return str(claims.ACTION_LABELS.get(event.action, event.action))
+
+
+@extend_schema_serializer(component_name="ClaimReviewEvent")
+class ClaimReviewEventSerializer(ClaimEventSerializer):
+    actor = serializers.CharField(source="actor.name", default=None, read_only=True)
+
+    class Meta(ClaimEventSerializer.Meta):
+        fields = [*ClaimEventSerializer.Meta.fields, "actor"]
+
+
+@extend_schema_serializer(component_name="ClaimReview")
+class ClaimReviewSerializer(ClaimSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    branch_name = serializers.CharField(source="branch.name", read_only=True)
+    history = serializers.SerializerMethodField()
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "member_name", "branch_name", "state_changed_at", "history"]
+        read_only_fields = fields
+
+    def get_history(self, claim) -> list[dict]:
+        return ClaimReviewEventSerializer(selectors.claim_timeline(claim), many=True).data
+
+
+@extend_schema_serializer(component_name="ClaimReviewListItem")
+class ClaimReviewListSerializer(serializers.ModelSerializer):
+    member_name = serializers.CharField(source="member.name", read_only=True)
+    branch_name = serializers.CharField(source="branch.name", read_only=True)
+    flagged = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = ["id", "number", "kind", "state", "version", "member_name", "branch_name", "proposed_amount",
+                  "approved_amount", "state_changed_at", "flagged"]
+        read_only_fields = fields
+
+    def get_flagged(self, claim) -> bool:
+        return bool(claim.flags)
+
+
+@extend_schema_serializer(component_name="ClaimDecision")
+class ClaimDecisionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=[(a, str(claims.ACTION_LABELS[a])) for a in claims.REVIEW_ACTIONS])
+    version = serializers.IntegerField(help_text="The claim's version as read; a stale one answers 409.")
+    message = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.ChoiceField(choices=RejectReason.choices, required=False, help_text="For reject.")
+    amount = serializers.CharField(required=False, help_text="For adjust.")
+
+
+def _facts_from(data: dict) -> dict:
+    return {k: v for k, v in data.items() if k in FACT_FIELDS}
+
+
+class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The signed-in member's claims."""
+
+    queryset = Claim.objects.none()
+    serializer_class = ClaimSerializer
+    filterset_fields = ["state", "kind"]
+    ordering_fields = ["created_at"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Claim.objects.none()
+        return selectors.member_claims(self.request.user)
+
+    def get_serializer_class(self):
+        return ClaimListSerializer if self.action == "list" else ClaimSerializer
+
+    def _answer(self, claim_id, code=status.HTTP_200_OK):
+        return Response(ClaimSerializer(self.get_queryset().get(pk=claim_id)).data, status=code)
+
+    @extend_schema(request=ClaimCreateSerializer, responses={201: ClaimSerializer, **ERRORS})
+    def create(self, request):
+        data = ClaimCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            claim = claims.claim_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
+                                        kind=data.validated_data["kind"], facts=_facts_from(data.validated_data))
+        except claims.ClaimError as e:
+            return _error(e)
+        return self._answer(claim.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ClaimUpdateSerializer, responses={200: ClaimSerializer, **ERRORS})
+    def partial_update(self, request, pk=None):
+        claim = self.get_object()
+        data = ClaimUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            claims.claim_update(actor=request.user, claim_id=claim.pk, facts=_facts_from(data.validated_data))
+        except claims.ClaimError as e:
+            return _error(e)
+        return self._answer(claim.pk)
+
+    @extend_schema(request={"multipart/form-data": ClaimDocumentUploadSerializer},
+                   responses={201: ClaimDocumentSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def documents(self, request, pk=None):
+        """Uploads a document (JPEG, PNG, HEIC or PDF, at most 10 MB; photos lose their metadata)."""
+        claim = self.get_object()
+        data = ClaimDocumentUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            document = claims.document_add(actor=request.user, claim_id=claim.pk, kind=data.validated_data["kind"],
+                                           upload=data.validated_data["file"])
+        except claims.ClaimError as e:
+            return _error(e)
+        return Response(ClaimDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: OpenApiResponse(description=_("已移除")), **ERRORS})
+    @action(detail=True, methods=["delete"], url_path=r"documents/(?P<token>[0-9a-f-]{36})")
+    def remove_document(self, request, pk=None, token=None):
+        """Takes a document off a draft (it is kept, marked removed)."""
+        claim = self.get_object()
+        try:
+            claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
+        except claims.ClaimError as e:
+            return _error(e)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: ClaimSerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        claim = self.get_object()
+        try:
+            claims.claim_submit(actor=request.user, claim_id=claim.pk)
+        except claims.ClaimError as e:
+            return _error(e)
+        return self._answer(claim.pk)
+
+    @extend_schema(request=ClaimWithdrawSerializer, responses={200: ClaimSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        claim = self.get_object()
+        data = ClaimWithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            claims.claim_withdraw(actor=request.user, claim_id=claim.pk,
+                                  message=data.validated_data.get("message", ""))
+        except claims.ClaimError as e:
+            return _error(e)
+        return self._answer(claim.pk)
+
+    @extend_schema(responses={200: ClaimEventSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def timeline(self, request, pk=None):
+        claim = self.get_object()
+        return Response(ClaimEventSerializer(selectors.claim_timeline(claim), many=True).data)
+
+
+class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Claims of the reviewer's subtrees (claims reviewers; superusers all). `?level=base|federation` for the
+    queues; a decision names the version it was made on, and a stale one answers 409."""
+
+    queryset = Claim.objects.none()
+    serializer_class = ClaimReviewSerializer
+    filterset_fields = ["state", "kind", "branch"]
+    ordering_fields = ["state_changed_at", "created_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Claim.objects.none()
+        level = self.request.query_params.get("level")
+        if self.action == "list" and level in ("base", "federation"):
+            return selectors.review_queue(self.request.user, level=level)
+        return (selectors.claims_in_review_scope(self.request.user)
+                .select_related("member", "branch", "enrolment__plan").order_by("state_changed_at", "id"))
+
+    def get_serializer_class(self):
+        return ClaimReviewListSerializer if self.action == "list" else ClaimReviewSerializer
+
+    @extend_schema(request=ClaimDecisionSerializer,
+                   responses={200: ClaimReviewSerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """pass (base level), approve (federation), return (message), reject (reason), adjust (amount + message)."""
+        claim = self.get_object()
+        data = ClaimDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        kwargs = {"actor": request.user, "claim_id": claim.pk, "version": values["version"]}
+        if values["action"] == "reject":
+            kwargs.update(reason=values.get("reason", ""), message=values["message"])
+        elif values["action"] == "adjust":
+            kwargs.update(amount=values.get("amount"), reason=values["message"])
+        else:
+            kwargs.update(message=values["message"])
+        try:
+            claims.REVIEW_ACTIONS[values["action"]](**kwargs)
+        except claims.ClaimError as e:
+            return _error(e)
+        return Response(ClaimReviewSerializer(self.get_queryset().get(pk=claim.pk)).data)

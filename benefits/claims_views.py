@@ -1,0 +1,204 @@
+"""The member's claim pages, the private document view and decision letters: thin doors onto benefits.claims."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from members.selectors import branches_in_scope
+
+from . import claims, claims_pdf
+from . import claims_selectors as selectors
+from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
+from .models import BenefitRule, Claim, Disease
+
+EDITABLE = (Claim.State.DRAFT, Claim.State.RETURNED)
+
+
+def _own_claim(request, claim_id) -> Claim:
+    return get_object_or_404(selectors.member_claims(request.user), pk=claim_id)
+
+
+def _diseases_for(claim: Claim) -> list[tuple[str, str]]:
+    rule = BenefitRule.objects.filter(tier_id=claim.enrolment.tier_id, kind=claim.kind).first()
+    if rule is None or rule.disease_list_id is None:
+        return []
+    return list(Disease.objects.filter(disease_list_id=rule.disease_list_id).values_list("code", "name"))
+
+
+def _facts_initial(claim: Claim) -> dict:
+    initial = {name: getattr(claim, name) for name in claims.fields_for_kind(claim.kind)}
+    if "invoice_numbers" in initial:
+        initial["invoice_numbers"] = ", ".join(claim.invoice_numbers)
+    return {k: ("" if v is None else v) for k, v in initial.items()}
+
+
+@login_required
+def claim_list(request):
+    page = Paginator(selectors.member_claims(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "benefits/claims/list.html", {"page": page})
+
+
+@login_required
+def claim_new(request):
+    enrolments = selectors.member_claimable_enrolments(request.user)
+    form = ClaimStartForm(request.POST or None, enrolments=enrolments)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = claims.claim_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk,
+                                        kind=form.cleaned_data["kind"])
+        except claims.ClaimError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("草稿已创建，请填写申请内容并上传材料。"))
+            return redirect("benefits:claim-edit", claim.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "benefits/claims/new.html", {"form": form, "enrolments": enrolments}, status=status)
+
+
+@login_required
+def claim_detail(request, claim_id):
+    claim = _own_claim(request, claim_id)
+    return render(request, "benefits/claims/detail.html", {
+        "claim": claim, "documents": selectors.claim_documents(claim),
+        "timeline": [(event, claims.ACTION_LABELS.get(event.action, event.action))
+                     for event in selectors.claim_timeline(claim)],
+        "missing": claims.claim_missing(claim) if claim.state in EDITABLE else [],
+        "editable": claim.state in EDITABLE, "withdrawable": claim.state in claims.TRANSITIONS["withdraw"][0],
+        "facts": [(Claim._meta.get_field(n).verbose_name, _facts_initial(claim)[n])
+                  for n in claims.fields_for_kind(claim.kind)],
+        "withdraw_form": ClaimWithdrawForm(),
+        "has_letter": claim.state in claims_pdf.LETTER_STATES,
+    })
+
+
+@login_required
+def claim_edit(request, claim_id):
+    claim = _own_claim(request, claim_id)
+    if claim.state not in EDITABLE:
+        messages.error(request, _("该申请当前为“%(state)s”，不能修改。") % {"state": claim.get_state_display()})
+        return redirect("benefits:claim", claim.pk)
+    form = ClaimFactsForm(request.POST or None, kind=claim.kind, diseases=_diseases_for(claim),
+                          initial=_facts_initial(claim))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            claims.claim_update(actor=request.user, claim_id=claim.pk, facts=form.cleaned_data)
+        except claims.ClaimError as e:
+            for field, message in e.fields.items():
+                form.add_error(field if field in form.fields else None, message)
+            messages.error(request, e.message)
+            status = 400
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("benefits:claim", claim.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "benefits/claims/edit.html", {
+        "claim": claim, "form": form, "document_form": ClaimDocumentForm(),
+        "documents": selectors.claim_documents(claim),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def claim_document_upload(request, claim_id):
+    claim = _own_claim(request, claim_id)
+    form = ClaimDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择材料种类和文件。"))
+        return redirect("benefits:claim-edit", claim.pk)
+    try:
+        claims.document_add(actor=request.user, claim_id=claim.pk, kind=form.cleaned_data["kind"],
+                            upload=form.cleaned_data["file"])
+    except claims.ClaimError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("材料已上传。"))
+    return redirect("benefits:claim-edit", claim.pk)
+
+
+@login_required
+@require_POST
+def claim_document_remove(request, claim_id, token):
+    claim = _own_claim(request, claim_id)
+    try:
+        claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
+    except claims.ClaimError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("材料已移除。"))
+    return redirect("benefits:claim-edit", claim.pk)
+
+
+@login_required
+@require_POST
+def claim_submit(request, claim_id):
+    claim = _own_claim(request, claim_id)
+    try:
+        claims.claim_submit(actor=request.user, claim_id=claim.pk)
+    except claims.ClaimError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("申请已提交，系统核算后将交由工会审核。"))
+    return redirect("benefits:claim", claim.pk)
+
+
+@login_required
+@require_POST
+def claim_withdraw(request, claim_id):
+    claim = _own_claim(request, claim_id)
+    form = ClaimWithdrawForm(request.POST)
+    message = form.cleaned_data["message"] if form.is_valid() else ""
+    try:
+        claims.claim_withdraw(actor=request.user, claim_id=claim.pk, message=message)
+    except claims.ClaimError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("申请已撤回。"))
+    return redirect("benefits:claim", claim.pk)
+
+
+def _claim_for_letter(user, claim_id) -> Claim:
+    if not user.is_authenticated:
+        raise Http404
+    claim = Claim.objects.filter(pk=claim_id).select_related(
+        "member", "branch", "enrolment__plan", "enrolment__tier"
+    ).first()
+    if claim is None:
+        raise Http404
+    if claim.member.user_id == user.pk:
+        return claim
+    if branches_in_scope(user, roles=selectors.DOCUMENT_ROLES).filter(pk=claim.branch_id).exists():
+        return claim
+    raise Http404
+
+
+def claim_letter(request, claim_id):
+    """The decision letter (PDF) of an approved, paid or rejected claim: to its member and reviewers only."""
+    claim = _claim_for_letter(request.user, claim_id)
+    if claim.state not in claims_pdf.LETTER_STATES:
+        raise Http404
+    response = HttpResponse(claims_pdf.decision_letter_pdf(claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="decision-{claim.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def document_view(request, token):
+    """A claim document, to its member and to reviewers over the claim's branch, checked on every request.
+    The URL holds a random token; the file lives outside any public URL."""
+    document = selectors.document_for(request.user, token)
+    if document is None:
+        raise Http404
+    download = request.GET.get("download") == "1"
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(document.content_type, "bin")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{document.kind}-{document.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,296 @@
+"""Claims of the mutual-aid plan (补助申请): the claim and its facts, its documents, its history, payouts.
+
+Claims, their documents and their events are never deleted: a claim is withdrawn, a draft's document is
+marked removed. Every change of state or amount is a `ClaimEvent` row (who, when, from, to, why). State
+changes go through `benefits.claims` (a transition table and a version column checked in a conditional
+UPDATE), never through a bare save.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Branch, Member
+
+from .models import BenefitKind  # defined before models.py imports this module
+
+__all__ = ["Claim", "ClaimDocument", "ClaimEvent", "ClaimInvoice", "DocumentKind", "PayoutBatch", "PayoutItem",
+           "RejectReason"]
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "invoice", _("医疗费用发票")
+    EXPENSE_LIST = "expense_list", _("费用明细清单")
+    DISCHARGE_SUMMARY = "discharge_summary", _("出院小结")
+    DIAGNOSIS = "diagnosis", _("诊断证明")
+    ID_CARD = "id_card", _("身份证")
+    BANK_CARD = "bank_card", _("银行卡")
+    INJURY_APPRAISAL = "injury_appraisal", _("伤残等级鉴定")
+    ACCIDENT_PROOF = "accident_proof", _("事故证明")
+    BIRTH_CERTIFICATE = "birth_certificate", _("出生医学证明")
+    OTHER = "other", _("其他材料")
+
+
+class RejectReason(models.TextChoices):
+    NOT_COVERED = "not_covered", _("事发时不在保障期内")
+    WAITING_PERIOD = "waiting_period", _("处于等待期")
+    DEADLINE = "deadline", _("超过申请时限")
+    NOT_LISTED = "not_listed", _("疾病不在病种目录内")
+    DUPLICATE = "duplicate", _("重复申请")
+    CAP_REACHED = "cap_reached", _("已达年度补助上限")
+    DOCUMENTS = "documents", _("材料不真实或不完整")
+    OTHER = "other", _("其他原因")
+
+
+def document_upload_to(instance, filename) -> str:
+    # A random name with no trace of the member's file name: paths cannot be guessed or read for meaning.
+    return f"claims/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
+
+
+class Claim(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交，待初审")
+        BASE_REVIEW = "base_review", _("基层工会审核中")
+        FEDERATION_REVIEW = "federation_review", _("上级工会复核中")
+        RETURNED = "returned", _("退回补充材料")
+        APPROVED = "approved", _("已核准，待发放")
+        REJECTED = "rejected", _("未予补助")
+        WITHDRAWN = "withdrawn", _("已撤回")
+        PAID = "paid", _("已发放")
+
+    number = models.CharField(_("申请编号"), max_length=32, unique=True)
+    enrolment = models.ForeignKey(
+        "benefits.Enrolment", on_delete=models.PROTECT, related_name="claims", verbose_name=_("参保记录")
+    )
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="claims", verbose_name=_("会员"))
+    branch = models.ForeignKey(
+        Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("基层工会"),
+        help_text=_("参保时所在的工会；审核员按它划分范围。"),
+    )
+    kind = models.CharField(_("补助项目"), max_length=30, choices=BenefitKind.choices)
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    # The facts (only those the kind needs are asked).
+    diagnosis = models.CharField(_("诊断或伤情"), max_length=200, blank=True)
+    disease_code = models.CharField(_("目录病种"), max_length=50, blank=True)
+    first_diagnosis = models.BooleanField(_("首次确诊"), default=True)
+    event_date = models.DateField(_("确诊或事发日期"), null=True, blank=True)
+    hospital = models.CharField(_("医院"), max_length=200, blank=True)
+    admission_date = models.DateField(_("入院日期"), null=True, blank=True)
+    discharge_date = models.DateField(_("出院日期"), null=True, blank=True)
+    total_cost = models.DecimalField(_("医疗费用总额（元）"), null=True, blank=True, **MONEY)
+    self_paid = models.DecimalField(_("个人自付（元）"), null=True, blank=True, **MONEY)
+    bed_fee = models.DecimalField(_("床位费（元）"), null=True, blank=True, **MONEY)
+    grade = models.CharField(_("伤残等级"), max_length=30, blank=True)
+    invoice_numbers = models.JSONField(_("发票号码"), default=list, blank=True)
+    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
+    bank_account = models.CharField(_("银行账号"), max_length=40, blank=True)
+    account_holder = models.CharField(_("户名"), max_length=100, blank=True)
+
+    # The assessment (by the task) and the decision (by reviewers).
+    proposed_amount = models.DecimalField(_("系统核算金额（元）"), null=True, blank=True, **MONEY)
+    assessment = models.JSONField(_("核算明细"), default=dict, blank=True)
+    flags = models.JSONField(_("提示"), default=list, blank=True)
+    approved_amount = models.DecimalField(_("核定金额（元）"), null=True, blank=True, **MONEY)
+    hospital_days_paid = models.PositiveSmallIntegerField(_("计补住院天数"), default=0)
+    base_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("基层审核人"),
+    )
+    federation_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("上级复核人"),
+    )
+    reject_reason = models.CharField(_("不予补助原因"), max_length=30, choices=RejectReason.choices, blank=True)
+    decision_message = models.TextField(_("审核意见"), blank=True)
+    paid_amount = models.DecimalField(_("实发金额（元）"), null=True, blank=True, **MONEY)
+
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    assessed_at = models.DateTimeField(_("核算时间"), null=True, blank=True)
+    state_changed_at = models.DateTimeField(_("进入当前状态时间"), default=timezone.now)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("补助申请")
+        verbose_name_plural = _("补助申请")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The review queues: one state, oldest first, within a branch subtree.
+            models.Index(fields=["state", "state_changed_at"], name="claim_queue_idx"),
+            models.Index(fields=["branch", "state", "state_changed_at"], name="claim_branch_queue_idx"),
+            models.Index(fields=["enrolment", "state"], name="claim_enrolment_state_idx"),
+            models.Index(fields=["member", "admission_date"], name="claim_member_stay_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total_cost__isnull=True) | Q(total_cost__gte=0), name="claim_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(self_paid__isnull=True) | Q(self_paid__gte=0), name="claim_self_paid_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(bed_fee__isnull=True) | Q(bed_fee__gte=0), name="claim_bed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(total_cost__isnull=True) | Q(self_paid__isnull=True)
+                | Q(self_paid__lte=models.F("total_cost")),
+                name="claim_self_paid_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(admission_date__isnull=True) | Q(discharge_date__isnull=True)
+                | Q(discharge_date__gte=models.F("admission_date")),
+                name="claim_stay_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True) | Q(approved_amount__gte=0),
+                name="claim_approved_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=["approved", "paid"]) | Q(approved_amount__isnull=False),
+                name="claim_approved_has_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def amount_due(self):
+        """What will be (or was) paid: the reviewers' amount, else the assessment's proposal."""
+        return self.approved_amount if self.approved_amount is not None else self.proposed_amount
+
+
+class ClaimDocument(models.Model):
+    """An uploaded document, stored privately under a random name, served only through the checking view."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="documents", verbose_name=_("申请"))
+    kind = models.CharField(_("材料种类"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(_("文件"), upload_to=document_upload_to)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class ClaimInvoice(models.Model):
+    """One invoice number of a submitted claim, to find the same invoice claimed twice (across all claims)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="invoices")
+    number = models.CharField(max_length=50, db_index=True)
+
+    class Meta:
+        verbose_name = _("发票号码")
+        verbose_name_plural = _("发票号码")
+        constraints = [models.UniqueConstraint(fields=["claim", "number"], name="claim_invoice_once_per_claim")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ClaimEvent(models.Model):
+    """One step in a claim's life, kept forever: who did what, when, from which state to which, and why."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events", verbose_name=_("申请"))
+    action = models.CharField(_("操作"), max_length=30)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20, blank=True)
+    amount_from = models.DecimalField(_("原金额"), null=True, blank=True, **MONEY)
+    amount_to = models.DecimalField(_("新金额"), null=True, blank=True, **MONEY)
+    message = models.TextField(_("说明"), blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申请记录")
+        verbose_name_plural = _("申请记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.action}"
+
+
+class PayoutBatch(models.Model):
+    """Approved claims sent to the bank together; finance marks the batch paid or single transfers failed."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待发放")
+        PAID = "paid", _("已发放")
+
+    number = models.CharField(_("批次号"), max_length=32, unique=True)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("发放工会"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("制表人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("确认人"),
+    )
+
+    class Meta:
+        verbose_name = _("补助发放批次")
+        verbose_name_plural = _("补助发放批次")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PayoutItem(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发放")
+        PAID = "paid", _("已发放")
+        FAILED = "failed", _("发放失败")
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="items", verbose_name=_("批次"))
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payout_items", verbose_name=_("申请"))
+    amount = models.DecimalField(_("金额（元）"), **MONEY)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("发放明细")
+        verbose_name_plural = _("发放明细")
+        ordering = ["batch", "id"]
+        constraints = [
+            # A claim waits in at most one unpaid batch: it can never be sent to the bank twice.
+            models.UniqueConstraint(fields=["claim"], condition=Q(status="pending"), name="payout_claim_once_pending"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.claim_id}"
