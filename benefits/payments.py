@@ -23,10 +23,10 @@ from .models import Payment
 
 
 class PaymentProvider:
-    code: str
+    """What every provider has: the code stored on its payments. Online providers (the sandbox, a real
+    gateway) also give a `checkout_url`; the offline provider has no checkout, staff record the money."""
 
-    def checkout_url(self, payment: Payment) -> str:
-        raise NotImplementedError
+    code: str
 
 
 class OfflineProvider(PaymentProvider):

@@ -1,6 +1,7 @@
 """SMS backends. The notification service and the sign-up code both send text messages through
 `get_sms_backend()`; the setting SMS_BACKEND names the class (console by default, database in tests)."""
 
+import abc
 import logging
 
 from django.conf import settings
@@ -13,9 +14,11 @@ class SmsError(Exception):
     """A channel failure worth retrying (gateway down, timeout)."""
 
 
-class BaseSmsBackend:
-    def send(self, *, to: str, body: str) -> None:
-        raise NotImplementedError
+class BaseSmsBackend(abc.ABC):
+    """What every SMS backend provides; a gateway's backend raises SmsError when sending failed."""
+
+    @abc.abstractmethod
+    def send(self, *, to: str, body: str) -> None: ...
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
