@@ -96,6 +96,20 @@ PLAN_FIELDS = {
 }
 
 
+# What a member uploads for each kind of benefit (docs/benefits-reference-plan.md): an ID card and a bank card
+# always, then the papers that prove the facts the rule pays on.
+REQUIRED_DOCUMENTS = {
+    "serious_disease": ["id_card", "diagnosis", "bank_card"],
+    "hospital_daily": ["id_card", "discharge_summary", "bank_card"],
+    "inpatient_self_pay": ["id_card", "invoice", "expense_list", "discharge_summary", "bank_card"],
+    "large_single_disease": ["id_card", "diagnosis", "invoice", "expense_list", "bank_card"],
+    "work_injury": ["id_card", "injury_appraisal", "accident_proof", "bank_card"],
+    "on_duty": ["id_card", "injury_appraisal", "accident_proof", "bank_card"],
+    "newborn_disease": ["id_card", "birth_certificate", "diagnosis", "bank_card"],
+    "accidental_injury": ["id_card", "accident_proof", "invoice", "bank_card"],
+}
+
+
 def _disease_list(code: str, name: str, kind: str, diseases) -> DiseaseList:
     disease_list, _ = DiseaseList.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
     existing = set(disease_list.diseases.values_list("code", flat=True))
@@ -121,7 +135,10 @@ def reference_plan_build(*, actor=None, federation=None) -> Plan:
                 plan=plan, code=code, name=spec["name"], fee=spec["fee"], yearly_cap=spec["yearly_cap"]
             )
             BenefitRule.objects.bulk_create(
-                BenefitRule(tier=tier, kind=kind, params=params, disease_list=lists[list_key] if list_key else None)
+                BenefitRule(
+                    tier=tier, kind=kind, params=params, disease_list=lists[list_key] if list_key else None,
+                    required_documents=REQUIRED_DOCUMENTS[kind],
+                )
                 for kind, (params, list_key) in spec["rules"].items()
             )
         audit_log(actor=actor, action="benefits.plan.reference_built", target=plan)
@@ -138,6 +155,7 @@ def plan_snapshot(plan: Plan) -> dict:
                 "rules": {
                     rule.kind: {
                         "params": rule.params,
+                        "required_documents": rule.required_documents,
                         "diseases": sorted(rule.disease_list.diseases.values_list("code", "name"))
                         if rule.disease_list else None,
                     }
