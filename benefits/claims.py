@@ -29,7 +29,7 @@ from members.notifications import notification_send
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.services import audit_log
 
-from . import rules, selectors
+from . import claims_selectors, rules, selectors
 from .models import (
     BenefitRule,
     Claim,
@@ -556,31 +556,17 @@ def claim_facts(claim: Claim) -> rules.ClaimFacts:
     )
 
 
-LIVE_STATES = [S.SUBMITTED, S.BASE_REVIEW, S.FEDERATION_REVIEW, S.RETURNED, S.APPROVED, S.PAID]
+LIVE_STATES = claims_selectors.LIVE_STATES
 
 
 def claim_duplicate_flags(claim: Claim) -> list[dict]:
     """Same invoice number on another live claim (anyone's), or a hospital stay of the same kind overlapping
-    one already claimed by the same member."""
-    flags = []
-    if claim.invoice_numbers:
-        others = list(
-            ClaimInvoice.objects.filter(number__in=claim.invoice_numbers, claim__state__in=LIVE_STATES)
-            .exclude(claim_id=claim.pk).values_list("number", "claim__number").order_by("number")[:20]
-        )
-        for number, other in others:
-            flags.append({"code": "duplicate_invoice", "message": _("发票号码 %(invoice)s 已在申请 %(other)s 中使用。")
-                          % {"invoice": number, "other": other}})
-    if claim.admission_date and claim.discharge_date:
-        overlapping = list(
-            Claim.objects.filter(
-                member_id=claim.member_id, kind=claim.kind, state__in=LIVE_STATES,
-                admission_date__lte=claim.discharge_date, discharge_date__gte=claim.admission_date,
-            ).exclude(pk=claim.pk).values_list("number", flat=True)[:20]
-        )
-        for other in overlapping:
-            flags.append({"code": "overlapping_stay",
-                          "message": _("住院期间与申请 %(other)s 重叠。") % {"other": other}})
+    one already claimed by the same member (one statement for both searches)."""
+    invoices, stays = claims_selectors.assessment_duplicates(claim)
+    flags = [{"code": "duplicate_invoice", "message": _("发票号码 %(invoice)s 已在申请 %(other)s 中使用。")
+              % {"invoice": number, "other": other}} for number, other in invoices]
+    flags += [{"code": "overlapping_stay", "message": _("住院期间与申请 %(other)s 重叠。") % {"other": other}}
+              for other in stays]
     return flags
 
 
@@ -598,8 +584,8 @@ def claim_assess(*, claim_id: int) -> Claim:
             return claim
         enrolment = claim.enrolment
         assessment = rules.assess(
-            selectors.tier_rule_specs(enrolment.tier), selectors.cover_terms(enrolment), claim_facts(claim),
-            selectors.enrolment_paid_this_year(enrolment),
+            claims_selectors.assessment_rule_specs(enrolment.tier_id), selectors.cover_terms(enrolment),
+            claim_facts(claim), claims_selectors.assessment_paid_this_year(enrolment.pk),
         )
         flags = [{"code": "ineligible", "message": m.render()} for m in assessment.reasons]
         flags += claim_duplicate_flags(claim)
