@@ -635,7 +635,7 @@ def claim_assess(*, claim_id: int) -> Claim:
         review_body = _("%(member)s，%(kind)s。") % {"member": claim.member.name, "kind": claim.get_kind_display()}
         messages += [(user, "benefits.claim.review", review_title, review_body,
                       f"/admin/benefits/claim/{claim.pk}/change/")
-                     for user in branch_admins_for(claim.branch, role=StaffRole.Role.CLAIMS_REVIEWER)]
+                     for user in claims_selectors.assessment_reviewers(claim.branch)]
         _notify_many(messages)
     return claim
 

@@ -209,3 +209,31 @@ def assessment_duplicates(claim: Claim) -> tuple[list[tuple[str, str]], list[str
     invoices = sorted(((invoice, other) for part, invoice, other in rows if part == 1), key=lambda row: row[0])
     stays = [other for part, _invoice, other in rows if part == 2]
     return invoices, stays
+
+
+def assessment_reviewers(branch) -> list:
+    """The claims reviewers to tell about a claim of `branch` (same people, same order as
+    `members.selectors.branch_admins_for(branch, role=claims_reviewer)`): the active users holding the role on the
+    nearest of the branch and its ancestors where anyone holds it. One statement without ORM query building; the
+    users carry only the fields a notification reads (id, email, mobile and the channel choices)."""
+    from members.models import Branch, User
+
+    paths = [branch.path[:end] for end in range(Branch.steplen, len(branch.path) + 1, Branch.steplen)]
+    role, user, branch_table = StaffRole._meta.db_table, User._meta.db_table, Branch._meta.db_table
+    marks = ", ".join(["%s"] * len(paths))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT b."depth", u."id", u."email", u."mobile", u."mobile_verified", u."notify_by_email", '  # noqa: S608
+            f'u."notify_by_sms" FROM "{role}" s INNER JOIN "{user}" u ON s."user_id" = u."id" '
+            f'INNER JOIN "{branch_table}" b ON s."branch_id" = b."id" '
+            f'WHERE s."role" = %s AND b."path" IN ({marks}) AND u."is_active" '
+            f'ORDER BY b."depth" DESC, s."user_id"',
+            [StaffRole.Role.CLAIMS_REVIEWER, *paths],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    nearest = rows[0][0]
+    return [User(id=pk, email=email, mobile=mobile, mobile_verified=bool(verified), notify_by_email=bool(by_email),
+                 notify_by_sms=bool(by_sms))
+            for depth, pk, email, mobile, verified, by_email, by_sms in rows if depth == nearest]

@@ -104,3 +104,24 @@ def test_duplicate_searches_find_invoices_and_overlapping_stays(claim_world, dja
     other_stay = _submitted(claim_world, "E", admission_date=(today - timedelta(days=3)).isoformat(),
                             discharge_date=(today - timedelta(days=1)).isoformat())
     assert claims_selectors.assessment_duplicates(Claim.objects.get(pk=other_stay.pk)) == ([], [])
+
+
+def test_reviewers_are_the_nearest_active_ones_like_branch_admins_for(claim_world, staff_of):
+    from members.models import Branch, StaffRole
+    from members.selectors import branch_admins_for
+
+    tree = claim_world.tree
+    tree = type(tree)(**{name: Branch.objects.get(pk=b.pk) for name, b in vars(tree).items()})  # fresh paths
+    second_base_reviewer = staff_of(tree.base_a1, role="claims_reviewer")
+    gone = staff_of(tree.base_a1, role="claims_reviewer")
+    gone.is_active = False
+    gone.save()
+    for branch in (tree.base_a1, tree.base_a2, tree.base_b1, tree.district_a, tree.city):
+        expected = branch_admins_for(branch, role=StaffRole.Role.CLAIMS_REVIEWER)
+        found = claims_selectors.assessment_reviewers(branch)
+        assert [u.pk for u in found] == [u.pk for u in expected]
+        assert [(u.email, u.mobile, u.mobile_verified, u.notify_by_email, u.notify_by_sms) for u in found] == [
+            (u.email, u.mobile, u.mobile_verified, u.notify_by_email, u.notify_by_sms) for u in expected]
+    assert {u.pk for u in claims_selectors.assessment_reviewers(tree.base_a1)} == {
+        claim_world.reviewer_base.pk, second_base_reviewer.pk}
+    assert [u.pk for u in claims_selectors.assessment_reviewers(tree.base_b1)] == [claim_world.reviewer_b.pk]
