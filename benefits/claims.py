@@ -25,11 +25,11 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from members.models import Branch, StaffRole
-from members.notifications import notification_send
+from members.notifications import notification_send, notifications_send_many
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.services import audit_log
 
-from . import rules, selectors
+from . import claims_selectors, rules, selectors
 from .models import (
     BenefitRule,
     Claim,
@@ -556,31 +556,17 @@ def claim_facts(claim: Claim) -> rules.ClaimFacts:
     )
 
 
-LIVE_STATES = [S.SUBMITTED, S.BASE_REVIEW, S.FEDERATION_REVIEW, S.RETURNED, S.APPROVED, S.PAID]
+LIVE_STATES = claims_selectors.LIVE_STATES
 
 
 def claim_duplicate_flags(claim: Claim) -> list[dict]:
     """Same invoice number on another live claim (anyone's), or a hospital stay of the same kind overlapping
-    one already claimed by the same member."""
-    flags = []
-    if claim.invoice_numbers:
-        others = list(
-            ClaimInvoice.objects.filter(number__in=claim.invoice_numbers, claim__state__in=LIVE_STATES)
-            .exclude(claim_id=claim.pk).values_list("number", "claim__number").order_by("number")[:20]
-        )
-        for number, other in others:
-            flags.append({"code": "duplicate_invoice", "message": _("发票号码 %(invoice)s 已在申请 %(other)s 中使用。")
-                          % {"invoice": number, "other": other}})
-    if claim.admission_date and claim.discharge_date:
-        overlapping = list(
-            Claim.objects.filter(
-                member_id=claim.member_id, kind=claim.kind, state__in=LIVE_STATES,
-                admission_date__lte=claim.discharge_date, discharge_date__gte=claim.admission_date,
-            ).exclude(pk=claim.pk).values_list("number", flat=True)[:20]
-        )
-        for other in overlapping:
-            flags.append({"code": "overlapping_stay",
-                          "message": _("住院期间与申请 %(other)s 重叠。") % {"other": other}})
+    one already claimed by the same member (one statement for both searches)."""
+    invoices, stays = claims_selectors.assessment_duplicates(claim)
+    flags = [{"code": "duplicate_invoice", "message": _("发票号码 %(invoice)s 已在申请 %(other)s 中使用。")
+              % {"invoice": number, "other": other}} for number, other in invoices]
+    flags += [{"code": "overlapping_stay", "message": _("住院期间与申请 %(other)s 重叠。") % {"other": other}}
+              for other in stays]
     return flags
 
 
@@ -591,15 +577,15 @@ def claim_assess(*, claim_id: int) -> Claim:
         # Lock: two deliveries of the same task (a retry racing a slow first run) must not both assess.
         claim = (
             Claim.objects.select_for_update(of=("self",))
-            .select_related("enrolment__plan__federation", "enrolment__tier", "member__user", "branch")
+            .select_related("enrolment__plan", "enrolment__tier", "member__user", "branch")
             .filter(pk=claim_id).order_by().first()
         )
         if claim is None or claim.state != S.SUBMITTED:
             return claim
         enrolment = claim.enrolment
         assessment = rules.assess(
-            selectors.tier_rule_specs(enrolment.tier), selectors.cover_terms(enrolment), claim_facts(claim),
-            selectors.enrolment_paid_this_year(enrolment),
+            claims_selectors.assessment_rule_specs(enrolment.tier_id), selectors.cover_terms(enrolment),
+            claim_facts(claim), claims_selectors.assessment_paid_this_year(enrolment.pk),
         )
         flags = [{"code": "ineligible", "message": m.render()} for m in assessment.reasons]
         flags += claim_duplicate_flags(claim)
@@ -608,10 +594,19 @@ def claim_assess(*, claim_id: int) -> Claim:
             assessment=assessment.as_data(), flags=flags, assessed_at=_now(),
             hospital_days_paid=assessment.hospital_days_paid,
         )
-        _notify_member(claim, _("您的补助申请 %(number)s 已进入审核") % {"number": claim.number},
-                       _("系统核算金额 %(amount)s 元，以工会审核结果为准。") % {"amount": claim.proposed_amount})
-        _notify_reviewers(claim, claim.branch, _("有一份补助申请待审核：%(number)s") % {"number": claim.number},
-                          _("%(member)s，%(kind)s。") % {"member": claim.member.name, "kind": claim.get_kind_display()})
+        # The member and the base union's reviewers, in one pass (what _notify_member and _notify_reviewers send).
+        messages = []
+        if claim.member.user_id is not None:
+            messages.append((claim.member.user, f"benefits.claim.{claim.state}",
+                             _("您的补助申请 %(number)s 已进入审核") % {"number": claim.number},
+                             _("系统核算金额 %(amount)s 元，以工会审核结果为准。") % {"amount": claim.proposed_amount},
+                             f"/benefits/claims/{claim.pk}/"))
+        review_title = _("有一份补助申请待审核：%(number)s") % {"number": claim.number}
+        review_body = _("%(member)s，%(kind)s。") % {"member": claim.member.name, "kind": claim.get_kind_display()}
+        messages += [(user, "benefits.claim.review", review_title, review_body,
+                      f"/admin/benefits/claim/{claim.pk}/change/")
+                     for user in claims_selectors.assessment_reviewers(claim.branch)]
+        notifications_send_many(messages=messages)
     return claim
 
 

@@ -2,15 +2,28 @@
 
 Queues and lists run a fixed number of queries whatever the number of rows (select_related, no loops)."""
 
+import json
 from datetime import timedelta
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from members.models import StaffRole
 from members.selectors import branches_in_scope
 
-from .models import Claim, ClaimDocument, ClaimEvent, Enrolment, PayoutBatch, PayoutItem
+from . import rules
+from .models import (
+    BenefitRule,
+    Claim,
+    ClaimDocument,
+    ClaimEvent,
+    ClaimInvoice,
+    Disease,
+    Enrolment,
+    PayoutBatch,
+    PayoutItem,
+)
 
 REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
 FINANCE_ROLES = [StaffRole.Role.FINANCE]
@@ -98,3 +111,129 @@ def batches_in_scope(user) -> QuerySet[PayoutBatch]:
 
 def batch_rows(batch: PayoutBatch) -> list[PayoutItem]:
     return list(batch.items.select_related("claim__member", "claim__branch").order_by("id"))
+
+
+# --- the assessment's reads (the Celery task runs them for every claim: few statements, little ORM work) ------
+
+LIVE_STATES = [Claim.State.SUBMITTED, Claim.State.BASE_REVIEW, Claim.State.FEDERATION_REVIEW, Claim.State.RETURNED,
+               Claim.State.APPROVED, Claim.State.PAID]
+_SPEC_CACHE: dict[tuple, rules.RuleSpec] = {}  # compiled specs keyed by the rule's stored content, per process
+_SPEC_CACHE_MAX = 1024
+
+
+def _compiled_spec(kind: str, params_text: str, diseases: tuple[str, ...]) -> rules.RuleSpec:
+    """`rules.rule_spec_from_data`, remembered by the rule's whole stored content (its own version key): an edited
+    rule or disease list is a new key, so a cached spec is never stale. Specs are frozen dataclasses."""
+    key = (kind, params_text, diseases)
+    spec = _SPEC_CACHE.get(key)
+    if spec is None:
+        spec = rules.rule_spec_from_data(kind=kind, params=json.loads(params_text), diseases=diseases)
+        if len(_SPEC_CACHE) >= _SPEC_CACHE_MAX:
+            _SPEC_CACHE.clear()
+        _SPEC_CACHE[key] = spec
+    return spec
+
+
+def assessment_rule_specs(tier_id: int) -> dict[str, rules.RuleSpec]:
+    """The tier's rules as the engine's specs (same result as `selectors.tier_rule_specs`), read in one statement
+    with their disease codes; compiling is skipped for rules whose stored content was compiled before."""
+    rule, disease = BenefitRule._meta.db_table, Disease._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT r."id", r."kind", r."params", d."code" FROM "{rule}" r '  # noqa: S608 (table names from models)
+            f'LEFT JOIN "{disease}" d ON d."disease_list_id" = r."disease_list_id" '
+            f'WHERE r."tier_id" = %s ORDER BY r."id", d."code"',
+            [tier_id],
+        )
+        rows = cursor.fetchall()
+    by_rule: dict[int, list] = {}
+    for rule_id, kind, params, code in rows:
+        entry = by_rule.setdefault(rule_id, [kind, params, []])
+        if code is not None:
+            entry[2].append(code)
+    specs = {}
+    for kind, params, codes in by_rule.values():
+        text = params if isinstance(params, str) else json.dumps(params, sort_keys=True)
+        specs[kind] = _compiled_spec(kind, text, tuple(codes))
+    return specs
+
+
+def assessment_paid_this_year(enrolment_id: int) -> rules.PaidThisYear:
+    """What the enrolment was already granted this plan year (same result as `selectors.enrolment_paid_this_year`)
+    in one statement: an enrolment has few approved or paid claims, so they are summed here."""
+    granted = Claim.objects.filter(
+        enrolment_id=enrolment_id, state__in=[Claim.State.APPROVED, Claim.State.PAID]
+    ).order_by().values_list("kind", "disease_code", "approved_amount", "hospital_days_paid")
+    by_kind: dict = {}
+    days = 0
+    diseases = set()
+    for kind, code, amount, paid_days in granted:
+        by_kind[kind] = by_kind.get(kind, rules.ZERO) + (amount or rules.ZERO)
+        days += paid_days or 0
+        if kind in rules.ONCE_PER_DISEASE_KINDS and code:
+            diseases.add((kind, code))
+    return rules.PaidThisYear(total=sum(by_kind.values(), rules.ZERO), by_kind=by_kind, hospital_days=days,
+                              diseases_paid=frozenset(diseases))
+
+
+def assessment_duplicates(claim: Claim) -> tuple[list[tuple[str, str]], list[str]]:
+    """In one statement: (invoice number, other claim's number) for the claim's invoice numbers on other live
+    claims (anyone's), ordered by invoice number; and the numbers of the member's other live claims of the same
+    kind whose hospital stay overlaps this one. At most 20 of each."""
+    parts, params = [], []
+    claim_table, invoice_table = Claim._meta.db_table, ClaimInvoice._meta.db_table
+    states = ", ".join(["%s"] * len(LIVE_STATES))
+    if claim.invoice_numbers:
+        numbers = ", ".join(["%s"] * len(claim.invoice_numbers))
+        parts.append(
+            f'SELECT * FROM (SELECT 1 AS "part", i."number" AS "invoice", c."number" AS "other" '  # noqa: S608
+            f'FROM "{invoice_table}" i INNER JOIN "{claim_table}" c ON i."claim_id" = c."id" '
+            f'WHERE i."number" IN ({numbers}) AND c."state" IN ({states}) AND i."claim_id" <> %s '
+            f'ORDER BY i."number" LIMIT 20) dup_invoice'
+        )
+        params += [*claim.invoice_numbers, *LIVE_STATES, claim.pk]
+    if claim.admission_date and claim.discharge_date:
+        parts.append(
+            f'SELECT * FROM (SELECT 2 AS "part", \'\' AS "invoice", c."number" AS "other" '  # noqa: S608
+            f'FROM "{claim_table}" c WHERE c."member_id" = %s AND c."kind" = %s AND c."state" IN ({states}) '
+            f'AND c."admission_date" <= %s AND c."discharge_date" >= %s AND c."id" <> %s '
+            f'ORDER BY c."created_at" DESC, c."id" DESC LIMIT 20) dup_stay'
+        )
+        params += [claim.member_id, claim.kind, *LIVE_STATES, claim.discharge_date.isoformat(),
+                   claim.admission_date.isoformat(), claim.pk]
+    if not parts:
+        return [], []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    invoices = sorted(((invoice, other) for part, invoice, other in rows if part == 1), key=lambda row: row[0])
+    stays = [other for part, _invoice, other in rows if part == 2]
+    return invoices, stays
+
+
+def assessment_reviewers(branch) -> list:
+    """The claims reviewers to tell about a claim of `branch` (same people, same order as
+    `members.selectors.branch_admins_for(branch, role=claims_reviewer)`): the active users holding the role on the
+    nearest of the branch and its ancestors where anyone holds it. One statement without ORM query building; the
+    users carry only the fields a notification reads (id, email, mobile and the channel choices)."""
+    from members.models import Branch, User
+
+    paths = [branch.path[:end] for end in range(Branch.steplen, len(branch.path) + 1, Branch.steplen)]
+    role, user, branch_table = StaffRole._meta.db_table, User._meta.db_table, Branch._meta.db_table
+    marks = ", ".join(["%s"] * len(paths))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT b."depth", u."id", u."email", u."mobile", u."mobile_verified", u."notify_by_email", '  # noqa: S608
+            f'u."notify_by_sms" FROM "{role}" s INNER JOIN "{user}" u ON s."user_id" = u."id" '
+            f'INNER JOIN "{branch_table}" b ON s."branch_id" = b."id" '
+            f'WHERE s."role" = %s AND b."path" IN ({marks}) AND u."is_active" '
+            f'ORDER BY b."depth" DESC, s."user_id"',
+            [StaffRole.Role.CLAIMS_REVIEWER, *paths],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return []
+    nearest = rows[0][0]
+    return [User(id=pk, email=email, mobile=mobile, mobile_verified=bool(verified), notify_by_email=bool(by_email),
+                 notify_by_sms=bool(by_sms))
+            for depth, pk, email, mobile, verified, by_email, by_sms in rows if depth == nearest]

@@ -31,30 +31,40 @@ def notification_send(*, user, kind: str, title: str, body: str = "", url: str =
     """Tells `user` something: an inbox message always; email where the user chose it and has an address;
     SMS where the user chose it and has verified the mobile number (an unverified number may be someone
     else's). Call it inside the caller's transaction: if that rolls back, nothing is stored or sent."""
-    title = " ".join(title.split())  # one line: it is also the email subject
-    if not kind or not title:
-        raise ValueError("A notification needs a kind and a title.")
-    with transaction.atomic():
-        notification = Notification.objects.create(
-            user=user, kind=kind, title=title[:200], body=body, url=url[:500]
-        )
-        deliveries = []
-        if user.notify_by_email and user.email:
-            deliveries.append(
-                NotificationDelivery(
-                    notification=notification, channel=NotificationDelivery.Channel.EMAIL, address=user.email
-                )
-            )
-        if user.notify_by_sms and user.mobile and user.mobile_verified:
-            deliveries.append(
-                NotificationDelivery(
-                    notification=notification, channel=NotificationDelivery.Channel.SMS, address=user.mobile
-                )
-            )
+    return notifications_send_many(messages=[(user, kind, title, body, url)])[0]
+
+
+def notifications_send_many(*, messages: list[tuple]) -> list[Notification]:
+    """`notification_send` for several people at once (`messages`: (user, kind, title, body, url) each), with
+    one INSERT for the messages and one for their deliveries: a hot path such as claim assessment tells the
+    member and every reviewer without a round trip per person."""
+    notifications = []
+    for user, kind, title, body, url in messages:
+        title = " ".join(str(title).split())  # one line: it is also the email subject
+        if not kind or not title:
+            raise ValueError("A notification needs a kind and a title.")
+        notifications.append(Notification(user=user, kind=kind, title=title[:200], body=body, url=url[:500]))
+    if not notifications:
+        return []
+    # No savepoint: inside the caller's transaction the messages stand or fall with the change they report.
+    with transaction.atomic(savepoint=False):
+        Notification.objects.bulk_create(notifications)
+        deliveries = [delivery for n in notifications for delivery in _deliveries_for(n)]
         NotificationDelivery.objects.bulk_create(deliveries)
-    if deliveries:
-        _enqueue_delivery(notification.id)
-    return notification
+    for notification_id in sorted({d.notification_id for d in deliveries}):
+        _enqueue_delivery(notification_id)
+    return notifications
+
+
+def _deliveries_for(notification: Notification) -> list[NotificationDelivery]:
+    """The outside channels one message goes over, by the recipient's choices and verified addresses."""
+    user = notification.user
+    deliveries = []
+    if user.notify_by_email and user.email:
+        deliveries.append(NotificationDelivery(notification=notification, channel="email", address=user.email))
+    if user.notify_by_sms and user.mobile and user.mobile_verified:
+        deliveries.append(NotificationDelivery(notification=notification, channel="sms", address=user.mobile))
+    return deliveries
 
 
 def _enqueue_delivery(notification_id: int) -> None:

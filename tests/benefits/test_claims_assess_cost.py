@@ -1,0 +1,127 @@
+"""The assessment task's reads and writes stay few and give the same results as the general selectors."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import F
+from django.utils import timezone
+
+from benefits import claims, claims_selectors, selectors
+from benefits.models import BenefitRule, Claim, Disease, DiseaseList
+from members.models import Notification, NotificationDelivery
+
+from .claims_helpers import draft_stay, stay_facts, submitted_stay
+
+
+def _submitted(world, number_suffix: str, **overrides):
+    overrides.setdefault("invoice_numbers", f"FP{number_suffix}01, FP{number_suffix}02")
+    claim = draft_stay(world, **overrides)
+    Claim.objects.filter(pk=claim.pk).update(state=Claim.State.SUBMITTED, version=F("version") + 1)
+    return claim
+
+
+def test_one_assessment_runs_a_fixed_small_number_of_statements(
+    claim_world, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    first, second = _submitted(claim_world, "A"), _submitted(claim_world, "B")
+    claims.claim_assess(claim_id=first.pk)
+    # lock, rules, paid this year, duplicates, UPDATE, event, audit, reviewers, notifications, deliveries,
+    # and the transaction's savepoint pair (it runs inside the test's transaction)
+    with django_assert_max_num_queries(12):
+        claim = claims.claim_assess(claim_id=second.pk)
+    assert claim.state == Claim.State.BASE_REVIEW
+
+
+def test_the_assessment_notifies_like_notification_send(claim_world, django_capture_on_commit_callbacks):
+    reviewer = claim_world.reviewer_base
+    reviewer.email, reviewer.notify_by_email = "reviewer@example.org", True
+    reviewer.notify_by_sms, reviewer.mobile_verified = True, False  # unverified number: no SMS
+    reviewer.save()
+    claim = _submitted(claim_world, "C")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        claims.claim_assess(claim_id=claim.pk)
+    notice = Notification.objects.get(user=reviewer, kind="benefits.claim.review")
+    assert notice.url == f"/admin/benefits/claim/{claim.pk}/change/" and claim.number in notice.title
+    assert list(notice.deliveries.values_list("channel", "address")) == [("email", "reviewer@example.org")]
+    member_notice = Notification.objects.get(user=claim_world.claimant.user, kind="benefits.claim.base_review")
+    member_channels = set(member_notice.deliveries.values_list("channel", flat=True))
+    user = claim_world.claimant.user
+    expected = set()
+    if user.notify_by_email and user.email:
+        expected.add("email")
+    if user.notify_by_sms and user.mobile and user.mobile_verified:
+        expected.add("sms")
+    assert member_channels == expected
+    with_deliveries = NotificationDelivery.objects.values("notification").distinct().count()
+    assert len(callbacks) == with_deliveries  # one delivery task per notification that has a channel
+    assert not Notification.objects.filter(user=claim_world.reviewer_sibling).exists()
+
+
+def test_rule_specs_match_the_general_selector_and_follow_edits(claim_world):
+    tier = claim_world.enrolment.tier
+    diseases = DiseaseList.objects.create(code="serious-test", name="重大疾病", kind="serious")
+    Disease.objects.bulk_create([Disease(disease_list=diseases, code=c, name=c) for c in ("c02", "c01")])
+    BenefitRule.objects.create(tier=tier, kind="serious_disease", params={"amount": "10000.00"},
+                               disease_list=diseases)
+    assert claims_selectors.assessment_rule_specs(tier.pk) == selectors.tier_rule_specs(tier)
+    rule = BenefitRule.objects.get(tier=tier, kind="inpatient_self_pay")
+    rule.params = {**rule.params, "rate": "0.35"}
+    rule.save()
+    Disease.objects.create(disease_list=diseases, code="c03", name="c03")
+    specs = claims_selectors.assessment_rule_specs(tier.pk)
+    assert specs["inpatient_self_pay"].rate == Decimal("0.35")
+    assert specs["serious_disease"].diseases == frozenset({"c01", "c02", "c03"})
+    assert specs == selectors.tier_rule_specs(tier)
+
+
+def test_paid_this_year_matches_the_general_selector(claim_world):
+    enrolment = claim_world.enrolment
+    assert claims_selectors.assessment_paid_this_year(enrolment.pk) == selectors.enrolment_paid_this_year(enrolment)
+    rows = [
+        ("inpatient_self_pay", "", Decimal("900.10"), 0, Claim.State.APPROVED),
+        ("inpatient_self_pay", "", Decimal("100.25"), 0, Claim.State.PAID),
+        ("hospital_daily", "", Decimal("250.00"), 5, Claim.State.PAID),
+        ("serious_disease", "c01", Decimal("10000.00"), 0, Claim.State.APPROVED),
+        ("serious_disease", "c09", Decimal("10000.00"), 0, Claim.State.REJECTED),  # not granted: not counted
+    ]
+    for n, (kind, code, amount, days, state) in enumerate(rows):
+        claim = draft_stay(claim_world, invoice_numbers=f"FPPAID{n}")
+        Claim.objects.filter(pk=claim.pk).update(kind=kind, disease_code=code, approved_amount=amount,
+                                                 hospital_days_paid=days, state=state)
+    paid = claims_selectors.assessment_paid_this_year(enrolment.pk)
+    assert paid == selectors.enrolment_paid_this_year(enrolment)
+    assert paid.by_kind["inpatient_self_pay"] == Decimal("1000.35") and paid.hospital_days == 5
+    assert paid.diseases_paid == frozenset({("serious_disease", "c01")})
+
+
+def test_duplicate_searches_find_invoices_and_overlapping_stays(claim_world, django_capture_on_commit_callbacks):
+    first = submitted_stay(claim_world, django_capture_on_commit_callbacks)
+    second = _submitted(claim_world, "D", invoice_numbers=stay_facts()["invoice_numbers"])
+    invoices, stays = claims_selectors.assessment_duplicates(Claim.objects.get(pk=second.pk))
+    assert invoices == [("FP20260001", first.number), ("FP20260002", first.number)]
+    assert stays == [first.number]
+    today = timezone.localdate()
+    other_stay = _submitted(claim_world, "E", admission_date=(today - timedelta(days=3)).isoformat(),
+                            discharge_date=(today - timedelta(days=1)).isoformat())
+    assert claims_selectors.assessment_duplicates(Claim.objects.get(pk=other_stay.pk)) == ([], [])
+
+
+def test_reviewers_are_the_nearest_active_ones_like_branch_admins_for(claim_world, staff_of):
+    from members.models import Branch, StaffRole
+    from members.selectors import branch_admins_for
+
+    tree = claim_world.tree
+    tree = type(tree)(**{name: Branch.objects.get(pk=b.pk) for name, b in vars(tree).items()})  # fresh paths
+    second_base_reviewer = staff_of(tree.base_a1, role="claims_reviewer")
+    gone = staff_of(tree.base_a1, role="claims_reviewer")
+    gone.is_active = False
+    gone.save()
+    for branch in (tree.base_a1, tree.base_a2, tree.base_b1, tree.district_a, tree.city):
+        expected = branch_admins_for(branch, role=StaffRole.Role.CLAIMS_REVIEWER)
+        found = claims_selectors.assessment_reviewers(branch)
+        assert [u.pk for u in found] == [u.pk for u in expected]
+        assert [(u.email, u.mobile, u.mobile_verified, u.notify_by_email, u.notify_by_sms) for u in found] == [
+            (u.email, u.mobile, u.mobile_verified, u.notify_by_email, u.notify_by_sms) for u in expected]
+    assert {u.pk for u in claims_selectors.assessment_reviewers(tree.base_a1)} == {
+        claim_world.reviewer_base.pk, second_base_reviewer.pk}
+    assert [u.pk for u in claims_selectors.assessment_reviewers(tree.base_b1)] == [claim_world.reviewer_b.pk]
