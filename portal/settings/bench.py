@@ -10,4 +10,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SMS_BACKEND = "members.sms.DatabaseSmsBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="sqlite:////tmp/union-portal-bench.sqlite3")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # As in production (base.py): a worker keeps its connection instead of opening one per task.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
