@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +28,7 @@ from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.services import audit_log
+from portal.sql import row_insert, rows_update
 
 from . import claims_selectors, rules, selectors
 from .models import (
@@ -336,20 +337,22 @@ def _transition(claim: Claim, *, action: str, actor, version: int | None = None,
     _ensure_from(claim, action)
     expected = claim.version if version is None else int(version)
     now = _now()
-    updates = {**fields, "version": F("version") + 1}
+    updates = dict(fields)
     if to_state and to_state != claim.state:
         updates.update(state=to_state, state_changed_at=now)
     # Race: two reviewers (or a reviewer and the member withdrawing) act on one claim at the same moment. The
     # UPDATE only matches the version and state this actor saw; the loser changes nothing and is told so.
-    changed = Claim.objects.filter(pk=claim.pk, version=expected, state=claim.state).update(**updates)
+    # (Plain statements written once per process: the assessment task runs this for every claim.)
+    changed = rows_update(Claim, where={"id": claim.pk, "version": expected, "state": claim.state},
+                          values=updates, increment="version")
     if not changed:
         raise ClaimChanged(_("该申请刚刚被他人处理或已经变更，请刷新后查看最新状态。"), code="conflict")
-    ClaimEvent.objects.create(
+    row_insert(ClaimEvent(
         claim=claim, action=action, actor=actor if getattr(actor, "pk", None) else None, from_state=claim.state,
         to_state=to_state or claim.state, message=message, at=now,
         amount_from=claim.amount_due if amount_to is not None else None,
         amount_to=amount_to,
-    )
+    ))
     audit_log(actor=actor, action=f"benefits.claim.{action}", target=claim,
               data={"from": claim.state, "to": to_state or claim.state, "message": message[:500],
                     **({"amount": str(amount_to)} if amount_to is not None else {})})
@@ -575,11 +578,7 @@ def claim_assess(*, claim_id: int) -> Claim:
     and sends it to the base union's reviewers. Idempotent: a claim already assessed is left as it is."""
     with transaction.atomic():
         # Lock: two deliveries of the same task (a retry racing a slow first run) must not both assess.
-        claim = (
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("enrolment__plan", "enrolment__tier", "member__user", "branch")
-            .filter(pk=claim_id).order_by().first()
-        )
+        claim = claims_selectors.assessment_claim_for_update(claim_id)
         if claim is None or claim.state != S.SUBMITTED:
             return claim
         enrolment = claim.enrolment

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from portal.sql import row_insert
+
 from .id_numbers import parse_id_number
 from .models import (
     AuditLogEntry,
@@ -36,13 +38,14 @@ from .selectors import (
 def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
     """Keeps who did what to which object. Callers run inside their own transaction, so the entry is saved
     or rolled back with the change it describes."""
-    return AuditLogEntry.objects.create(
+    # One plain INSERT (portal.sql): every change in the portal writes one of these, the claims task per claim.
+    return row_insert(AuditLogEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
-    )
+    ))
 
 
 class ProfileError(Exception):

@@ -125,3 +125,72 @@ def test_reviewers_are_the_nearest_active_ones_like_branch_admins_for(claim_worl
     assert {u.pk for u in claims_selectors.assessment_reviewers(tree.base_a1)} == {
         claim_world.reviewer_base.pk, second_base_reviewer.pk}
     assert [u.pk for u in claims_selectors.assessment_reviewers(tree.base_b1)] == [claim_world.reviewer_b.pk]
+
+
+def _loaded(obj, names):
+    return {name: getattr(obj, name) for name in names}
+
+
+def test_the_locked_claim_carries_what_the_orm_would_load(claim_world):
+    from django.db import transaction
+
+    from members.models import Member
+
+    claim = _submitted(claim_world, "F", self_paid="1234.56")
+    Claim.objects.filter(pk=claim.pk).update(flags=[{"code": "x", "message": "住院"}], assessment={"lines": []})
+    expected = Claim.objects.select_related("enrolment__plan", "enrolment__tier", "member__user", "branch").get(
+        pk=claim.pk)
+    with transaction.atomic():
+        locked = claims_selectors.assessment_claim_for_update(claim.pk)
+    own = [f.attname for f in Claim._meta.concrete_fields]
+    assert _loaded(locked, own) == _loaded(expected, own)  # decimals, dates, JSON, datetimes all converted
+    assert locked.self_paid == Decimal("1234.56") and locked.flags == [{"code": "x", "message": "住院"}]
+    enrolment_fields = ["pk", "tier_id", "plan_id", "cover_start", "cover_end", "waiting_until", "status"]
+    assert _loaded(locked.enrolment, enrolment_fields) == _loaded(expected.enrolment, enrolment_fields)
+    assert locked.enrolment.plan.claim_deadline_days == expected.enrolment.plan.claim_deadline_days
+    assert locked.enrolment.tier.yearly_cap == expected.enrolment.tier.yearly_cap
+    user_fields = ["pk", "email", "mobile", "mobile_verified", "notify_by_email", "notify_by_sms"]
+    assert _loaded(locked.member.user, user_fields) == _loaded(expected.member.user, user_fields)
+    assert (locked.member.name, locked.branch.path) == (expected.member.name, expected.branch.path)
+    # A field not read is deferred, never a made-up default: reading it asks the database.
+    assert locked.enrolment.fee == expected.enrolment.fee
+    # A member without an account: no user, and no error.
+    Member.objects.filter(pk=claim_world.claimant.pk).update(user=None)
+    with transaction.atomic():
+        accountless = claims_selectors.assessment_claim_for_update(claim.pk)
+    assert accountless.member.user_id is None
+    with transaction.atomic():
+        assert claims_selectors.assessment_claim_for_update(10**9) is None
+
+
+def test_assessing_a_claim_without_an_account_tells_only_the_reviewers(claim_world):
+    from members.models import Member
+
+    claim = _submitted(claim_world, "G")
+    Member.objects.filter(pk=claim_world.claimant.pk).update(user=None)
+    assessed = claims.claim_assess(claim_id=claim.pk)
+    assert assessed.state == Claim.State.BASE_REVIEW
+    assert not Notification.objects.filter(kind="benefits.claim.base_review").exists()
+    assert Notification.objects.filter(user=claim_world.reviewer_base, kind="benefits.claim.review").exists()
+
+
+def test_a_conditional_update_changes_only_matching_rows_and_counts_them(claim_world):
+    from portal.sql import rows_update
+
+    claim = draft_stay(claim_world)
+    before = Claim.objects.get(pk=claim.pk)
+    reviewer = claim_world.reviewer_base
+    when = timezone.now()
+    changed = rows_update(Claim, where={"id": claim.pk, "version": before.version, "state": before.state},
+                          values={"proposed_amount": Decimal("321.05"), "flags": [{"code": "甲"}],
+                                  "base_decided_by": reviewer, "assessed_at": when}, increment="version")
+    assert changed == 1
+    after = Claim.objects.get(pk=claim.pk)
+    assert after.version == before.version + 1
+    assert (after.proposed_amount, after.flags, after.base_decided_by_id, after.assessed_at) == (
+        Decimal("321.05"), [{"code": "甲"}], reviewer.pk, when)
+    # The version this actor saw is gone: nothing matches, nothing changes.
+    stale = rows_update(Claim, where={"id": claim.pk, "version": before.version, "state": before.state},
+                        values={"proposed_amount": Decimal("1.00")}, increment="version")
+    assert stale == 0
+    assert Claim.objects.get(pk=claim.pk).proposed_amount == Decimal("321.05")

@@ -1,0 +1,73 @@
+"""Plain statements for hot write paths (every claim assessment, every audit entry).
+
+The ORM's SQL compiler costs more than the statements themselves there: an INSERT of one row or an UPDATE of a
+few columns spends most of its Python time building the same SQL again. These helpers write each statement once
+per process (per model and column set) and still pass every value through the field's own `pre_save` and
+`get_db_prep_save`, so rows are stored exactly as `Model.objects.create()` / `QuerySet.update()` would store them
+(JSON, decimals, dates, time zones). They send no model signals: use them only for models nothing listens to.
+"""
+
+import functools
+
+from django.db import connection, models
+
+
+@functools.cache
+def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, tuple, bool]:
+    meta = model._meta
+    fields = tuple(f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField)))
+    returning = connection.features.can_return_columns_from_insert and meta.pk in meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
+    if returning:
+        sql += f" RETURNING {connection.ops.quote_name(meta.pk.column)}"
+    return sql, fields, returning
+
+
+def row_insert(instance: models.Model) -> models.Model:
+    """Saves a new, unsaved `instance` with one INSERT (defaults and `auto_now_add` applied as on `save()`) and
+    sets its primary key where the backend returns it (PostgreSQL and SQLite ≥ 3.35 do)."""
+    sql, fields, returning = _insert_statement(type(instance), connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning:
+            instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
+
+
+@functools.cache
+def _update_statement(model: type[models.Model], vendor: str, set_names: tuple, where_names: tuple,
+                      increment: str | None) -> tuple[str, tuple, tuple]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    set_fields = tuple(meta.get_field(name) for name in set_names)  # names or attnames
+    where_fields = tuple(meta.get_field(name) for name in where_names)
+    assignments = [f"{quote(f.column)} = %s" for f in set_fields]
+    if increment:
+        column = quote(meta.get_field(increment).column)
+        assignments.append(f"{column} = {column} + 1")
+    conditions = " AND ".join(f"{quote(f.column)} = %s" for f in where_fields)
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {conditions}"  # noqa: S608
+    return sql, set_fields, where_fields
+
+
+def rows_update(model: type[models.Model], *, where: dict, values: dict, increment: str | None = None) -> int:
+    """`model.objects.filter(**where).update(**values, increment=F(increment) + 1)` for equality conditions,
+    as one statement written once per column set. Returns the number of rows changed (a conditional UPDATE
+    that matched nothing returns 0)."""
+    sql, set_fields, where_fields = _update_statement(model, connection.vendor, tuple(values), tuple(where),
+                                                      increment)
+    params = []
+    for field in set_fields:
+        value = values[field.name]
+        if hasattr(value, "prepare_database_save"):  # a model instance for a foreign key: its key, as the ORM does
+            value = value.prepare_database_save(field)
+        params.append(field.get_db_prep_save(value, connection))
+    params += [f.get_db_prep_value(where[f.name], connection) for f in where_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
