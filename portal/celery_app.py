@@ -3,7 +3,8 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
+from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 
@@ -20,3 +21,18 @@ def _use_django_logging(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_as_for_requests(task=None, **kwargs) -> None:
+    """Around every task, Django's own rule for connections (what it does around every web request): keep one
+    younger than CONN_MAX_AGE, drop one that failed, health-check it before reuse (CONN_HEALTH_CHECKS).
+
+    Celery's Django fixup instead closes every connection before and after each task unless CELERY_DB_REUSE_MAX
+    is set (settings/base.py sets it), so a worker would open a new PostgreSQL connection per task: a backend
+    fork and a login for every claim assessed, more than the assessment itself costs. Eager tasks (tests, the
+    embedded default) run inside the caller's transaction and must not touch its connection."""
+    if task is None or getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()

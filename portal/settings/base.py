@@ -172,6 +172,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection around every task unless this is set; it then closes it
+# every DB_REUSE_MAX tasks only, and portal/celery_app.py applies Django's CONN_MAX_AGE rule around each task.
+CELERY_DB_REUSE_MAX = 1000
 # Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
 CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE}
 
