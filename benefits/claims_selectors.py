@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from members.models import Branch, Member, StaffRole, User
 from members.selectors import branches_in_scope
+from portal.sql import execute_prepared
 
 from . import rules
 from .models import (
@@ -142,7 +143,8 @@ def assessment_rule_specs(tier_id: int) -> dict[str, rules.RuleSpec]:
     with their disease codes; compiling is skipped for rules whose stored content was compiled before."""
     rule, disease = BenefitRule._meta.db_table, Disease._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             f'SELECT r."id", r."kind", r."params", d."code" FROM "{rule}" r '  # noqa: S608 (table names from models)
             f'LEFT JOIN "{disease}" d ON d."disease_list_id" = r."disease_list_id" '
             f'WHERE r."tier_id" = %s ORDER BY r."id", d."code"',
@@ -218,7 +220,7 @@ def assessment_claim_for_update(claim_id: int) -> Claim | None:
     written once per process. Must run inside a transaction."""
     sql, parts = _assessment_lock_statement(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [claim_id])
+        execute_prepared(cursor, sql, [claim_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -258,7 +260,7 @@ def assessment_paid_this_year(enrolment_id: int) -> rules.PaidThisYear:
     in one statement: an enrolment has few approved or paid claims, so they are summed here."""
     sql, amount_converters, amount_col = _paid_this_year_statement(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [enrolment_id, Claim.State.APPROVED, Claim.State.PAID])
+        execute_prepared(cursor, sql, [enrolment_id, Claim.State.APPROVED, Claim.State.PAID])
         granted = cursor.fetchall()
     by_kind: dict = {}
     days = 0
@@ -302,7 +304,7 @@ def assessment_duplicates(claim: Claim) -> tuple[list[tuple[str, str]], list[str
     if not parts:
         return [], []
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        execute_prepared(cursor, " UNION ALL ".join(parts), params)
         rows = cursor.fetchall()
     invoices = sorted(((invoice, other) for part, invoice, other in rows if part == 1), key=lambda row: row[0])
     stays = [other for part, _invoice, other in rows if part == 2]
@@ -320,7 +322,8 @@ def assessment_reviewers(branch) -> list:
     role, user, branch_table = StaffRole._meta.db_table, User._meta.db_table, Branch._meta.db_table
     marks = ", ".join(["%s"] * len(paths))
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
             f'SELECT b."depth", u."id", u."email", u."mobile", u."mobile_verified", u."notify_by_email", '  # noqa: S608
             f'u."notify_by_sms" FROM "{role}" s INNER JOIN "{user}" u ON s."user_id" = u."id" '
             f'INNER JOIN "{branch_table}" b ON s."branch_id" = b."id" '

@@ -5,6 +5,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from members.models import AuditLogEntry
@@ -28,3 +29,75 @@ def test_an_inserted_row_reads_back_like_one_the_orm_created(user_factory):
     assert stored.data == {} and stored.actor_id is None
     assert abs(stored.created_at - timezone.now()) < datetime.timedelta(minutes=1)
 
+
+
+def test_placeholders_become_numbered_and_stray_percent_signs_are_refused():
+    from portal.sql import _numbered
+
+    assert _numbered('SELECT a FROM t WHERE b = %s AND c IN (%s, %s)') == (
+        'SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)')
+    assert _numbered("SELECT 1") == "SELECT 1"
+    with pytest.raises(ValueError):
+        _numbered("SELECT a FROM t WHERE b LIKE '10%' AND c = %s")
+
+
+def _prepared_names():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'portal_stmt_%%'")
+        return {name for (name,) in cursor.fetchall()}
+
+
+STATEMENT = 'SELECT "action", "target_id" FROM "members_auditlogentry" WHERE "action" = %s ORDER BY "id"'
+
+
+def _run(sql, params):
+    from portal.sql import execute_prepared
+
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, params)
+        return cursor.fetchall()
+
+
+def test_a_prepared_statement_answers_as_the_plain_one():
+    row_insert(AuditLogEntry(action="test.prepared", target_id="1"))
+    row_insert(AuditLogEntry(action="test.prepared", target_id="2"))
+    with connection.cursor() as cursor:
+        cursor.execute(STATEMENT, ["test.prepared"])
+        plain = cursor.fetchall()
+    assert _run(STATEMENT, ["test.prepared"]) == plain == [("test.prepared", "1"), ("test.prepared", "2")]
+    assert _run(STATEMENT, ["test.none"]) == []
+
+
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+
+
+@postgres_only
+def test_each_statement_is_prepared_once_per_connection():
+    _run(STATEMENT, ["x"])
+    names = _prepared_names()
+    _run(STATEMENT, ["y"])
+    _run(STATEMENT + " LIMIT 5", ["y"])
+    assert len(_prepared_names() - names) == 1  # the second text only; the first was reused
+    assert connection._portal_prepared[1][STATEMENT] in names
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_prepared_statements_outlive_a_rollback_and_are_made_again_on_a_new_connection():
+    from django.db import transaction
+
+    with transaction.atomic():
+        _run(STATEMENT, ["x"])
+        transaction.set_rollback(True)
+    assert _run(STATEMENT, ["x"]) == []  # still prepared after the rollback: no error
+    connection.close()
+    assert _run(STATEMENT, ["x"]) == []  # a new session: prepared again
+    assert connection._portal_prepared[1][STATEMENT] in _prepared_names()
+
+
+@postgres_only
+def test_the_setting_turns_preparing_off(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    before = _prepared_names()
+    assert _run(STATEMENT + " LIMIT 7", ["x"]) == []
+    assert _prepared_names() == before
