@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,7 +28,9 @@ GOAL_QUEUE_MS = 300.0
 QUEUE_ROWS = int(os.environ.get("BENCH_CLAIMS_QUEUE_ROWS", "500000"))
 THROUGHPUT_CLAIMS = int(os.environ.get("BENCH_CLAIMS_THROUGHPUT", "2000"))
 LATENCY_CLAIMS = 200
-LATENCY_RATE = 20.0  # submissions per second while latency is measured
+LATENCY_RATE = 20.0  # submissions per second while latency is measured at a gentle pace
+LATENCY_AT_GOAL_CLAIMS = 1000  # then at GOAL_PER_SECOND submissions per second: 10 s of them
+SUBMITTERS = 4  # threads submitting on the schedule
 MEMBERS = 400
 WORKER_LOG = Path("/tmp/bench-claims-worker.log")  # noqa: S108
 
@@ -319,11 +322,46 @@ def _wait_assessed(ids: list[int], timeout: float) -> float:
     raise RuntimeError(f"{left} claims still not assessed after {timeout:.0f} s")
 
 
-def bench_assessment_worker(world) -> None:
+def _latency_at(world, users: dict, *, rate: float, count: int, start: int) -> None:
+    """Submits `count` drafts through `claim_submit` on a fixed schedule of `rate` per second (open loop: a late
+    submission does not push the next ones back) and reports submit → assessed latency from the stored times."""
     from django.db.models import F
 
     from benefits import claims
     from benefits.models import Claim
+
+    drafts = _submitted_claims(world, count, start=start)
+    Claim.objects.filter(pk__in=drafts).update(state="draft")
+    enrolment_of = dict(Claim.objects.filter(pk__in=drafts).values_list("pk", "enrolment_id"))
+    def submit_every_nth(offset: int) -> None:
+        # Members submit from many web processes at once: several threads, each on its own connection.
+        from django.db import connection
+
+        try:
+            for i in range(offset, len(drafts), SUBMITTERS):
+                time.sleep(max(0.0, began + i / rate - time.perf_counter()))
+                claims.claim_submit(actor=users[enrolment_of[drafts[i]]], claim_id=drafts[i])
+        finally:
+            connection.close()
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(SUBMITTERS) as pool:
+        list(pool.map(submit_every_nth, range(SUBMITTERS)))
+    achieved = count / (time.perf_counter() - began)
+    _wait_assessed(drafts, timeout=120)
+    latencies = sorted(
+        (a - s).total_seconds() for s, a in Claim.objects.filter(pk__in=drafts).annotate(
+            s=F("submitted_at"), a=F("assessed_at")).values_list("s", "a")
+    )
+    p50 = latencies[len(latencies) // 2]
+    p95 = latencies[int(len(latencies) * 0.95) - 1]
+    print(f"submit → assessed, {count} claims submitted at {rate:.0f}/s (achieved {achieved:.0f}/s): "
+          f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
+          f"goal p95 < {GOAL_P95_SECONDS:.0f} s: ratio {p95 / GOAL_P95_SECONDS:.2f} (below 1 meets it)")
+
+
+def bench_assessment_worker(world) -> None:
+
     from benefits.tasks import assess_claim
     from portal.celery_app import app
 
@@ -360,28 +398,11 @@ def bench_assessment_worker(world) -> None:
         print("  CPU per assessment: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in per_claim.items())
               + f" = {total:.2f} ms → these {cores} CPUs could run {cores * 1000 / total:.0f}/s if nothing else "
               f"ran on them (load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
-        # Latency: members submitting through the service at a steady pace; on-commit enqueue, real worker.
-        drafts = _submitted_claims(world, LATENCY_CLAIMS, start=5_000_000)
-        Claim.objects.filter(pk__in=drafts).update(state="draft")
+        # Latency: members submitting through the service (on-commit enqueue, real worker), at a gentle pace and
+        # at the goal's rate ("submit-to-assessed latency at that rate").
         users = {e.pk: e.member.user for e in world["enrolments"]}
-        enrolment_of = dict(Claim.objects.filter(pk__in=drafts).values_list("pk", "enrolment_id"))
-        from benefits.models import ClaimDocument  # noqa: F401  (no documents required by the bench plan)
-
-        for claim_id in drafts:
-            tick = time.perf_counter()
-            claims.claim_submit(actor=users[enrolment_of[claim_id]], claim_id=claim_id)
-            time.sleep(max(0.0, 1 / LATENCY_RATE - (time.perf_counter() - tick)))
-        _wait_assessed(drafts, timeout=120)
-        latencies = sorted(
-            (a - s).total_seconds() for s, a in Claim.objects.filter(pk__in=drafts).annotate(
-                s=F("submitted_at"), a=F("assessed_at")).values_list("s", "a")
-        )
-        p50 = latencies[len(latencies) // 2]
-        p95 = latencies[int(len(latencies) * 0.95) - 1]
-        print(f"submit → assessed at {LATENCY_RATE:.0f} submissions/s ({len(latencies)} claims): "
-              f"p50 {p50 * 1000:.0f} ms, "
-              f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; goal p95 < {GOAL_P95_SECONDS:.0f} s: "
-              f"ratio {p95 / GOAL_P95_SECONDS:.2f} (below 1 meets it)")
+        for n, (rate, count) in enumerate(((LATENCY_RATE, LATENCY_CLAIMS), (GOAL_PER_SECOND, LATENCY_AT_GOAL_CLAIMS))):
+            _latency_at(world, users, rate=rate, count=count, start=5_000_000 + n * 100_000)
     finally:
         worker.terminate()
         try:

@@ -386,13 +386,7 @@ def _federation_branch(claim: Claim) -> Branch | None:
 
 
 def _member_claim_for_update(actor, claim_id: int) -> Claim:
-    claim = (
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("member__user", "enrolment__plan", "enrolment__tier")
-        .filter(pk=claim_id, member__user_id=getattr(actor, "pk", None))
-        .order_by()
-        .first()
-    )
+    claim = claims_selectors.claim_for_update(claim_id, member_user_id=getattr(actor, "pk", None), of_member=True)
     if claim is None:
         raise ClaimError(_("找不到该申请。"), code="not_found")
     return claim
@@ -578,7 +572,7 @@ def claim_assess(*, claim_id: int) -> Claim:
     and sends it to the base union's reviewers. Idempotent: a claim already assessed is left as it is."""
     with transaction.atomic():
         # Lock: two deliveries of the same task (a retry racing a slow first run) must not both assess.
-        claim = claims_selectors.assessment_claim_for_update(claim_id)
+        claim = claims_selectors.claim_for_update(claim_id)
         if claim is None or claim.state != S.SUBMITTED:
             return claim
         enrolment = claim.enrolment

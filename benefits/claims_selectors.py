@@ -178,8 +178,8 @@ _ASSESSMENT_COLUMNS = (
 
 
 @functools.cache
-def _assessment_lock_statement(vendor: str) -> tuple[str, list[tuple]]:
-    """The SELECT … FOR UPDATE of `assessment_claim_for_update`, written once per process (the ORM would compile
+def _claim_lock_statement(vendor: str, *, of_member: bool) -> tuple[str, list[tuple]]:
+    """The SELECT … FOR UPDATE of `claim_for_update`, written once per process (the ORM would compile
     seven tables' columns for every claim), and per model the slice of the row, its field names and the fields'
     own converters for this backend (dates, decimals, JSON and booleans arrive as text or numbers on SQLite)."""
     columns, parts, start = [], [], 0
@@ -201,6 +201,7 @@ def _assessment_lock_statement(vendor: str) -> tuple[str, list[tuple]]:
         lock = ' FOR UPDATE OF c'
     elif connection.features.has_select_for_update:
         lock = " FOR UPDATE"
+    member_condition = ' AND m."user_id" = %s' if of_member else ""
     sql = (
         f'SELECT {", ".join(columns)} FROM "{tables["c"]}" c '  # noqa: S608 (names from the models)
         f'INNER JOIN "{tables["e"]}" e ON c."enrolment_id" = e."id" '
@@ -209,18 +210,21 @@ def _assessment_lock_statement(vendor: str) -> tuple[str, list[tuple]]:
         f'INNER JOIN "{tables["m"]}" m ON c."member_id" = m."id" '
         f'LEFT OUTER JOIN "{tables["u"]}" u ON m."user_id" = u."id" '
         f'INNER JOIN "{tables["b"]}" b ON c."branch_id" = b."id" '
-        f'WHERE c."id" = %s{lock}'
+        f'WHERE c."id" = %s{member_condition}{lock}'
     )
     return sql, parts
 
 
-def assessment_claim_for_update(claim_id: int) -> Claim | None:
+def claim_for_update(claim_id: int, *, member_user_id: int | None = None, of_member: bool = False) -> Claim | None:
     """The claim, locked (FOR UPDATE OF the claim row only, as `select_for_update(of=("self",))`), with its
-    enrolment, plan, tier, member, member's user and branch attached: what `claim_assess` reads, in one statement
-    written once per process. Must run inside a transaction."""
-    sql, parts = _assessment_lock_statement(connection.vendor)
+    enrolment, plan, tier, member, member's user and branch attached (the fields the assessment and the member's
+    actions read; the others are deferred), in one statement written once per process. With `of_member`, only
+    if it is the claim of the member whose account is `member_user_id`. Must run inside a transaction."""
+    if of_member and member_user_id is None:
+        return None
+    sql, parts = _claim_lock_statement(connection.vendor, of_member=of_member)
     with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, [claim_id])
+        execute_prepared(cursor, sql, [claim_id, member_user_id] if of_member else [claim_id])
         row = cursor.fetchone()
     if row is None:
         return None

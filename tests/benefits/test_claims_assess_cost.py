@@ -141,7 +141,7 @@ def test_the_locked_claim_carries_what_the_orm_would_load(claim_world):
     expected = Claim.objects.select_related("enrolment__plan", "enrolment__tier", "member__user", "branch").get(
         pk=claim.pk)
     with transaction.atomic():
-        locked = claims_selectors.assessment_claim_for_update(claim.pk)
+        locked = claims_selectors.claim_for_update(claim.pk)
     own = [f.attname for f in Claim._meta.concrete_fields]
     assert _loaded(locked, own) == _loaded(expected, own)  # decimals, dates, JSON, datetimes all converted
     assert locked.self_paid == Decimal("1234.56") and locked.flags == [{"code": "x", "message": "住院"}]
@@ -157,10 +157,10 @@ def test_the_locked_claim_carries_what_the_orm_would_load(claim_world):
     # A member without an account: no user, and no error.
     Member.objects.filter(pk=claim_world.claimant.pk).update(user=None)
     with transaction.atomic():
-        accountless = claims_selectors.assessment_claim_for_update(claim.pk)
+        accountless = claims_selectors.claim_for_update(claim.pk)
     assert accountless.member.user_id is None
     with transaction.atomic():
-        assert claims_selectors.assessment_claim_for_update(10**9) is None
+        assert claims_selectors.claim_for_update(10**9) is None
 
 
 def test_assessing_a_claim_without_an_account_tells_only_the_reviewers(claim_world):
@@ -194,3 +194,14 @@ def test_a_conditional_update_changes_only_matching_rows_and_counts_them(claim_w
                         values={"proposed_amount": Decimal("1.00")}, increment="version")
     assert stale == 0
     assert Claim.objects.get(pk=claim.pk).proposed_amount == Decimal("321.05")
+
+
+def test_a_member_locks_only_their_own_claim(claim_world):
+    from django.db import transaction
+
+    claim = _submitted(claim_world, "H")
+    owner, other = claim_world.claimant.user, claim_world.other.user
+    with transaction.atomic():
+        assert claims_selectors.claim_for_update(claim.pk, member_user_id=owner.pk, of_member=True).pk == claim.pk
+        assert claims_selectors.claim_for_update(claim.pk, member_user_id=other.pk, of_member=True) is None
+        assert claims_selectors.claim_for_update(claim.pk, member_user_id=None, of_member=True) is None
