@@ -483,11 +483,7 @@ def claim_missing(claim: Claim) -> list[str]:
     for name in (*REQUIRED_FACTS.get(claim.kind, ()), *BANK_FIELDS):
         if getattr(claim, name) in (None, "", []):
             missing.append(_claim_field_label(name))
-    required = (
-        BenefitRule.objects.filter(tier_id=claim.enrolment.tier_id, kind=claim.kind)
-        .values_list("required_documents", flat=True).first() or []
-    )
-    present = set(claim.documents.filter(removed_at__isnull=True).values_list("kind", flat=True))
+    required, present = claims_selectors.claim_documents_required_and_present(claim)
     for kind in required:
         if kind not in present:
             missing.append(str(DocumentKind(kind).label) if kind in DocumentKind.values else kind)

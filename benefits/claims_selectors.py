@@ -84,6 +84,23 @@ def claim_documents(claim: Claim) -> list[ClaimDocument]:
     return list(claim.documents.filter(removed_at__isnull=True).order_by("uploaded_at", "id"))
 
 
+def claim_documents_required_and_present(claim: Claim) -> tuple[list[str], set[str]]:
+    """The document kinds the plan's rule requires for the claim's kind, in the rule's order, and the kinds the
+    claim holds (not removed): one prepared statement, as every submit asks it."""
+    rule, document = BenefitRule._meta.db_table, ClaimDocument._meta.db_table
+    with connection.cursor() as cursor:
+        execute_prepared(
+            cursor,
+            f'SELECT 1, CAST(r."required_documents" AS TEXT) FROM "{rule}" r '  # noqa: S608 (names from models)
+            f'WHERE r."tier_id" = %s AND r."kind" = %s '
+            f'UNION ALL SELECT 2, d."kind" FROM "{document}" d WHERE d."claim_id" = %s AND d."removed_at" IS NULL',
+            [claim.enrolment.tier_id, claim.kind, claim.pk],
+        )
+        rows = cursor.fetchall()
+    required = next((json.loads(text) for part, text in rows if part == 1 and text), None) or []
+    return required, {kind for part, kind in rows if part == 2}
+
+
 def document_for(user, token) -> ClaimDocument | None:
     """The document, if `user` is its claim's member or a claims reviewer over the claim's branch;
     asked every time a document is opened."""
