@@ -66,13 +66,17 @@ class Claim(models.Model):
         PAID = "paid", _("已发放")
 
     number = models.CharField(_("申请编号"), max_length=32, unique=True)
+    # No single-column index on these three: each leads one of the composite indexes in Meta, which serve the
+    # same lookups, and every claim row written (submit, assess, each decision) would update three more indexes.
     enrolment = models.ForeignKey(
-        "benefits.Enrolment", on_delete=models.PROTECT, related_name="claims", verbose_name=_("参保记录")
+        "benefits.Enrolment", on_delete=models.PROTECT, related_name="claims", verbose_name=_("参保记录"),
+        db_index=False,
     )
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="claims", verbose_name=_("会员"))
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="claims", verbose_name=_("会员"),
+                               db_index=False)
     branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("基层工会"),
-        help_text=_("参保时所在的工会；审核员按它划分范围。"),
+        help_text=_("参保时所在的工会；审核员按它划分范围。"), db_index=False,
     )
     kind = models.CharField(_("补助项目"), max_length=30, choices=BenefitKind.choices)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
