@@ -24,6 +24,7 @@ from members.selectors import branches_in_scope
 
 from . import geo
 from .hours import open_at
+from .index import station_index
 from .models import AMENITY_CODES, HoursException, OpeningHours, Rating, Station, Visit, amenity_field
 
 STATION_MANAGER_ROLES = ["station_manager", "branch_admin"]
@@ -136,7 +137,7 @@ def stations_filtered(
 class NearestResult:
     stations: list[Station]  # annotated, each with .distance_km, nearest first
     searched_km: float  # the radius finally searched
-    candidate_queries: int
+    candidate_queries: int  # SQL box queries; 0 when the in-memory index answered
 
 
 # The search API answers with these keys (StationListSerializer's fields, for the schema); the hot path builds
@@ -177,7 +178,8 @@ def _box_sql_for_filters(kind: str, amenities: tuple[str, ...], district: str) -
 def _nearest_ids(
     *, lat: float, lng: float, limit: int, max_km: float, compiled: tuple[str, list, list[int]], using: str
 ) -> tuple[list[tuple[float, int]], float, int]:
-    """[(distance_km, pk)] of the `limit` nearest within max_km, nearest first; the radius searched; rounds.
+    """[(distance_km, pk)] of the `limit` nearest within max_km (already clamped to the allowed range),
+    nearest first; the radius searched; rounds.
 
     Each round reads only (id, lat, lng) of the stations in a bounding box — a range scan on the (lat, lng)
     index — and computes haversine distances on those few. Only stations inside the circle the box holds
@@ -185,7 +187,6 @@ def _nearest_ids(
     density seen so far) and read again."""
     sql, template, slots = compiled
     params = list(template)
-    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
     radius = min(NEAREST_START_KM, max_km)
     haversine = geo.haversine_km
     rounds = 0
@@ -288,22 +289,46 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
     return rows
 
 
+def _nearest_chosen(
+    *, lat: float, lng: float, limit: int, max_km: float, kind: str, amenities: list[str] | None, district: str,
+    open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str,
+) -> tuple[list[tuple[float, int]], float, int]:
+    """[(distance_km, pk)] of the winners, nearest first; the radius searched; the number of box queries.
+
+    The process's in-memory index (stations/index.py) answers the filters it holds — kind, amenities,
+    district — for any point with no query but its version check. Open-now (the clock against hours and
+    exceptions, which the index does not hold), a caller's own queryset, or a database whose version row is
+    missing go the SQL way: bounding boxes on the (lat, lng) index, widened until enough lie inside."""
+    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
+    if base is None and not open_now:
+        index = station_index(using=using)
+        if index is not None:
+            chosen = index.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind,
+                                   amenities=amenities or (), district=district)
+            return chosen, max_km, 0
+    if base is not None:
+        compiled = _box_sql(base)
+    elif open_now:  # depends on the clock: compiled per search
+        compiled = _box_sql(stations_filtered(kind=kind, amenities=amenities, district=district, open_now=True,
+                                              now=now))
+    else:
+        compiled = _box_sql_for_filters(kind, tuple(sorted(set(amenities or []) & set(AMENITY_CODES))), district)
+    return _nearest_ids(lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled, using=using)
+
+
 def stations_nearest_rows(
     *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
     amenities: list[str] | None = None, district: str = "", open_now: bool = False, now: datetime | None = None,
 ) -> tuple[list[dict], float, int]:
     """The search API's hot path: the `limit` nearest active stations matching the filters within max_km,
     nearest first, as dicts with exact `distance_km` (rounded to metres, as shown); the radius searched;
-    the number of box queries. Same results as stations_nearest."""
-    if open_now:  # depends on the clock: compiled per search
-        compiled = _box_sql(stations_filtered(kind=kind, amenities=amenities, district=district, open_now=True,
-                                              now=now))
-    else:
-        compiled = _box_sql_for_filters(kind, tuple(sorted(set(amenities or []) & set(AMENITY_CODES))), district)
-    chosen, radius, rounds = _nearest_ids(
-        lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled, using=Station.objects.db
+    the number of box queries (0 when the in-memory index answered). Same results as stations_nearest."""
+    using = Station.objects.db
+    chosen, radius, rounds = _nearest_chosen(
+        lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
+        open_now=open_now, now=now, using=using,
     )
-    details = station_rows([pk for _d, pk in chosen], now, using=Station.objects.db)
+    details = station_rows([pk for _d, pk in chosen], now, using=using)
     rows = []
     for d, pk in chosen:
         row = details.get(pk)
@@ -314,17 +339,19 @@ def stations_nearest_rows(
 
 
 def stations_nearest(
-    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM,
+    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
+    amenities: list[str] | None = None, district: str = "", open_now: bool = False,
     base: QuerySet[Station] | None = None, now: datetime | None = None,
 ) -> NearestResult:
-    """The `limit` stations nearest to (lat, lng) within max_km, nearest first, with exact distances, as
-    Station objects for pages (name, place, amenities, rating, open-now; not their weekly hours).
+    """The `limit` active stations nearest to (lat, lng) within max_km matching the filters (or, with `base`,
+    drawn from that queryset instead), nearest first, with exact distances, as Station objects for pages
+    (name, place, amenities, rating, open-now; not their weekly hours).
 
-    Holds at national scale: see _nearest_ids. Same SQL on SQLite and PostgreSQL."""
-    base = base if base is not None else Station.objects.filter(is_active=True)
-    using = base.db
-    chosen, radius, rounds = _nearest_ids(
-        lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=_box_sql(base), using=using
+    Holds at national scale: see _nearest_chosen. Same results on SQLite and PostgreSQL."""
+    using = base.db if base is not None else Station.objects.db
+    chosen, radius, rounds = _nearest_chosen(
+        lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
+        open_now=open_now, now=now, base=base, using=using,
     )
     details = station_rows([pk for _d, pk in chosen], now, using=using)
     stations = []
@@ -332,10 +359,10 @@ def stations_nearest(
         row = details.get(pk)
         if row is None:
             continue
-        amenities = set(row["amenities"])
+        amenity_set = set(row["amenities"])
         station = Station(
             **{c: row[c] for c in _LIST_COLUMNS},
-            **{amenity_field(code): code in amenities for code in AMENITY_CODES},
+            **{amenity_field(code): code in amenity_set for code in AMENITY_CODES},
         )
         station._state.adding, station._state.db = False, using
         station.rating_avg, station.rating_count = row["rating_avg"], row["rating_count"]

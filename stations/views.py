@@ -68,7 +68,9 @@ def station_list(request):
     page = None
     if origin is not None:
         stations = selectors.stations_nearest(
-            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, base=base, max_km=selectors.NEAREST_DEFAULT_MAX_KM
+            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, max_km=selectors.NEAREST_DEFAULT_MAX_KM,
+            kind=filters.get("kind", ""), amenities=filters.get("amenity", []),
+            open_now=filters.get("open_now", False),
         ).stations
     else:
         paginator = Paginator(base, PAGE_SIZE)
