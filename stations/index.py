@@ -43,7 +43,7 @@ from .models import AMENITY_CODES, Station, StationIndexVersion, amenity_field
 # read whole instead of split.
 GRID_BITS = 18
 CELL_DEG = 360.0 / (1 << GRID_BITS)
-LEAF_SIZE = 16
+LEAF_SIZE = 32
 # Taken off every cell's distance bound: the bound and the stations' distances are computed with different
 # float operations, so a bound may come out a few 1e-12 km above a distance it should not exceed. A millimetre
 # keeps the stopping rule conservative by orders of magnitude.
@@ -95,7 +95,10 @@ def cell_bound(lat: float, lng: float, lat_cosine: float, level: int, row: int, 
     west = column * size - 180.0
     east = west + size
     gap_lat = south - lat if lat < south else (lat - north if lat > north else 0.0)
-    gap_lng = 0.0 if west <= lng <= east else min((west - lng) % 360.0, (lng - east) % 360.0)
+    if west <= lng <= east:
+        # Straight north or south: the distance to the nearer edge along the meridian, no trigonometry.
+        return geo.EARTH_RADIUS_KM * gap_lat * _DEG - BOUND_SLACK_KM
+    gap_lng = min((west - lng) % 360.0, (lng - east) % 360.0)
     pole_side = min(90.0, max(abs(south), abs(north)))
     h = (math.sin(gap_lat * _HALF_DEG) ** 2
          + lat_cosine * math.cos(pole_side * _DEG) * math.sin(gap_lng * _HALF_DEG) ** 2)

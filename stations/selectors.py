@@ -231,6 +231,37 @@ def _as_date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+# station_rows' two statements per (database alias, number of ids): the text is the same every time.
+_station_rows_sql: dict[tuple[str, int], tuple[str, str]] = {}
+
+
+def _station_rows_statements(connection, n: int) -> tuple[str, str]:
+    key = (connection.alias, n)
+    statements = _station_rows_sql.get(key)
+    if statements is None:
+        qn = connection.ops.quote_name
+        station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
+        hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
+        marks = ", ".join(["%s"] * n)
+        columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS + _AMENITY_COLUMNS)
+        statements = (
+            f"SELECT {columns}, "  # noqa: S608 — names from the models; values bound
+            f"(SELECT AVG(r.{qn('score')}) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
+            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}) "
+            f"FROM {station_t} s WHERE s.{qn('id')} IN ({marks})",
+            f"SELECT {qn('station_id')}, {qn('weekday')}, NULL, FALSE, {qn('opens')}, {qn('closes')}, "  # noqa: S608
+            f"{qn('closes_next_day')} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) "
+            f"AND {qn('weekday')} IN (%s, %s) "
+            f"UNION ALL SELECT {qn('station_id')}, NULL, {qn('date')}, {qn('is_closed')}, {qn('opens')}, "
+            f"{qn('closes')}, {qn('closes_next_day')} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) "
+            f"AND {qn('date')} IN (%s, %s)",
+        )
+        if len(_station_rows_sql) >= 256:
+            _station_rows_sql.clear()
+        _station_rows_sql[key] = statements
+    return statements
+
+
 def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "default") -> dict[int, dict]:
     """pk → what the search shows of each station (StationListSerializer's fields but distance_km), in two
     round trips for any number of stations: the station's columns with its rating average and count
@@ -242,11 +273,7 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
         return {}
     now = local_now(now)
     connection = connections[using]
-    qn = connection.ops.quote_name
-    station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
-    hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS + _AMENITY_COLUMNS)
+    stations_sql, hours_sql = _station_rows_statements(connection, len(ids))
     today = now.date()
     yesterday = today - timedelta(days=1)
     days = [connection.ops.adapt_datefield_value(today), connection.ops.adapt_datefield_value(yesterday)]
@@ -255,13 +282,7 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
     exceptions: dict[int, list] = defaultdict(list)
     n_list = len(_LIST_COLUMNS)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns}, "  # noqa: S608 — names from the models; values bound
-            f"(SELECT AVG(r.{qn('score')}) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
-            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}) "
-            f"FROM {station_t} s WHERE s.{qn('id')} IN ({marks})",
-            ids,
-        )
+        cursor.execute(stations_sql, ids)
         for values in cursor.fetchall():
             row = dict(zip(_LIST_COLUMNS, values[:n_list], strict=True))
             flags = values[n_list:-2]
@@ -271,21 +292,15 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
             row["rating_avg"] = float(avg) if avg is not None else None
             row["rating_count"] = count
             rows[row["id"]] = row
-        cursor.execute(
-            f"SELECT {qn('station_id')}, {qn('weekday')}, NULL, FALSE, {qn('opens')}, {qn('closes')}, "  # noqa: S608
-            f"{qn('closes_next_day')} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) "
-            f"AND {qn('weekday')} IN (%s, %s) "
-            f"UNION ALL SELECT {qn('station_id')}, NULL, {qn('date')}, {qn('is_closed')}, {qn('opens')}, "
-            f"{qn('closes')}, {qn('closes_next_day')} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) "
-            f"AND {qn('date')} IN (%s, %s)",
-            [*ids, today.weekday(), yesterday.weekday(), *ids, *days],
-        )
+        cursor.execute(hours_sql, [*ids, today.weekday(), yesterday.weekday(), *ids, *days])
         for station_id, weekday, day, is_closed, opens, closes, next_day in cursor.fetchall():
             row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
                             bool(next_day))
             (hours if day is None else exceptions)[station_id].append(row)
     for pk, row in rows.items():
-        row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
+        # No rows at all: closed (what open_at answers for nothing), without building its day's intervals.
+        if pk in hours or pk in exceptions:
+            row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
     return rows
 
 
