@@ -74,14 +74,46 @@ def _cell(lat: float, lng: float) -> tuple[int, int]:
     return row, column
 
 
-def morton_key(lat: float, lng: float) -> int:
-    """The Z-order key of the finest cell holding (lat, lng): row bits on odd positions, column bits on even
-    ones, so a cell's key prefix at each level names its ancestor and its quarter (row half × 2 + column half)."""
-    row, column = _cell(lat, lng)
+def _interleave(row: int, column: int) -> int:
     s = _SPREAD
     rows = s[row & 255] | s[(row >> 8) & 255] << 16 | s[row >> 16] << 32
     columns = s[column & 255] | s[(column >> 8) & 255] << 16 | s[column >> 16] << 32
     return rows << 1 | columns
+
+
+def morton_key(lat: float, lng: float) -> int:
+    """The Z-order key of the finest cell holding (lat, lng): row bits on odd positions, column bits on even
+    ones, so a cell's key prefix at each level names its ancestor and its quarter (row half × 2 + column half)."""
+    return _interleave(*_cell(lat, lng))
+
+
+def start_cell(lat: float, lng: float, max_km: float) -> tuple[int, int, int] | None:
+    """(level, row, column) of the smallest cell of the quadtree that holds every point within max_km of
+    (lat, lng), or None when only the whole world does (the circle reaches a pole or the antimeridian).
+
+    The circle's latitude band and longitude span (asin(sin δ / cos φ), exact on the sphere), widened by
+    0.1 %, give a box; the cell is the common ancestor of the finest cells of its two opposite corners.
+    Searching from there skips the levels above, which near-always hold the query point anyway."""
+    delta = max_km / geo.EARTH_RADIUS_KM * 1.001 + 1e-9
+    if delta >= math.pi / 2:
+        return None
+    d_lat = math.degrees(delta)
+    south, north = lat - d_lat, lat + d_lat
+    if south <= -90.0 or north >= 90.0:
+        return None
+    spread = math.sin(delta) / math.cos(math.radians(lat))
+    if spread >= 1.0:
+        return None
+    d_lng = math.degrees(math.asin(spread))
+    west, east = lng - d_lng, lng + d_lng
+    if west <= -180.0 or east >= 180.0:
+        return None
+    row0, column0 = _cell(south, west)
+    row1, column1 = _cell(north, east)
+    level = max((row0 ^ row1).bit_length(), (column0 ^ column1).bit_length())
+    if level >= GRID_BITS:
+        return None
+    return level, row0 >> level, column0 >> level
 
 
 def cell_bound(lat: float, lng: float, lat_cosine: float, level: int, row: int, column: int) -> float:
@@ -204,7 +236,17 @@ class StationIndex:
         # best: the `limit` best so far as a max-heap of (-distance, -id): its top is the worst kept.
         best: list[tuple[float, int]] = []
         # cells: (bound, level, row, column, key prefix, first position, end position)
-        cells = [(0.0, GRID_BITS, 0, 0, 0, 0, len(ids))]
+        start = start_cell(lat, lng, max_km)
+        if start is None:
+            cells = [(0.0, GRID_BITS, 0, 0, 0, 0, len(ids))]
+        else:
+            level, row, column = start
+            prefix = _interleave(row, column)
+            first = bisect_left(keys, prefix << 2 * level)
+            end = bisect_left(keys, (prefix + 1) << 2 * level, first)
+            if first == end:
+                return []
+            cells = [(0.0, level, row, column, prefix, first, end)]
         while cells:
             nearest_possible, level, row, column, prefix, start, end = heappop(cells)
             if nearest_possible > max_km:

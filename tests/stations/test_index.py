@@ -325,3 +325,29 @@ def test_bound_never_exceeds_a_distance_inside_the_cell():
             q_lng = min(180.0, max(-180.0, p_lng + rng.gauss(0, size * 2)))
         bound = index.cell_bound(q_lat, q_lng, math.cos(math.radians(q_lat)), level, row, column)
         assert bound <= geo.haversine_km(q_lat, q_lng, p_lat, p_lng), (q_lat, q_lng, level, row, column)
+
+
+def test_the_start_cell_holds_the_whole_circle():
+    """Points at the search radius in every direction lie in the cell the search starts from (or it starts
+    from the whole world)."""
+    rng = random.Random(12)
+    starts = 0
+    for _ in range(4000):
+        lat, lng = rng.uniform(-85, 85), rng.uniform(-179, 179)
+        max_km = rng.choice([0.01, 0.3, 2.0, 10.0, 50.0, 200.0, 500.0])
+        start = index.start_cell(lat, lng, max_km)
+        if start is None:
+            continue
+        starts += 1
+        level, row, column = start
+        size = index.CELL_DEG * (1 << level)
+        south, west = row * size - 90.0, column * size - 180.0
+        delta, phi, lam = max_km / geo.EARTH_RADIUS_KM, math.radians(lat), math.radians(lng)
+        for step in range(32):
+            bearing = step * math.pi / 16 + rng.random() * 0.01
+            lat2 = math.asin(math.sin(phi) * math.cos(delta) + math.cos(phi) * math.sin(delta) * math.cos(bearing))
+            lng2 = lam + math.atan2(math.sin(bearing) * math.sin(delta) * math.cos(phi),
+                                    math.cos(delta) - math.sin(phi) * math.sin(lat2))
+            p_lat, p_lng = math.degrees(lat2), math.degrees(lng2)
+            assert south <= p_lat <= south + size and west <= p_lng <= west + size, (lat, lng, max_km, step)
+    assert starts > 3000
