@@ -231,49 +231,54 @@ def _as_date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-# station_rows' two statements per (database alias, number of ids): the text is the same every time.
-_station_rows_sql: dict[tuple[str, int], tuple[str, str]] = {}
+# station_rows' statement per (database alias, number of ids): the text is the same every time.
+_station_rows_sql: dict[tuple[str, int], str] = {}
 
 
-def _station_rows_statements(connection, n: int) -> tuple[str, str]:
+def _station_rows_statement(connection, n: int) -> str:
+    """One statement, three parts told apart by the first column: 0 the stations' columns with their rating
+    average and count (correlated sub-selects on the rating's station index); 1 their weekly rows of two
+    weekdays; 2 their exceptions of two dates. Each part fills its own columns and NULL in the others (one
+    round trip instead of two: on a busy machine each costs the database server's CPU as well). PostgreSQL
+    settles a UNION's column types branch by branch, hence the typed NULL dates."""
     key = (connection.alias, n)
-    statements = _station_rows_sql.get(key)
-    if statements is None:
+    statement = _station_rows_sql.get(key)
+    if statement is None:
         qn = connection.ops.quote_name
         station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
         hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
         marks = ", ".join(["%s"] * n)
-        columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS + _AMENITY_COLUMNS)
-        statements = (
-            f"SELECT {columns}, "  # noqa: S608 — names from the models; values bound
+        station_columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS[1:] + _AMENITY_COLUMNS)
+        no_station_columns = ", ".join(["NULL"] * (len(_LIST_COLUMNS) - 1 + len(_AMENITY_COLUMNS) + 2))
+        hours_columns = f"{qn('opens')}, {qn('closes')}, {qn('closes_next_day')}"
+        no_date = "CAST(NULL AS DATE)"
+        statement = (
+            f"SELECT 0, s.{qn('id')}, {station_columns}, "  # noqa: S608 — names from the models; values bound
             f"(SELECT AVG(r.{qn('score')}) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
-            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}) "
-            f"FROM {station_t} s WHERE s.{qn('id')} IN ({marks})",
-            f"SELECT {qn('station_id')}, {qn('weekday')}, NULL, FALSE, {qn('opens')}, {qn('closes')}, "  # noqa: S608
-            f"{qn('closes_next_day')} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) "
-            f"AND {qn('weekday')} IN (%s, %s) "
-            f"UNION ALL SELECT {qn('station_id')}, NULL, {qn('date')}, {qn('is_closed')}, {qn('opens')}, "
-            f"{qn('closes')}, {qn('closes_next_day')} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) "
-            f"AND {qn('date')} IN (%s, %s)",
+            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
+            f"NULL, {no_date}, NULL, NULL, NULL, NULL FROM {station_t} s WHERE s.{qn('id')} IN ({marks}) "
+            f"UNION ALL SELECT 1, {qn('station_id')}, {no_station_columns}, {qn('weekday')}, {no_date}, FALSE, "
+            f"{hours_columns} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) AND {qn('weekday')} IN (%s, %s) "
+            f"UNION ALL SELECT 2, {qn('station_id')}, {no_station_columns}, NULL, {qn('date')}, {qn('is_closed')}, "
+            f"{hours_columns} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) AND {qn('date')} IN (%s, %s)"
         )
         if len(_station_rows_sql) >= 256:
             _station_rows_sql.clear()
-        _station_rows_sql[key] = statements
-    return statements
+        _station_rows_sql[key] = statement
+    return statement
 
 
 def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "default") -> dict[int, dict]:
-    """pk → what the search shows of each station (StationListSerializer's fields but distance_km), in two
-    round trips for any number of stations: the station's columns with its rating average and count
-    (correlated sub-selects on the rating's station index), then its weekly rows of today's and yesterday's
-    weekday together with its exceptions of those two dates. Open-now is hours.open_at on those rows — the
-    same rule as everywhere else. Written as SQL: the ORM's compile of these queries cost several times
-    their execution."""
+    """pk → what the search shows of each station (StationListSerializer's fields but distance_km), in one
+    round trip for any number of stations (_station_rows_statement): the station's columns with its rating
+    average and count, its weekly rows of today's and yesterday's weekday and its exceptions of those two
+    dates. Open-now is hours.open_at on those rows — the same rule as everywhere else. Written as SQL: the
+    ORM's compile of these queries cost several times their execution."""
     if not ids:
         return {}
     now = local_now(now)
     connection = connections[using]
-    stations_sql, hours_sql = _station_rows_statements(connection, len(ids))
+    statement = _station_rows_statement(connection, len(ids))
     today = now.date()
     yesterday = today - timedelta(days=1)
     days = [connection.ops.adapt_datefield_value(today), connection.ops.adapt_datefield_value(yesterday)]
@@ -281,22 +286,26 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
     hours: dict[int, list] = defaultdict(list)
     exceptions: dict[int, list] = defaultdict(list)
     n_list = len(_LIST_COLUMNS)
+    n_station = 1 + n_list + len(_AMENITY_COLUMNS) + 2  # the part tag, then the station part's columns
     with connection.cursor() as cursor:
-        cursor.execute(stations_sql, ids)
-        for values in cursor.fetchall():
-            row = dict(zip(_LIST_COLUMNS, values[:n_list], strict=True))
-            flags = values[n_list:-2]
+        cursor.execute(statement, [*ids, *ids, today.weekday(), yesterday.weekday(), *ids, *days])
+        fetched = cursor.fetchall()
+    for values in fetched:
+        if values[0] == 0:
+            row = dict(zip(_LIST_COLUMNS, values[1:1 + n_list], strict=True))
+            flags = values[1 + n_list:n_station - 2]
             row["amenities"] = [code for code, flag in zip(AMENITY_CODES, flags, strict=True) if flag]
             row["open_now"] = False  # set below; here for the serializer's key order
-            avg, count = values[-2], values[-1]
+            avg, count = values[n_station - 2], values[n_station - 1]
             row["rating_avg"] = float(avg) if avg is not None else None
             row["rating_count"] = count
             rows[row["id"]] = row
-        cursor.execute(hours_sql, [*ids, today.weekday(), yesterday.weekday(), *ids, *days])
-        for station_id, weekday, day, is_closed, opens, closes, next_day in cursor.fetchall():
-            row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
-                            bool(next_day))
-            (hours if day is None else exceptions)[station_id].append(row)
+        else:
+            station_id = values[1]
+            weekday, day, is_closed, opens, closes, next_day = values[n_station:]
+            hours_row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
+                                  bool(next_day))
+            (hours if values[0] == 1 else exceptions)[station_id].append(hours_row)
     for pk, row in rows.items():
         # No rows at all: closed (what open_at answers for nothing), without building its day's intervals.
         if pk in hours or pk in exceptions:
