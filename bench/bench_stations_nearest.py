@@ -6,8 +6,7 @@
    the indexed answers checked equal to the full scan's.
 2. The search API's requests per second against a minimal Django view, in-process and served by gunicorn on
    loopback in the same run (goal: ratio at least 0.5), with a load loop bounded in requests and time. The
-   load uses LOAD_POINTS distinct query points, no URL requested twice, so no per-URL cache could help; it
-   runs with the index's version checked on every search and with STATION_INDEX_CHECK_MS=CHECK_EVERY_MS.
+   load uses LOAD_POINTS distinct query points, no URL requested twice, so no per-URL cache could help.
 
 SQLite by default (BENCH_DATABASE_URL unset: /tmp/union-portal-bench.sqlite3); PostgreSQL with
 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/union_portal_bench_stations (created if missing).
@@ -31,7 +30,6 @@ STATIONS = 200_000
 NEAREST = 10
 QUERIES = 200
 LOAD_POINTS = 3000  # distinct query points of the load loops; each URL is requested once
-CHECK_EVERY_MS = 1000  # the second setting of STATION_INDEX_CHECK_MS measured
 GOAL_MS = 10.0
 GOAL_RPS_RATIO = 0.5
 LOAD_REQUESTS = 3000  # per endpoint, at most
@@ -309,9 +307,9 @@ def _rps(port: int, paths: list[str]) -> tuple[float, str]:
     return done / elapsed, f"{errors} errors" + (f", first: {first_error}" if first_error else "")
 
 
-def _start_gunicorn(check_ms: int) -> tuple[subprocess.Popen, int]:
+def _start_gunicorn() -> tuple[subprocess.Popen, int]:
     port = _free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench", "STATION_INDEX_CHECK_MS": str(check_ms)}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
     root = Path(__file__).resolve().parent.parent
     workers = max(2, os.cpu_count() or 2)
     server = subprocess.Popen(  # noqa: S603 — our own gunicorn, fixed arguments
@@ -329,46 +327,41 @@ def _start_gunicorn(check_ms: int) -> tuple[subprocess.Popen, int]:
     return server, port
 
 
-def _measure_rps(load_points, warm_points) -> None:
-    """Each endpoint in turn on one gunicorn (index checked every search), then the search again on a second
-    gunicorn checking at most every CHECK_EVERY_MS. Each worker builds its index on its first searches (the
-    warm-up, with points not in the measured set)."""
-    search_paths = [_search_path(lat, lng) for lat, lng in load_points]
+def _measure_rps(load_passes, warm_points) -> None:
+    """Minimal view and search in turn, twice (the machine's other work comes and goes), on one gunicorn; each
+    search pass with its own LOAD_POINTS distinct URLs. Each worker builds its index during the warm-up, on
+    points not in the measured sets."""
     warm_paths = [_search_path(lat, lng) for lat, lng in warm_points]
     workers = max(2, os.cpu_count() or 2)
-    figures = {}
-    for check_ms in (0, CHECK_EVERY_MS):
-        server, port = _start_gunicorn(check_ms)
-        try:
-            # Warm both (worker imports, connections, each worker's index build), then measure each in turn.
-            deadline = time.time() + 60
-            with ProcessPoolExecutor(LOAD_CLIENTS) as pool:
-                list(pool.map(_load_worker, [(port, [MINIMAL_PATH, *warm_paths[i::LOAD_CLIENTS]], 40, deadline)
-                                             for i in range(LOAD_CLIENTS)]))
-            if check_ms == 0:
-                figures["minimal"] = _rps(port, [MINIMAL_PATH])
-            figures[check_ms] = _rps(port, search_paths)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+    server, port = _start_gunicorn()
+    passes = []
+    try:
+        deadline = time.time() + 60
+        with ProcessPoolExecutor(LOAD_CLIENTS) as pool:
+            list(pool.map(_load_worker, [(port, [MINIMAL_PATH, *warm_paths[i::LOAD_CLIENTS]], 40, deadline)
+                                         for i in range(LOAD_CLIENTS)]))
+        for points in load_passes:
+            minimal = _rps(port, [MINIMAL_PATH])
+            search = _rps(port, [_search_path(lat, lng) for lat, lng in points])
+            passes.append((minimal, search, _load()))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
     print(f"  gunicorn {workers} workers × 2 threads, {LOAD_CLIENTS} keep-alive clients on loopback, "
-          f"≤{LOAD_REQUESTS} requests / ≤{LOAD_SECONDS:.0f} s each, {len(search_paths):,} distinct search URLs; "
-          f"load average {_load()}")
-    minimal_rps, minimal_errors = figures["minimal"]
-    print(f"  minimal Django view: {minimal_rps:.0f} req/s ({minimal_errors})")
-    for check_ms, label in ((0, "version checked every search"),
-                            (CHECK_EVERY_MS, f"STATION_INDEX_CHECK_MS={CHECK_EVERY_MS}")):
-        search_rps, search_errors = figures[check_ms]
+          f"≤{LOAD_REQUESTS} requests / ≤{LOAD_SECONDS:.0f} s each, {len(load_passes[0]):,} distinct search URLs "
+          f"a pass, none repeated")
+    for n, ((minimal_rps, minimal_errors), (search_rps, search_errors), load) in enumerate(passes, 1):
         ratio = search_rps / minimal_rps
         verdict = "MET" if ratio >= GOAL_RPS_RATIO else "NOT MET"
-        print(f"  /api/v1/stations/?lat=&lng=&limit=10 ({label}): {search_rps:.0f} req/s ({search_errors})"
-              f" → ratio search / minimal = {ratio:.2f} (goal ≥ {GOAL_RPS_RATIO}: {verdict})")
+        print(f"  pass {n}: minimal Django view {minimal_rps:.0f} req/s ({minimal_errors}); "
+              f"/api/v1/stations/?lat=&lng=&limit=10 {search_rps:.0f} req/s ({search_errors}) → ratio search / "
+              f"minimal = {ratio:.2f} (goal ≥ {GOAL_RPS_RATIO}: {verdict}); load average {load}")
 
 
 def _measure_in_process(load_points) -> None:
     """The same two endpoints through django.test.Client in this process: no sockets, no other workers —
     a steadier figure on a shared machine (CPU time of this process per request). The search's URLs are all
-    distinct; measured with the version checked every search and with STATION_INDEX_CHECK_MS."""
+    distinct."""
     from django.test import Client
     from django.test.utils import override_settings
 
@@ -377,17 +370,14 @@ def _measure_in_process(load_points) -> None:
         client = Client()
         client.get(MINIMAL_PATH)
         results = {}
-        for label, urls, check_ms in (("minimal", [MINIMAL_PATH] * len(paths), 0), ("search", paths, 0),
-                                      ("search, checked every 1 s", paths, CHECK_EVERY_MS)):
-            with override_settings(STATION_INDEX_CHECK_MS=check_ms):
-                started = time.process_time()
-                for url in urls:
-                    assert client.get(url).status_code == 200
-                results[label] = (time.process_time() - started) * 1000 / len(urls)
-    minimal = results.pop("minimal")
+        for label, urls in (("minimal", [MINIMAL_PATH] * len(paths)), ("search", paths)):
+            started = time.process_time()
+            for url in urls:
+                assert client.get(url).status_code == 200
+            results[label] = (time.process_time() - started) * 1000 / len(urls)
+    ratio = results["minimal"] / results["search"]
     print(f"  in-process (django.test.Client), CPU per request, {len(paths):,} distinct search URLs: minimal "
-          f"{minimal:.3f} ms; " + "; ".join(f"{label} {cpu:.3f} ms → requests/s ratio {minimal / cpu:.2f}"
-                                              for label, cpu in results.items()))
+          f"{results['minimal']:.3f} ms, search {results['search']:.3f} ms → requests/s ratio {ratio:.2f}")
 
 
 def run() -> None:
@@ -407,7 +397,7 @@ def run() -> None:
     rng = random.Random(SEED + 1)
     points = _query_points(rng)
     _measure_server_time(points)
-    load_points = _query_points(random.Random(SEED + 2), LOAD_POINTS + 200)
-    load_points, warm_points = load_points[:LOAD_POINTS], load_points[LOAD_POINTS:]
-    _measure_in_process(load_points)
-    _measure_rps(load_points, warm_points)
+    load_points = _query_points(random.Random(SEED + 2), 2 * LOAD_POINTS + 200)
+    passes = [load_points[:LOAD_POINTS], load_points[LOAD_POINTS:2 * LOAD_POINTS]]
+    _measure_in_process(passes[0])
+    _measure_rps(passes, load_points[2 * LOAD_POINTS:])

@@ -17,11 +17,10 @@ no cell at all, and a 500 km search in the desert reads a few dozen coarse cells
 
 How it stays fresh (`station_index`): database triggers on `stations_station` (migration 0003) put a new,
 never-repeated token in `StationIndexVersion` on every insert, delete and change of an indexed column —
-whatever wrote it: the ORM, `bulk_create`, `queryset.update`, imports, raw SQL. Before a search the worker
-reads the token (one primary-key read) and rebuilds when it differs from its index's; the new index is built
-aside and swapped in by one assignment, so another thread never sees a half-built one. With
-`STATION_INDEX_CHECK_MS` > 0 the token is read at most that often per process (outside transactions): a
-search may then answer from an index up to that many milliseconds older than the last committed change.
+whatever wrote it: the ORM, `bulk_create`, `queryset.update`, imports, raw SQL. The search reads the token in
+the same statement as the winners' details (selectors._nearest_chosen); when it is not the index's, the
+process builds a new index aside, swaps it in by one assignment (another thread never sees a half-built
+one) and searches again. So every answer comes from an index of the version its details were read with.
 """
 
 import bisect
@@ -32,7 +31,6 @@ import time
 from array import array
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connections
 
 from . import geo
@@ -154,7 +152,6 @@ class StationIndex:
     district_names: list[str] = field(repr=False)
     district_members: dict[int, array] = field(repr=False)  # district → its stations' positions
     built_seconds: float = 0.0
-    checked_at: float = 0.0  # time.monotonic() of the last token check that found it current
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -379,28 +376,30 @@ def version_token(*, using: str = "default") -> int | None:
     return row[0] if row else None
 
 
-def station_index(*, using: str = "default") -> StationIndex | None:
-    """The index to search for the connection `using`, or None when there is no current one to give: the
-    version row is missing, or another thread is building the new index. Then the caller searches with SQL.
+def published_index(*, using: str = "default") -> StationIndex | None:
+    """The process's shared index as it stands, without asking the database whether it is current: the
+    caller checks its token against the one read with the winners' details (selectors._nearest_chosen)."""
+    return _published.get(using)
+
+
+def station_index(*, using: str = "default", token: int | None = None) -> StationIndex | None:
+    """An index current for the connection `using` — for `token` when the caller has just read it, else for the
+    token read here — or None when there is none to give: the version row is missing, or another thread is
+    building the new index. Then the caller searches with SQL.
 
     Outside a transaction the index is the process's shared one, rebuilt when the token moved (by one thread
     at a time; the others search with SQL meanwhile). Inside a transaction the token may be one this
     transaction wrote itself and might roll back: an index of what it sees is built for this call only and
     never shared. (The search doors — the API and the station list — run outside transactions.)"""
     connection = connections[using]
-    current = _published.get(using)
-    in_transaction = connection.in_atomic_block
-    every_ms = getattr(settings, "STATION_INDEX_CHECK_MS", 0)
-    recently_checked = current is not None and (time.monotonic() - current.checked_at) * 1000.0 < every_ms
-    if recently_checked and not in_transaction:
-        return current
-    token = version_token(using=using)
     if token is None:
-        return None
+        token = version_token(using=using)
+        if token is None:
+            return None
+    current = _published.get(using)
     if current is not None and current.token == token:
-        current.checked_at = time.monotonic()
         return current
-    if in_transaction:
+    if connection.in_atomic_block:
         return index_build(using=using, token=token)
     if not _build_lock.acquire(blocking=False):
         # Another thread of this process is building: answer this search with SQL rather than wait for it
@@ -410,7 +409,6 @@ def station_index(*, using: str = "default") -> StationIndex | None:
         current = _published.get(using)
         if current is None or current.token != token:
             current = index_build(using=using, token=token)
-            current.checked_at = time.monotonic()
             _published[using] = current  # one assignment: other threads see the old index or the new one
     finally:
         _build_lock.release()

@@ -24,8 +24,17 @@ from members.selectors import branches_in_scope
 
 from . import geo
 from .hours import open_at
-from .index import station_index
-from .models import AMENITY_CODES, HoursException, OpeningHours, Rating, Station, Visit, amenity_field
+from .index import published_index, station_index, version_token
+from .models import (
+    AMENITY_CODES,
+    HoursException,
+    OpeningHours,
+    Rating,
+    Station,
+    StationIndexVersion,
+    Visit,
+    amenity_field,
+)
 
 STATION_MANAGER_ROLES = ["station_manager", "branch_admin"]
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -232,16 +241,17 @@ def _as_date(value):
 
 
 # station_rows' statement per (database alias, number of ids): the text is the same every time.
-_station_rows_sql: dict[tuple[str, int], str] = {}
+_station_rows_sql: dict[tuple[str, int, bool], str] = {}
 
 
-def _station_rows_statement(connection, n: int) -> str:
-    """One statement, three parts told apart by the first column: 0 the stations' columns with their rating
+def _station_rows_statement(connection, n: int, *, with_version: bool) -> str:
+    """One statement, parts told apart by the first column: 0 the stations' columns with their rating
     average and count (correlated sub-selects on the rating's station index); 1 their weekly rows of two
-    weekdays; 2 their exceptions of two dates. Each part fills its own columns and NULL in the others (one
-    round trip instead of two: on a busy machine each costs the database server's CPU as well). PostgreSQL
-    settles a UNION's column types branch by branch, hence the typed NULL dates."""
-    key = (connection.alias, n)
+    weekdays; 2 their exceptions of two dates; with_version, 3 the index's version token (in the id column).
+    Each part fills its own columns and NULL in the others (one round trip instead of three: on a busy
+    machine each costs the database server's CPU as well). PostgreSQL settles a UNION's column types branch
+    by branch, hence the typed NULL dates."""
+    key = (connection.alias, n, with_version)
     statement = _station_rows_sql.get(key)
     if statement is None:
         qn = connection.ops.quote_name
@@ -262,6 +272,11 @@ def _station_rows_statement(connection, n: int) -> str:
             f"UNION ALL SELECT 2, {qn('station_id')}, {no_station_columns}, NULL, {qn('date')}, {qn('is_closed')}, "
             f"{hours_columns} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) AND {qn('date')} IN (%s, %s)"
         )
+        if with_version:
+            statement += (
+                f" UNION ALL SELECT 3, {qn('token')}, {no_station_columns}, NULL, NULL, NULL, NULL, NULL, NULL "  # noqa: S608
+                f"FROM {qn(StationIndexVersion._meta.db_table)} WHERE {qn('id')} = 1"
+            )
         if len(_station_rows_sql) >= 256:
             _station_rows_sql.clear()
         _station_rows_sql[key] = statement
@@ -274,15 +289,24 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
     average and count, its weekly rows of today's and yesterday's weekday and its exceptions of those two
     dates. Open-now is hours.open_at on those rows — the same rule as everywhere else. Written as SQL: the
     ORM's compile of these queries cost several times their execution."""
+    return _station_rows_and_version(ids, now, using=using, with_version=False)[0]
+
+
+def _station_rows_and_version(
+    ids: list[int], now: datetime | None, *, using: str, with_version: bool
+) -> tuple[dict[int, dict], int | None]:
+    """station_rows, and with_version the index's version token read in the same statement (None when its
+    row is missing)."""
     if not ids:
-        return {}
+        return {}, (version_token(using=using) if with_version else None)
     now = local_now(now)
     connection = connections[using]
-    statement = _station_rows_statement(connection, len(ids))
+    statement = _station_rows_statement(connection, len(ids), with_version=with_version)
     today = now.date()
     yesterday = today - timedelta(days=1)
     days = [connection.ops.adapt_datefield_value(today), connection.ops.adapt_datefield_value(yesterday)]
     rows: dict[int, dict] = {}
+    token = None
     hours: dict[int, list] = defaultdict(list)
     exceptions: dict[int, list] = defaultdict(list)
     n_list = len(_LIST_COLUMNS)
@@ -300,6 +324,8 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
             row["rating_avg"] = float(avg) if avg is not None else None
             row["rating_count"] = count
             rows[row["id"]] = row
+        elif values[0] == 3:
+            token = values[1]
         else:
             station_id = values[1]
             weekday, day, is_closed, opens, closes, next_day = values[n_station:]
@@ -310,26 +336,38 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
         # No rows at all: closed (what open_at answers for nothing), without building its day's intervals.
         if pk in hours or pk in exceptions:
             row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
-    return rows
+    return rows, token
 
 
 def _nearest_chosen(
     *, lat: float, lng: float, limit: int, max_km: float, kind: str, amenities: list[str] | None, district: str,
     open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str,
-) -> tuple[list[tuple[float, int]], float, int]:
-    """[(distance_km, pk)] of the winners, nearest first; the radius searched; the number of box queries.
+) -> tuple[list[tuple[float, int]], dict[int, dict], float, int]:
+    """[(distance_km, pk)] of the winners, nearest first; their station_rows; the radius searched; the number
+    of SQL box queries.
 
     The process's in-memory index (stations/index.py) answers the filters it holds — kind, amenities,
-    district — for any point with no query but its version check. Open-now (the clock against hours and
-    exceptions, which the index does not hold), a caller's own queryset, or a database whose version row is
-    missing go the SQL way: bounding boxes on the (lat, lng) index, widened until enough lie inside."""
+    district. Its version is read in the same statement as the winners' details: if it is not the version
+    the index was built for, the index is brought current and the search made again, so an answer always
+    comes from the version its details were read with — one round trip per search. Open-now (the clock
+    against hours and exceptions, which the index does not hold), a caller's own queryset, or no index to
+    be had (the version row missing, another thread building) go the SQL way: bounding boxes on the
+    (lat, lng) index, widened until enough lie inside."""
     max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
     if base is None and not open_now:
-        index = station_index(using=using)
-        if index is not None:
+        index = published_index(using=using) or station_index(using=using)
+        for _attempt in range(3):
+            if index is None:
+                break
             chosen = index.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind,
                                    amenities=amenities or (), district=district)
-            return chosen, max_km, 0
+            details, token = _station_rows_and_version([pk for _d, pk in chosen], now, using=using,
+                                                       with_version=True)
+            if token is None:
+                break
+            if token == index.token:
+                return chosen, details, max_km, 0
+            index = station_index(using=using, token=token)
     if base is not None:
         compiled = _box_sql(base)
     elif open_now:  # depends on the clock: compiled per search
@@ -337,7 +375,9 @@ def _nearest_chosen(
                                               now=now))
     else:
         compiled = _box_sql_for_filters(kind, tuple(sorted(set(amenities or []) & set(AMENITY_CODES))), district)
-    return _nearest_ids(lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled, using=using)
+    chosen, radius, rounds = _nearest_ids(lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled,
+                                          using=using)
+    return chosen, station_rows([pk for _d, pk in chosen], now, using=using), radius, rounds
 
 
 def stations_nearest_rows(
@@ -347,12 +387,10 @@ def stations_nearest_rows(
     """The search API's hot path: the `limit` nearest active stations matching the filters within max_km,
     nearest first, as dicts with exact `distance_km` (rounded to metres, as shown); the radius searched;
     the number of box queries (0 when the in-memory index answered). Same results as stations_nearest."""
-    using = Station.objects.db
-    chosen, radius, rounds = _nearest_chosen(
+    chosen, details, radius, rounds = _nearest_chosen(
         lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
-        open_now=open_now, now=now, using=using,
+        open_now=open_now, now=now, using=Station.objects.db,
     )
-    details = station_rows([pk for _d, pk in chosen], now, using=using)
     rows = []
     for d, pk in chosen:
         row = details.get(pk)
@@ -373,11 +411,10 @@ def stations_nearest(
 
     Holds at national scale: see _nearest_chosen. Same results on SQLite and PostgreSQL."""
     using = base.db if base is not None else Station.objects.db
-    chosen, radius, rounds = _nearest_chosen(
+    chosen, details, radius, rounds = _nearest_chosen(
         lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
         open_now=open_now, now=now, base=base, using=using,
     )
-    details = station_rows([pk for _d, pk in chosen], now, using=using)
     stations = []
     for d, pk in chosen:
         row = details.get(pk)

@@ -157,9 +157,6 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", defau
 STATION_MAP_TILE_URL = env("STATION_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 STATION_MAP_TILE_ATTRIBUTION = env("STATION_MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 STATION_MAP_TILE_GCJ02 = env.bool("STATION_MAP_TILE_GCJ02", default=False)
-# The nearest search's in-memory index checks its version in the database before every search (0), or at most
-# once per this many milliseconds per process: a search may then miss station changes committed that recently.
-STATION_INDEX_CHECK_MS = env.int("STATION_INDEX_CHECK_MS", default=0)
 CULTURE_WAITLIST_OFFER_HOURS = env.int("CULTURE_WAITLIST_OFFER_HOURS", default=12)
 CULTURE_MENU_CACHE_SECONDS = env.int("CULTURE_MENU_CACHE_SECONDS", default=30)
 
