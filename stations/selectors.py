@@ -355,7 +355,9 @@ def _nearest_chosen(
     (lat, lng) index, widened until enough lie inside."""
     max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
     if base is None and not open_now:
-        index = published_index(using=using) or station_index(using=using)
+        index = published_index(using=using)
+        if index is None:
+            index = station_index(using=using)
         for _attempt in range(3):
             if index is None:
                 break
