@@ -4,7 +4,7 @@ What it holds: for each active station its id, position, kind, amenities (a bitm
 into a list of names) — the columns the search filters on — in flat `array`s, sorted along a Z-order
 (Morton) curve of a fine lat/lng grid. Every cell of every coarser level of that grid is then one contiguous
 run of the arrays, so the index is an implicit quadtree: a cell's four quarters are found by three bisections
-of the sorted keys, and empty cells never exist. 200,000 stations take ~11 MB.
+of the sorted keys, and empty cells never exist. 200,000 stations take ~12 MB.
 
 How it searches (`StationIndex.nearest`): best-first over cells, nearest cell first. A heap holds cells keyed by
 a lower bound of the distance from the query point to anything in them; a cell with few stations is read
