@@ -16,10 +16,12 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.password_change = lambda request, extra_context=None: redirect("account_change_password")
 
 api_v1 = [
+    # Stations first: its public nearest search is the busiest route, and a URL is matched against the
+    # patterns in order (no pattern of one app can match another's paths; the schema sorts its own).
+    path("", include("stations.api_urls")),
     path("", include("members.api_urls")),
     path("", include("benefits.api_urls")),
     path("", include("culture.api_urls")),
-    path("", include("stations.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,10 +1,14 @@
 """API views under /api/v1/stations/: the public search and station detail; visits, needs and ratings;
 staff answers, replies and visit statistics (scoped by branches_in_scope through stations_managed_by)."""
 
+import functools
+import json
 import re
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -78,6 +82,35 @@ def _fast_search_params(query) -> dict | None:
     return values
 
 
+# What DRF's content negotiation answers with JSON for, here without asking it; anything else (text/html for the
+# browsable API, ?format=, odd media types) goes through DRF.
+_PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
+
+
+def _plain_nearest_search(request) -> HttpResponse | None:
+    """The common search — GET, a position, perhaps limit and radius_km, JSON wanted, no session token — answered
+    without DRF's request cycle (negotiation, authentication, rendering cost more than the search itself),
+    with the bytes and headers DRF's JSONRenderer gives (compact, UTF-8, U+2028/2029 escaped). Anything else
+    returns None and the DRF view decides, with its errors; a session token is left to DRF's authenticators."""
+    meta = request.META
+    if request.method != "GET" or "HTTP_X_SESSION_TOKEN" in meta:
+        return None
+    if meta.get("HTTP_ACCEPT", "") not in _PLAIN_JSON_ACCEPTS:
+        return None
+    p = _fast_search_params(request.GET)
+    if p is None:
+        return None
+    rows, _radius, _rounds = selectors.stations_nearest_rows(lat=p["lat"], lng=p["lng"], limit=p["limit"],
+                                                             max_km=p["radius_km"])
+    body = json.dumps({"count": len(rows), "next": None, "previous": None, "results": rows}, ensure_ascii=False,
+                      allow_nan=False, separators=(",", ":"))
+    response = HttpResponse(body.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode(),
+                            content_type="application/json")
+    response["Allow"] = "GET, HEAD, OPTIONS"
+    response["Vary"] = "Accept"
+    return response
+
+
 def _error_from(e: services.StationError) -> Response:
     return error_response(e.message, fields={e.field: [e.message]} if e.field else None)
 
@@ -91,6 +124,20 @@ class StationSearchView(ListAPIView):
     pagination_class = StandardPagination
     filter_backends: list = []
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        """DRF's view behind a plain one for the common search (_plain_nearest_search). Outside a transaction
+        (ATOMIC_REQUESTS would open one, and on SQLite take the write lock, for a read): the nearest search
+        then uses the process's shared index (stations/index.py)."""
+        drf_view = super().as_view(**initkwargs)
+
+        def view(request, *args, **kwargs):
+            response = _plain_nearest_search(request)
+            return response if response is not None else drf_view(request, *args, **kwargs)
+
+        functools.update_wrapper(view, drf_view)  # .cls, .initkwargs, csrf_exempt: for DRF and the schema
+        return transaction.non_atomic_requests(view)
+
     def _params(self, request) -> dict:
         data = request.query_params.copy()
         amenities = [a for value in data.getlist("amenity") for a in value.split(",") if a]
@@ -102,7 +149,7 @@ class StationSearchView(ListAPIView):
     def get_queryset(self):
         p = self.params
         return selectors.stations_filtered(
-            kind=p.get("kind", ""), amenities=sorted(p.get("amenity", [])), open_now=p["open_now"],
+            kind=p.get("kind", ""), amenities=sorted(p.get("amenity", [])), open_now=p.get("open_now", False),
             district=p.get("district", ""),
         )
 

@@ -122,6 +122,18 @@ class Station(models.Model):
         return [str(AMENITY_LABELS[code]) for code in self.amenity_codes]
 
 
+class StationIndexVersion(models.Model):
+    """One row (id 1): a token that database triggers on `stations_station` replace with a never-repeated value
+    whenever a station is inserted, deleted or changed in a column the nearest-search index holds (migration
+    0003). Each process compares it with its index's token before a search (stations/index.py)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    token = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.token}"
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("周一")
     TUESDAY = 1, _("周二")

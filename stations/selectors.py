@@ -24,7 +24,17 @@ from members.selectors import branches_in_scope
 
 from . import geo
 from .hours import open_at
-from .models import AMENITY_CODES, HoursException, OpeningHours, Rating, Station, Visit, amenity_field
+from .index import published_index, station_index, version_token
+from .models import (
+    AMENITY_CODES,
+    HoursException,
+    OpeningHours,
+    Rating,
+    Station,
+    StationIndexVersion,
+    Visit,
+    amenity_field,
+)
 
 STATION_MANAGER_ROLES = ["station_manager", "branch_admin"]
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -136,7 +146,7 @@ def stations_filtered(
 class NearestResult:
     stations: list[Station]  # annotated, each with .distance_km, nearest first
     searched_km: float  # the radius finally searched
-    candidate_queries: int
+    candidate_queries: int  # SQL box queries; 0 when the in-memory index answered
 
 
 # The search API answers with these keys (StationListSerializer's fields, for the schema); the hot path builds
@@ -177,7 +187,8 @@ def _box_sql_for_filters(kind: str, amenities: tuple[str, ...], district: str) -
 def _nearest_ids(
     *, lat: float, lng: float, limit: int, max_km: float, compiled: tuple[str, list, list[int]], using: str
 ) -> tuple[list[tuple[float, int]], float, int]:
-    """[(distance_km, pk)] of the `limit` nearest within max_km, nearest first; the radius searched; rounds.
+    """[(distance_km, pk)] of the `limit` nearest within max_km (already clamped to the allowed range),
+    nearest first; the radius searched; rounds.
 
     Each round reads only (id, lat, lng) of the stations in a bounding box — a range scan on the (lat, lng)
     index — and computes haversine distances on those few. Only stations inside the circle the box holds
@@ -185,7 +196,6 @@ def _nearest_ids(
     density seen so far) and read again."""
     sql, template, slots = compiled
     params = list(template)
-    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
     radius = min(NEAREST_START_KM, max_km)
     haversine = geo.haversine_km
     rounds = 0
@@ -230,62 +240,146 @@ def _as_date(value):
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+# station_rows' statement per (database alias, number of ids): the text is the same every time.
+_station_rows_sql: dict[tuple[str, int, bool], str] = {}
+
+
+def _station_rows_statement(connection, n: int, *, with_version: bool) -> str:
+    """One statement, parts told apart by the first column: 0 the stations' columns with their rating
+    average and count (correlated sub-selects on the rating's station index); 1 their weekly rows of two
+    weekdays; 2 their exceptions of two dates; with_version, 3 the index's version token (in the id column).
+    Each part fills its own columns and NULL in the others (one round trip instead of three: on a busy
+    machine each costs the database server's CPU as well). PostgreSQL settles a UNION's column types branch
+    by branch, hence the typed NULL dates."""
+    key = (connection.alias, n, with_version)
+    statement = _station_rows_sql.get(key)
+    if statement is None:
+        qn = connection.ops.quote_name
+        station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
+        hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
+        marks = ", ".join(["%s"] * n)
+        station_columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS[1:] + _AMENITY_COLUMNS)
+        no_station_columns = ", ".join(["NULL"] * (len(_LIST_COLUMNS) - 1 + len(_AMENITY_COLUMNS) + 2))
+        hours_columns = f"{qn('opens')}, {qn('closes')}, {qn('closes_next_day')}"
+        no_date = "CAST(NULL AS DATE)"
+        statement = (
+            f"SELECT 0, s.{qn('id')}, {station_columns}, "  # noqa: S608 — names from the models; values bound
+            f"(SELECT AVG(r.{qn('score')}) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
+            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
+            f"NULL, {no_date}, NULL, NULL, NULL, NULL FROM {station_t} s WHERE s.{qn('id')} IN ({marks}) "
+            f"UNION ALL SELECT 1, {qn('station_id')}, {no_station_columns}, {qn('weekday')}, {no_date}, FALSE, "
+            f"{hours_columns} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) AND {qn('weekday')} IN (%s, %s) "
+            f"UNION ALL SELECT 2, {qn('station_id')}, {no_station_columns}, NULL, {qn('date')}, {qn('is_closed')}, "
+            f"{hours_columns} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) AND {qn('date')} IN (%s, %s)"
+        )
+        if with_version:
+            statement += (
+                f" UNION ALL SELECT 3, {qn('token')}, {no_station_columns}, NULL, NULL, NULL, NULL, NULL, NULL "  # noqa: S608
+                f"FROM {qn(StationIndexVersion._meta.db_table)} WHERE {qn('id')} = 1"
+            )
+        if len(_station_rows_sql) >= 256:
+            _station_rows_sql.clear()
+        _station_rows_sql[key] = statement
+    return statement
+
+
 def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "default") -> dict[int, dict]:
-    """pk → what the search shows of each station (StationListSerializer's fields but distance_km), in two
-    round trips for any number of stations: the station's columns with its rating average and count
-    (correlated sub-selects on the rating's station index), then its weekly rows of today's and yesterday's
-    weekday together with its exceptions of those two dates. Open-now is hours.open_at on those rows — the
-    same rule as everywhere else. Written as SQL: the ORM's compile of these queries cost several times
-    their execution."""
+    """pk → what the search shows of each station (StationListSerializer's fields but distance_km), in one
+    round trip for any number of stations (_station_rows_statement): the station's columns with its rating
+    average and count, its weekly rows of today's and yesterday's weekday and its exceptions of those two
+    dates. Open-now is hours.open_at on those rows — the same rule as everywhere else. Written as SQL: the
+    ORM's compile of these queries cost several times their execution."""
+    return _station_rows_and_version(ids, now, using=using, with_version=False)[0]
+
+
+def _station_rows_and_version(
+    ids: list[int], now: datetime | None, *, using: str, with_version: bool
+) -> tuple[dict[int, dict], int | None]:
+    """station_rows, and with_version the index's version token read in the same statement (None when its
+    row is missing)."""
     if not ids:
-        return {}
+        return {}, (version_token(using=using) if with_version else None)
     now = local_now(now)
     connection = connections[using]
-    qn = connection.ops.quote_name
-    station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
-    hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
-    marks = ", ".join(["%s"] * len(ids))
-    columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS + _AMENITY_COLUMNS)
+    statement = _station_rows_statement(connection, len(ids), with_version=with_version)
     today = now.date()
     yesterday = today - timedelta(days=1)
     days = [connection.ops.adapt_datefield_value(today), connection.ops.adapt_datefield_value(yesterday)]
     rows: dict[int, dict] = {}
+    token = None
     hours: dict[int, list] = defaultdict(list)
     exceptions: dict[int, list] = defaultdict(list)
     n_list = len(_LIST_COLUMNS)
+    n_station = 1 + n_list + len(_AMENITY_COLUMNS) + 2  # the part tag, then the station part's columns
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns}, "  # noqa: S608 — names from the models; values bound
-            f"(SELECT AVG(r.{qn('score')}) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}), "
-            f"(SELECT COUNT(*) FROM {rating_t} r WHERE r.{qn('station_id')} = s.{qn('id')}) "
-            f"FROM {station_t} s WHERE s.{qn('id')} IN ({marks})",
-            ids,
-        )
-        for values in cursor.fetchall():
-            row = dict(zip(_LIST_COLUMNS, values[:n_list], strict=True))
-            flags = values[n_list:-2]
+        cursor.execute(statement, [*ids, *ids, today.weekday(), yesterday.weekday(), *ids, *days])
+        fetched = cursor.fetchall()
+    for values in fetched:
+        if values[0] == 0:
+            row = dict(zip(_LIST_COLUMNS, values[1:1 + n_list], strict=True))
+            flags = values[1 + n_list:n_station - 2]
             row["amenities"] = [code for code, flag in zip(AMENITY_CODES, flags, strict=True) if flag]
             row["open_now"] = False  # set below; here for the serializer's key order
-            avg, count = values[-2], values[-1]
+            avg, count = values[n_station - 2], values[n_station - 1]
             row["rating_avg"] = float(avg) if avg is not None else None
             row["rating_count"] = count
             rows[row["id"]] = row
-        cursor.execute(
-            f"SELECT {qn('station_id')}, {qn('weekday')}, NULL, FALSE, {qn('opens')}, {qn('closes')}, "  # noqa: S608
-            f"{qn('closes_next_day')} FROM {hours_t} WHERE {qn('station_id')} IN ({marks}) "
-            f"AND {qn('weekday')} IN (%s, %s) "
-            f"UNION ALL SELECT {qn('station_id')}, NULL, {qn('date')}, {qn('is_closed')}, {qn('opens')}, "
-            f"{qn('closes')}, {qn('closes_next_day')} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) "
-            f"AND {qn('date')} IN (%s, %s)",
-            [*ids, today.weekday(), yesterday.weekday(), *ids, *days],
-        )
-        for station_id, weekday, day, is_closed, opens, closes, next_day in cursor.fetchall():
-            row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
-                            bool(next_day))
-            (hours if day is None else exceptions)[station_id].append(row)
+        elif values[0] == 3:
+            token = values[1]
+        else:
+            station_id = values[1]
+            weekday, day, is_closed, opens, closes, next_day = values[n_station:]
+            hours_row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
+                                  bool(next_day))
+            (hours if values[0] == 1 else exceptions)[station_id].append(hours_row)
     for pk, row in rows.items():
-        row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
-    return rows
+        # No rows at all: closed (what open_at answers for nothing), without building its day's intervals.
+        if pk in hours or pk in exceptions:
+            row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
+    return rows, token
+
+
+def _nearest_chosen(
+    *, lat: float, lng: float, limit: int, max_km: float, kind: str, amenities: list[str] | None, district: str,
+    open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str,
+) -> tuple[list[tuple[float, int]], dict[int, dict], float, int]:
+    """[(distance_km, pk)] of the winners, nearest first; their station_rows; the radius searched; the number
+    of SQL box queries.
+
+    The process's in-memory index (stations/index.py) answers the filters it holds — kind, amenities,
+    district. Its version is read in the same statement as the winners' details: if it is not the version
+    the index was built for, the index is brought current and the search made again, so an answer always
+    comes from the version its details were read with — one round trip per search. Open-now (the clock
+    against hours and exceptions, which the index does not hold), a caller's own queryset, or no index to
+    be had (the version row missing, another thread building) go the SQL way: bounding boxes on the
+    (lat, lng) index, widened until enough lie inside."""
+    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
+    if base is None and not open_now:
+        index = published_index(using=using)
+        if index is None:
+            index = station_index(using=using)
+        for _attempt in range(3):
+            if index is None:
+                break
+            chosen = index.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind,
+                                   amenities=amenities or (), district=district)
+            details, token = _station_rows_and_version([pk for _d, pk in chosen], now, using=using,
+                                                       with_version=True)
+            if token is None:
+                break
+            if token == index.token:
+                return chosen, details, max_km, 0
+            index = station_index(using=using, token=token)
+    if base is not None:
+        compiled = _box_sql(base)
+    elif open_now:  # depends on the clock: compiled per search
+        compiled = _box_sql(stations_filtered(kind=kind, amenities=amenities, district=district, open_now=True,
+                                              now=now))
+    else:
+        compiled = _box_sql_for_filters(kind, tuple(sorted(set(amenities or []) & set(AMENITY_CODES))), district)
+    chosen, radius, rounds = _nearest_ids(lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled,
+                                          using=using)
+    return chosen, station_rows([pk for _d, pk in chosen], now, using=using), radius, rounds
 
 
 def stations_nearest_rows(
@@ -294,16 +388,11 @@ def stations_nearest_rows(
 ) -> tuple[list[dict], float, int]:
     """The search API's hot path: the `limit` nearest active stations matching the filters within max_km,
     nearest first, as dicts with exact `distance_km` (rounded to metres, as shown); the radius searched;
-    the number of box queries. Same results as stations_nearest."""
-    if open_now:  # depends on the clock: compiled per search
-        compiled = _box_sql(stations_filtered(kind=kind, amenities=amenities, district=district, open_now=True,
-                                              now=now))
-    else:
-        compiled = _box_sql_for_filters(kind, tuple(sorted(set(amenities or []) & set(AMENITY_CODES))), district)
-    chosen, radius, rounds = _nearest_ids(
-        lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=compiled, using=Station.objects.db
+    the number of box queries (0 when the in-memory index answered). Same results as stations_nearest."""
+    chosen, details, radius, rounds = _nearest_chosen(
+        lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
+        open_now=open_now, now=now, using=Station.objects.db,
     )
-    details = station_rows([pk for _d, pk in chosen], now, using=Station.objects.db)
     rows = []
     for d, pk in chosen:
         row = details.get(pk)
@@ -314,28 +403,29 @@ def stations_nearest_rows(
 
 
 def stations_nearest(
-    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM,
+    *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
+    amenities: list[str] | None = None, district: str = "", open_now: bool = False,
     base: QuerySet[Station] | None = None, now: datetime | None = None,
 ) -> NearestResult:
-    """The `limit` stations nearest to (lat, lng) within max_km, nearest first, with exact distances, as
-    Station objects for pages (name, place, amenities, rating, open-now; not their weekly hours).
+    """The `limit` active stations nearest to (lat, lng) within max_km matching the filters (or, with `base`,
+    drawn from that queryset instead), nearest first, with exact distances, as Station objects for pages
+    (name, place, amenities, rating, open-now; not their weekly hours).
 
-    Holds at national scale: see _nearest_ids. Same SQL on SQLite and PostgreSQL."""
-    base = base if base is not None else Station.objects.filter(is_active=True)
-    using = base.db
-    chosen, radius, rounds = _nearest_ids(
-        lat=lat, lng=lng, limit=limit, max_km=max_km, compiled=_box_sql(base), using=using
+    Holds at national scale: see _nearest_chosen. Same results on SQLite and PostgreSQL."""
+    using = base.db if base is not None else Station.objects.db
+    chosen, details, radius, rounds = _nearest_chosen(
+        lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
+        open_now=open_now, now=now, base=base, using=using,
     )
-    details = station_rows([pk for _d, pk in chosen], now, using=using)
     stations = []
     for d, pk in chosen:
         row = details.get(pk)
         if row is None:
             continue
-        amenities = set(row["amenities"])
+        amenity_set = set(row["amenities"])
         station = Station(
             **{c: row[c] for c in _LIST_COLUMNS},
-            **{amenity_field(code): code in amenities for code in AMENITY_CODES},
+            **{amenity_field(code): code in amenity_set for code in AMENITY_CODES},
         )
         station._state.adding, station._state.db = False, using
         station.rating_avg, station.rating_count = row["rating_avg"], row["rating_count"]

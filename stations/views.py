@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -48,6 +49,7 @@ def _marker(station: Station, gcj02: bool) -> dict:
     }
 
 
+@transaction.non_atomic_requests  # a read: outside a transaction the nearest search uses the shared index
 def station_list(request):
     """The finder. Without a position: active stations by district, paginated. With a position (the
     browser's, sent by the small script, or the centre of a chosen district): the nearest, with distances."""
@@ -68,7 +70,9 @@ def station_list(request):
     page = None
     if origin is not None:
         stations = selectors.stations_nearest(
-            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, base=base, max_km=selectors.NEAREST_DEFAULT_MAX_KM
+            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, max_km=selectors.NEAREST_DEFAULT_MAX_KM,
+            kind=filters.get("kind", ""), amenities=filters.get("amenity", []),
+            open_now=filters.get("open_now", False),
         ).stations
     else:
         paginator = Paginator(base, PAGE_SIZE)

@@ -219,3 +219,41 @@ def test_quick_parameter_reading_agrees_with_the_serializer(query):
         assert params.is_valid(), params.errors
         assert quick == {k: params.validated_data[k] for k in ("lat", "lng", "radius_km", "limit")}
         assert not params.validated_data.get("amenity") and not params.validated_data["open_now"]
+
+
+@pytest.mark.parametrize("query", [{"lat": 24.452, "lng": 118.10, "limit": 5}, {"lat": 24.45, "lng": 118.1},
+                                   {"lat": 24.41, "lng": 118.1, "radius_km": 2.5, "limit": 3},
+                                   {"lat": 50, "lng": 80, "radius_km": 10}])
+def test_the_plain_search_answers_the_bytes_drf_answers(api, grid, query):
+    """The common search skips DRF's request cycle; its body and headers are what DRF's JSONRenderer gives
+    (an Accept header the plain path does not take sends the same query through DRF)."""
+    Station.objects.filter(pk=grid[5].pk).update(name="网格\u2028五", address="鹭江道\u2029\"1\"号")
+    plain = api.get(SEARCH, query)
+    through_drf = api.get(SEARCH, query, HTTP_ACCEPT="application/json; indent=0, */*;q=0.1")
+    through_drf_compact = api.get(SEARCH, query, HTTP_ACCEPT="application/json;q=0.9")
+    assert plain.status_code == through_drf_compact.status_code == 200
+    assert plain.content == through_drf_compact.content
+    assert plain.json() == through_drf.json()
+    assert plain["Content-Type"] == through_drf_compact["Content-Type"] == "application/json"
+    assert plain["Allow"] == through_drf_compact["Allow"] and "Accept" in plain["Vary"]
+    if query["lat"] in (24.452, 24.45):  # the renamed station is among the answers
+        assert "网格\u2028五" in {r["name"] for r in plain.json()["results"]}
+        assert "\\u2028" in plain.content.decode() and "\u2028" not in plain.content.decode()
+
+
+def test_other_searches_still_go_through_drf(api, grid):
+    html = api.get(SEARCH, {"lat": 24.45, "lng": 118.1}, HTTP_ACCEPT="text/html")
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")  # the browsable API
+    bad_token = api.get(SEARCH, {"lat": 24.45, "lng": 118.1}, HTTP_X_SESSION_TOKEN="not-a-token")
+    assert bad_token.status_code == 200  # DRF's authenticators decide about the token (AllowAny: answered)
+    assert bad_token.json() == api.get(SEARCH, {"lat": 24.45, "lng": 118.1}).json()
+    assert api.get(SEARCH, {"lat": 95, "lng": 118}).json()["error"]["code"] == "invalid"
+    assert api.post(SEARCH, {"lat": 24.45, "lng": 118.1}).status_code == 405
+
+
+def test_the_search_doors_run_outside_transactions():
+    """So that they use the process's shared index (inside a transaction each search would build its own)."""
+    from django.urls import resolve
+
+    assert resolve(SEARCH).func._non_atomic_requests == {"default"}
+    assert resolve(reverse("stations:list")).func._non_atomic_requests == {"default"}

@@ -117,10 +117,14 @@ def test_nearest_equals_a_full_scan(scattered, origin):
 
 
 def test_nearest_widens_the_box_when_too_few_are_near(scattered):
-    # 20 km east of the square, in the sea: the first 2 km box is empty.
-    result = selectors.stations_nearest(lat=24.48, lng=118.5, limit=5)
+    # 20 km east of the square, in the sea: the first 2 km box is empty. The SQL way (a caller's queryset;
+    # open-now) widens its box; the in-memory index (no base) answers the same without box queries.
+    result = selectors.stations_nearest(lat=24.48, lng=118.5, limit=5, base=Station.objects.filter(is_active=True))
     assert len(result.stations) == 5 and result.candidate_queries > 1
     assert [s.pk for s in result.stations] == brute_force(24.48, 118.5, Station.objects.filter(is_active=True), 5)
+    from_index = selectors.stations_nearest(lat=24.48, lng=118.5, limit=5)
+    assert from_index.candidate_queries == 0
+    assert [s.pk for s in from_index.stations] == [s.pk for s in result.stations]
 
 
 def test_nearest_stops_at_the_radius(scattered):
