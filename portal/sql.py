@@ -97,14 +97,15 @@ def execute_prepared(cursor, sql: str, params: list | tuple = ()) -> None:
     client several server sessions (PgBouncer in transaction mode) loses them: turn the setting off there."""
     from django.conf import settings
 
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+    database = cursor.db  # the cursor's own connection (any alias)
+    if database.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         cursor.execute(sql, params)
         return
-    raw = connection.connection
-    known = getattr(connection, "_portal_prepared", None)
+    raw = database.connection
+    known = getattr(database, "_portal_prepared", None)
     if known is None or known[0] is not raw:
         known = (raw, {})
-        connection._portal_prepared = known
+        database._portal_prepared = known
     names = known[1]
     name = names.get(sql)
     if name is None:
