@@ -134,6 +134,30 @@ class StationIndexVersion(models.Model):
         return f"{self.token}"
 
 
+class StationChange(models.Model):
+    """One row per write to a station or to what the search shows of it (its hours, exceptions, ratings),
+    appended by database triggers (migration 0004) whoever wrote it. Processes holding the search's cards
+    (stations/cards.py) read the rows after their watermark and reload only those stations. station_id 0
+    means every station (a TRUNCATE). Pruned daily (stations.tasks.station_changes_prune)."""
+
+    # No foreign key: deleted stations are logged too.
+    station_id = models.BigIntegerField()
+    # On PostgreSQL the writing transaction's id (pg_current_xact_id): a watermark is a snapshot's xmin, since
+    # rows are not committed in the order they are written. Unused on SQLite, whose one writer at a time makes
+    # the id itself the watermark.
+    txid = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["txid"], name="station_change_txid"),
+            models.Index(fields=["created_at"], name="station_change_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id}@{self.txid or self.pk}"
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("周一")
     TUESDAY = 1, _("周二")

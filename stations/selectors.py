@@ -321,10 +321,10 @@ def _station_rows_and_version(
             row = dict(zip(_LIST_COLUMNS, values[1:1 + n_list], strict=True))
             flags = values[1 + n_list:n_station - 2]
             row["amenities"] = [code for code, flag in zip(AMENITY_CODES, flags, strict=True) if flag]
-            row["open_now"] = False  # set below; here for the serializer's key order
             avg, count = values[n_station - 2], values[n_station - 1]
             row["rating_avg"] = float(avg) if avg is not None else None
             row["rating_count"] = count
+            row["open_now"] = False  # set below; here for the serializer's key order
             rows[row["id"]] = row
         elif values[0] == 3:
             token = values[1]

@@ -40,9 +40,10 @@ class StationListSerializer(serializers.Serializer):
     lng = serializers.FloatField(read_only=True, help_text="WGS-84")
     phone = serializers.CharField(read_only=True)
     amenities = serializers.ListField(source="amenity_codes", child=serializers.CharField(), read_only=True)
-    open_now = serializers.BooleanField(read_only=True)
     rating_avg = serializers.FloatField(read_only=True, allow_null=True)
     rating_count = serializers.IntegerField(read_only=True)
+    # open_now and distance_km last: the search's cards (stations/cards.py) hold each station's JSON up to them.
+    open_now = serializers.BooleanField(read_only=True)
     distance_km = serializers.SerializerMethodField()
 
     def get_distance_km(self, station) -> float | None:

@@ -1,6 +1,6 @@
 """Writes of the stations app: one function per action, keyword-only, one transaction each."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -15,7 +15,7 @@ from members.services import audit_log
 
 from . import geo
 from .hours import HoursError, Interval, hours_validate
-from .models import JobType, Need, OpeningHours, Rating, ServiceCategory, Station, Visit
+from .models import JobType, Need, OpeningHours, Rating, ServiceCategory, Station, StationChange, Visit
 from .selectors import stations_managed_by
 
 VISIT_TOKEN_SALT = "stations.visit-poster"  # noqa: S105 — a signing namespace, not a secret
@@ -230,3 +230,14 @@ def station_set_active(*, actor, station_id: int, active: bool) -> Station:
         station.save(update_fields=["is_active", "updated_at"])
         audit_log(actor=actor, action="station.activated" if active else "station.deactivated", target=station)
     return station
+
+
+# --- The search's change log -----------------------------------------------------------------------------
+
+
+def station_changes_prune(*, keep: timedelta = timedelta(days=1)) -> int:
+    """Deletes change-log rows older than `keep`; returns how many. The search's processes read only rows newer
+    than their last poll, and one that has not polled for a long while builds its cards again instead
+    (cards.FULL_BUILD_AFTER_SECONDS, well under a day)."""
+    deleted, _by_model = StationChange.objects.filter(created_at__lt=timezone.now() - keep).delete()
+    return deleted

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
 from culture.schedules import BEAT_SCHEDULE as CULTURE_BEAT_SCHEDULE
 from portal.logging import JSON_FORMATTER
+from stations.schedules import BEAT_SCHEDULE as STATIONS_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -160,6 +161,9 @@ NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", defau
 STATION_MAP_TILE_URL = env("STATION_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 STATION_MAP_TILE_ATTRIBUTION = env("STATION_MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
 STATION_MAP_TILE_GCJ02 = env.bool("STATION_MAP_TILE_GCJ02", default=False)
+# The station search answers from each process's memory (stations/cards.py), reading the stations' change log at
+# most this often: a change shows in searches within this many seconds. 0 reads it before every search.
+STATIONS_SEARCH_REFRESH_SECONDS = env.float("STATIONS_SEARCH_REFRESH_SECONDS", default=1.0)
 CULTURE_WAITLIST_OFFER_HOURS = env.int("CULTURE_WAITLIST_OFFER_HOURS", default=12)
 CULTURE_MENU_CACHE_SECONDS = env.int("CULTURE_MENU_CACHE_SECONDS", default=30)
 
@@ -179,7 +183,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # every DB_REUSE_MAX tasks only, and portal/celery_app.py applies Django's CONN_MAX_AGE rule around each task.
 CELERY_DB_REUSE_MAX = 1000
 # Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
-CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE, **STATIONS_BEAT_SCHEDULE}
 
 # --- Cache ----------------------------------------------------------------------------------------
 # The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS

@@ -22,3 +22,6 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # test must not carry over into the next run.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Every station search reads the change log first: a test sees what it has just committed (the tests of the
+# interval itself set their own).
+STATIONS_SEARCH_REFRESH_SECONDS = 0
