@@ -48,6 +48,11 @@ LOAD_REQUESTS = 8000  # per endpoint and pass, at most; not above LOAD_POINTS, o
 LOAD_SECONDS = 20.0  # per endpoint and pass, at most
 LOAD_PASSES = 3  # an odd number, so the median ratio is one pass's
 LOAD_CLIENTS = 4
+# A keep-alive connection stays with the gunicorn worker that accepted it, and 4 connections over 2 workers often
+# split 3:1 — one worker then runs flat out on its GIL while the other idles half the time, whichever endpoint is
+# measured (seen: 0.27 vs 0.95 cores). Each client opens a new connection every this many requests, so a pass
+# spreads ~160 connections over the workers instead of 4.
+RECONNECT_EVERY = 50
 WARM_POINTS = 200  # search points of the warm-up, none of them in a measured pass
 MINIMAL_PATH = "/__bench__/minimal"
 SEED = 77
@@ -207,6 +212,37 @@ def _measure_index() -> None:
           f"(arrays {built.nbytes() / 1e6:.1f} MB), {peak / 1e6:.1f} MB peak while building")
     del built
     index.station_index()
+    _measure_cards()
+
+
+def _resident_mb() -> float | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+    except OSError:
+        return None
+
+
+def _measure_cards() -> None:
+    """The search's cards (stations/cards.py): build time and the memory they take, as the growth of this
+    process's resident memory (tracemalloc would slow the build several times over)."""
+    import gc
+
+    from stations import cards
+
+    builds = []
+    for _ in range(2):
+        cards.cards_forget()
+        gc.collect()
+        before = _resident_mb()
+        started = time.perf_counter()
+        built = cards.search_cards()
+        builds.append(time.perf_counter() - started)
+        gc.collect()
+        after = _resident_mb()
+    held = f"{after - before:.0f} MB more resident memory" if before is not None else "memory not measured"
+    print(f"  search cards of {len(built):,} stations: build {min(builds):.2f}–{max(builds):.2f} s (2 builds), "
+          f"{held} ({built.nbytes() / 1e6:.0f} MB of JSON)")
 
 
 # --- 1. server time ---------------------------------------------------------------------------------------
@@ -261,6 +297,17 @@ def _measure_server_time(points) -> tuple[float, float]:
     print(f"  goal < {GOAL_MS:.0f} ms: {verdict} (ratio to goal {median / GOAL_MS:.2f})")
     print(f"  full scan (read all, haversine each, keep 10): median {scan:.0f} ms → indexed search is "
           f"{scan / median:.0f}× faster (time ratio {median / scan:.4f})")
+    from stations import cards
+
+    answers, answer_cpu = [], []
+    for lat, lng in points:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        assert cards.nearest_answer(lat=lat, lng=lng, limit=NEAREST, max_km=500) is not None
+        answers.append((time.perf_counter() - started) * 1000)
+        answer_cpu.append((time.process_time() - cpu_started) * 1000)
+    print(f"  the same from the search's cards (the API's common search, no database): median "
+          f"{statistics.median(answers):.2f} ms (CPU {statistics.median(answer_cpu):.2f} ms), the answer's bytes "
+          f"included")
     filtered, _cpu, _rounds = timed(amenities=["toilet"])
     print(f"  with amenity filter (1 in 3 stations): median {statistics.median(filtered):.2f} ms")
     sql_times, sql_cpu, sql_rounds = timed(base=Station.objects.filter(is_active=True))
@@ -298,7 +345,7 @@ def _load_worker(args) -> tuple[int, int, str]:
             if response.status != 200:
                 errors += 1
                 first_error = first_error or f"{response.status} on {path}"
-            if response.getheader("Connection", "").lower() == "close":
+            if response.getheader("Connection", "").lower() == "close" or (done + 1) % RECONNECT_EVERY == 0:
                 conn.close()
                 conn = HTTPConnection("127.0.0.1", port, timeout=10)
         except OSError as e:
@@ -468,7 +515,7 @@ def _measure_rps(load_passes, warm_points) -> None:
           f"{verdict})")
 
 
-def _measure_in_process(load_points) -> None:
+def _measure_in_process(load_points, warm_point) -> None:
     """The same two endpoints through django.test.Client in this process: no sockets, no other workers —
     a steadier figure on a shared machine (CPU time of this process per request). The search's URLs are all
     distinct."""
@@ -479,6 +526,7 @@ def _measure_in_process(load_points) -> None:
     with override_settings(ROOT_URLCONF=__name__, ALLOWED_HOSTS=["*"]):
         client = Client()
         client.get(MINIMAL_PATH)
+        client.get(_search_path(*warm_point))  # the cards are built on a process's first search
         results = {}
         for label, urls in (("minimal", [MINIMAL_PATH] * len(paths)), ("search", paths)):
             started = time.process_time()
@@ -510,5 +558,5 @@ def run() -> None:
     # One draw for every pass and the warm-up, so that no URL is in two of them.
     load_points = _query_points(random.Random(SEED + 2), LOAD_PASSES * LOAD_POINTS + WARM_POINTS)
     passes = [load_points[n * LOAD_POINTS:(n + 1) * LOAD_POINTS] for n in range(LOAD_PASSES)]
-    _measure_in_process(passes[0])
+    _measure_in_process(passes[0], load_points[-1])
     _measure_rps(passes, load_points[LOAD_PASSES * LOAD_POINTS:])
