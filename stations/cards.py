@@ -20,6 +20,7 @@ built by another thread, answer the database way instead (selectors.stations_nea
 """
 
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,6 +49,8 @@ FULL_BUILD_ABOVE = 5000
 # been pruned meanwhile (stations.tasks.station_changes_prune keeps a day).
 FULL_BUILD_AFTER_SECONDS = 6 * 3600
 _IDS_PER_STATEMENT = 500  # SQLite's bound parameters per statement are limited
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)
@@ -266,6 +269,24 @@ def search_cards(*, using: str = "default") -> SearchCards | None:
         return fresh
     finally:
         _poll_lock.release()
+
+
+def warm_in_background(*, using: str = "default") -> threading.Thread:
+    """Builds the process's index and cards in a thread of their own (gunicorn.conf.py's post_worker_init), so
+    that no request waits seconds for them; requests meanwhile answer the database way. A failure here only
+    means the first search builds them."""
+
+    def warm():
+        try:
+            search_cards(using=using)
+        except Exception:
+            logger.exception("stations: building the search's cards at start failed")
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(target=warm, name="stations-search-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def cards_forget(*, using: str = "default") -> None:

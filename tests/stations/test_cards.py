@@ -262,3 +262,26 @@ def test_the_prune_runs_daily():
 
     entry = settings.CELERY_BEAT_SCHEDULE["stations-changes-prune"]
     assert entry["task"] == "stations.tasks.station_changes_prune"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_worker_builds_the_cards_as_it_starts(street, fresh_cards):
+    """gunicorn's post_worker_init starts the build in the background; no request waits for it."""
+    import runpy
+
+    from django.conf import settings
+
+    hooks = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+    hooks["post_worker_init"](None)
+    builder = next(t for t in threading.enumerate() if t.name == "stations-search-warm")
+    builder.join(30)
+    assert len(cards._published["default"]) == 5
+
+
+def test_a_failed_warm_up_is_logged_and_leaves_the_first_search_to_build(monkeypatch, caplog):
+    def broken(**_kwargs):
+        raise RuntimeError("database not migrated")
+
+    monkeypatch.setattr(cards, "search_cards", broken)
+    cards.warm_in_background().join(10)
+    assert "building the search's cards at start failed" in caplog.text
