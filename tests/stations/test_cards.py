@@ -285,3 +285,24 @@ def test_a_failed_warm_up_is_logged_and_leaves_the_first_search_to_build(monkeyp
     monkeypatch.setattr(cards, "search_cards", broken)
     cards.warm_in_background().join(10)
     assert "building the search's cards at start failed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_idle_for_hours_builds_everything_again(street, fresh_cards):
+    """The log it would read from may have been pruned meanwhile."""
+    first = cards.search_cards()
+    first.polled_at -= cards.FULL_BUILD_AFTER_SECONDS + 1
+    assert cards.search_cards() is not first
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="SQLite's watermark is the log's id")
+def test_an_emptied_sqlite_log_that_begins_again_builds_everything_again(street, fresh_cards):
+    first = cards.search_cards()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM stations_stationchange")
+        cursor.execute("DELETE FROM sqlite_sequence WHERE name = 'stations_stationchange'")
+    Station.objects.filter(pk=street[0].pk).update(name="重新编号后的街0")  # logged as id 1 again
+    second = cards.search_cards()
+    assert second is not first
+    assert _names(cards.nearest_answer(lat=24.40, lng=118.1, limit=1, max_km=5))[0] == "重新编号后的街0"
