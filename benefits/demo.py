@@ -1,6 +1,7 @@
 """Demo data of the mutual-aid plan, created by `manage.py seed_demo` after members.demo. Safe to run twice.
 
-The reference plan (seed figures, docs/benefits-reference-plan.md) run by the demo city federation, a
+The reference plan (seed figures, docs/benefits-reference-plan.md; copied to the current year once the seed's
+year has passed) run by the demo city federation, a
 district subsidy for non-public enterprises, and an enrolment for each demo member who has a Member row (the
 members demo may or may not create them), plus a company-union finance account.
 """
@@ -8,13 +9,25 @@ members demo may or may not create them), plus a company-union finance account.
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from members.demo import DEMO_PASSWORD, _user
 from members.models import Branch, Member, StaffRole
 
 from .models import Enrolment, Plan, SubsidyRule
 from .reference import reference_plan_build
-from .services import BenefitsError, enrolment_create, payment_record_offline
+from .services import BenefitsError, enrolment_create, payment_record_offline, plan_copy_to_year
+
+
+def _plan_of_this_year(reference: Plan) -> Plan:
+    """The reference plan is the seed's year (2026). In a later year the demo copies it to that year, as staff
+    do with the admin's "copy to next year", so that `make run` still enrols the demo members; the copy is made
+    once and found again on the next run."""
+    year = timezone.localdate().year
+    if year <= reference.year:
+        return reference
+    return Plan.objects.filter(previous=reference, year=year).first() or plan_copy_to_year(
+        actor=None, plan_id=reference.pk, year=year)
 
 
 @transaction.atomic
@@ -28,6 +41,7 @@ def seed() -> list[tuple[str, str, str]]:
     if plan.federation_id is None and not plan.has_enrolments():
         Plan.objects.filter(pk=plan.pk).update(federation=city)
         plan.refresh_from_db()
+    plan = _plan_of_this_year(plan)
     if district:
         SubsidyRule.objects.get_or_create(
             plan=plan, paying_branch=district,

@@ -78,7 +78,8 @@ def plan_copy_to_year(*, actor, plan_id: int, year: int, code: str = "", name: s
                 plan=copy, code=tier.code, name=tier.name, fee=tier.fee, yearly_cap=tier.yearly_cap
             )
             BenefitRule.objects.bulk_create(
-                BenefitRule(tier=new_tier, kind=r.kind, params=r.params, disease_list_id=r.disease_list_id)
+                BenefitRule(tier=new_tier, kind=r.kind, params=r.params, disease_list_id=r.disease_list_id,
+                            required_documents=r.required_documents)
                 for r in tier.rules.all()
             )
         SubsidyRule.objects.bulk_create(

@@ -37,3 +37,19 @@ def test_seed_enrols_the_demo_member_with_the_district_subsidy(in_window):
 @pytest.mark.django_db
 def test_seed_without_the_members_tree():
     assert benefits_demo.seed() == []
+
+
+@pytest.mark.django_db
+def test_in_a_later_year_the_demo_runs_the_plan_copied_to_that_year(monkeypatch):
+    """After the seed's year the reference plan's window has closed: the demo copies the plan to the current
+    year (once) and enrols the demo members there, so `make run` keeps showing enrolments and claims."""
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2027, 3, 1))
+    members_demo.seed()
+    benefits_demo.seed()
+    benefits_demo.seed()
+    reference, current = Plan.objects.order_by("year")
+    assert (reference.year, current.year, current.previous) == (2026, 2027, reference)
+    assert current.federation.name == "示范市总工会" and current.subsidy_rules.count() == 1
+    assert not reference.enrolments.exists()
+    assert current.enrolments.count() == Member.objects.filter(status="active").count() > 0
+    assert current.tiers.get(code="basic").rules.get(kind="hospital_daily").required_documents

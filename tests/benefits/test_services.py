@@ -266,11 +266,18 @@ class TestGroupEnrolment:
 class TestRenewalAndCopy:
     def test_copy_to_a_new_year_keeps_tiers_rules_and_subsidies(self, plan, org_tree, people):
         make_subsidy(plan, org_tree.district_a, share=D("0.5"))
+        plan.tiers.get(code="basic").rules.filter(kind="hospital_daily").update(
+            required_documents=["id_card", "discharge_summary", "bank_card"])
         copy = services.plan_copy_to_year(actor=people.staff_parent, plan_id=plan.pk, year=plan.year + 1)
         assert copy.previous == plan and copy.year == plan.year + 1
         assert copy.enrol_opens.year == plan.enrol_opens.year + 1
         assert sorted(copy.tiers.values_list("code", "fee")) == sorted(plan.tiers.values_list("code", "fee"))
         assert copy.tiers.get(code="basic").rules.count() == 3
+        # The papers a claim needs come along: a copied plan must not pay claims without them.
+        copied_rules = {r.kind: r.required_documents for r in copy.tiers.get(code="basic").rules.all()}
+        original_rules = {r.kind: r.required_documents for r in plan.tiers.get(code="basic").rules.all()}
+        assert copied_rules == original_rules
+        assert copied_rules["hospital_daily"] == ["id_card", "discharge_summary", "bank_card"]
         assert copy.subsidy_rules.count() == 1
 
     def test_copy_must_move_forward(self, plan):
