@@ -1,8 +1,23 @@
 """gunicorn reads this file from the working directory (Docker image, `make stack`): its own log lines are
-JSON and redacted like the portal's; each worker builds the station search's index and cards as it starts.
-Bind address and workers come from the command line / WEB_CONCURRENCY."""
+JSON and redacted like the portal's, with the access log off unless --access-logfile asks for it; each worker
+builds the station search's index and cards as it starts. Bind address and workers come from the command line
+/ WEB_CONCURRENCY."""
+
+from gunicorn.glogging import Logger
 
 from portal.logging import JSON_FORMATTER
+
+
+class PortalLogger(Logger):
+    """gunicorn turns its access log on whenever logconfig_dict is set; here it stays off unless asked for with
+    --access-logfile (the proxy in front keeps one, and a line per request costs every request)."""
+
+    @property
+    def access_log_enabled(self) -> bool:
+        return bool(self.cfg.accesslog)
+
+
+logger_class = PortalLogger
 
 logconfig_dict = {
     "version": 1,

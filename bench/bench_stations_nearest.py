@@ -14,9 +14,9 @@
    the gunicorn workers, the PostgreSQL processes (all of the machine's, so another run's too; idle on
    SQLite) and the rest of the machine (mostly the load clients): on a shared machine the gunicorn figure moves
    less than req/s, which counts whatever else runs.
-   gunicorn reads the repository's gunicorn.conf.py, so it logs every request as production does (that cost
-   is in both endpoints' figures); its output goes to a log file in the temp dir, whose path is printed,
-   and its tail is printed if the server stops early.
+   gunicorn reads the repository's gunicorn.conf.py, as production does (JSON logs, no access log, the
+   search built at each worker's start); its output goes to a log file in the temp dir, whose path is
+   printed, and its tail is printed if the server stops early.
 
 SQLite by default (BENCH_DATABASE_URL unset: /tmp/union-portal-bench.sqlite3); PostgreSQL with
 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/union_portal_bench_stations (created if missing).
@@ -451,8 +451,8 @@ def _start_gunicorn() -> tuple[subprocess.Popen, int, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
     root = Path(__file__).resolve().parent.parent
     workers = max(2, os.cpu_count() or 2)
-    # gunicorn.conf.py logs every request, as in production, so that cost stays in the figures; to a file, as
-    # thousands of lines would bury the bench's own output.
+    # gunicorn.conf.py configures the server as in production; its output goes to a file, not among the bench's
+    # own lines (with --access-logfile added here, every request's line would).
     fd, log_path = tempfile.mkstemp(prefix="union-portal-bench-gunicorn-", suffix=".log")
     os.close(fd)
     # Append mode: the workers share the file, and O_APPEND keeps their lines from overwriting each other.
