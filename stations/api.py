@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from portal.api import StandardPagination, error_response
 
 from . import cards, selectors, services
-from .models import Need, Rating, Station, StationResource, StationService
+from .models import AMENITY_CODES, Need, Rating, Station, StationResource, StationService
 from .serializers import (
     NeedAnswerSerializer,
     NeedCreateSerializer,
@@ -54,14 +54,17 @@ SEARCH_PARAMETERS = [
 
 _NUMBER = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,12})?")
 _COUNT = re.compile(r"[0-9]{1,3}")
-_FAST_KEYS = {"lat", "lng", "limit", "radius_km"}
+_FAST_KEYS = {"lat", "lng", "limit", "radius_km", "kind", "amenity"}
+_KINDS = set(Station.Kind.values)
+_AMENITY_CODES = set(AMENITY_CODES)
 
 
 def _fast_search_params(query) -> dict | None:
-    """The common search — a position, perhaps limit and radius_km — read without the parameter serializer
-    (whose field copies cost more than the search's queries). Only plain decimal numbers inside the
-    serializer's bounds are taken here; anything else (other filters, repeated or odd values, out of range)
-    returns None and StationSearchParams decides, with its messages."""
+    """The common search — a position, perhaps limit and radius_km, a kind, amenities — read without the
+    parameter serializer (whose field copies cost more than the search's queries). Only plain decimal numbers
+    inside the serializer's bounds, one known kind and known amenity codes (repeated or comma-separated, as
+    the serializer takes them) are taken here; anything else (other filters, repeated or odd values, out of
+    range, unknown codes) returns None and StationSearchParams decides, with its messages."""
     if not query.keys() <= _FAST_KEYS or "lat" not in query or "lng" not in query:
         return None
     values = {}
@@ -79,6 +82,16 @@ def _fast_search_params(query) -> dict | None:
         if not low <= value <= high:
             return None
         values[key] = value
+    kinds = query.getlist("kind")
+    if kinds:
+        if len(kinds) != 1 or kinds[0] not in _KINDS:
+            return None
+        values["kind"] = kinds[0]
+    amenities = {a for value in query.getlist("amenity") for a in value.split(",") if a}
+    if not amenities <= _AMENITY_CODES:
+        return None
+    if amenities:
+        values["amenity"] = amenities
     return values
 
 
@@ -88,7 +101,8 @@ _PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
 
 
 def _plain_nearest_search(request) -> HttpResponse | None:
-    """The common search — GET, a position, perhaps limit and radius_km, JSON wanted, no session token — answered
+    """The common search — GET, a position, perhaps limit, radius_km, kind and amenities, JSON wanted, no session
+    token — answered
     without DRF's request cycle (negotiation, authentication, rendering cost more than the search itself),
     with the bytes and headers DRF's JSONRenderer gives (compact, UTF-8, U+2028/2029 escaped). Anything else
     returns None and the DRF view decides, with its errors; a session token is left to DRF's authenticators."""
@@ -100,12 +114,14 @@ def _plain_nearest_search(request) -> HttpResponse | None:
     p = _fast_search_params(request.GET)
     if p is None:
         return None
+    kind, amenities = p.get("kind", ""), sorted(p.get("amenity", ()))
     # From the process's cards when it has them (no database round trip), else the database way.
-    body = cards.nearest_answer(lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"],
-                                using=Station.objects.db)
+    body = cards.nearest_answer(lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], kind=kind,
+                                amenities=amenities, using=Station.objects.db)
     if body is None:
         rows, _radius, _rounds = selectors.stations_nearest_rows(lat=p["lat"], lng=p["lng"], limit=p["limit"],
-                                                                 max_km=p["radius_km"])
+                                                                 max_km=p["radius_km"], kind=kind,
+                                                                 amenities=amenities)
         text = json.dumps({"count": len(rows), "next": None, "previous": None, "results": rows},
                           ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         body = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()

@@ -1,5 +1,6 @@
 """The search's cards: what the search API shows of every active station, held in each process that searches, so
-the common search (a position, a radius, a limit) answers from memory without a database round trip.
+the common search (a position, a radius, a limit, a kind, amenities) answers from memory without a database
+round trip.
 
 What a card holds: the station's JSON as the API writes it (StationListSerializer's fields, compact, UTF-8,
 U+2028/2029 escaped as DRF's JSONRenderer does) up to `"open_now":`, which the answer completes with open-now
@@ -299,14 +300,17 @@ def cards_forget(*, using: str = "default") -> None:
 
 
 def nearest_answer(
-    *, lat: float, lng: float, limit: int, max_km: float, using: str = "default", now: datetime | None = None,
+    *, lat: float, lng: float, limit: int, max_km: float, kind: str = "", amenities: list[str] | tuple = (),
+    using: str = "default", now: datetime | None = None,
 ) -> bytes | None:
-    """The search API's answer body for the `limit` nearest active stations within max_km — the bytes the DRF
-    view would write for stations_nearest_rows — or None when the cards cannot answer (search_cards)."""
+    """The search API's answer body for the `limit` nearest active stations of `kind` with all `amenities`
+    within max_km — the bytes the DRF view would write for stations_nearest_rows — or None when the cards
+    cannot answer (search_cards)."""
     current = search_cards(using=using)
     if current is None:
         return None
-    chosen = current.index.nearest(lat=lat, lng=lng, limit=limit, max_km=max(0.01, min(max_km, NEAREST_MAX_KM)))
+    chosen = current.index.nearest(lat=lat, lng=lng, limit=limit, max_km=max(0.01, min(max_km, NEAREST_MAX_KM)),
+                                   kind=kind, amenities=amenities)
     if not chosen:
         return b'{"count":0,"next":null,"previous":null,"results":[]}'
     now = local_now(now)

@@ -76,6 +76,17 @@ def test_the_cards_answer_is_the_database_answer_byte_for_byte(street, fresh_car
         for lat, limit, max_km in [(24.42, 10, 50.0), (24.40, 2, 50.0), (24.43, 3, 1.5), (30.0, 10, 5.0)]:
             mine = cards.nearest_answer(lat=lat, lng=118.1, limit=limit, max_km=max_km, now=now)
             assert mine == _database_answer(lat, 118.1, limit=limit, max_km=max_km, now=now), (now, lat)
+    Station.objects.filter(pk__in=[street[1].pk, street[3].pk]).update(has_wifi=True)
+    Station.objects.filter(pk=street[2].pk).update(kind=Station.Kind.SERVICE)
+    for kind, amenities in [("rest", []), ("service", []), ("", ["wifi"]), ("rest", ["water", "wifi"]),
+                            ("", ["nursing_room"])]:
+        mine = cards.nearest_answer(lat=24.42, lng=118.1, limit=10, max_km=50, kind=kind, amenities=amenities,
+                                    now=NOON)
+        rows, _radius, _rounds = selectors.stations_nearest_rows(lat=24.42, lng=118.1, limit=10, max_km=50,
+                                                                 kind=kind, amenities=amenities, now=NOON)
+        assert mine == JSONRenderer().render({"count": len(rows), "next": None, "previous": None, "results": rows})
+    assert _names(cards.nearest_answer(lat=24.42, lng=118.1, limit=10, max_km=50, amenities=["wifi"])) == [
+        "街1", "街\u2028三"]
     at_noon = cards.nearest_answer(lat=24.40, lng=118.1, limit=5, max_km=50, now=NOON)
     assert '"code":"S0","kind":"rest","name":"街0"'.encode() in at_noon
     assert b'"rating_avg":3.5,"rating_count":2' in at_noon
