@@ -102,10 +102,10 @@ _PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
 
 def _plain_nearest_search(request) -> HttpResponse | None:
     """The common search — GET, a position, perhaps limit, radius_km, kind and amenities, JSON wanted, no session
-    token — answered
-    without DRF's request cycle (negotiation, authentication, rendering cost more than the search itself),
-    with the bytes and headers DRF's JSONRenderer gives (compact, UTF-8, U+2028/2029 escaped). Anything else
-    returns None and the DRF view decides, with its errors; a session token is left to DRF's authenticators."""
+    token — answered without DRF's request cycle (negotiation, authentication, rendering cost more than the
+    search itself), with the bytes and headers DRF's JSONRenderer gives (compact, UTF-8, U+2028/2029 escaped).
+    Anything else returns None and the DRF view decides, with its errors; a session token is left to DRF's
+    authenticators."""
     meta = request.META
     if request.method != "GET" or "HTTP_X_SESSION_TOKEN" in meta:
         return None
