@@ -215,34 +215,20 @@ def _measure_index() -> None:
     _measure_cards()
 
 
-def _resident_mb() -> float | None:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
-    except OSError:
-        return None
-
-
 def _measure_cards() -> None:
-    """The search's cards (stations/cards.py): build time and the memory they take, as the growth of this
-    process's resident memory (tracemalloc would slow the build several times over)."""
-    import gc
-
+    """The search's cards (stations/cards.py): build time and the memory they hold, as Python counts it
+    (tracemalloc would slow the build several times over, and this process's resident size says little after
+    earlier benchmarks' memory was freed: `make bench` runs them in one process)."""
     from stations import cards
 
     builds = []
     for _ in range(2):
         cards.cards_forget()
-        gc.collect()
-        before = _resident_mb()
         started = time.perf_counter()
         built = cards.search_cards()
         builds.append(time.perf_counter() - started)
-        gc.collect()
-        after = _resident_mb()
-    held = f"{after - before:.0f} MB more resident memory" if before is not None else "memory not measured"
     print(f"  search cards of {len(built):,} stations: build {min(builds):.2f}–{max(builds):.2f} s (2 builds), "
-          f"{held} ({built.nbytes() / 1e6:.0f} MB of JSON)")
+          f"{built.memory_bytes() / 1e6:.0f} MB held ({built.nbytes() / 1e6:.0f} MB of it the JSON itself)")
 
 
 # --- 1. server time ---------------------------------------------------------------------------------------

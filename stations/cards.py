@@ -6,8 +6,8 @@ What a card holds: the station's JSON as the API writes it (StationListSerialize
 U+2028/2029 escaped as DRF's JSONRenderer does) up to `"open_now":`, which the answer completes with open-now
 and the distance; and the station's weekly opening rows and its exceptions from yesterday on, from which
 open-now is worked out at the moment of each answer with hours.open_at — the rule used everywhere else.
-Stations with the same weekly hours share one tuple of rows. About 75 MB of resident memory for 200,000
-stations (bench/bench_stations_nearest.py).
+Stations with the same weekly hours share one tuple of rows. About 80 MB for 200,000 stations
+(bench/bench_stations_nearest.py).
 
 How the cards stay current: database triggers (migration 0004) log every write to a station, its hours, its
 exceptions and its ratings in StationChange, in the writer's transaction. A process reads that log at most
@@ -23,6 +23,7 @@ built by another thread, answer the database way instead (selectors.stations_nea
 
 import json
 import logging
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -72,8 +73,25 @@ class SearchCards:
         return len(self.cards)
 
     def nbytes(self) -> int:
-        """Bytes of the cards' JSON (the bulk; the dicts and shared hours tuples come on top)."""
+        """Bytes of the cards' JSON (the bulk of what they hold)."""
         return sum(len(c) for c in self.cards.values())
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the cards as Python counts them: the JSON objects, the dicts with their keys, and each
+        distinct tuple of hours rows once (most are shared). Not the index, which has its own figure."""
+        seen: set[int] = set()
+        total = 0
+        for table in (self.cards, self.weekly, self.exceptions):
+            total += sys.getsizeof(table) + sum(sys.getsizeof(pk) for pk in table)
+            for value in table.values():
+                if id(value) in seen:
+                    continue
+                seen.add(id(value))
+                total += sys.getsizeof(value)
+                if isinstance(value, tuple):
+                    total += sum(sys.getsizeof(row) for row in value if id(row) not in seen)
+                    seen.update(id(row) for row in value)
+        return total
 
 
 _published: dict[str, SearchCards] = {}

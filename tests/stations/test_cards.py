@@ -92,6 +92,8 @@ def test_the_cards_answer_is_the_database_answer_byte_for_byte(street, fresh_car
     assert b'"rating_avg":3.5,"rating_count":2' in at_noon
     assert b'"open_now":true,"distance_km":0.0}' in at_noon  # 街0 at noon on a Wednesday
     assert b"\\u2028" in at_noon and "\u2028".encode() not in at_noon
+    built = cards.search_cards()
+    assert built.memory_bytes() > built.nbytes() > 5 * 200  # five cards of a few hundred bytes, and more
 
 
 @pytest.mark.django_db(transaction=True)
