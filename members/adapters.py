@@ -10,11 +10,13 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +38,13 @@ SMS_TEMPLATES = {
 def is_mobile_address(value: str) -> bool:
     """allauth's password reset keeps the address a code goes to under "email"; ours may be a mobile number."""
     return bool(value) and "@" not in value
+
+
+def _signup_language(request) -> str:
+    try:
+        return translation.get_supported_language_variant(getattr(request, "LANGUAGE_CODE", "") or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -118,6 +127,8 @@ class AccountAdapter(DefaultAccountAdapter):
         user.mobile_verified = False
         user.name = data.get("name", "").strip()
         user.email = data.get("email") or None
+        # Messages to this person follow the language they signed up in until they choose another.
+        user.language = _signup_language(request)
         password = data.get("password1") or data.get("password")
         if password:
             user.set_password(password)

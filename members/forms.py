@@ -1,6 +1,7 @@
 """Forms of the members app. The sign-up and login forms are allauth's, with our mobile field and labels."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,9 +57,12 @@ class NotificationPreferencesForm(forms.Form):
 
     notify_by_email = forms.BooleanField(label=_("通过电子邮件通知"), required=False)
     notify_by_sms = forms.BooleanField(label=_("通过短信通知"), required=False)
+    language = forms.ChoiceField(label=_("通知语言"), choices=settings.LANGUAGES, required=False,
+                                 help_text=_("站内消息、邮件和短信用这种语言书写。"))
 
     def __init__(self, *args, user, **kwargs):
-        kwargs.setdefault("initial", {"notify_by_email": user.notify_by_email, "notify_by_sms": user.notify_by_sms})
+        kwargs.setdefault("initial", {"notify_by_email": user.notify_by_email, "notify_by_sms": user.notify_by_sms,
+                                      "language": user.language})
         super().__init__(*args, **kwargs)
         self.user = user
         if not user.email:
@@ -75,4 +79,7 @@ class NotificationPreferencesForm(forms.Form):
 
     def changes(self) -> dict:
         """The choices the user could make, for `user_profile_update`."""
-        return {name: value for name, value in self.cleaned_data.items() if not self.fields[name].disabled}
+        changes = {name: value for name, value in self.cleaned_data.items() if not self.fields[name].disabled}
+        if not changes.get("language"):  # not sent: left as it is
+            changes.pop("language", None)
+        return changes

@@ -77,6 +77,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
     notify_by_email = models.BooleanField(_("通过电子邮件通知"), default=True)
     notify_by_sms = models.BooleanField(_("通过短信通知"), default=True)
+    # Messages to this person (inbox, email, SMS) are written in it, whoever's action sends them.
+    language = models.CharField(
+        _("通知语言"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     objects = UserManager()
 

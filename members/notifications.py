@@ -15,6 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 
 from .models import Notification, NotificationDelivery
@@ -27,10 +28,33 @@ class DeliveryFailed(Exception):
     """At least one channel failed; the task retries the deliveries still unsent."""
 
 
+def recipient_text(message, /, **values) -> Promise:
+    """A notification's text, put into words in the recipient's language when it is stored: `message` is a
+    gettext_lazy string with %(name)s placeholders, `values` fill them (lazy values, such as choice labels, are
+    translated too). Pieces join with django.utils.text.format_lazy. Read anywhere else, it is in the language
+    active there."""
+
+    def words() -> str:
+        text = str(message)
+        if not values:
+            return text
+        return text % {name: str(value) if isinstance(value, Promise) else value for name, value in values.items()}
+
+    return lazy(words, str)()
+
+
+def language_of(user) -> str:
+    """The language messages to `user` are written in (User.language; Chinese when there is no user)."""
+    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+
+
 def notification_send(*, user, kind: str, title: str, body: str = "", url: str = "") -> Notification:
     """Tells `user` something: an inbox message always; email where the user chose it and has an address;
     SMS where the user chose it and has verified the mobile number (an unverified number may be someone
-    else's). Call it inside the caller's transaction: if that rolls back, nothing is stored or sent."""
+    else's). Call it inside the caller's transaction: if that rolls back, nothing is stored or sent.
+
+    `title` and `body` are written in the recipient's language (User.language), whoever's action or task sends
+    them: pass lazy texts (gettext_lazy, recipient_text, format_lazy), not strings already translated."""
     return notifications_send_many(messages=[(user, kind, title, body, url)])[0]
 
 
@@ -40,7 +64,9 @@ def notifications_send_many(*, messages: list[tuple]) -> list[Notification]:
     member and every reviewer without a round trip per person."""
     notifications = []
     for user, kind, title, body, url in messages:
-        title = " ".join(str(title).split())  # one line: it is also the email subject
+        with translation.override(language_of(user)):
+            title, body = str(title), str(body)
+        title = " ".join(title.split())  # one line: it is also the email subject
         if not kind or not title:
             raise ValueError("A notification needs a kind and a title.")
         notifications.append(Notification(user=user, kind=kind, title=title[:200], body=body, url=url[:500]))

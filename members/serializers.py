@@ -5,12 +5,13 @@ from .models import Notification, User
 
 
 class MeSerializer(serializers.ModelSerializer):
-    """The signed-in account. `name`, `notify_by_email` and `notify_by_sms` may be changed; the mobile number
+    """The signed-in account. `name`, `notify_by_email`, `notify_by_sms` and `language` (of the messages the
+    portal sends this person) may be changed; the mobile number
     and email change only through their verification flows, so sending them is an error, not ignored."""
 
     class Meta:
         model = User
-        fields = ("id", "name", "mobile", "email", "mobile_verified", "notify_by_email", "notify_by_sms")
+        fields = ("id", "name", "mobile", "email", "mobile_verified", "notify_by_email", "notify_by_sms", "language")
         read_only_fields = ("id", "mobile", "email", "mobile_verified")
         extra_kwargs = {"name": {"allow_blank": False, "trim_whitespace": True}}
 

@@ -57,11 +57,11 @@ class ProfileError(Exception):
         self.field = field
 
 
-PROFILE_FIELDS = ("name", "notify_by_email", "notify_by_sms")
+PROFILE_FIELDS = ("name", "notify_by_email", "notify_by_sms", "language")
 
 
 def user_profile_update(*, user, **changes):
-    """Changes the user's own name and notification channels (the settings page and PATCH /api/v1/me/).
+    """Changes the user's own name, notification channels and language (the settings page and PATCH /api/v1/me/).
     Only PROFILE_FIELDS may change; the mobile number and email change through their verified flows."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:

@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -118,6 +119,7 @@ def test_signup_end_to_end_then_login_by_mobile_and_by_email(client, db):
     assert (user.mobile, user.mobile_verified, user.name) == (MOBILE, False, "张三")
     assert user.email == "zhang.san@example.com"
     assert user.check_password(PASSWORD)
+    assert user.language == "zh-hans"  # the pages' language at sign-up: Chinese unless the switch said otherwise
 
     sms = OutboundSms.objects.get(to=MOBILE)
     assert "验证码" in sms.body and "10 分钟" in sms.body
@@ -145,6 +147,12 @@ def test_signup_end_to_end_then_login_by_mobile_and_by_email(client, db):
     assert response.status_code == 302, page_text(response)
     assert client.get(reverse("members:inbox")).status_code == 200
 
+
+
+def test_signing_up_in_english_makes_english_the_language_of_messages(client, db):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert signup(client).status_code == 302
+    assert User.objects.get().language == "en"
 
 @pytest.mark.parametrize("phone", ["12345", "+14155550100", "1380013800"])
 def test_signup_with_an_invalid_mobile_says_so_and_saves_nothing(client, db, phone):

@@ -35,7 +35,7 @@ def test_me_returns_the_signed_in_account(api, owner):
     assert response.status_code == 200
     assert response.json() == {
         "id": owner.id, "name": "职工甲", "mobile": owner.mobile, "email": "owner@example.com",
-        "mobile_verified": True, "notify_by_email": True, "notify_by_sms": True,
+        "mobile_verified": True, "notify_by_email": True, "notify_by_sms": True, "language": "zh-hans",
     }
 
 
@@ -46,6 +46,14 @@ def test_patch_me_changes_name_and_channels_and_audits(api, owner):
     owner.refresh_from_db()
     assert owner.name == "职工 甲乙" and owner.notify_by_sms is False and owner.notify_by_email is True
     assert AuditLogEntry.objects.get(action="user.profile_updated").actor == owner
+
+
+def test_patch_me_sets_the_language_of_the_messages_sent_to_me(api, owner):
+    assert api.patch(ME, {"language": "en"}, format="json").json()["language"] == "en"
+    owner.refresh_from_db()
+    assert owner.language == "en"
+    refused = api.patch(ME, {"language": "fr"}, format="json")
+    assert refused.status_code == 400 and "language" in refused.json()["error"]["fields"]
 
 
 def test_malformed_patch_answers_400_with_field_errors_and_saves_nothing(api, owner):

@@ -116,6 +116,20 @@ def test_settings_page_saves_channels_and_audits(client, owner):
     assert entry.data == {"notify_by_sms": {"from": True, "to": False}}
 
 
+def test_settings_page_sets_the_language_messages_are_written_in(client, owner):
+    client.force_login(owner)
+    assert "通知语言" in client.get(reverse("members:settings")).content.decode()
+    client.post(reverse("members:settings"), {"notify_by_email": "on", "notify_by_sms": "on", "language": "en"})
+    owner.refresh_from_db()
+    assert owner.language == "en"
+    entry = AuditLogEntry.objects.get(action="user.profile_updated")
+    assert entry.data == {"language": {"from": "zh-hans", "to": "en"}}
+    refused = client.post(reverse("members:settings"), {"language": "fr"})
+    assert refused.status_code == 400
+    owner.refresh_from_db()
+    assert owner.language == "en"
+
+
 def test_saving_unchanged_settings_writes_no_audit_entry(client, owner):
     client.force_login(owner)
     client.post(reverse("members:settings"), {"notify_by_email": "on", "notify_by_sms": "on"})

@@ -229,3 +229,34 @@ def test_a_racer_that_listed_the_delivery_before_it_was_sent_does_not_send_it_ag
     assert OutboundSms.objects.count() == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 1
+
+
+def test_messages_are_written_in_the_recipients_language_whoever_sends_them(user_factory,
+                                                                             django_capture_on_commit_callbacks):
+    """Personas: a Chinese-speaking actor (the active language) tells an English-speaking member and a
+    Chinese-speaking one the same thing; each reads it in their own language, in the inbox, email and SMS."""
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from members.notifications import recipient_text
+
+    english = user_factory(email="en@example.com", language="en")
+    chinese = user_factory(email="zh@example.com")
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
+        for member in (english, chinese):
+            notification_send(
+                user=member, kind="test",
+                title=recipient_text(gettext_lazy("您已成功参加%(plan)s"), plan="2027年度互助"),
+                body=recipient_text(gettext_lazy("保障期 %(start)s 至 %(end)s。"), start="2027-01-01",
+                                    end="2027-12-31"),
+            )
+    to_english, to_chinese = english.notifications.get(), chinese.notifications.get()
+    assert to_english.title == "You have enrolled in 2027年度互助"
+    assert to_english.body == "Cover period: 2027-01-01 to 2027-12-31."
+    assert to_chinese.title == "您已成功参加2027年度互助" and to_chinese.body.startswith("保障期 2027-01-01")
+    assert {m.subject for m in mail.outbox} == {to_english.title, to_chinese.title}
+    assert translation.get_language() != "en"  # the sender's language is left as it was
+
+
+def test_without_a_user_messages_are_in_chinese():
+    assert notifications.language_of(None) == "zh-hans"
