@@ -189,7 +189,7 @@ _ASSESSMENT_COLUMNS = (
     ("p", Plan, ("id", "claim_deadline_days")),
     ("t", Tier, ("id", "yearly_cap")),
     ("m", Member, ("id", "name", "user_id")),
-    ("u", User, ("id", "email", "mobile", "mobile_verified", "notify_by_email", "notify_by_sms")),
+    ("u", User, ("id", "email", "mobile", "mobile_verified", "notify_by_email", "notify_by_sms", "language")),
     ("b", Branch, ("id", "path", "depth")),
 )
 
@@ -336,7 +336,7 @@ def assessment_reviewers(branch) -> list:
     """The claims reviewers to tell about a claim of `branch` (same people, same order as
     `members.selectors.branch_admins_for(branch, role=claims_reviewer)`): the active users holding the role on the
     nearest of the branch and its ancestors where anyone holds it. One statement without ORM query building; the
-    users carry only the fields a notification reads (id, email, mobile and the channel choices)."""
+    users carry only the fields a notification reads (id, email, mobile, the channel choices and the language)."""
     from members.models import Branch, User
 
     paths = [branch.path[:end] for end in range(Branch.steplen, len(branch.path) + 1, Branch.steplen)]
@@ -346,7 +346,7 @@ def assessment_reviewers(branch) -> list:
         execute_prepared(
             cursor,
             f'SELECT b."depth", u."id", u."email", u."mobile", u."mobile_verified", u."notify_by_email", '  # noqa: S608
-            f'u."notify_by_sms" FROM "{role}" s INNER JOIN "{user}" u ON s."user_id" = u."id" '
+            f'u."notify_by_sms", u."language" FROM "{role}" s INNER JOIN "{user}" u ON s."user_id" = u."id" '
             f'INNER JOIN "{branch_table}" b ON s."branch_id" = b."id" '
             f'WHERE s."role" = %s AND b."path" IN ({marks}) AND u."is_active" '
             f'ORDER BY b."depth" DESC, s."user_id"',
@@ -357,5 +357,5 @@ def assessment_reviewers(branch) -> list:
         return []
     nearest = rows[0][0]
     return [User(id=pk, email=email, mobile=mobile, mobile_verified=bool(verified), notify_by_email=bool(by_email),
-                 notify_by_sms=bool(by_sms))
-            for depth, pk, email, mobile, verified, by_email, by_sms in rows if depth == nearest]
+                 notify_by_sms=bool(by_sms), language=language)
+            for depth, pk, email, mobile, verified, by_email, by_sms, language in rows if depth == nearest]
