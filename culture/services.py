@@ -17,10 +17,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import Member, StaffRole
-from members.notifications import notification_send
+from members.notifications import notification_send, recipient_text
 from members.selectors import branches_in_scope
 from members.services import audit_log
 from members.sms import get_sms_backend
@@ -207,15 +209,17 @@ def _booking_create(session: Session, booker: Booker, seats: int) -> Booking:
             )
             audit_log(actor=booker.user, action="culture.booking.created", target=booking,
                       data={"seats": seats, "session": session.pk})
-            _tell_booker(booking, title=_("预约成功：%(title)s") % {"title": session.item.title},
+            _tell_booker(booking, title=recipient_text(gettext_lazy("预约成功：%(title)s"), title=session.item.title),
                          kind="culture.booking.confirmed")
     except IntegrityError as exc:
         raise BookingError(_("您已预约过该场次。"), code="duplicate") from exc
     return booking
 
 
-def _tell_booker(booking: Booking, *, title: str, kind: str, body: str = "") -> None:
-    """Members and signed-in users get an inbox message (and SMS/email by their choice); visitors an SMS."""
+def _tell_booker(booking: Booking, *, title: Promise, kind: str, body: Promise | str = "") -> None:
+    """Members and signed-in users get an inbox message (and SMS/email by their choice); visitors an SMS.
+    `title` and `body` are lazy texts: the inbox message is written in the user's language; a visitor, who has
+    no account and so no language of their own, gets the SMS in the language active here."""
     from django.urls import reverse
 
     url = reverse("culture:ticket", args=[booking.code])
@@ -342,15 +346,18 @@ def waitlist_offer(*, session_id: int, now=None) -> list[WaitlistEntry]:
 def _tell_waiting(entry: WaitlistEntry, expires) -> None:
     from django.urls import reverse
 
-    title = _("候补到位：%(title)s，请在 %(time)s 前确认") % {
-        "title": entry.session.item.title, "time": f"{timezone.localtime(expires):%m-%d %H:%M}"}
+    title = recipient_text(gettext_lazy("候补到位：%(title)s，请在 %(time)s 前确认"),
+                           title=entry.session.item.title, time=f"{timezone.localtime(expires):%m-%d %H:%M}")
     if entry.user_id:
         notification_send(user=entry.user, kind="culture.waitlist.offered", title=title,
                           url=reverse("culture:my"))
     else:
+        # Written out now, in the language active at this call: the lazy title read at commit time would take
+        # whatever language is active then (an override around the call may have ended).
         mobile = entry.mobile
         link = f"{settings.SITE_URL}{reverse('culture:item', args=[entry.session.item_id])}"
-        transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=f"【工会服务门户】{title} {link}"))
+        text = f"【工会服务门户】{title} {link}"
+        transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=text))
 
 
 def waitlist_accept(*, entry_id: int, user=None, visitor_mobile: str | None = None, now=None) -> Booking:
@@ -376,7 +383,7 @@ def waitlist_accept(*, entry_id: int, user=None, visitor_mobile: str | None = No
         entry.booking = booking
         entry.save(update_fields=["status", "booking"])
         audit_log(actor=entry.user, action="culture.waitlist.accepted", target=booking)
-        _tell_booker(booking, title=_("预约成功：%(title)s") % {"title": session.item.title},
+        _tell_booker(booking, title=recipient_text(gettext_lazy("预约成功：%(title)s"), title=session.item.title),
                      kind="culture.booking.confirmed")
     return booking
 
@@ -443,9 +450,9 @@ def reminders_send(*, now=None) -> int:
             venue = session.venue or session.item.venue
             _tell_booker(
                 booking, kind="culture.booking.reminder",
-                title=_("明天 %(time)s 在%(venue)s：%(title)s") % {
-                    "time": f"{timezone.localtime(session.starts_at):%H:%M}", "venue": venue.name,
-                    "title": session.item.title},
+                title=recipient_text(gettext_lazy("明天 %(time)s 在%(venue)s：%(title)s"),
+                                     time=f"{timezone.localtime(session.starts_at):%H:%M}", venue=venue.name,
+                                     title=session.item.title),
             )
             sent += 1
     return sent
@@ -651,8 +658,8 @@ def contest_entry_review(*, entry_id: int, staff, accept: bool, note: str = "") 
         audit_log(actor=staff, action=f"culture.entry.{entry.status}", target=entry, data={"note": entry.review_note})
         notification_send(
             user=entry.user, kind="culture.entry.reviewed",
-            title=_("赛事报名审核结果：%(title)s — %(status)s") % {"title": entry.item.title,
-                                                              "status": entry.get_status_display()},
+            title=recipient_text(gettext_lazy("赛事报名审核结果：%(title)s — %(status)s"), title=entry.item.title,
+                                 status=ContestEntry.Status(entry.status).label),
             body=entry.review_note,
         )
     return entry
@@ -686,8 +693,8 @@ def group_order_create(*, branch_id: int, item_id: int, user, wished_dates: str,
         audit_log(actor=user, action="culture.order.submitted", target=order)
         for staff in _palace_staff(item):
             notification_send(user=staff, kind="culture.order.submitted",
-                              title=_("新的团体点单：%(branch)s 点了《%(title)s》") % {
-                                  "branch": order.branch.name, "title": item.title},
+                              title=recipient_text(gettext_lazy("新的团体点单：%(branch)s 点了《%(title)s》"),
+                                                   branch=order.branch.name, title=item.title),
                               url=f"/culture/orders/{order.pk}/")
     return order
 
@@ -710,8 +717,9 @@ def group_order_accept(*, order_id: int, staff, starts_at, ends_at, note: str = 
         order.save()
         audit_log(actor=staff, action="culture.order.accepted", target=order)
         notification_send(user=order.requested_by, kind="culture.order.accepted",
-                          title=_("团体点单已受理：《%(title)s》排期 %(time)s") % {
-                              "title": order.item.title, "time": f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"},
+                          title=recipient_text(gettext_lazy("团体点单已受理：《%(title)s》排期 %(time)s"),
+                                               title=order.item.title,
+                                               time=f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"),
                           url=f"/culture/orders/{order.pk}/")
     return order
 
@@ -730,7 +738,7 @@ def group_order_decline(*, order_id: int, staff, reason: str) -> GroupOrder:
         order.save()
         audit_log(actor=staff, action="culture.order.declined", target=order, data={"reason": order.decline_reason})
         notification_send(user=order.requested_by, kind="culture.order.declined",
-                          title=_("团体点单未能受理：《%(title)s》") % {"title": order.item.title},
+                          title=recipient_text(gettext_lazy("团体点单未能受理：《%(title)s》"), title=order.item.title),
                           body=order.decline_reason, url=f"/culture/orders/{order.pk}/")
     return order
 
@@ -747,6 +755,6 @@ def group_order_cancel(*, order_id: int, user) -> GroupOrder:
         audit_log(actor=user, action="culture.order.cancelled", target=order)
         for staff in _palace_staff(order.item):
             notification_send(user=staff, kind="culture.order.cancelled",
-                              title=_("团体点单已撤销：%(branch)s《%(title)s》") % {
-                                  "branch": order.branch.name, "title": order.item.title})
+                              title=recipient_text(gettext_lazy("团体点单已撤销：%(branch)s《%(title)s》"),
+                                                   branch=order.branch.name, title=order.item.title))
     return order

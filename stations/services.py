@@ -8,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import mobile_validator
-from members.notifications import notification_send
+from members.notifications import notification_send, recipient_text
 from members.services import audit_log
 
 from . import geo
@@ -171,7 +172,7 @@ def rating_reply(*, actor, rating_id: int, reply: str) -> Rating:
         audit_log(actor=actor, action="station.rating_replied", target=rating)
         notification_send(
             user=rating.user, kind="stations.rating_replied",
-            title=_("驿站回复了您的评价"), body=reply, url=f"/stations/{rating.station_id}/",
+            title=gettext_lazy("驿站回复了您的评价"), body=reply, url=f"/stations/{rating.station_id}/",
         )
     return rating
 
@@ -217,7 +218,7 @@ def need_answer(*, actor, need_id: int, answer: str, close: bool = True) -> Need
         audit_log(actor=actor, action="station.need_answered", target=need, data={"closed": close})
         notification_send(
             user=need.user, kind="stations.need_answered",
-            title=_("您在%(station)s提交的需求有了答复") % {"station": need.station.name},
+            title=recipient_text(gettext_lazy("您在%(station)s提交的需求有了答复"), station=need.station.name),
             body=answer, url=f"/stations/{need.station_id}/needs/",
         )
     return need
