@@ -16,22 +16,26 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from members.models import Branch, StaffRole
-from members.notifications import notification_send, notifications_send_many
+from members.notifications import notification_send, notifications_send_many, recipient_text
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.services import audit_log
 from portal.sql import row_insert, rows_update
 
 from . import claims_selectors, rules, selectors
 from .models import (
+    BenefitKind,
     BenefitRule,
     Claim,
     ClaimDocument,
@@ -365,14 +369,33 @@ def _transition(claim: Claim, *, action: str, actor, version: int | None = None,
     return claim
 
 
-def _notify_member(claim: Claim, title: str, body: str = "") -> None:
+def _kind_label(kind: str) -> Promise | str:
+    """The claim kind's lazy label (translated where it is written out), or the code of an unknown kind."""
+    return BenefitKind(kind).label if kind in BenefitKind.values else kind
+
+
+def _colon() -> str:
+    # Chinese takes a full-width colon, English ": " (no msgid to translate it by).
+    return "：" if (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh") else ": "
+
+
+def _lazy_list(items: list[str]) -> Promise | str:
+    """`items` joined by the list separator of the language the text is written in ("、" in Chinese)."""
+    separator = gettext_lazy("、")
+    pieces = [piece for item in items for piece in (separator, item)][1:]
+    return format_lazy("{}" * len(pieces), *pieces) if pieces else ""
+
+
+# Titles and bodies are lazy texts (gettext_lazy, recipient_text, format_lazy): each message is written in its
+# recipient's language, not in that of the member, reviewer or task whose action sends it.
+def _notify_member(claim: Claim, title: Promise, body: Promise | str = "") -> None:
     if claim.member.user_id is None:
         return
     notification_send(user=claim.member.user, kind=f"benefits.claim.{claim.state}", title=title, body=body,
                       url=f"/benefits/claims/{claim.pk}/")
 
 
-def _notify_reviewers(claim: Claim, branch: Branch, title: str, body: str = "") -> None:
+def _notify_reviewers(claim: Claim, branch: Branch, title: Promise, body: Promise | str = "") -> None:
     for user in branch_admins_for(branch, role=StaffRole.Role.CLAIMS_REVIEWER):
         notification_send(user=user, kind="benefits.claim.review", title=title, body=body,
                           url=f"/admin/benefits/claim/{claim.pk}/change/")
@@ -508,8 +531,10 @@ def claim_submit(*, actor, claim_id: int) -> Claim:
         resubmitted = claim.state == S.RETURNED
         claim = _transition(claim, action="submit", actor=actor, submitted_at=_now(), proposed_amount=None,
                             approved_amount=None, assessment={}, flags=[], hospital_days_paid=0)
-        title = _("您的补助申请 %(number)s 已重新提交") if resubmitted else _("您的补助申请 %(number)s 已提交")
-        _notify_member(claim, title % {"number": claim.number}, _("系统核算后将交由工会审核，每一步都会通知您。"))
+        title = (gettext_lazy("您的补助申请 %(number)s 已重新提交") if resubmitted
+                 else gettext_lazy("您的补助申请 %(number)s 已提交"))
+        _notify_member(claim, recipient_text(title, number=claim.number),
+                       gettext_lazy("系统核算后将交由工会审核，每一步都会通知您。"))
         claim_id = claim.pk
         transaction.on_commit(lambda: _enqueue_assessment(claim_id))
     return claim
@@ -531,7 +556,7 @@ def claim_withdraw(*, actor, claim_id: int, message: str = "") -> Claim:
                 code="wrong_state",
             )
         claim = _transition(claim, action="withdraw", actor=actor, message=message.strip()[:500])
-        _notify_member(claim, _("您的补助申请 %(number)s 已撤回") % {"number": claim.number})
+        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已撤回"), number=claim.number))
     return claim
 
 
@@ -587,11 +612,14 @@ def claim_assess(*, claim_id: int) -> Claim:
         messages = []
         if claim.member.user_id is not None:
             messages.append((claim.member.user, f"benefits.claim.{claim.state}",
-                             _("您的补助申请 %(number)s 已进入审核") % {"number": claim.number},
-                             _("系统核算金额 %(amount)s 元，以工会审核结果为准。") % {"amount": claim.proposed_amount},
+                             recipient_text(gettext_lazy("您的补助申请 %(number)s 已进入审核"), number=claim.number),
+                             recipient_text(gettext_lazy("系统核算金额 %(amount)s 元，以工会审核结果为准。"),
+                                            amount=claim.proposed_amount),
                              f"/benefits/claims/{claim.pk}/"))
-        review_title = _("有一份补助申请待审核：%(number)s") % {"number": claim.number}
-        review_body = _("%(member)s，%(kind)s。") % {"member": claim.member.name, "kind": claim.get_kind_display()}
+        # One lazy text for every reviewer, written in each one's language (the users carry it: no query).
+        review_title = recipient_text(gettext_lazy("有一份补助申请待审核：%(number)s"), number=claim.number)
+        review_body = recipient_text(gettext_lazy("%(member)s，%(kind)s。"), member=claim.member.name,
+                                     kind=_kind_label(claim.kind))
         messages += [(user, "benefits.claim.review", review_title, review_body,
                       f"/admin/benefits/claim/{claim.pk}/change/")
                      for user in claims_selectors.assessment_reviewers(claim.branch)]
@@ -643,11 +671,13 @@ def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Clai
         _ensure_level(actor, claim, "pass")
         claim = _transition(claim, action="pass", actor=actor, version=version, message=message.strip()[:1000],
                             base_decided_by=actor)
-        _notify_member(claim, _("您的补助申请 %(number)s 已通过基层工会审核") % {"number": claim.number},
-                       _("现由上级工会复核。"))
+        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已通过基层工会审核"),
+                                             number=claim.number),
+                       gettext_lazy("现由上级工会复核。"))
         federation = _federation_branch(claim)
         if federation is not None:
-            _notify_reviewers(claim, federation, _("有一份补助申请待复核：%(number)s") % {"number": claim.number})
+            _notify_reviewers(claim, federation,
+                              recipient_text(gettext_lazy("有一份补助申请待复核：%(number)s"), number=claim.number))
     return claim
 
 
@@ -683,8 +713,9 @@ def claim_approve(*, actor, claim_id: int, version: int, message: str = "") -> C
         claim = _transition(claim, action="approve", actor=actor, version=version, message=message.strip()[:1000],
                             approved_amount=amount, federation_decided_by=actor, decided_at=_now(),
                             decision_message=message.strip()[:1000])
-        _notify_member(claim, _("您的补助申请 %(number)s 已核准") % {"number": claim.number},
-                       _("核定补助 %(amount)s 元，将转入您填写的银行账户。") % {"amount": claim.approved_amount})
+        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已核准"), number=claim.number),
+                       recipient_text(gettext_lazy("核定补助 %(amount)s 元，将转入您填写的银行账户。"),
+                                      amount=claim.approved_amount))
     return claim
 
 
@@ -696,7 +727,8 @@ def claim_return(*, actor, claim_id: int, version: int, message: str) -> Claim:
         claim = _review_claim_for_update(actor, claim_id)
         _ensure_level(actor, claim, "return")
         claim = _transition(claim, action="return", actor=actor, version=version, message=message[:1000])
-        _notify_member(claim, _("您的补助申请 %(number)s 需要补充材料") % {"number": claim.number}, message)
+        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 需要补充材料"), number=claim.number),
+                       message)
     return claim
 
 
@@ -713,7 +745,11 @@ def claim_reject(*, actor, claim_id: int, version: int, reason: str, message: st
         text = f"{RejectReason(reason).label}{'：' + message if message else ''}"
         claim = _transition(claim, action="reject", actor=actor, version=version, message=text[:1000],
                             reject_reason=reason, decision_message=message[:1000], decided_at=_now(), **decided)
-        _notify_member(claim, _("您的补助申请 %(number)s 未予补助") % {"number": claim.number}, text)
+        # The event keeps the text as the reviewer wrote it; the member reads the reason in their own language.
+        label = RejectReason(reason).label
+        body = format_lazy("{}{}{}", label, lazy(_colon, str)(), message) if message else label
+        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 未予补助"), number=claim.number),
+                       body)
     return claim
 
 
@@ -732,8 +768,10 @@ def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> 
         _ensure_level(actor, claim, "adjust")
         claim = _transition(claim, action="adjust", actor=actor, version=version, message=reason[:1000],
                             amount_to=value, approved_amount=value)
-        _notify_member(claim, _("您的补助申请 %(number)s 核定金额已调整") % {"number": claim.number},
-                       _("调整为 %(amount)s 元。理由：%(reason)s") % {"amount": value, "reason": reason})
+        _notify_member(claim,
+                       recipient_text(gettext_lazy("您的补助申请 %(number)s 核定金额已调整"), number=claim.number),
+                       recipient_text(gettext_lazy("调整为 %(amount)s 元。理由：%(reason)s"), amount=value,
+                                      reason=reason))
     return claim
 
 
@@ -774,8 +812,9 @@ def claims_overdue_remind(*, now=None) -> int:
                 target = first.branch if first.state == S.BASE_REVIEW else (_federation_branch(first) or first.branch)
                 _notify_reviewers(
                     first, target,
-                    _("%(count)s 份补助申请等待审核已超过 %(days)s 天") % {"count": len(claims), "days": days},
-                    "、".join(c.number for c in claims[:20]),
+                    recipient_text(gettext_lazy("%(count)s 份补助申请等待审核已超过 %(days)s 天"),
+                                   count=len(claims), days=days),
+                    _lazy_list([c.number for c in claims[:20]]),
                 )
             Claim.objects.filter(pk__in=[c.pk for c in overdue]).update(reminded_at=now)
             reminded += len(overdue)
@@ -842,9 +881,10 @@ def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
         for item in items:
             claim = _transition(item.claim, action="pay", actor=actor, message=batch.number,
                                 paid_amount=item.amount, paid_at=now)
-            _notify_member(claim, _("补助已发放：%(amount)s 元") % {"amount": item.amount},
-                           _("您的补助申请 %(number)s 的补助已转入尾号 %(tail)s 的银行账户。")
-                           % {"number": claim.number, "tail": claim.bank_account[-4:]})
+            _notify_member(claim, recipient_text(gettext_lazy("补助已发放：%(amount)s 元"), amount=item.amount),
+                           recipient_text(
+                               gettext_lazy("您的补助申请 %(number)s 的补助已转入尾号 %(tail)s 的银行账户。"),
+                               number=claim.number, tail=claim.bank_account[-4:]))
         batch.items.filter(status=PayoutItem.Status.PENDING).update(status=PayoutItem.Status.PAID)
         batch.status, batch.paid_at, batch.paid_by = PayoutBatch.Status.PAID, now, actor
         batch.save(update_fields=["status", "paid_at", "paid_by"])
@@ -869,6 +909,6 @@ def payout_item_mark_failed(*, actor, item_id: int, note: str) -> PayoutItem:
         item.status, item.note = PayoutItem.Status.FAILED, note[:200]
         item.save(update_fields=["status", "note"])
         claim = _transition(item.claim, action="payout_failed", actor=actor, message=note[:500])
-        _notify_member(claim, _("补助发放未成功：%(number)s") % {"number": claim.number},
-                       _("原因：%(note)s。请核对银行账户信息，工会将重新发放。") % {"note": note})
+        _notify_member(claim, recipient_text(gettext_lazy("补助发放未成功：%(number)s"), number=claim.number),
+                       recipient_text(gettext_lazy("原因：%(note)s。请核对银行账户信息，工会将重新发放。"), note=note))
     return item

@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise, lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import Branch, Member
-from members.notifications import notification_send
+from members.notifications import notification_send, recipient_text
 from members.services import audit_log
 
 from . import selectors
@@ -164,16 +168,28 @@ def _activate(enrolment: Enrolment, *, paid_on: date, previous_end: date | None)
     enrolment.activated_at = timezone.now()
 
 
+def _sentence_gap() -> str:
+    # Chinese sentences follow one another directly; English ones need a space (no msgid to translate it by).
+    return "" if (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh") else " "
+
+
+def _cover_period_text(enrolment: Enrolment) -> Promise:
+    return recipient_text(gettext_lazy("保障期 %(start)s 至 %(end)s。"), start=enrolment.cover_start,
+                          end=enrolment.cover_end)
+
+
 def _notify_enrolment_confirmed(enrolment: Enrolment) -> None:
     if enrolment.member.user_id is None:
         return
-    body = _("保障期 %(start)s 至 %(end)s。") % {"start": enrolment.cover_start, "end": enrolment.cover_end}
+    # Lazy texts: written in the member's language, not in that of whoever confirmed the payment.
+    body = _cover_period_text(enrolment)
     if enrolment.waiting_until:
-        body += _("疾病类补助的等待期到 %(day)s 为止。") % {"day": enrolment.waiting_until}
+        waiting = recipient_text(gettext_lazy("疾病类补助的等待期到 %(day)s 为止。"), day=enrolment.waiting_until)
+        body = format_lazy("{}{}{}", body, lazy(_sentence_gap, str)(), waiting)
     notification_send(
         user=enrolment.member.user,
         kind="benefits.enrolment_confirmed",
-        title=_("您已成功参加%(plan)s") % {"plan": enrolment.plan.name},
+        title=recipient_text(gettext_lazy("您已成功参加%(plan)s"), plan=enrolment.plan.name),
         body=body,
         url=f"/benefits/enrolments/{enrolment.pk}/",
     )
@@ -590,8 +606,8 @@ def group_enrolment_notify(*, payment_id: int) -> int:
         with transaction.atomic():
             notification_send(
                 user=enrolment.member.user, kind=kind,
-                title=_("工会已为您办理%(plan)s") % {"plan": enrolment.plan.name},
-                body=_("保障期 %(start)s 至 %(end)s。") % {"start": enrolment.cover_start, "end": enrolment.cover_end},
+                title=recipient_text(gettext_lazy("工会已为您办理%(plan)s"), plan=enrolment.plan.name),
+                body=_cover_period_text(enrolment),
                 url=f"/benefits/enrolments/{enrolment.pk}/",
             )
         sent += 1
@@ -621,9 +637,9 @@ def window_open_notify(*, day: date | None = None) -> int:
                     continue
                 notification_send(
                     user=member.user, kind="benefits.window_open",
-                    title=_("%(plan)s开始参保") % {"plan": plan.name},
-                    body=_("参保时间 %(opens)s 至 %(closes)s。")
-                    % {"opens": plan.enrol_opens, "closes": plan.enrol_closes},
+                    title=recipient_text(gettext_lazy("%(plan)s开始参保"), plan=plan.name),
+                    body=recipient_text(gettext_lazy("参保时间 %(opens)s 至 %(closes)s。"),
+                                        opens=plan.enrol_opens, closes=plan.enrol_closes),
                     url=f"/benefits/plans/{plan.pk}/",
                 )
             sent += 1
@@ -650,9 +666,9 @@ def cover_ending_notify(*, day: date | None = None, days_before: int = 30) -> in
                 continue
             notification_send(
                 user=enrolment.member.user, kind="benefits.cover_ending",
-                title=_("您的%(plan)s保障将于 %(end)s 到期")
-                % {"plan": enrolment.plan.name, "end": enrolment.cover_end},
-                body=_("请留意下一年度的参保时间，按时续保可免等待期。"),
+                title=recipient_text(gettext_lazy("您的%(plan)s保障将于 %(end)s 到期"),
+                                     plan=enrolment.plan.name, end=enrolment.cover_end),
+                body=gettext_lazy("请留意下一年度的参保时间，按时续保可免等待期。"),
                 url="/benefits/my-cover/",
             )
         sent += 1
