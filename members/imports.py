@@ -32,6 +32,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -45,7 +46,7 @@ from .models import (
     Member,
     mobile_validator,
 )
-from .notifications import notification_send
+from .notifications import notification_send, recipient_text
 from .selectors import branches_in_scope
 from .services import audit_log
 
@@ -107,7 +108,9 @@ def _employment_type_values() -> dict[str, str]:
 
 
 class ImportRefused(Exception):
-    """The file or the request cannot be imported; `message` says why, for the person who uploaded it."""
+    """The file or the request cannot be imported; `message` says why, for the person who uploaded it. Where the
+    import job can meet the refusal, `message` is a lazy text: it becomes the uploader's notification, written
+    in their language."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -181,12 +184,14 @@ def _map_columns(header: list) -> dict[str, int]:
         field = _column_aliases().get(label)
         if field and field not in columns:
             columns[field] = index
-    missing = [str(COLUMN_LABELS[f]) for f in REQUIRED_COLUMNS if f not in columns]
+    missing = [COLUMN_LABELS[f] for f in REQUIRED_COLUMNS if f not in columns]
     if missing:
-        raise ImportRefused(
-            _("缺少必需的列：%(missing)s。第一行应为列名：姓名、身份证号、手机号、工作单位、就业形态。")
-            % {"missing": _list_separator().join(missing)}
-        )
+        # Labels and separator are chosen when the text is written out: in the reader's language.
+        missing_list = lazy(lambda: _list_separator().join(str(label) for label in missing), str)()
+        raise ImportRefused(recipient_text(
+            gettext_lazy("缺少必需的列：%(missing)s。第一行应为列名：姓名、身份证号、手机号、工作单位、就业形态。"),
+            missing=missing_list,
+        ))
     return columns
 
 
@@ -198,10 +203,10 @@ def _open_rows(fileobj, file_format: str, encoding: str) -> Iterator[Iterator[tu
         try:
             workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged workbook
-            raise ImportRefused(_("文件已损坏，无法作为 XLSX 表格打开。")) from None
+            raise ImportRefused(gettext_lazy("文件已损坏，无法作为 XLSX 表格打开。")) from None
         try:
             if not workbook.worksheets:
-                raise ImportRefused(_("表格里没有工作表。"))
+                raise ImportRefused(gettext_lazy("表格里没有工作表。"))
             sheet = workbook.worksheets[0]
             sheet.reset_dimensions()  # stored dimensions are often wrong; read what is really there
             yield ((n, list(values)) for n, values in enumerate(sheet.iter_rows(values_only=True), start=1))
@@ -222,9 +227,11 @@ def _data_rows(rows: Iterator[tuple[int, list]]) -> Iterator[tuple[int, list]]:
             if any(_cell_text(v) for v in values):
                 yield row_number, values
     except UnicodeDecodeError:
-        raise ImportRefused(_("文件中有无法识别的文字（编码错误）；请另存为 UTF-8 编码的 CSV 后重新上传。")) from None
+        raise ImportRefused(
+            gettext_lazy("文件中有无法识别的文字（编码错误）；请另存为 UTF-8 编码的 CSV 后重新上传。")
+        ) from None
     except csv.Error as e:
-        raise ImportRefused(_("CSV 文件格式有误：%(error)s") % {"error": e}) from None
+        raise ImportRefused(recipient_text(gettext_lazy("CSV 文件格式有误：%(error)s"), error=str(e))) from None
 
 
 def import_file_inspect(fileobj, *, size: int) -> FileInfo:
@@ -356,9 +363,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
         _cross_check(job)
         job.refresh_from_db()
         if job.error_count and job.mode == ImportJob.Mode.ALL_OR_NOTHING:
-            _finish(job, status=ImportJob.Status.FAILED, message=_(
+            _finish(job, status=ImportJob.Status.FAILED, message=recipient_text(gettext_lazy(
                 "发现 %(count)d 行有错误；按“全部成功才导入”的要求，没有保存任何数据。请下载错误报告，改正后重新上传。"
-            ) % {"count": job.error_count})
+            ), count=job.error_count))
             return job
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.SAVING)
         _save(job)
@@ -375,7 +382,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         raise
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        _fail_cleanly(job, _("导入时发生意外错误，没有完成；请检查文件后重新上传，或联系系统管理员。"))
+        _fail_cleanly(job, gettext_lazy("导入时发生意外错误，没有完成；请检查文件后重新上传，或联系系统管理员。"))
         raise
     return job
 
@@ -431,13 +438,13 @@ def _validate(job: ImportJob) -> None:
         data = _data_rows(rows)
         header = next(data, None)
         if header is None:
-            raise ImportRefused(_("文件是空的。"))
+            raise ImportRefused(gettext_lazy("文件是空的。"))
         columns = _map_columns(header[1])
         for row_number, values in data:
             processed += 1
             if processed > MAX_ROWS:
                 raise ImportRefused(
-                    _("数据行超过 %(limit)d 行；请拆分成几个文件分别导入。") % {"limit": MAX_ROWS}
+                    recipient_text(gettext_lazy("数据行超过 %(limit)d 行；请拆分成几个文件分别导入。"), limit=MAX_ROWS)
                 )
             clean, row_errors = _row_check(values, columns)
             if clean is None:
@@ -575,9 +582,10 @@ def _save(job: ImportJob) -> None:
         # Someone registered one of these people elsewhere while the import ran: the cross-check was right
         # when it ran, the save no longer is. Re-uploading the file finds and reports the conflict.
         job.refresh_from_db()
-        _finish(job, status=ImportJob.Status.FAILED, message=_(
+        saved = "" if all_or_nothing else recipient_text(gettext_lazy("已保存 %(n)d 人；"), n=job.saved_count)
+        _finish(job, status=ImportJob.Status.FAILED, message=recipient_text(gettext_lazy(
             "保存时会员数据被同时修改（有人在导入期间登记了文件中的人员）；%(saved)s请重新上传同一文件，已导入的人员不会重复。"
-        ) % {"saved": "" if all_or_nothing else _("已保存 %(n)d 人；") % {"n": job.saved_count}})
+        ), saved=saved))
 
 
 @contextmanager
@@ -586,12 +594,14 @@ def _no_transaction():
 
 
 def _finish(job: ImportJob, *, status: str, message: str) -> None:
+    """Ends the job with `status` and tells the uploader. `message` (why it failed; "" when done) is best lazy:
+    the job keeps it in the language active here, the uploader's notification is written in theirs."""
     with transaction.atomic():
         ImportStagedRow.objects.filter(job=job).delete()
         # The uploaded list (names, ID numbers, phones) is not kept once processed: the members it created and
         # the error report are what staff need. The file goes after the commit, so a rollback keeps it.
         stored_name, storage = job.file.name, job.file.storage
-        job.status, job.message, job.finished_at, job.file = status, message[:500], timezone.now(), ""
+        job.status, job.message, job.finished_at, job.file = status, str(message)[:500], timezone.now(), ""
         job.save(update_fields=["status", "message", "finished_at", "file"])
         if stored_name:
             transaction.on_commit(lambda: storage.delete(stored_name))
@@ -600,13 +610,13 @@ def _finish(job: ImportJob, *, status: str, message: str) -> None:
             "errors": job.error_count,
         })
         if status == ImportJob.Status.DONE:
-            title = _("会员导入完成：新增 %(created)d 人，更新 %(updated)d 人") % {
-                "created": job.created_count, "updated": job.updated_count}
+            title = recipient_text(gettext_lazy("会员导入完成：新增 %(created)d 人，更新 %(updated)d 人"),
+                                   created=job.created_count, updated=job.updated_count)
         else:
-            title = _("会员导入未完成")
+            title = gettext_lazy("会员导入未完成")
         notification_send(
             user=job.uploaded_by, kind="members.import.finished", title=title,
-            body=message or _("文件共 %(total)d 行，错误 %(errors)d 行。") % {
-                "total": job.total_rows, "errors": job.error_count},
+            body=message or recipient_text(gettext_lazy("文件共 %(total)d 行，错误 %(errors)d 行。"),
+                                           total=job.total_rows, errors=job.error_count),
             url=reverse("members:import-detail", args=[job.pk]),
         )

@@ -8,7 +8,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from portal.sql import row_insert
@@ -25,7 +25,7 @@ from .models import (
     User,
     mobile_validator,
 )
-from .notifications import notification_send
+from .notifications import notification_send, recipient_text
 from .selectors import (
     branch_admins_for,
     branch_subtree,
@@ -407,8 +407,10 @@ def membership_apply(
             notification_send(
                 user=staff,
                 kind="membership.application",
-                title=_("新的入会申请"),
-                body=_("%(name)s 申请加入%(branch)s。") % {"name": member.masked_name, "branch": branch},
+                title=gettext_lazy("新的入会申请"),
+                body=recipient_text(
+                    gettext_lazy("%(name)s 申请加入%(branch)s。"), name=member.masked_name, branch=branch
+                ),
                 url=reverse("members:staff-applications"),
             )
     return application
@@ -450,12 +452,12 @@ def application_approve(*, actor, application_id: int) -> MembershipApplication:
         notification_send(
             user=application.user,
             kind="membership.approved",
-            title=_("入会申请已通过"),
-            body=_("您已成为%(branch)s的会员，会员号 %(number)s。")
-            % {
-                "branch": application.branch,
-                "number": member.member_number,
-            },
+            title=gettext_lazy("入会申请已通过"),
+            body=recipient_text(
+                gettext_lazy("您已成为%(branch)s的会员，会员号 %(number)s。"),
+                branch=application.branch,
+                number=member.member_number,
+            ),
             url=reverse("members:membership"),
         )
     return application
@@ -487,8 +489,10 @@ def application_reject(*, actor, application_id: int, reason: str) -> Membership
         notification_send(
             user=application.user,
             kind="membership.rejected",
-            title=_("入会申请未通过"),
-            body=_("您申请加入%(branch)s未通过。理由：%(reason)s") % {"branch": application.branch, "reason": reason},
+            title=gettext_lazy("入会申请未通过"),
+            body=recipient_text(
+                gettext_lazy("您申请加入%(branch)s未通过。理由：%(reason)s"), branch=application.branch, reason=reason
+            ),
             url=reverse("members:membership"),
         )
     return application
@@ -547,13 +551,12 @@ def transfer_request(*, user: User, to_branch_id: int, note: str = "") -> Transf
             notification_send(
                 user=staff,
                 kind="transfer.requested",
-                title=_("新的转会申请"),
-                body=_("%(name)s 申请从%(from)s转入%(to)s。")
-                % {
-                    "name": member.masked_name,
-                    "from": member.branch,
-                    "to": to_branch,
-                },
+                title=gettext_lazy("新的转会申请"),
+                body=recipient_text(
+                    gettext_lazy("%(name)s 申请从%(from)s转入%(to)s。"),
+                    # "from" is a Python keyword, so the values go in as a dict.
+                    **{"name": member.masked_name, "from": member.branch, "to": to_branch},
+                ),
                 url=reverse("members:staff-applications"),
             )
     return transfer
@@ -597,26 +600,25 @@ def transfer_approve(*, actor, transfer_id: int) -> Transfer:
             notification_send(
                 user=member.user,
                 kind="transfer.approved",
-                title=_("转会已完成"),
-                body=_("您已从%(from)s转入%(to)s，会员号 %(number)s 不变。")
-                % {
-                    "from": transfer.from_branch,
-                    "to": transfer.to_branch,
-                    "number": member.member_number,
-                },
+                title=gettext_lazy("转会已完成"),
+                body=recipient_text(
+                    gettext_lazy("您已从%(from)s转入%(to)s，会员号 %(number)s 不变。"),
+                    # "from" is a Python keyword, so the values go in as a dict.
+                    **{"from": transfer.from_branch, "to": transfer.to_branch, "number": member.member_number},
+                ),
                 url=reverse("members:membership"),
             )
         for staff in branch_admins_for(transfer.from_branch):
             notification_send(
                 user=staff,
                 kind="transfer.out",
-                title=_("会员已转出"),
-                body=_("会员 %(name)s（%(number)s）已转入%(to)s。")
-                % {
-                    "name": member.masked_name,
-                    "number": member.member_number,
-                    "to": transfer.to_branch,
-                },
+                title=gettext_lazy("会员已转出"),
+                body=recipient_text(
+                    gettext_lazy("会员 %(name)s（%(number)s）已转入%(to)s。"),
+                    name=member.masked_name,
+                    number=member.member_number,
+                    to=transfer.to_branch,
+                ),
             )
     return transfer
 
@@ -637,8 +639,10 @@ def transfer_reject(*, actor, transfer_id: int, reason: str) -> Transfer:
             notification_send(
                 user=member_user,
                 kind="transfer.rejected",
-                title=_("转会申请未通过"),
-                body=_("您申请转入%(to)s未通过。理由：%(reason)s") % {"to": transfer.to_branch, "reason": reason},
+                title=gettext_lazy("转会申请未通过"),
+                body=recipient_text(
+                    gettext_lazy("您申请转入%(to)s未通过。理由：%(reason)s"), to=transfer.to_branch, reason=reason
+                ),
                 url=reverse("members:membership"),
             )
     return transfer
@@ -709,12 +713,12 @@ def member_status_change(*, actor, member_id: int, change: str, reason: str = ""
             notification_send(
                 user=member.user,
                 kind=f"member.{change}",
-                title=_("会员状态已变更"),
-                body=_("您的会员状态已改为“%(status)s”。%(reason)s")
-                % {
-                    "status": member.get_status_display(),
-                    "reason": reason,
-                },
+                title=gettext_lazy("会员状态已变更"),
+                body=recipient_text(
+                    gettext_lazy("您的会员状态已改为“%(status)s”。%(reason)s"),
+                    status=Member.Status(member.status).label,  # the lazy label: in the member's language
+                    reason=reason,
+                ),
                 url=reverse("members:membership"),
             )
     return member
