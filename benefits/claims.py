@@ -16,15 +16,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.functional import Promise, lazy
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from members.models import Branch, StaffRole
@@ -372,11 +371,6 @@ def _transition(claim: Claim, *, action: str, actor, version: int | None = None,
 def _kind_label(kind: str) -> Promise | str:
     """The claim kind's lazy label (translated where it is written out), or the code of an unknown kind."""
     return BenefitKind(kind).label if kind in BenefitKind.values else kind
-
-
-def _colon() -> str:
-    # Chinese takes a full-width colon, English ": " (no msgid to translate it by).
-    return "：" if (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh") else ": "
 
 
 def _lazy_list(items: list[str]) -> Promise | str:
@@ -747,7 +741,8 @@ def claim_reject(*, actor, claim_id: int, version: int, reason: str, message: st
                             reject_reason=reason, decision_message=message[:1000], decided_at=_now(), **decided)
         # The event keeps the text as the reviewer wrote it; the member reads the reason in their own language.
         label = RejectReason(reason).label
-        body = format_lazy("{}{}{}", label, lazy(_colon, str)(), message) if message else label
+        body = recipient_text(pgettext_lazy("reject reason and the reviewer's note", "%(reason)s：%(note)s"),
+                              reason=label, note=message) if message else label
         _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 未予补助"), number=claim.number),
                        body)
     return claim

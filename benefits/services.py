@@ -6,13 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
-from django.utils.functional import Promise, lazy
-from django.utils.text import format_lazy
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from members.models import Branch, Member
 from members.notifications import notification_send, recipient_text
@@ -168,11 +166,6 @@ def _activate(enrolment: Enrolment, *, paid_on: date, previous_end: date | None)
     enrolment.activated_at = timezone.now()
 
 
-def _sentence_gap() -> str:
-    # Chinese sentences follow one another directly; English ones need a space (no msgid to translate it by).
-    return "" if (translation.get_language() or settings.LANGUAGE_CODE).startswith("zh") else " "
-
-
 def _cover_period_text(enrolment: Enrolment) -> Promise:
     return recipient_text(gettext_lazy("保障期 %(start)s 至 %(end)s。"), start=enrolment.cover_start,
                           end=enrolment.cover_end)
@@ -185,7 +178,8 @@ def _notify_enrolment_confirmed(enrolment: Enrolment) -> None:
     body = _cover_period_text(enrolment)
     if enrolment.waiting_until:
         waiting = recipient_text(gettext_lazy("疾病类补助的等待期到 %(day)s 为止。"), day=enrolment.waiting_until)
-        body = format_lazy("{}{}{}", body, lazy(_sentence_gap, str)(), waiting)
+        # Chinese sentences follow one another directly, English ones with a space: the catalogue says which.
+        body = recipient_text(pgettext_lazy("two sentences", "%(first)s%(second)s"), first=body, second=waiting)
     notification_send(
         user=enrolment.member.user,
         kind="benefits.enrolment_confirmed",
