@@ -1,10 +1,13 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from members.headless import PasswordResetRequestView
 
 from . import views
 
@@ -31,6 +34,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The password reset by mobile number as well as email (members/headless.py), ahead of allauth's own route.
+    *[
+        path(f"_allauth/{client}/v1/auth/password/request", PasswordResetRequestView.as_api_view(client=client))
+        for client in settings.HEADLESS_CLIENTS
+    ],
     path("_allauth/", include("allauth.headless.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -76,3 +76,38 @@ def test_app_signup_with_a_taken_or_invalid_number_is_refused_in_chinese_and_sav
     assert "11 位中国大陆手机号码" in response.json()["errors"][0]["message"]
     assert User.objects.count() == 1
     assert not OutboundSms.objects.exists()
+
+
+@pytest.mark.parametrize("asked_by", [{"phone": "+8613912345678"}, {"email": "13912345678"},
+                                      {"email": "lisi@example.com"}])
+def test_app_resets_a_forgotten_password_by_mobile_number_or_email(member, asked_by):
+    """Persona: a member who forgot the password, in the app. A mobile number (either field) gets the code by
+    SMS, an email address by email; the code and a new password sign them in."""
+    from django.core import mail
+
+    app = Client()
+    response = post_json(app, f"{APP}/auth/password/request", asked_by)
+    assert response.status_code == 401, response.json()  # a pending flow: enter the code
+    flows = {f["id"]: f for f in response.json()["data"]["flows"]}
+    assert flows["password_reset_by_code"]["is_pending"]
+    token = response.json()["meta"]["session_token"]
+    if "@" in asked_by.get("email", ""):
+        code = next(w for w in mail.outbox[-1].body.split() if w.isdigit() and len(w) == 6)
+        assert not OutboundSms.objects.exists()
+    else:
+        code = sms_code("13912345678")
+    new_password = "Another-Long-Password-42"
+    response = post_json(app, f"{APP}/auth/password/reset", {"key": code, "password": new_password},
+                         HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code in (200, 401), response.json()
+    member.refresh_from_db()
+    assert member.check_password(new_password) and not member.check_password(PASSWORD)
+
+
+def test_app_password_reset_for_an_unknown_or_foreign_number_is_refused_in_chinese(member):
+    app = Client()
+    response = post_json(app, f"{APP}/auth/password/request", {"phone": "+8613800000000"})
+    assert response.status_code == 400 and response.json()["errors"][0]["message"] == "没有使用该手机号码的账户。"
+    response = post_json(app, f"{APP}/auth/password/request", {"phone": "+14155550100"})
+    assert response.status_code == 400 and "手机号码" in response.json()["errors"][0]["message"]
+    assert not OutboundSms.objects.exists()
