@@ -46,7 +46,7 @@ from .models import (
     Member,
     mobile_validator,
 )
-from .notifications import notification_send, recipient_text
+from .notifications import language_of, notification_send, recipient_text
 from .selectors import branches_in_scope
 from .services import audit_log
 
@@ -595,13 +595,16 @@ def _no_transaction():
 
 def _finish(job: ImportJob, *, status: str, message: str) -> None:
     """Ends the job with `status` and tells the uploader. `message` (why it failed; "" when done) is best lazy:
-    the job keeps it in the language active here, the uploader's notification is written in theirs."""
+    the job's page and the uploader's notification then show it in the uploader's language, whoever runs this
+    (a Celery worker has no request language)."""
     with transaction.atomic():
         ImportStagedRow.objects.filter(job=job).delete()
         # The uploaded list (names, ID numbers, phones) is not kept once processed: the members it created and
         # the error report are what staff need. The file goes after the commit, so a rollback keeps it.
         stored_name, storage = job.file.name, job.file.storage
-        job.status, job.message, job.finished_at, job.file = status, str(message)[:500], timezone.now(), ""
+        with translation.override(language_of(job.uploaded_by)):
+            message_text = str(message)
+        job.status, job.message, job.finished_at, job.file = status, message_text[:500], timezone.now(), ""
         job.save(update_fields=["status", "message", "finished_at", "file"])
         if stored_name:
             transaction.on_commit(lambda: storage.delete(stored_name))
