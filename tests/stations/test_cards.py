@@ -278,15 +278,24 @@ def test_the_prune_runs_daily():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_web_worker_builds_the_cards_as_it_starts(street, fresh_cards):
+def test_a_web_worker_builds_the_cards_as_it_starts(street, fresh_cards, monkeypatch):
     """gunicorn's post_worker_init starts the build in the background; no request waits for it."""
     import runpy
 
     from django.conf import settings
 
+    started = []
+    real_warm = cards.warm_in_background
+
+    def warm_and_keep(**kwargs):
+        started.append(real_warm(**kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(cards, "warm_in_background", warm_and_keep)  # the hook imports it when called
     hooks = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
     hooks["post_worker_init"](None)
-    builder = next(t for t in threading.enumerate() if t.name == "stations-search-warm")
+    [builder] = started
+    assert builder.name == "stations-search-warm" and builder.daemon
     builder.join(30)
     assert len(cards._published["default"]) == 5
 
