@@ -67,7 +67,6 @@ class SearchCards:
     exceptions: dict[int, tuple[_HoursRow, ...]] = field(repr=False)  # stations with exceptions only
     watermark: int = 0
     polled_at: float = 0.0  # time.monotonic() of the poll the cards are current for
-    built_seconds: float = 0.0
 
     def __len__(self) -> int:
         return len(self.cards)
@@ -226,7 +225,7 @@ def _build(using: str, started: float) -> SearchCards | None:
         return None
     cards, weekly, exceptions = _read_cards(using, None, local_now().date())
     return SearchCards(index=index, cards=cards, weekly=weekly, exceptions=exceptions, watermark=watermark,
-                       polled_at=started, built_seconds=time.monotonic() - started)
+                       polled_at=started)
 
 
 def _refresh(current: SearchCards, using: str, started: float) -> SearchCards | None:
