@@ -214,7 +214,8 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker",
         # Its own default queue and that queue's notifications queue (portal.celery_app.route_task).
-        "--queues", f"{queue},{queue}.notifications", "--hostname", hostname, "--concurrency", "2", "--loglevel", "INFO",
+        "--queues", f"{queue},{queue}.notifications", "--hostname", hostname,
+        "--concurrency", "2", "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
     with open(log_path, "wb") as log:
