@@ -3,7 +3,7 @@ from django.db import DatabaseError
 
 from . import notifications
 
-# About an hour and a half of attempts with the default settings (30 s, 1 min, 2 min … capped at 30 min);
+# About 45 minutes of attempts with the default settings (30 s, 1 min, 2 min … capped at 10 min);
 # after the last one the deliveries stay "failed" and staff can send them again from the admin.
 MAX_DELIVERY_RETRIES = 8
 

@@ -2,12 +2,16 @@
 worker's autodiscovery (which imports only `tasks` modules) registers them."""
 
 from celery import shared_task
+from django.conf import settings
 from django.db import OperationalError
 
 __all__ = ["run_import_job"]
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+# A company's whole staff list may take minutes: its own time limits (MEMBER_IMPORT_TIME_LIMIT), still under the
+# broker's visibility timeout (portal/checks.py).
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3,
+             soft_time_limit=settings.MEMBER_IMPORT_TIME_LIMIT - 30, time_limit=settings.MEMBER_IMPORT_TIME_LIMIT)
 def run_import_job(self, job_id: int) -> None:
     from .imports import import_job_run
 

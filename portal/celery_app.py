@@ -13,6 +13,21 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def route_task(name, args, kwargs, options, task=None, **kw):
+    """Messages (email, SMS deliveries) go to `<default queue>.notifications`, which a worker of their own consumes:
+    a gateway that answers slowly holds up only other messages, never a claim assessment. Everything else stays
+    on the default queue. Read at each send, so a test that gives its worker a queue of its own moves both."""
+    from django.conf import settings
+
+    if name in settings.NOTIFICATION_TASKS:
+        return {"queue": notifications_queue()}
+    return None
+
+
+def notifications_queue() -> str:
+    return f"{app.conf.task_default_queue}.notifications"
+
+
 @setup_logging.connect
 def _use_django_logging(**kwargs) -> None:
     """Worker and beat log through Django's LOGGING (JSON lines, redacted) instead of Celery's own handlers."""

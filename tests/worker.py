@@ -133,7 +133,8 @@ class CeleryWorker:
 
         def idle():
             with app.connection_for_write() as conn:
-                waiting = conn.default_channel.queue_declare(self.queue).message_count
+                waiting = sum(conn.default_channel.queue_declare(name).message_count
+                              for name in (self.queue, f"{self.queue}.notifications"))
             if waiting:
                 return False
             inspect = app.control.inspect(destination=[self.hostname], timeout=1)
@@ -212,7 +213,9 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     }
     command = [
         sys.executable, "-m", "celery", "-A", "portal", "worker",
-        "--queues", queue, "--hostname", hostname, "--concurrency", "2", "--loglevel", "INFO",
+        # Its own default queue and that queue's notifications queue (portal.celery_app.route_task).
+        "--queues", f"{queue},{queue}.notifications", "--hostname", hostname,
+        "--concurrency", "2", "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]
     with open(log_path, "wb") as log:
@@ -239,6 +242,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         try:
             with app.connection_for_write() as conn:
                 conn.default_channel.queue_delete(queue)
+                conn.default_channel.queue_delete(f"{queue}.notifications")
         except Exception as exc:  # a leftover empty queue is harmless; say so and go on
             print(f"could not delete test queue {queue}: {exc}", file=sys.stderr)
         with django_db_blocker.unblock():

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz is answered here, before anything below can touch the database or the cache (portal/health.py).
+    "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -144,6 +146,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email and SMS --------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Seconds an SMTP connection or send may take before the delivery counts as failed (and is retried).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工会服务门户 <noreply@union-portal.localhost>")
@@ -152,9 +156,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 BENEFITS_SANDBOX_PAYMENT_SECRET = env("BENEFITS_SANDBOX_PAYMENT_SECRET", default="")
 SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
 # A failed email/SMS delivery is retried after about base·2^n seconds (with jitter), at most max apart. Keep
-# max below the Redis broker's visibility timeout (1 hour), or a waiting retry is handed out a second time.
+# max below the broker's visibility timeout (CELERY_BROKER_VISIBILITY_TIMEOUT), or a waiting retry is handed out
+# a second time (portal/checks.py refuses such settings).
 NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=30)
-NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=1800)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=600)
 
 # --- Services' own knobs -------------------------------------------------------------------------------
 # Map tiles for the stations map; GCJ02=True for Chinese tile servers (Amap, Tencent), whose tiles are offset.
@@ -172,7 +177,6 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -185,14 +189,62 @@ CELERY_DB_REUSE_MAX = 1000
 # Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
 CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE, **STATIONS_BEAT_SCHEDULE}
 
+# Late acknowledgement that survives a killed worker: a message is acknowledged only when its task has finished,
+# and a pool child killed mid-task (kill -9, out of memory, the hard time limit) gives its message back to the
+# broker instead of acknowledging it. Every task is idempotent, so a message run twice changes nothing twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker that loses the broker cancels what it is running: those messages are redelivered anyway.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Time limits of every task: the soft one raises SoftTimeLimitExceeded inside the task (its transaction rolls
+# back; the message is retried or left to the sweep); the hard one kills the pool child. A task that needs
+# longer (the member import) says so on its decorator, and stays under the visibility timeout below.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+MEMBER_IMPORT_TIME_LIMIT = env.int("MEMBER_IMPORT_TIME_LIMIT", default=660)
+# Redis hands a message its worker took but never acknowledged (the worker's main process died) to another worker
+# after this many seconds. It must be longer than any task may run (its hard time limit) and than the longest
+# retry countdown (NOTIFICATION_RETRY_MAX_SECONDS): a message still waiting out its countdown in a live worker
+# would otherwise be handed out a second time. A system check (portal/checks.py) holds both.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=900)
+# A web request that queues a task must never wait long on a broker that refuses or hangs: connect and socket
+# timeouts of about a second, one quick publish retry, then the caller gives up (the outbox keeps the work and
+# its sweep sends it later). Workers reconnect by themselves whatever these say.
+CELERY_BROKER_TIMEOUT_SECONDS = env.float("CELERY_BROKER_TIMEOUT_SECONDS", default=1.0)
+CELERY_BROKER_CONNECTION_TIMEOUT = CELERY_BROKER_TIMEOUT_SECONDS
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": CELERY_BROKER_TIMEOUT_SECONDS,
+    "socket_timeout": CELERY_BROKER_TIMEOUT_SECONDS * 2,
+    "socket_keepalive": True,
+    "health_check_interval": 25,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# Messages (email, SMS) go to a queue of their own, consumed by a worker of their own (Procfile.stack,
+# docker-compose.yml): a slow or failing gateway never delays claim assessments or other work. Its name follows the
+# default queue's (`<default>.notifications`), so a test worker on a queue of its own gets its own of both.
+CELERY_TASK_ROUTES = ("portal.celery_app.route_task",)
+NOTIFICATION_TASKS = frozenset({"members.tasks.deliver_notification"})
+
 # --- Cache ----------------------------------------------------------------------------------------
-# The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS
-# codes) only hold across gunicorn workers that way. CACHE_URL wins; otherwise REDIS_URL, otherwise a redis://
-# CELERY_BROKER_URL (Django's keys are prefixed, so they do not mix with Celery's); otherwise per-process memory.
+# The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS codes)
+# only hold across gunicorn workers that way. CACHE_URL wins (docker-compose.yml gives the cache a Redis of its
+# own, apart from the broker); otherwise REDIS_URL, otherwise a redis:// CELERY_BROKER_URL (Django's keys are
+# prefixed, so they do not mix with Celery's); otherwise per-process memory. A Redis cache is wrapped
+# (portal.cache.ResilientRedisCache): short timeouts, and while Redis is down the process uses its own memory for
+# CACHE_RETRY_SECONDS at a time instead of failing the request, so sign-in and pages keep working.
 REDIS_URL = env("REDIS_URL", default="")
 _redis_url = REDIS_URL or (CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "")
 CACHES = {"default": env.cache_url_config(env("CACHE_URL", default="") or _redis_url or "locmemcache://")}
 CACHES["default"].setdefault("KEY_PREFIX", "portal")
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.cache.ResilientRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
+CACHE_RETRY_SECONDS = env.int("CACHE_RETRY_SECONDS", default=10)
+# /healthz waits at most this long for the database and the broker together before it says "hanging" (503).
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=0.8)
 
 # --- API ------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

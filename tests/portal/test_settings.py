@@ -120,8 +120,9 @@ def test_with_urls_the_same_code_runs_on_postgresql_and_redis_with_a_shared_cach
     assert shown["broker"] == "redis://redis.internal:6379/0"
     assert shown["eager"] is False
     assert shown["beat_scheduler"] == "django_celery_beat.schedulers:DatabaseScheduler"
-    # allauth's rate limits must hold across gunicorn workers: production caches in the broker's Redis.
-    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # allauth's rate limits must hold across gunicorn workers: without CACHE_URL production caches in the broker's
+    # Redis, through the wrapper that falls back to memory while Redis is away.
+    assert shown["cache"] == "portal.cache.ResilientRedisCache"
     assert shown["cache_location"] == "redis://redis.internal:6379/0"
     assert shown["debug"] is False
 
@@ -135,7 +136,7 @@ def test_with_urls_the_same_code_runs_on_postgresql_and_redis_with_a_shared_cach
 )
 def test_cache_url_or_redis_url_chooses_the_shared_cache(extra, location):
     shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", CELERY_BROKER_URL="redis://other:6379/0", **extra)
-    assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shown["cache"] == "portal.cache.ResilientRedisCache"
     assert shown["cache_location"] == location
 
 
