@@ -51,11 +51,25 @@ test: $(STAMP) lint compiled-messages
 bench: $(STAMP)
 	$(PY) -m bench
 
-# web (gunicorn), worker and beat against the local PostgreSQL and Redis, without Docker (see README).
-# DATABASE_URL / CELERY_BROKER_URL from the environment win over the defaults above.
+# web (gunicorn), worker and beat against the local PostgreSQL and Redis, without Docker (see README), on the
+# production settings: DEBUG off, static files collected and compressed, a secret key generated once into
+# .stack-secret-key (git ignores it). Only what a loopback stack on plain HTTP needs differs from a real
+# deployment: no HTTPS redirect or secure-only cookies, and the console SMS backend allowed explicitly.
+# DATABASE_URL / CELERY_BROKER_URL / SITE_URL from the environment win over the defaults above.
+STACK_PORT ?= 8000
 stack: compiled-messages
-	@export DATABASE_URL="$${DATABASE_URL:-$(STACK_DATABASE_URL)}" CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(STACK_BROKER_URL)}"; \
-	echo "stack: DATABASE_URL=$$DATABASE_URL CELERY_BROKER_URL=$$CELERY_BROKER_URL"; \
+	@test -s .stack-secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(64))' > .stack-secret-key
+	@chmod 600 .stack-secret-key
+	@export DJANGO_SETTINGS_MODULE=portal.settings.production \
+	  DJANGO_SECRET_KEY="$$(cat .stack-secret-key)" \
+	  DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	  DJANGO_SECURE_SSL_REDIRECT=false DJANGO_SECURE_COOKIES=false DJANGO_SECURE_HSTS_SECONDS=0 \
+	  SMS_ALLOW_CONSOLE_BACKEND=true \
+	  STACK_PORT="$(STACK_PORT)" \
+	  SITE_URL="$${SITE_URL:-http://127.0.0.1:$(STACK_PORT)}" \
+	  DATABASE_URL="$${DATABASE_URL:-$(STACK_DATABASE_URL)}" CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(STACK_BROKER_URL)}"; \
+	echo "stack: production settings, DATABASE_URL=$$DATABASE_URL CELERY_BROKER_URL=$$CELERY_BROKER_URL SITE_URL=$$SITE_URL"; \
+	$(PY) manage.py collectstatic --noinput -v 0 && \
 	$(PY) manage.py ensure_database && \
 	$(PY) manage.py migrate --noinput -v 0 && \
 	$(PY) manage.py seed_demo && \

@@ -31,8 +31,17 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https:
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # probes speak plain HTTP inside the network
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Cookies travel over HTTPS only. `make stack` turns this off: it serves plain HTTP on the loopback address.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+
+# The console SMS backend only prints: in production every code and ticket link would go nowhere. Refuse it
+# unless explicitly allowed (`make stack` allows it; it masks codes when it prints).
+SMS_ALLOW_CONSOLE_BACKEND = env.bool("SMS_ALLOW_CONSOLE_BACKEND", default=False)
+if SMS_BACKEND == "members.sms.ConsoleSmsBackend" and not SMS_ALLOW_CONSOLE_BACKEND:  # noqa: F405
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is the console backend, which sends nothing. Set SMS_BACKEND to a real gateway's backend, "
+        "or SMS_ALLOW_CONSOLE_BACKEND=true to run without one (a trial, not a deployment)."
+    )

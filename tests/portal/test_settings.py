@@ -22,6 +22,10 @@ SETTINGS_VARS = [
     "DJANGO_SECURE_SSL_REDIRECT",
     "DJANGO_SECURE_HSTS_SECONDS",
     "DJANGO_CSRF_TRUSTED_ORIGINS",
+    "DJANGO_SECURE_COOKIES",
+    "SMS_BACKEND",
+    "SMS_ALLOW_CONSOLE_BACKEND",
+    "SITE_URL",
 ]
 SHOW_SETTINGS = """
 import json
@@ -44,6 +48,9 @@ print(json.dumps({
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS}
     environment["DJANGO_ENV_FILE"] = "/nonexistent/.env"  # a developer's .env must not fill in the blanks
+    # Production refuses the console SMS backend; these tests are about other settings, so a gateway is named
+    # (the refusal has its own test below).
+    environment["SMS_BACKEND"] = "members.sms.DatabaseSmsBackend"
     environment.update(env)
     return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
         [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
@@ -159,3 +166,38 @@ def test_empty_database_and_cache_urls_count_as_unset():
     shown = _show(DJANGO_SETTINGS_MODULE="portal.settings.local", DATABASE_URL="", CACHE_URL="")
     assert shown["engine"] == "django.db.backends.sqlite3"
     assert shown["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_production_refuses_the_console_sms_backend_unless_explicitly_allowed():
+    refused = _run(
+        ["manage.py", "check"],
+        DJANGO_SETTINGS_MODULE=PRODUCTION,
+        DJANGO_SECRET_KEY=_secret_key(),
+        DJANGO_ALLOWED_HOSTS="example.org",
+        SMS_BACKEND="members.sms.ConsoleSmsBackend",
+    )
+    assert refused.returncode != 0
+    assert "SMS_BACKEND is the console backend" in refused.stderr
+    allowed = _run(
+        ["manage.py", "check"],
+        DJANGO_SETTINGS_MODULE=PRODUCTION,
+        DJANGO_SECRET_KEY=_secret_key(),
+        DJANGO_ALLOWED_HOSTS="example.org",
+        SMS_BACKEND="members.sms.ConsoleSmsBackend",
+        SMS_ALLOW_CONSOLE_BACKEND="true",
+    )
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_the_stack_runs_production_settings_with_debug_off_and_site_url_on_its_port(tmp_path):
+    """`make stack` as the Makefile runs it: production settings, DEBUG off, a generated secret, SITE_URL
+    following STACK_PORT unless set."""
+    result = subprocess.run(
+        ["make", "-n", "stack", "STACK_PORT=8123"],  # noqa: S607 — make from PATH, fixed arguments
+        cwd=BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+    script = result.stdout
+    assert "DJANGO_SETTINGS_MODULE=portal.settings.production" in script
+    assert 'SITE_URL="${SITE_URL:-http://127.0.0.1:8123}"' in script
+    assert "collectstatic" in script
+    assert "DJANGO_DEBUG" not in script
