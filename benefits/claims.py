@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -30,6 +31,7 @@ from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many, recipient_text
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.services import audit_log
+from members.uploads import image_pixels_check
 from portal.sql import row_insert, rows_update
 
 from . import claims_selectors, rules, selectors
@@ -278,6 +280,10 @@ def _image_without_metadata(data: bytes, content_type: str) -> tuple[bytes, str]
         import pillow_heif
 
         pillow_heif.register_heif_opener()
+    try:
+        image_pixels_check(io.BytesIO(data))
+    except ValidationError as exc:
+        raise ClaimError(exc.messages[0], fields={"file": exc.messages[0]}) from exc
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.load()

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Branch, Member, mobile_validator
+from members.uploads import validate_image_pixels
 
 
 class Venue(models.Model):
@@ -131,7 +132,7 @@ class ItemImage(models.Model):
     """A photo of a menu item. Files are private (no MEDIA_URL): `culture:image` serves published ones."""
 
     item = models.ForeignKey(MenuItem, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(_("图片"), upload_to=item_image_path)
+    image = models.ImageField(_("图片"), upload_to=item_image_path, validators=[validate_image_pixels])
     alt = models.CharField(_("图片说明"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 

@@ -7,4 +7,11 @@ class MembersConfig(AppConfig):
     verbose_name = _("会员与组织")
 
     def ready(self):
+        from django.conf import settings
+        from PIL import Image
+
         from . import receivers  # noqa: F401 — connects the account audit receivers
+
+        # Pillow refuses (DecompressionBombError) images over twice this bound wherever they are opened; uploads
+        # are checked against the bound itself first, with a message (members/uploads.py).
+        Image.MAX_IMAGE_PIXELS = settings.UPLOAD_IMAGE_MAX_PIXELS

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Branch
+from members.uploads import validate_image_pixels
 
 # (code, label): each amenity is a boolean column `has_<code>`, so filters use plain indexed-free columns
 # and the admin shows checkboxes.
@@ -239,7 +240,7 @@ def station_photo_path(instance, filename: str) -> str:
 
 class StationPhoto(models.Model):
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(_("照片"), upload_to=station_photo_path)
+    image = models.ImageField(_("照片"), upload_to=station_photo_path, validators=[validate_image_pixels])
     caption = models.CharField(_("说明"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(_("顺序"), default=0)
 

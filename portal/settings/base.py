@@ -142,6 +142,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# The most pixels an uploaded image may have (about 40 million: a 48-megapixel phone photo is refused, a 12- or
+# 24-megapixel one passes), checked from the header before decoding (members/uploads.py): one decoded image
+# costs a web worker about 3 bytes a pixel.
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Email and SMS --------------------------------------------------------------------------------
