@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 # Apps calling these may ask for a language with Accept-Language; pages follow the person's own choice.
 NEGOTIATED_PREFIXES = ("/api/", "/_allauth/")
@@ -23,3 +24,20 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
             language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PrivatePagesNoStoreMiddleware:
+    """Every response to a signed-in person (page, API answer, document) may show personal data: their name in the
+    header, a claim, an ID number. Browsers and proxies must keep none of it, so the back button or a shared
+    computer shows nothing after sign-out. Responses that say how to be cached themselves (static files, public
+    pages cached on purpose) are left alone; anonymous pages stay cacheable."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

@@ -1,11 +1,12 @@
 from allauth.account.decorators import secure_admin_login
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from members.headless import PasswordResetRequestView
 
@@ -17,6 +18,8 @@ from . import views
 admin.site.login = secure_admin_login(admin.site.login)
 # Password changes go through allauth too (its rate limit, password rules and the audit receiver).
 admin.site.password_change = lambda request, extra_context=None: redirect("account_change_password")
+
+API_DOCS_STYLES = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["'self'", "blob:"]})
 
 api_v1 = [
     # Stations first: its public nearest search is the busiest route, and a URL is matched against the
@@ -32,8 +35,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script); both viewers inject
+    # <style> elements of their own, so their pages alone allow inline styles.
+    path("api/docs/", API_DOCS_STYLES(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/redoc/", API_DOCS_STYLES(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     # The password reset by mobile number as well as email (members/headless.py), ahead of allauth's own route.
     *[
         path(f"_allauth/{client}/v1/auth/password/request", PasswordResetRequestView.as_api_view(client=client))

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     # /healthz is answered here, before anything below can touch the database or the cache (portal/health.py).
     "portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.ChineseFirstLocaleMiddleware",
@@ -67,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.middleware.RateLimitedMiddleware",
+    "portal.middleware.PrivatePagesNoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -381,3 +383,32 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "工会服务门户"
 HEADLESS_ONLY = False
 HEADLESS_CLIENTS = ("app", "browser")
+
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------------
+# Every page: scripts, styles, fonts and requests from the portal itself only; no inline script or style attribute
+# anywhere in our templates (behaviour lives in static/*.js), no plugins, no framing. Images may also come from the
+# map's tile server (its origin, read from STATION_MAP_TILE_URL) and data: URIs (QR codes). The API's browsable
+# docs (Swagger UI, ReDoc) inject their own <style> elements; their views add 'unsafe-inline' for styles only
+# (portal/urls.py). Uploaded documents carry a stricter policy of their own (sandbox).
+def _origin_of(url_template: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url_template.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *filter(None, [_origin_of(STATION_MAP_TILE_URL)])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
