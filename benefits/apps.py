@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BenefitsConfig(AppConfig):
     name = "benefits"
     verbose_name = _("互助保障")
+
+    def ready(self):
+        from core.services import sweep_register
+
+        from .sweeps import claims_unassessed_requeue
+
+        sweep_register("benefits.claims_unassessed_requeue", claims_unassessed_requeue)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.services import outbox_add
 from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many, recipient_text
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
@@ -535,15 +536,8 @@ def claim_submit(*, actor, claim_id: int) -> Claim:
                  else gettext_lazy("您的补助申请 %(number)s 已提交"))
         _notify_member(claim, recipient_text(title, number=claim.number),
                        gettext_lazy("系统核算后将交由工会审核，每一步都会通知您。"))
-        claim_id = claim.pk
-        transaction.on_commit(lambda: _enqueue_assessment(claim_id))
+        outbox_add(task="benefits.tasks.assess_claim", args=[claim.pk])
     return claim
-
-
-def _enqueue_assessment(claim_id: int) -> None:
-    from .tasks import assess_claim
-
-    assess_claim.delay(claim_id)
 
 
 def claim_withdraw(*, actor, claim_id: int, message: str = "") -> Claim:

@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.services import outbox_add
 from members.models import Branch, Member
 from members.notifications import notification_send, recipient_text
 from members.services import audit_log
@@ -461,7 +462,7 @@ def group_enrolment_create(
                   data={"plan": plan.pk, "tier": tier.pk, "branch": branch.pk, "count": enrolled,
                         "skipped": len(skipped), "subsidy": str(subsidy_total)})
         payment_id = payment.pk
-        transaction.on_commit(lambda: _enqueue_group_notices(payment_id))
+        outbox_add(task="benefits.tasks.notify_group_enrolment", args=[payment_id])
     return GroupEnrolmentResult(payment=payment, enrolled=enrolled, skipped=skipped,
                                 member_total=member_total, subsidy_total=subsidy_total)
 
@@ -577,12 +578,6 @@ class _GroupSql:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
-
-
-def _enqueue_group_notices(payment_id: int) -> None:
-    from .tasks import notify_group_enrolment
-
-    notify_group_enrolment.delay(payment_id)
 
 
 def group_enrolment_notify(*, payment_id: int) -> int:

@@ -21,11 +21,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.services import outbox_add
 from members.models import Member, StaffRole
-from members.notifications import notification_send, recipient_text
+from members.notifications import notification_send, recipient_text, sms_queue
 from members.selectors import branches_in_scope
 from members.services import audit_log
-from members.sms import get_sms_backend
 
 from .models import (
     Attendance,
@@ -227,8 +227,7 @@ def _tell_booker(booking: Booking, *, title: Promise, kind: str, body: Promise |
         notification_send(user=booking.user, kind=kind, title=title, body=body, url=url)
     else:
         # A visitor has no inbox: the text carries the ticket's link (the link is the ticket).
-        mobile, text = booking.mobile, f"【工会服务门户】{title} {settings.SITE_URL}{url}"
-        transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=text))
+        sms_queue(to=booking.mobile, body=f"【工会服务门户】{title} {settings.SITE_URL}{url}")
 
 
 def booking_cancel(*, booking_id: int, user=None, code: str | None = None, now=None) -> Booking:
@@ -258,9 +257,8 @@ def booking_cancel(*, booking_id: int, user=None, code: str | None = None, now=N
         booking.save(update_fields=["status", "cancelled_at"])
         _seats_release(_lessons(session), booking.seats)
         audit_log(actor=user, action="culture.booking.cancelled", target=booking)
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.waitlist_offer.delay(session.pk))
+        # With the cancellation: the freed seats are offered even if the broker is away now (the sweep).
+        outbox_add(task="culture.tasks.waitlist_offer", args=[session.pk])
     return booking
 
 
@@ -354,10 +352,8 @@ def _tell_waiting(entry: WaitlistEntry, expires) -> None:
     else:
         # Written out now, in the language active at this call: the lazy title read at commit time would take
         # whatever language is active then (an override around the call may have ended).
-        mobile = entry.mobile
         link = f"{settings.SITE_URL}{reverse('culture:item', args=[entry.session.item_id])}"
-        text = f"【工会服务门户】{title} {link}"
-        transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=text))
+        sms_queue(to=entry.mobile, body=f"【工会服务门户】{title} {link}")
 
 
 def waitlist_accept(*, entry_id: int, user=None, visitor_mobile: str | None = None, now=None) -> Booking:
@@ -405,13 +401,10 @@ def waitlist_leave(*, entry_id: int, user=None, visitor_mobile: str | None = Non
         was_offered = entry.status == WaitlistEntry.Status.OFFERED
         entry.status = WaitlistEntry.Status.CANCELLED
         entry.save(update_fields=["status"])
+        audit_log(actor=user, action="culture.waitlist.left", target=entry)
         if was_offered:
             _seats_release(_lessons(entry.session), entry.seats)
-        audit_log(actor=user, action="culture.waitlist.left", target=entry)
-    if was_offered:
-        from . import tasks
-
-        transaction.on_commit(lambda: tasks.waitlist_offer.delay(entry.session_id))
+            outbox_add(task="culture.tasks.waitlist_offer", args=[entry.session_id])
     return entry
 
 
@@ -563,12 +556,12 @@ def visitor_code_send(*, mobile: str, now=None) -> VisitorCode:
     if VisitorCode.objects.filter(mobile=mobile, created_at__gt=recent).exists():
         raise CultureError(_("验证码已发送，请一分钟后再试。"), code="too_soon")
     code = f"{secrets.randbelow(1_000_000):06d}"
+    text = _("【工会服务门户】您的文化宫预约验证码是 %(code)s，%(minutes)s 分钟内有效。") % {
+        "code": code, "minutes": VISITOR_CODE_MINUTES}
     with transaction.atomic():
         row = VisitorCode.objects.create(mobile=mobile, code_hash=_code_hash(mobile, code), created_at=now,
                                          expires_at=now + timedelta(minutes=VISITOR_CODE_MINUTES))
-    text = _("【工会服务门户】您的文化宫预约验证码是 %(code)s，%(minutes)s 分钟内有效。") % {
-        "code": code, "minutes": VISITOR_CODE_MINUTES}
-    transaction.on_commit(lambda: get_sms_backend().send(to=mobile, body=text))
+        sms_queue(to=mobile, body=text)
     return row
 
 

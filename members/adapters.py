@@ -21,8 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import User, normalize_mobile
+from .notifications import sms_queue
 from .services import audit_log
-from .sms import get_sms_backend
 
 # Codes sent by SMS: the sign-up (phone verification) code and the password reset code. Never a password.
 PHONE_VERIFICATION_SMS = _(
@@ -117,7 +117,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs) -> None:
         minutes = account_settings.PHONE_VERIFICATION_TIMEOUT // 60
         body = gettext(PHONE_VERIFICATION_SMS) % {"code": code, "minutes": minutes}
-        get_sms_backend().send(to=normalize_mobile(phone), body=body)
+        sms_queue(to=normalize_mobile(phone), body=body)
 
     # --- Sign-up --------------------------------------------------------------------------------------------
     def save_user(self, request, user: User, form, commit: bool = True) -> User:
@@ -155,7 +155,7 @@ class AccountAdapter(DefaultAccountAdapter):
             # Nothing else allauth writes is meant for a phone; a mobile number never reaches the mail backend.
             return None
         minutes = account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT // 60
-        get_sms_backend().send(to=email, body=gettext(template) % {"code": context["code"], "minutes": minutes})
+        sms_queue(to=email, body=gettext(template) % {"code": context["code"], "minutes": minutes})
         return None
 
     # --- Failed-login rate limit ------------------------------------------------------------------------------

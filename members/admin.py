@@ -11,7 +11,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
-from .models import AuditLogEntry, Notification, NotificationDelivery, User
+from .models import AuditLogEntry, Notification, NotificationDelivery, SmsMessage, User
 from .selectors import users_in_scope
 
 
@@ -170,6 +170,28 @@ class NotificationDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, message % {"count": count}, messages.SUCCESS)
         else:
             self.message_user(request, gettext("所选投递中没有发送失败的。"), messages.WARNING)
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Text messages to numbers without an account (visitors, codes before sign-up): no branch of their own, so
+    superusers only. Sent ones keep their text with the digits masked."""
+
+    list_display = ("created_at", "masked_to", "status", "attempts", "sent_at", "last_error")
+    list_filter = ("status",)
+    date_hierarchy = "created_at"
+    fields = ("masked_to", "status", "attempts", "created_at", "sent_at", "last_error")
+    show_full_result_count = False
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.display(description=_("手机号"))
+    def masked_to(self, obj):
+        return f"{obj.to[:3]}****{obj.to[-4:]}"
 
 
 @admin.register(AuditLogEntry)

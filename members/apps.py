@@ -10,7 +10,12 @@ class MembersConfig(AppConfig):
         from django.conf import settings
         from PIL import Image
 
+        from core.services import sweep_register
+
         from . import receivers  # noqa: F401 — connects the account audit receivers
+        from .sweeps import deliveries_pending_requeue
+
+        sweep_register("members.deliveries_pending_requeue", deliveries_pending_requeue)
 
         # Pillow refuses (DecompressionBombError) images over twice this bound wherever they are opened; uploads
         # are checked against the bound itself first, with a message (members/uploads.py).

@@ -36,6 +36,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.services import outbox_add
+
 from . import services
 from .id_numbers import parse_id_number
 from .models import (
@@ -342,9 +344,7 @@ def import_job_create(*, actor, branch: Branch, uploaded_file, mode: str) -> Imp
         job.save()
         audit_log(actor=actor, action="members.import.uploaded", target=job,
                   data={"branch": branch.pk, "mode": mode, "format": info.file_format})
-        from .tasks_data import run_import_job
-
-        transaction.on_commit(lambda: run_import_job.delay(job.pk))
+        outbox_add(task="members.tasks_data.run_import_job", args=[job.pk])
     return job
 
 

@@ -302,6 +302,36 @@ class NotificationDelivery(models.Model):
         return f"{self.notification_id}/{self.channel}/{self.status}"
 
 
+class SmsMessage(models.Model):
+    """A text message to a number with no account behind it (a visitor's code or ticket link, a sign-up or
+    password-reset code): written with the change that needs it, sent by a task (`members.tasks.sms_send`) on the
+    messages' queue, never from inside a web request. Sent once: the task locks the row and skips a sent one.
+    Once sent its text is kept with codes and ticket tokens masked (no one's business afterwards)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    to = models.CharField(_("手机号"), max_length=20)
+    body = models.TextField(_("内容"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("最近的错误"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("短信（无账号号码）")
+        verbose_name_plural = _("短信（无账号号码）")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(status="pending"),
+                                name="members_sms_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.to[:3]}****{self.to[-4:]} · {self.get_status_display()}"
+
+
 class OutboundSms(models.Model):
     """Text messages written by the database SMS backend (tests, demo): the phone the message went to."""
 

@@ -9,6 +9,7 @@ and only that channel.
 
 import logging
 import random
+import re
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,7 +19,9 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 
-from .models import Notification, NotificationDelivery
+from core.services import outbox_add, outbox_add_many
+
+from .models import Notification, NotificationDelivery, SmsMessage
 from .sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -77,8 +80,8 @@ def notifications_send_many(*, messages: list[tuple]) -> list[Notification]:
         Notification.objects.bulk_create(notifications)
         deliveries = [delivery for n in notifications for delivery in _deliveries_for(n)]
         NotificationDelivery.objects.bulk_create(deliveries)
-    for notification_id in sorted({d.notification_id for d in deliveries}):
-        _enqueue_delivery(notification_id)
+    outbox_add_many(task="members.tasks.deliver_notification",
+                    args_list=[[pk] for pk in sorted({d.notification_id for d in deliveries})])
     return notifications
 
 
@@ -91,12 +94,6 @@ def _deliveries_for(notification: Notification) -> list[NotificationDelivery]:
     if user.notify_by_sms and user.mobile and user.mobile_verified:
         deliveries.append(NotificationDelivery(notification=notification, channel="sms", address=user.mobile))
     return deliveries
-
-
-def _enqueue_delivery(notification_id: int) -> None:
-    from .tasks import deliver_notification
-
-    transaction.on_commit(lambda: deliver_notification.delay(notification_id))
 
 
 def notification_deliver(*, notification_id: int) -> None:
@@ -165,6 +162,48 @@ def _channel_send(delivery: NotificationDelivery) -> None:
         get_sms_backend().send(to=delivery.address, body=text)
 
 
+# --- Text messages to numbers without an account ------------------------------------------------------------
+
+# What a sent text must not keep: codes (a run of digits) and bearer links (a ticket's long random token).
+_SECRET_RUN = re.compile(r"\d{4,}|[A-Za-z0-9_-]{16,}")
+
+
+def sms_queue(*, to: str, body: str) -> SmsMessage:
+    """Texts `body` to `to`, a number with no account to send a notification to (a visitor, a code before sign-up).
+    Call it inside the transaction of the change the message reports: the message is stored with it and sent by a
+    task after commit, so a slow or failing gateway never holds up or fails the request, and a lost send is
+    retried (the task) or picked up (the outbox sweep)."""
+    message = SmsMessage.objects.create(to=to, body=body)
+    outbox_add(task="members.tasks.sms_send", args=[message.pk])
+    return message
+
+
+def sms_message_send(*, message_id: int) -> bool:
+    """Sends one SmsMessage unless it was sent already; records a failure for the task to retry. Returns whether it
+    is sent."""
+    with transaction.atomic():
+        # Lock it while it is sent: a duplicated or retried task waits here, then finds it sent and skips it.
+        message = SmsMessage.objects.select_for_update().get(pk=message_id)
+        if message.status == SmsMessage.Status.SENT:
+            return True
+        message.attempts += 1
+        try:
+            get_sms_backend().send(to=message.to, body=message.body)
+        except Exception as exc:
+            logger.warning("sms failed", extra={"sms_id": message.pk, "error": f"{type(exc).__name__}: {exc}"[:300]})
+            message.status = SmsMessage.Status.FAILED
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            message.save(update_fields=["status", "attempts", "last_error"])
+            return False
+        message.status = SmsMessage.Status.SENT
+        message.sent_at = timezone.now()
+        message.last_error = ""
+        # Codes and ticket links are no one's business once sent: keep the text with them masked.
+        message.body = _SECRET_RUN.sub(lambda m: m.group()[:1] + "*" * (len(m.group()) - 1), message.body)
+        message.save(update_fields=["status", "attempts", "last_error", "sent_at", "body"])
+        return True
+
+
 def retry_countdown(retries: int) -> int:
     """Seconds before the next attempt: exponential backoff from NOTIFICATION_RETRY_BASE_SECONDS, capped
     at NOTIFICATION_RETRY_MAX_SECONDS, with jitter so a gateway coming back is not hit by every retry at once."""
@@ -195,8 +234,8 @@ def notification_deliveries_retry(*, actor, delivery_ids) -> int:
                 target=delivery,
                 data={"channel": delivery.channel, "attempts": delivery.attempts},
             )
-        for notification_id in sorted({d.notification_id for d in deliveries}):
-            _enqueue_delivery(notification_id)
+        outbox_add_many(task="members.tasks.deliver_notification",
+                        args_list=[[pk] for pk in sorted({d.notification_id for d in deliveries})])
     return len(deliveries)
 
 

@@ -21,4 +21,15 @@ def deliver_notification(self, notification_id: int) -> None:
         raise self.retry(exc=exc, countdown=notifications.retry_countdown(self.request.retries)) from exc
 
 
+@shared_task(bind=True, acks_late=True, max_retries=MAX_DELIVERY_RETRIES)
+def sms_send(self, message_id: int) -> None:
+    """Sends one text message to a number without an account (members.models.SmsMessage); idempotent."""
+    try:
+        sent = notifications.sms_message_send(message_id=message_id)
+    except DatabaseError as exc:
+        raise self.retry(exc=exc, countdown=notifications.retry_countdown(self.request.retries)) from exc
+    if not sent and not self.request.is_eager:
+        raise self.retry(countdown=notifications.retry_countdown(self.request.retries))
+
+
 from .tasks_data import *  # noqa: E402, F403

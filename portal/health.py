@@ -43,13 +43,17 @@ def _in_thread(name: str, check) -> Future:
 
 
 def _database_check() -> dict:
-    """SELECT 1 on a connection of this thread's own (closed again: the thread is not reused)."""
+    """SELECT 1 on a connection of this thread's own (closed again: the thread is not reused), then the outbox's
+    backlog: how many messages wait to reach the broker and how long the oldest has waited (seconds). A growing
+    backlog says the broker or the sweep is not doing its work even when both answer."""
+    from core.selectors import outbox_backlog
+
     try:
         connection = connections["default"]
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        return {}
+        return {"outbox": outbox_backlog()}
     finally:
         connections.close_all()
 

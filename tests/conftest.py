@@ -91,3 +91,19 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture
+def commits_each_request(monkeypatch, django_capture_on_commit_callbacks):
+    """Each test-client request ends as a real one does: its transaction commits, so the work it left in the outbox
+    (a code by SMS, a delivery) is published and, with in-process tasks, done before the next request. Without it,
+    inside the test's own transaction, nothing a request queued would run."""
+    from django.test.client import Client
+
+    request = Client.request
+
+    def request_then_commit(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return request(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request_then_commit)

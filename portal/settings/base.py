@@ -10,6 +10,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
+from core.schedules import BEAT_SCHEDULE as CORE_BEAT_SCHEDULE
 from culture.schedules import BEAT_SCHEDULE as CULTURE_BEAT_SCHEDULE
 from portal.logging import JSON_FORMATTER
 from stations.schedules import BEAT_SCHEDULE as STATIONS_BEAT_SCHEDULE
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "treebeard",
+    "core",
     "members",
     "benefits",
     "culture",
@@ -193,7 +195,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # every DB_REUSE_MAX tasks only, and portal/celery_app.py applies Django's CONN_MAX_AGE rule around each task.
 CELERY_DB_REUSE_MAX = 1000
 # Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
-CELERY_BEAT_SCHEDULE: dict = {**BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE, **STATIONS_BEAT_SCHEDULE}
+CELERY_BEAT_SCHEDULE: dict = {
+    **CORE_BEAT_SCHEDULE, **BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE, **STATIONS_BEAT_SCHEDULE,
+}
 
 # Late acknowledgement that survives a killed worker: a message is acknowledged only when its task has finished,
 # and a pool child killed mid-task (kill -9, out of memory, the hard time limit) gives its message back to the
@@ -230,7 +234,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # docker-compose.yml): a slow or failing gateway never delays claim assessments or other work. Its name follows the
 # default queue's (`<default>.notifications`), so a test worker on a queue of its own gets its own of both.
 CELERY_TASK_ROUTES = ("portal.celery_app.route_task",)
-NOTIFICATION_TASKS = frozenset({"members.tasks.deliver_notification"})
+NOTIFICATION_TASKS = frozenset({"members.tasks.deliver_notification", "members.tasks.sms_send"})
 
 # --- Cache ----------------------------------------------------------------------------------------
 # The cache is shared by all processes when it lives in Redis: allauth's rate limits (failed logins, SMS codes)
@@ -412,3 +416,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+
+
+# --- Transactional outbox (core/) -----------------------------------------------------------------------
+# Work a change needs is stored with the change and published after commit; the beat sweep (every minute)
+# publishes again what is still pending this many seconds later, and queues work for rows stuck between states.
+OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=60)
+# Sent messages are kept this long for staff to look at in the admin, then pruned by the sweep.
+OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)

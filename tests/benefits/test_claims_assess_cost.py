@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from benefits import claims, claims_selectors, selectors
 from benefits.models import BenefitRule, Claim, Disease, DiseaseList
+from core.models import OutboxMessage
 from members.models import Notification, NotificationDelivery
 
 from .claims_helpers import draft_stay, stay_facts, submitted_stay
@@ -25,9 +26,9 @@ def test_one_assessment_runs_a_fixed_small_number_of_statements(
 ):
     first, second = _submitted(claim_world, "A"), _submitted(claim_world, "B")
     claims.claim_assess(claim_id=first.pk)
-    # lock, rules, paid this year, duplicates, UPDATE, event, audit, reviewers, notifications, deliveries,
-    # and the transaction's savepoint pair (it runs inside the test's transaction)
-    with django_assert_max_num_queries(12):
+    # lock, rules, paid this year, duplicates, UPDATE, event, audit, reviewers, notifications, deliveries, the
+    # outbox rows of their delivery tasks, and the transaction's savepoint pair (inside the test's transaction)
+    with django_assert_max_num_queries(13):
         claim = claims.claim_assess(claim_id=second.pk)
     assert claim.state == Claim.State.BASE_REVIEW
 
@@ -53,7 +54,9 @@ def test_the_assessment_notifies_like_notification_send(claim_world, django_capt
         expected.add("sms")
     assert member_channels == expected
     with_deliveries = NotificationDelivery.objects.values("notification").distinct().count()
-    assert len(callbacks) == with_deliveries  # one delivery task per notification that has a channel
+    # one delivery task per notification that has a channel, stored in the outbox with the assessment
+    assert OutboxMessage.objects.filter(task="members.tasks.deliver_notification").count() == with_deliveries
+    assert callbacks  # published after commit
     assert not Notification.objects.filter(user=claim_world.reviewer_sibling).exists()
 
 

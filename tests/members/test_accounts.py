@@ -16,6 +16,9 @@ from django.urls import reverse
 
 from members.models import AuditLogEntry, OutboundSms, User, normalize_mobile
 
+# Codes go by SMS through the outbox after each request commits, as in production.
+pytestmark = pytest.mark.usefixtures("commits_each_request")
+
 PASSWORD = "Gonghui-2026-secret"
 MOBILE = "13800138000"
 

@@ -7,6 +7,9 @@ from members.models import OutboundSms, User
 
 from .test_accounts import PASSWORD, sms_code
 
+# Codes go by SMS through the outbox after each request commits, as in production.
+pytestmark = pytest.mark.usefixtures("commits_each_request")
+
 APP = "/_allauth/app/v1"
 
 

@@ -24,7 +24,31 @@ def test_healthz_reports_database_and_in_process_broker(client, db, settings):
     settings.CELERY_BROKER_URL = ""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "in-process",
+                               "outbox": {"pending": 0, "oldest_seconds": None}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_reports_the_outbox_backlog_and_its_oldest_age(client, settings):
+    """Work waiting for the broker shows as a count and the age of the oldest, so a monitor sees a stuck queue
+    even while every dependency answers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.models import OutboxMessage
+
+    settings.CELERY_BROKER_URL = ""
+    now = timezone.now()
+    OutboxMessage.objects.create(task="benefits.tasks.assess_claim", args=[1], created_at=now - timedelta(seconds=120))
+    OutboxMessage.objects.create(task="benefits.tasks.assess_claim", args=[2], created_at=now - timedelta(seconds=5))
+    OutboxMessage.objects.create(task="benefits.tasks.assess_claim", args=[3], state="sent", sent_at=now,
+                                 created_at=now - timedelta(days=1))
+    started = time.monotonic()
+    body = client.get("/healthz").json()
+    assert time.monotonic() - started < 1.5
+    assert body["outbox"]["pending"] == 2
+    assert 119 <= body["outbox"]["oldest_seconds"] <= 130
 
 
 def test_healthz_is_503_when_the_broker_refuses_connections(client, db, settings):
