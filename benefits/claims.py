@@ -455,12 +455,55 @@ def claim_update(*, actor, claim_id: int, facts: dict) -> Claim:
         merged = {name: getattr(claim, name) for name in fields_for_kind(claim.kind)}
         merged.update({name: value for name, value in facts.items() if name in merged})
         values = facts_clean(claim.kind, merged, enrolment=claim.enrolment)
+        changes = _claim_changes(claim, values)
+        if not changes:
+            return claim
         for name, value in values.items():
             setattr(claim, name, value)
         claim.version += 1
         # The row is locked (select_for_update): no one else changes it between the read and this save.
         claim.save(update_fields=[*values, "version"])
+        ClaimEvent.objects.create(claim=claim, action="update", actor=actor, from_state=claim.state,
+                                  to_state=claim.state, changes=changes,
+                                  message=str(_lazy_list([str(_claim_field_label(name)) for name in changes])))
+        audit_log(actor=actor, action="benefits.claim.update", target=claim, data={"changes": changes})
+        if claim.submitted_at is not None and BANK_FIELDS & changes.keys():
+            # After submission a changed payee is what fraud looks like: the member hears of it at once (their
+            # account may be in someone else's hands), and reviewers see it on the claim (claim_bank_changes).
+            title = recipient_text(gettext_lazy("您的补助申请 %(number)s 的收款账户已更改"), number=claim.number)
+            body = recipient_text(gettext_lazy("补助将转入尾号 %(tail)s 的账户。如不是您本人修改，请立即联系工会。"),
+                                  tail=claim.bank_account[-4:])
+            _notify_member(claim, title, body)
     return claim
+
+
+BANK_FIELDS = frozenset({"bank_name", "bank_account", "account_holder"})
+
+
+def claim_bank_changes(events) -> list[ClaimEvent]:
+    """The edits, among a claim's `events` (its timeline), that changed where the money goes after the claim was
+    first submitted: reviewers are shown each one."""
+    return [e for e in events if e.action == "update" and e.from_state == S.RETURNED and BANK_FIELDS & e.changes.keys()]
+
+
+def _change_value(name: str, value):
+    if value is None or value == "":
+        return ""
+    if name == "bank_account":
+        return f"****{str(value)[-4:]}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value)
+    return value if isinstance(value, (int, str)) else str(value)
+
+
+def _claim_changes(claim: Claim, values: dict) -> dict:
+    """{field: [before, after]} of the facts `values` would change (JSON: amounts and dates as text, account
+    numbers masked)."""
+    return {
+        name: [_change_value(name, getattr(claim, name)), _change_value(name, value)]
+        for name, value in values.items()
+        if getattr(claim, name) != value
+    }
 
 
 def document_add(*, actor, claim_id: int, kind: str, upload) -> ClaimDocument:
@@ -649,20 +692,83 @@ def _review_claim_for_update(actor, claim_id: int) -> Claim:
     return claim
 
 
-def _ensure_level(actor, claim: Claim, action: str) -> None:
+# --- who may act: one rule for admin, pages and API ----------------------------------------------------------
+
+PAYOUT_ACTIONS = ("batch", "pay", "payout_failed")
+
+
+def reviewer_levels(user, claim: Claim) -> set[str]:
+    """The levels at which `user` reviews `claim`: "base" for a claims-reviewer role on the claim's branch or an
+    ancestor below the plan's federation, "federation" for one on the federation or above it. Superusers both."""
+    if user.is_superuser:
+        return {"base", "federation"}
+    steplen = Branch.steplen
+    ancestry = [claim.branch.path[:end] for end in range(steplen, len(claim.branch.path) + 1, steplen)]
+    federation = _federation_branch(claim)
+    federation_path = federation.path if federation is not None else claim.branch.path[:steplen]
+    levels = set()
+    for path in StaffRole.objects.filter(user=user, role=StaffRole.Role.CLAIMS_REVIEWER).values_list(
+            "branch__path", flat=True):
+        if federation_path.startswith(path):
+            levels.add("federation")
+        elif path in ancestry:
+            levels.add("base")
+    return levels
+
+
+def _last_adjuster_id(claim: Claim) -> int | None:
+    return (ClaimEvent.objects.filter(claim=claim, action="adjust").order_by("-at", "-id")
+            .values_list("actor_id", flat=True).first())
+
+
+def claim_action_refusal(user, claim: Claim, action: str, *, levels: set[str] | None = None) -> str | None:
+    """Why `user` may not take review or payout `action` on `claim` now, in words for them; None if they may.
+
+    - No one acts on a claim they filed (a reviewer or finance officer who is also the claimant).
+    - A reviewer acts only at the level their role holds on the claim's branch: base review (pass, return, reject,
+      adjust) at base level; federation review (approve, return, reject, adjust) at federation level.
+    - Four eyes: the base decision and the federation decision are two people's, and whoever adjusted an amount
+      is not the one who approves it.
+    The claim's state is checked by the transition itself (`_ensure_from`)."""
+    if claim.member.user_id is not None and claim.member.user_id == user.pk:
+        return _("这是您本人的申请，不能由您审核或发放，须由其他工作人员办理。")
+    if action in PAYOUT_ACTIONS:
+        return None
+    levels = reviewer_levels(user, claim) if levels is None else levels
+    if claim.state == S.BASE_REVIEW and "base" not in levels:
+        return _("该申请处于基层工会审核环节，需由基层工会审核员处理。")
+    if claim.state == S.FEDERATION_REVIEW:
+        if "federation" not in levels:
+            return _("该申请处于上级工会复核环节，需由上级工会审核员处理。")
+        if action in ("approve", "reject") and claim.base_decided_by_id == user.pk:
+            return _("同一人不能同时做出基层审核和上级复核两级决定。")
+        if action == "approve" and _last_adjuster_id(claim) == user.pk:
+            return _("核定金额是您调整的，须由另一位上级工会审核员核准。")
+    return None
+
+
+def claim_actions_allowed(user, claim: Claim) -> list[str]:
+    """The review actions `user` may take on `claim` in its present state (what the admin and the API offer)."""
+    possible = [a for a in REVIEW_ACTION_NAMES if claim.state in TRANSITIONS[a][0]]
+    if not possible:
+        return []
+    levels = reviewer_levels(user, claim)
+    return [a for a in possible if claim_action_refusal(user, claim, a, levels=levels) is None]
+
+
+def _ensure_allowed(actor, claim: Claim, action: str) -> None:
     _ensure_from(claim, action)
-    if claim.state == S.FEDERATION_REVIEW and action in ("approve", "reject", "return", "adjust"):
-        if not is_federation_reviewer(actor, claim):
-            raise ClaimError(_("该申请处于上级工会复核环节，需由上级工会审核员处理。"), code="forbidden")
-        if action in ("approve", "reject") and claim.base_decided_by_id == actor.pk:
-            raise ClaimError(_("同一人不能同时做出基层审核和上级复核两级决定。"), code="forbidden")
+    refusal = claim_action_refusal(actor, claim, action)
+    if refusal is not None:
+        raise ClaimError(refusal, code="forbidden")
+
 
 
 def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
     """The base union's reviewer agrees and sends the claim on to the federation."""
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
-        _ensure_level(actor, claim, "pass")
+        _ensure_allowed(actor, claim, "pass")
         claim = _transition(claim, action="pass", actor=actor, version=version, message=message.strip()[:1000],
                             base_decided_by=actor)
         _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已通过基层工会审核"),
@@ -696,16 +802,28 @@ def _ensure_within_caps(claim: Claim, amount: Decimal) -> None:
         )
 
 
-def claim_approve(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
+def claim_approve(*, actor, claim_id: int, version: int, message: str = "", amount=None) -> Claim:
+    """The federation's reviewer approves the amount due. `amount`, when given, is the figure the approver saw and
+    confirms: if it is not the amount due now, nothing is approved (someone changed it meanwhile). The approval
+    event records the amount approved."""
+    confirmed = None
+    if amount not in (None, ""):
+        errors: dict = {}
+        confirmed = _parse_money(amount, "amount", errors)
+        if errors:
+            raise ClaimError(_("核准金额须是正确的金额。"), fields=errors)
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
-        _ensure_level(actor, claim, "approve")
-        amount = claim.amount_due
-        if not amount or amount <= 0:
+        _ensure_allowed(actor, claim, "approve")
+        due = claim.amount_due
+        if not due or due <= 0:
             raise ClaimError(_("核定金额为 0，不能核准；如不符合条件请选择不予补助。"))
-        _ensure_within_caps(claim, amount)
+        if confirmed is not None and confirmed != due:
+            raise ClaimChanged(_("核定金额已变为 %(due)s 元，与您核准的 %(amount)s 元不同，请刷新后重新核对。")
+                               % {"due": due, "amount": confirmed}, code="conflict")
+        _ensure_within_caps(claim, due)
         claim = _transition(claim, action="approve", actor=actor, version=version, message=message.strip()[:1000],
-                            approved_amount=amount, federation_decided_by=actor, decided_at=_now(),
+                            amount_to=due, approved_amount=due, federation_decided_by=actor, decided_at=_now(),
                             decision_message=message.strip()[:1000])
         _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已核准"), number=claim.number),
                        recipient_text(gettext_lazy("核定补助 %(amount)s 元，将转入您填写的银行账户。"),
@@ -719,7 +837,7 @@ def claim_return(*, actor, claim_id: int, version: int, message: str) -> Claim:
         raise ClaimError(_("退回时请写明需要补充什么。"), fields={"message": _("请填写退回说明。")})
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
-        _ensure_level(actor, claim, "return")
+        _ensure_allowed(actor, claim, "return")
         claim = _transition(claim, action="return", actor=actor, version=version, message=message[:1000])
         _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 需要补充材料"), number=claim.number),
                        message)
@@ -734,7 +852,7 @@ def claim_reject(*, actor, claim_id: int, version: int, reason: str, message: st
         raise ClaimError(_("选择“其他原因”时请写明原因。"), fields={"message": _("请填写原因。")})
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
-        _ensure_level(actor, claim, "reject")
+        _ensure_allowed(actor, claim, "reject")
         decided = {"federation_decided_by": actor} if claim.state == S.FEDERATION_REVIEW else {"base_decided_by": actor}
         text = f"{RejectReason(reason).label}{'：' + message if message else ''}"
         claim = _transition(claim, action="reject", actor=actor, version=version, message=text[:1000],
@@ -760,7 +878,7 @@ def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> 
         raise ClaimError(_("调整金额须填写正确的金额和理由。"), fields=errors)
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
-        _ensure_level(actor, claim, "adjust")
+        _ensure_allowed(actor, claim, "adjust")
         claim = _transition(claim, action="adjust", actor=actor, version=version, message=reason[:1000],
                             amount_to=value, approved_amount=value)
         _notify_member(claim,
@@ -770,6 +888,7 @@ def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> 
     return claim
 
 
+REVIEW_ACTION_NAMES = ("pass", "approve", "return", "reject", "adjust")
 REVIEW_ACTIONS = {
     "pass": claim_pass,
     "approve": claim_approve,
@@ -824,6 +943,7 @@ class BatchResult:
     batch: PayoutBatch
     count: int
     total: Decimal
+    own_left_out: int = 0  # the finance officer's own approved claims: left for a colleague's batch
 
 
 def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
@@ -832,13 +952,17 @@ def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
         branch = branches_in_scope(actor, roles=FINANCE_ROLES).filter(pk=branch_id).first()
         if branch is None:
             raise ClaimError(_("您不能为该工会制作发放批次。"), code="not_found")
-        claims = list(
+        payable = (
             Claim.objects.select_for_update(of=("self",))
             .filter(state=S.APPROVED, branch__in=branch_subtree(branch))
             .exclude(payout_items__status=PayoutItem.Status.PENDING)
-            .order_by("decided_at", "id")
         )
+        # No one pays themselves: a finance officer's own claims go into a colleague's batch.
+        claims = list(payable.exclude(member__user=actor).order_by("decided_at", "id"))
+        own_left_out = payable.filter(member__user=actor).count()
         if not claims:
+            if own_left_out:
+                raise ClaimError(_("待发放的只有您本人的申请，须由其他财务人员制作发放批次。"), code="forbidden")
             raise ClaimError(_("没有待发放的已核准申请。"))
         batch = PayoutBatch.objects.create(number=_number("B"), branch=branch, created_by=actor)
         try:
@@ -856,7 +980,7 @@ def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
         total = sum((c.approved_amount for c in claims), Decimal("0.00"))
         audit_log(actor=actor, action="benefits.payout.batch_created", target=batch,
                   data={"claims": len(claims), "total": str(total)})
-    return BatchResult(batch=batch, count=len(claims), total=total)
+    return BatchResult(batch=batch, count=len(claims), total=total, own_left_out=own_left_out)
 
 
 def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
@@ -872,6 +996,8 @@ def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
             raise ClaimError(_("该批次已经标记为已发放。"), code="wrong_state")
         items = list(batch.items.filter(status=PayoutItem.Status.PENDING)
                      .select_related("claim__member__user").order_by("id"))
+        if any(item.claim.member.user_id == actor.pk for item in items):
+            raise ClaimError(_("该批次中有您本人的申请，须由其他财务人员标记发放。"), code="forbidden")
         now = _now()
         for item in items:
             claim = _transition(item.claim, action="pay", actor=actor, message=batch.number,
@@ -899,6 +1025,9 @@ def payout_item_mark_failed(*, actor, item_id: int, note: str) -> PayoutItem:
         )
         if item is None:
             raise ClaimError(_("找不到该发放明细。"), code="not_found")
+        refusal = claim_action_refusal(actor, item.claim, "payout_failed")
+        if refusal is not None:
+            raise ClaimError(refusal, code="forbidden")
         if item.status != PayoutItem.Status.PENDING or item.batch.status != PayoutBatch.Status.OPEN:
             raise ClaimError(_("只有未发放批次中的待发放明细可以标记失败。"), code="wrong_state")
         item.status, item.note = PayoutItem.Status.FAILED, note[:200]

@@ -41,6 +41,8 @@ class ReviewForm(forms.Form):
     message = forms.CharField(label=_("意见或说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason = forms.ChoiceField(label=_("不予补助的原因"), choices=[("", "—"), *RejectReason.choices], required=False)
     amount = forms.CharField(label=_("核定金额（元）"), required=False)
+    # The amount due as the approver saw it on the page: approving confirms that figure, not a later one.
+    amount_seen = forms.CharField(required=False)
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -169,6 +171,8 @@ class ClaimAdmin(admin.ModelAdmin):
                     kwargs.update(reason=values["reason"], message=values["message"])
                 elif action == "adjust":
                     kwargs.update(amount=values["amount"], reason=values["message"])
+                elif action == "approve":
+                    kwargs.update(amount=values["amount_seen"], message=values["message"])
                 else:
                     kwargs.update(message=values["message"])
                 try:
@@ -181,9 +185,13 @@ class ClaimAdmin(admin.ModelAdmin):
                     return HttpResponseRedirect(request.path)
             else:
                 self.message_user(request, gettext("提交的内容有误，请重试。"), messages.ERROR)
-        level_ok = claim.state == S.BASE_REVIEW or (
-            claim.state == S.FEDERATION_REVIEW and claims.is_federation_reviewer(request.user, claim)
-        )
+        allowed = claims.claim_actions_allowed(request.user, claim)
+        timeline = selectors.claim_timeline(claim)
+        # Why nothing is offered, when the claim waits for a decision: the reviewer reads the reason, not a page
+        # without buttons.
+        refusal = None
+        if not allowed and claim.state in (S.BASE_REVIEW, S.FEDERATION_REVIEW):
+            refusal = claims.claim_action_refusal(request.user, claim, "return")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "title": gettext("补助申请 %(number)s") % {"number": claim.number},
@@ -191,8 +199,10 @@ class ClaimAdmin(admin.ModelAdmin):
             "facts": [(Claim._meta.get_field(n).verbose_name, getattr(claim, n))
                       for n in claims.fields_for_kind(claim.kind)],
             "documents": selectors.claim_documents(claim),
-            "timeline": [(e, claims.ACTION_LABELS.get(e.action, e.action)) for e in selectors.claim_timeline(claim)],
-            "can_act": level_ok, "form": ReviewForm(initial={"version": claim.version}),
+            "timeline": [(e, claims.ACTION_LABELS.get(e.action, e.action)) for e in timeline],
+            "bank_changes": claims.claim_bank_changes(timeline),
+            "can_act": bool(allowed), "allowed": allowed, "refusal": refusal,
+            "form": ReviewForm(initial={"version": claim.version}),
             "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),
             "has_letter": claim.state in ("approved", "paid", "rejected"),
         }
@@ -254,6 +264,10 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s 元。") % {
                     "number": result.batch.number, "count": result.count, "total": result.total}, messages.SUCCESS)
+                if result.own_left_out:
+                    self.message_user(request, gettext(
+                        "您本人的 %(count)s 件已核准申请未列入本批次，须由其他财务人员发放。") % {
+                        "count": result.own_left_out}, messages.WARNING)
                 return HttpResponseRedirect(reverse("admin:benefits_payoutbatch_change", args=[result.batch.pk]))
         return render(request, "admin/benefits/payoutbatch/build.html", {
             **self.admin_site.each_context(request), "opts": self.opts, "title": gettext("生成补助发放批次"),

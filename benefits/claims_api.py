@@ -141,13 +141,26 @@ class ClaimReviewSerializer(ClaimSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     branch_name = serializers.CharField(source="branch.name", read_only=True)
     history = serializers.SerializerMethodField()
+    bank_changes = serializers.SerializerMethodField(
+        help_text="Changes of the payee's bank details made after the claim was first submitted (account numbers "
+                  "shown by their last four digits): check them before approving.")
+    actions_allowed = serializers.SerializerMethodField(
+        help_text="The review actions the signed-in reviewer may take now (a refused one answers 403 with why).")
 
     class Meta(ClaimSerializer.Meta):
-        fields = [*ClaimSerializer.Meta.fields, "member_name", "branch_name", "state_changed_at", "history"]
+        fields = [*ClaimSerializer.Meta.fields, "member_name", "branch_name", "state_changed_at", "history",
+                  "bank_changes", "actions_allowed"]
         read_only_fields = fields
 
     def get_history(self, claim) -> list[dict]:
         return ClaimReviewEventSerializer(selectors.claim_timeline(claim), many=True).data
+
+    def get_bank_changes(self, claim) -> list[dict]:
+        return [{"at": e.at, "changes": e.changes} for e in claims.claim_bank_changes(selectors.claim_timeline(claim))]
+
+    def get_actions_allowed(self, claim) -> list[str]:
+        request = self.context.get("request")
+        return claims.claim_actions_allowed(request.user, claim) if request is not None else []
 
 
 @extend_schema_serializer(component_name="ClaimReviewListItem")
@@ -172,7 +185,10 @@ class ClaimDecisionSerializer(serializers.Serializer):
     version = serializers.IntegerField(help_text="The claim's version as read; a stale one answers 409.")
     message = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.ChoiceField(choices=RejectReason.choices, required=False, help_text="For reject.")
-    amount = serializers.CharField(required=False, help_text="For adjust.")
+    amount = serializers.CharField(
+        required=False,
+        help_text="For adjust: the new amount. For approve (optional): the amount due as the approver read it; if it "
+                  "changed meanwhile the approval answers 409.")
 
 
 def _facts_from(data: dict) -> dict:
@@ -312,10 +328,13 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             kwargs.update(reason=values.get("reason", ""), message=values["message"])
         elif values["action"] == "adjust":
             kwargs.update(amount=values.get("amount"), reason=values["message"])
+        elif values["action"] == "approve":
+            kwargs.update(amount=values.get("amount"), message=values["message"])
         else:
             kwargs.update(message=values["message"])
         try:
             claims.REVIEW_ACTIONS[values["action"]](**kwargs)
         except claims.ClaimError as e:
             return _error(e)
-        return Response(ClaimReviewSerializer(self.get_queryset().get(pk=claim.pk)).data)
+        claim = self.get_queryset().get(pk=claim.pk)
+        return Response(ClaimReviewSerializer(claim, context=self.get_serializer_context()).data)

@@ -234,6 +234,8 @@ class ClaimEvent(models.Model):
     amount_from = models.DecimalField(_("原金额"), null=True, blank=True, **MONEY)
     amount_to = models.DecimalField(_("新金额"), null=True, blank=True, **MONEY)
     message = models.TextField(_("说明"), blank=True)
+    # What an edit changed: {field: [before, after]}, bank account numbers reduced to their last four digits.
+    changes = models.JSONField(_("修改内容"), default=dict, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:

@@ -50,7 +50,7 @@ def test_the_whole_member_flow(api_client, claim_world, django_capture_on_commit
     claim = api_client.get(f"{BASE}{claim_id}/").json()
     assert claim["state"] == S.BASE_REVIEW and claim["proposed_amount"] == "900.00"
     timeline = api_client.get(f"{BASE}{claim_id}/timeline/").json()
-    assert [e["action"] for e in timeline] == ["create", "submit", "assess"]
+    assert [e["action"] for e in timeline] == ["create", "update", "submit", "assess"]
     second = api_client.post(f"{BASE}{claim_id}/submit/")
     assert second.status_code == 400 and second.json()["error"]["code"] == "wrong_state"
 

@@ -232,10 +232,16 @@ def test_two_levels_then_approved_and_the_member_is_told(claim_world, django_cap
 
 
 def test_one_person_cannot_decide_both_levels(claim_world, django_capture_on_commit_callbacks):
+    """A reviewer holding both the base union's and the federation's role passes the claim at base level, then
+    may not approve it: two levels, two people."""
+    from members.models import StaffRole
+
+    both = claim_world.reviewer_base
+    StaffRole.objects.create(user=both, branch=claim_world.tree.city, role="claims_reviewer")
     claim = submitted_stay(claim_world, django_capture_on_commit_callbacks)
-    claim = claims.claim_pass(actor=claim_world.reviewer_fed, claim_id=claim.pk, version=claim.version)
+    claim = claims.claim_pass(actor=both, claim_id=claim.pk, version=claim.version)
     with pytest.raises(claims.ClaimError) as error:
-        claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=claim.pk, version=claim.version)
+        claims.claim_approve(actor=both, claim_id=claim.pk, version=claim.version)
     assert "同一人" in error.value.message
     claim.refresh_from_db()
     assert claim.state == S.FEDERATION_REVIEW
@@ -271,7 +277,7 @@ def test_a_stale_version_is_a_conflict(claim_world, django_capture_on_commit_cal
     claims.claim_adjust(actor=claim_world.reviewer_base, claim_id=claim.pk, version=claim.version, amount="800",
                         reason="床位费另计")
     with pytest.raises(claims.ClaimChanged):
-        claims.claim_pass(actor=claim_world.reviewer_fed, claim_id=claim.pk, version=claim.version)
+        claims.claim_pass(actor=claim_world.reviewer_base, claim_id=claim.pk, version=claim.version)
 
 
 def test_states_cannot_be_skipped(claim_world):
@@ -408,7 +414,7 @@ def test_the_database_refuses_to_delete_a_claim_or_its_history(claim_world):
     assert Claim.objects.filter(pk=claim.pk).exists()
 
 
-def test_approval_checks_what_the_yearly_cap_has_left(claim_world, django_capture_on_commit_callbacks):
+def test_approval_checks_what_the_yearly_cap_has_left(claim_world, django_capture_on_commit_callbacks, staff_of):
     from benefits.models import BenefitRule
 
     BenefitRule.objects.filter(tier=claim_world.enrolment.tier, kind="inpatient_self_pay").update(
@@ -427,4 +433,6 @@ def test_approval_checks_what_the_yearly_cap_has_left(claim_world, django_captur
     assert "100.00" in error.value.message
     second = claims.claim_adjust(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version,
                                  amount="100.00", reason="年度上限余额")
-    claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version)
+    # four eyes: the adjusted figure is approved by another federation reviewer
+    colleague = staff_of(claim_world.tree.city, role="claims_reviewer")
+    claims.claim_approve(actor=colleague, claim_id=second.pk, version=second.version)

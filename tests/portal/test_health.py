@@ -134,4 +134,5 @@ def test_healthz_reports_a_live_broker_as_ok(client, db, settings):
     settings.CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok",
+                               "outbox": {"pending": 0, "oldest_seconds": None}}
