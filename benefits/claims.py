@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.digits import ascii_digits
 from core.services import outbox_add
 from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many, recipient_text
@@ -224,10 +225,13 @@ def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
             if len(text) > limit:
                 errors[name] = _("最多 %(limit)s 个字。") % {"limit": limit}
             values[name] = text
-    if values.get("bank_account") and not re.fullmatch(r"\d{8,30}", values["bank_account"].replace(" ", "")):
-        errors["bank_account"] = _("银行账号应为 8 至 30 位数字。")
-    elif values.get("bank_account"):
-        values["bank_account"] = values["bank_account"].replace(" ", "")
+    if values.get("bank_account"):
+        # Full-width or other scripts' digits become ASCII ones; spaces and dashes people group digits with go.
+        account = re.sub(r"[\s-]", "", ascii_digits(values["bank_account"]))
+        if re.fullmatch(r"[0-9]{8,30}", account):
+            values["bank_account"] = account
+        else:
+            errors["bank_account"] = _("银行账号应为 8 至 30 位数字。")
     total, self_paid, bed = values.get("total_cost"), values.get("self_paid"), values.get("bed_fee")
     if total is not None and self_paid is not None and self_paid > total:
         errors["self_paid"] = _("个人自付金额不能超过医疗费用总额。")

@@ -1,15 +1,17 @@
 """The bank transfer file of a payout batch, as CSV (UTF-8 with BOM, for spreadsheet programs) or XLSX."""
 
-import csv
 import io
 
 from django.http import HttpResponse
 from openpyxl import Workbook
 
+from core.spreadsheets import csv_writer, xlsx_append
+
 from . import claims_selectors
 from .models import PayoutBatch, PayoutItem
 
 HEADER = ["序号", "户名", "开户银行", "银行账号", "金额", "申请编号", "摘要"]
+ACCOUNT_COLUMN = 3
 
 
 def batch_rows(batch: PayoutBatch) -> list[list]:
@@ -18,7 +20,7 @@ def batch_rows(batch: PayoutBatch) -> list[list]:
         (i for i in claims_selectors.batch_rows(batch) if i.status != PayoutItem.Status.FAILED), start=1
     ):
         claim = item.claim
-        rows.append([index, claim.account_holder, claim.bank_name, claim.bank_account, f"{item.amount:.2f}",
+        rows.append([index, claim.account_holder, claim.bank_name, claim.bank_account, item.amount,
                      claim.number, f"职工医疗互助补助 {batch.number}"])
     return rows
 
@@ -27,21 +29,17 @@ def batch_response(batch: PayoutBatch, fmt: str) -> HttpResponse:
     rows = batch_rows(batch)
     if fmt == "csv":
         out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
+        writer = csv_writer(out, identifiers=(ACCOUNT_COLUMN,))
         writer.writerow(HEADER)
-        writer.writerows(rows)
+        writer.writerows([[*row[:4], f"{row[4]:.2f}", *row[5:]] for row in rows])
         response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
     else:
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "转账"
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("转账")
         sheet.append(HEADER)
         for row in rows:
-            # The account number stays text (a number cell would lose digits); the amount is a number.
-            sheet.append([row[0], row[1], row[2], row[3], float(row[4]), row[5], row[6]])
-        for cell in sheet["D"][1:]:
-            cell.number_format = "@"
+            # The account number stays text (a number cell would lose digits); the amount a Decimal number.
+            xlsx_append(sheet, row, identifiers=(ACCOUNT_COLUMN,))
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(

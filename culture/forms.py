@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from members.models import mobile_validator
+from members.models import normalize_mobile
 
 from .models import Category, GroupOrder, Venue
 
@@ -33,8 +33,12 @@ class BookingForm(forms.Form):
 
 
 class MobileForm(forms.Form):
-    mobile = forms.CharField(label=_("手机号码"), max_length=11, validators=[mobile_validator],
+    mobile = forms.CharField(label=_("手机号码"), max_length=20,
                              widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}))
+
+    def clean_mobile(self):
+        # Full-width digits, spaces, +86: the one stored form (members.models.normalize_mobile), or a message.
+        return normalize_mobile(self.cleaned_data["mobile"])
 
 
 class CodeForm(MobileForm):

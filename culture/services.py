@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.digits import ascii_digits
 from core.services import outbox_add
 from members.models import Member, StaffRole
 from members.notifications import notification_send, recipient_text, sms_queue
@@ -545,11 +546,11 @@ def _code_hash(mobile: str, code: str) -> str:
 
 def visitor_code_send(*, mobile: str, now=None) -> VisitorCode:
     """Texts a 6-digit code to a visitor's mobile. At most one code a minute per number."""
-    from members.models import mobile_validator
+    from members.models import normalize_mobile
 
     now = now or timezone.now()
     try:
-        mobile_validator(mobile)
+        mobile = normalize_mobile(mobile)
     except Exception as exc:
         raise CultureError(_("请输入 11 位中国大陆手机号码。"), code="mobile") from exc
     recent = now - timedelta(seconds=VISITOR_CODE_RESEND_SECONDS)
@@ -568,16 +569,25 @@ def visitor_code_send(*, mobile: str, now=None) -> VisitorCode:
 def visitor_code_check(*, mobile: str, code: str, now=None) -> None:
     """Checks the latest code for a mobile; five wrong tries spend it. Raises CultureError when wrong."""
     now = now or timezone.now()
+    code = ascii_digits(code).strip()
+    # The refusal is raised after the block, not inside it: an exception leaving the block would roll back the
+    # wrong try's count with it, and a code could then be guessed without limit.
     with transaction.atomic():
         row = (VisitorCode.objects.select_for_update()
                .filter(mobile=mobile, used_at__isnull=True, expires_at__gt=now).order_by("-created_at").first())
         if row is None or row.attempts >= VISITOR_CODE_MAX_ATTEMPTS:
-            raise CultureError(_("验证码已失效，请重新获取。"), code="expired")
-        if not hmac.compare_digest(row.code_hash, _code_hash(mobile, (code or "").strip())):
+            outcome = "expired"
+        elif not hmac.compare_digest(row.code_hash, _code_hash(mobile, code)):
             VisitorCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
-            raise CultureError(_("验证码不正确。"), code="wrong_code")
-        row.used_at = now
-        row.save(update_fields=["used_at"])
+            outcome = "wrong"
+        else:
+            row.used_at = now
+            row.save(update_fields=["used_at"])
+            outcome = "ok"
+    if outcome == "expired":
+        raise CultureError(_("验证码已失效，请重新获取。"), code="expired")
+    if outcome == "wrong":
+        raise CultureError(_("验证码不正确。"), code="wrong_code")
 
 
 # --- Contests ----------------------------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Pages of the cultural palace: thin doors onto services.py and selectors.py."""
 
-import csv
 import hashlib
 import io
 import time
@@ -25,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.spreadsheets import csv_writer, xlsx_append
 from members.selectors import branches_in_scope
 
 from . import selectors, services
@@ -439,7 +439,7 @@ def export_bookings(request):
         sheet = book.create_sheet("bookings")
         sheet.append(EXPORT_HEADER)
         for row in _export_rows(rows.iterator(chunk_size=2000)):
-            sheet.append(row)
+            xlsx_append(sheet, row)
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(buffer.getvalue(),
@@ -448,8 +448,7 @@ def export_bookings(request):
         return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="culture-bookings-{stamp}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # a BOM first: Excel opens UTF-8 Chinese correctly only with it
     writer.writerow(EXPORT_HEADER)
     writer.writerows(_export_rows(rows.iterator(chunk_size=2000)))
     return response

@@ -8,10 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from core.spreadsheets import xlsx_append
+
 from .models import Member
 from .selectors import branches_in_scope
 
 EXPORT_ROLES = ["branch_admin"]
+IDENTIFIER_COLUMNS = (0, 2, 5)  # member number, ID number, mobile: text, never numbers
 CHUNK_SIZE = 2000
 
 
@@ -53,11 +56,11 @@ def members_export_xlsx(*, members: QuerySet[Member]):
     for number, name, id_number, gender, birth, mobile, employer, kind, branch, status, joined in rows.iterator(
         chunk_size=CHUNK_SIZE
     ):
-        sheet.append([
+        xlsx_append(sheet, [
             number or "", name, id_number, str(genders.get(gender, gender)), birth, mobile, employer,
             str(employment_types.get(kind, kind)), branch, str(statuses.get(status, status)),
             timezone.localtime(joined).strftime("%Y-%m-%d %H:%M") if joined else "",
-        ])
+        ], identifiers=IDENTIFIER_COLUMNS)
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — the caller streams and closes it
     workbook.save(output)
     output.seek(0)

@@ -6,9 +6,11 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.digits import ascii_digits
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: normalize_id_number turns other digits into these
 
 
 def checksum_char(first17: str) -> str:
@@ -16,7 +18,8 @@ def checksum_char(first17: str) -> str:
 
 
 def normalize_id_number(value: str) -> str:
-    return (value or "").strip().upper()
+    """The stored form: ASCII digits (full-width and other scripts' digits converted), no spaces, X upper-case."""
+    return "".join(ascii_digits(value).split()).upper()
 
 
 def parse_id_number(value: str, *, today: datetime.date | None = None) -> tuple[str, datetime.date, str]:

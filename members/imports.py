@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.services import outbox_add
+from core.spreadsheets import csv_unneutralise
 
 from . import services
 from .id_numbers import parse_id_number
@@ -217,7 +218,9 @@ def _open_rows(fileobj, file_format: str, encoding: str) -> Iterator[Iterator[tu
     else:
         text = io.TextIOWrapper(fileobj, encoding=encoding, newline="")
         try:
-            yield enumerate(csv.reader(text), start=1)
+            # The portal's own template and exports write identifiers as ="…" and formula-like text behind an
+            # apostrophe (core/spreadsheets.py): read back as the values they stand for.
+            yield ((n, [csv_unneutralise(cell) for cell in row]) for n, row in enumerate(csv.reader(text), start=1))
         finally:
             text.detach()
 

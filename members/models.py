@@ -1,7 +1,6 @@
 """The ground every service stands on: accounts, the branch tree, staff roles, members, notifications, audit."""
 
 import re
-import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -13,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
+
+from core.digits import ascii_digits
 
 # [0-9], not \d: Python's \d also matches other scripts' digits. The same pattern is a database constraint.
 MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
@@ -29,7 +30,7 @@ def normalize_mobile(value: str) -> str:
     country code as +86, 0086 or 86 (allauth's headless API sends E.164, "+8613800138000"). Anything else,
     including numbers of other countries, raises a ValidationError with a message people can read.
     """
-    text = _MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", value or ""))
+    text = _MOBILE_SEPARATORS.sub("", ascii_digits(value))
     for prefix in ("+86", "0086"):
         if text.startswith(prefix):
             text = text[len(prefix) :]

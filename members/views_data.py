@@ -1,6 +1,5 @@
 """Staff pages for data work — imports, exports, statistics — and the public awards list (以奖代补公示)."""
 
-import csv
 import tempfile
 
 from django.contrib import messages
@@ -12,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+
+from core.spreadsheets import CsvWriter, csv_writer, xlsx_append
 
 from . import awards, exports, imports, statistics
 from .forms_data import ExportForm, ImportUploadForm
@@ -96,17 +97,17 @@ def import_errors(request, job_id: int, file_format: str):
     job = _job_in_scope(request.user, job_id)
     filename = f"import-{job.pk}-errors.{file_format}"
     if file_format == "csv":
-        writer = csv.writer(_Echo())
-        # A BOM first, so spreadsheet programs open the Chinese text as UTF-8.
-        body = ("\ufeff" + writer.writerow(row) if i == 0 else writer.writerow(row)
-                for i, row in enumerate(_error_rows(job)))
+        # The rows hold what the uploaded file held, formulas included: neutralised (core/spreadsheets.py). A BOM
+        # first, so spreadsheet programs open the Chinese text as UTF-8.
+        writer = CsvWriter(_Echo(), bom=True)
+        body = (writer.writerow(row) for row in _error_rows(job))
         response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("错误"))
     for row in _error_rows(job):
-        sheet.append(row)
+        xlsx_append(sheet, row)
     output = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 — FileResponse closes it
     workbook.save(output)
     output.seek(0)
@@ -119,8 +120,7 @@ def import_template(request):
     _scope_or_403(request.user, imports.IMPORT_ROLES)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="members-import-template.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response, identifiers=(2,))
     writer.writerow([_("姓名"), _("身份证号"), _("手机号"), _("工作单位"), _("就业形态")])
     writer.writerow([_("张三"), "11010519491231002X", "13800138000", _("某某物流有限公司"), _("新就业形态（平台）")])
     return response

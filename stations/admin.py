@@ -2,7 +2,6 @@
 subtrees — every queryset, FK choice, export and object lookup goes through stations_managed_by, which
 is branches_in_scope. Writes that have a service go through it."""
 
-import csv
 from datetime import timedelta
 
 from django.contrib import admin, messages
@@ -14,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.spreadsheets import csv_writer
 from members.selectors import branches_in_scope, user_is_staff_of_any_branch
 from members.services import audit_log
 
@@ -152,8 +152,7 @@ class StationAdmin(ScopedAdmin):
         stations = (queryset & _managed(request)).select_related("branch").prefetch_related("hours")
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="stations.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response)
+        writer = csv_writer(response)  # names and addresses staff typed: neutralised (core/spreadsheets.py)
         writer.writerow(["code", "kind", "name", "partner_type", "partner_name", "branch", "district", "address",
                          "lat", "lng", "coord_system", "phone", "amenities", "hours", "is_active"])
         for s in stations:

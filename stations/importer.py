@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import csv_unneutralise
 from members.selectors import branches_in_scope
 from members.services import audit_log
 
@@ -86,7 +87,8 @@ def _read_rows(upload, filename: str) -> list[list[str]]:
                 continue
         else:
             raise StationError(_("无法识别 CSV 文件的编码，请另存为 UTF-8。"))
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        # A file the portal exported has formula-like text behind an apostrophe (core/spreadsheets.py): taken off.
+        return [[csv_unneutralise(c.strip()) for c in row] for row in csv.reader(io.StringIO(text))]
     raise StationError(_("只支持 .csv 和 .xlsx 文件。"))
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from members.models import mobile_validator
+from members.models import normalize_mobile
 from members.notifications import notification_send, recipient_text
 from members.services import audit_log
 
@@ -107,9 +107,8 @@ def visit_record(
         mobile = user.mobile
     else:
         user = None
-        mobile = (mobile or "").strip()
         try:
-            mobile_validator(mobile)
+            mobile = normalize_mobile(mobile)
         except ValidationError as e:
             raise StationError(_("请输入 11 位中国大陆手机号码，例如 13800138000。"), field="mobile") from e
     visited_at = now or timezone.now()

@@ -207,6 +207,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         "CELERY_BROKER_URL": broker,
         "CONN_MAX_AGE": "0",
         "TEST_SMS_BACKEND": "tests.sms_backends.FlakySmsBackend",
+        "TEST_CELERY_QUEUE": queue,
         "FLAKY_SMS_DIR": str(flaky_sms_dir),
         "NOTIFICATION_RETRY_BASE_SECONDS": "1",
         "NOTIFICATION_RETRY_MAX_SECONDS": "2",
@@ -217,6 +218,7 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         "--queues", f"{queue},{queue}.notifications", "--hostname", hostname,
         "--concurrency", "2", "--loglevel", "INFO",
         "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--include", "tests.worker_hooks",
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603 — our own worker command, fixed arguments
