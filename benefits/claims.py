@@ -634,13 +634,15 @@ def claim_assess(*, claim_id: int) -> Claim:
     and sends it to the base union's reviewers. Idempotent: a claim already assessed is left as it is."""
     with transaction.atomic():
         # Lock: two deliveries of the same task (a retry racing a slow first run) must not both assess.
-        claim = claims_selectors.claim_for_update(claim_id)
+        # The plan year (enrolment) is locked with it: the other claims of the year are counted below.
+        claim = claims_selectors.claim_for_update(claim_id, lock_enrolment=True)
         if claim is None or claim.state != S.SUBMITTED:
             return claim
         enrolment = claim.enrolment
+        paid, in_flight = claims_selectors.assessment_usage(enrolment.pk, claim_id=claim.pk)
         assessment = rules.assess(
             claims_selectors.assessment_rule_specs(enrolment.tier_id), selectors.cover_terms(enrolment),
-            claim_facts(claim), claims_selectors.assessment_paid_this_year(enrolment.pk),
+            claim_facts(claim), paid, in_flight,
         )
         flags = [{"code": "ineligible", "message": m.render()} for m in assessment.reasons]
         flags += claim_duplicate_flags(claim)
@@ -785,25 +787,50 @@ def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Clai
     return claim
 
 
-def _ensure_within_caps(claim: Claim, amount: Decimal) -> None:
-    """Claims assessed side by side each saw the whole cap; at approval the amount must fit in what the
-    approved and paid claims of the year have left (the kind's cap and the tier's)."""
-    enrolment = Enrolment.objects.select_related("tier").get(pk=claim.enrolment_id)
-    # Lock the enrolment: two approvals of one member's claims at once must not both use the same room.
-    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).exists()
-    paid = selectors.enrolment_paid_this_year(enrolment)
+def _days_for(claim: Claim, amount: Decimal, spec) -> int:
+    """The hospital days an amount of a daily-allowance claim pays (a reviewer's adjustment changes them too)."""
+    if spec is None or not spec.daily_amount:
+        return claim.hospital_days_paid or 0
+    return int(amount // spec.daily_amount)
+
+
+def _ensure_within_limits(claim: Claim, amount: Decimal) -> int:
+    """Every limit of the plan year, re-checked for `amount` at each approval and amount adjustment: the kind's and
+    the tier's yearly money caps, the yearly hospital days, once-only benefits per disease, counted over the year's
+    other claims that are decided (approved, paid) or under review (what they would take), as the assessment
+    counted them. So what the live claims of a year take together never exceeds a limit, whatever the order of
+    filing, assessing, adjusting and approving. Returns the hospital days `amount` pays.
+
+    Race: two reviewers approving (or adjusting) two of one member's claims at the same moment, in two processes.
+    The enrolment row (the member's plan year) is locked first, so the second waits, then counts the first."""
+    enrolment = Enrolment.objects.select_for_update().select_related("tier").get(pk=claim.enrolment_id)
+    paid, in_flight = selectors.enrolment_usage(enrolment, exclude_claim_id=claim.pk)
     spec = selectors.tier_rule_specs(enrolment.tier).get(claim.kind)
+    zero = Decimal("0.00")
     limits = []
     if spec is not None and spec.yearly_cap is not None:
-        limits.append(spec.yearly_cap - paid.by_kind.get(claim.kind, Decimal("0.00")))
+        limits.append(spec.yearly_cap - paid.by_kind.get(claim.kind, zero) - in_flight.by_kind.get(claim.kind, zero))
     if enrolment.tier.yearly_cap is not None:
-        limits.append(enrolment.tier.yearly_cap - paid.total)
-    left = max(min(limits), Decimal("0.00")) if limits else None
+        limits.append(enrolment.tier.yearly_cap - paid.total - in_flight.total)
+    left = max(min(limits), zero) if limits else None
     if left is not None and amount > left:
         raise ClaimError(
-            _("核定金额 %(amount)s 元超过本年度上限的剩余额度 %(left)s 元，请先调整金额。")
+            _("核定金额 %(amount)s 元超过本年度上限的剩余额度 %(left)s 元（已扣除已核准和审核中的申请），"
+              "请先调整金额。")
             % {"amount": amount, "left": left}
         )
+    days = _days_for(claim, amount, spec)
+    if spec is not None and spec.max_days_per_year is not None and days:
+        days_left = max(spec.max_days_per_year - paid.hospital_days - in_flight.hospital_days, 0)
+        if days > days_left:
+            raise ClaimError(
+                _("本次按 %(days)s 天补助，超过本年度住院补助天数的剩余 %(left)s 天，请调整金额后再核准。")
+                % {"days": days, "left": days_left}
+            )
+    disease = (claim.kind, claim.disease_code)
+    if claim.kind in rules.ONCE_PER_DISEASE_KINDS and (disease in paid.diseases_paid or disease in in_flight.diseases):
+        raise ClaimError(_("该疾病已有一件本项目的申请获得补助或正在审核，本项目只补助一次。"))
+    return days
 
 
 def claim_approve(*, actor, claim_id: int, version: int, message: str = "", amount=None) -> Claim:
@@ -825,7 +852,7 @@ def claim_approve(*, actor, claim_id: int, version: int, message: str = "", amou
         if confirmed is not None and confirmed != due:
             raise ClaimChanged(_("核定金额已变为 %(due)s 元，与您核准的 %(amount)s 元不同，请刷新后重新核对。")
                                % {"due": due, "amount": confirmed}, code="conflict")
-        _ensure_within_caps(claim, due)
+        _ensure_within_limits(claim, due)
         claim = _transition(claim, action="approve", actor=actor, version=version, message=message.strip()[:1000],
                             amount_to=due, approved_amount=due, federation_decided_by=actor, decided_at=_now(),
                             decision_message=message.strip()[:1000])
@@ -883,8 +910,9 @@ def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> 
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
         _ensure_allowed(actor, claim, "adjust")
+        days = _ensure_within_limits(claim, value)
         claim = _transition(claim, action="adjust", actor=actor, version=version, message=reason[:1000],
-                            amount_to=value, approved_amount=value)
+                            amount_to=value, approved_amount=value, hospital_days_paid=days)
         _notify_member(claim,
                        recipient_text(gettext_lazy("您的补助申请 %(number)s 核定金额已调整"), number=claim.number),
                        recipient_text(gettext_lazy("调整为 %(amount)s 元。理由：%(reason)s"), amount=value,

@@ -201,6 +201,7 @@ class ClaimAdmin(admin.ModelAdmin):
             "documents": selectors.claim_documents(claim),
             "timeline": [(e, claims.ACTION_LABELS.get(e.action, e.action)) for e in timeline],
             "bank_changes": claims.claim_bank_changes(timeline),
+            "year_claims": selectors.year_claims(claim),
             "can_act": bool(allowed), "allowed": allowed, "refusal": refusal,
             "form": ReviewForm(initial={"version": claim.version}),
             "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),

@@ -4,7 +4,7 @@ The same services as the pages; domain errors answer the standard error envelope
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -136,6 +136,16 @@ class ClaimReviewEventSerializer(ClaimEventSerializer):
         fields = [*ClaimEventSerializer.Meta.fields, "actor"]
 
 
+@extend_schema_serializer(component_name="YearClaim")
+class YearClaimSerializer(serializers.ModelSerializer):
+    amount_due = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "number", "kind", "state", "amount_due", "hospital_days_paid", "disease_code"]
+        read_only_fields = fields
+
+
 @extend_schema_serializer(component_name="ClaimReview")
 class ClaimReviewSerializer(ClaimSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
@@ -144,12 +154,15 @@ class ClaimReviewSerializer(ClaimSerializer):
     bank_changes = serializers.SerializerMethodField(
         help_text="Changes of the payee's bank details made after the claim was first submitted (account numbers "
                   "shown by their last four digits): check them before approving.")
+    year_claims = serializers.SerializerMethodField(
+        help_text="The member's other claims of the same plan year and what each takes (amount due, hospital days); "
+                  "those under review, approved or paid count against the year's limits.")
     actions_allowed = serializers.SerializerMethodField(
         help_text="The review actions the signed-in reviewer may take now (a refused one answers 403 with why).")
 
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "member_name", "branch_name", "state_changed_at", "history",
-                  "bank_changes", "actions_allowed"]
+                  "bank_changes", "year_claims", "actions_allowed"]
         read_only_fields = fields
 
     def get_history(self, claim) -> list[dict]:
@@ -157,6 +170,10 @@ class ClaimReviewSerializer(ClaimSerializer):
 
     def get_bank_changes(self, claim) -> list[dict]:
         return [{"at": e.at, "changes": e.changes} for e in claims.claim_bank_changes(selectors.claim_timeline(claim))]
+
+    @extend_schema_field(YearClaimSerializer(many=True))
+    def get_year_claims(self, claim) -> list[dict]:
+        return YearClaimSerializer(selectors.year_claims(claim), many=True).data
 
     def get_actions_allowed(self, claim) -> list[str]:
         request = self.context.get("request")

@@ -195,7 +195,7 @@ _ASSESSMENT_COLUMNS = (
 
 
 @functools.cache
-def _claim_lock_statement(vendor: str, *, of_member: bool) -> tuple[str, list[tuple]]:
+def _claim_lock_statement(vendor: str, *, of_member: bool, lock_enrolment: bool = False) -> tuple[str, list[tuple]]:
     """The SELECT … FOR UPDATE of `claim_for_update`, written once per process (the ORM would compile
     seven tables' columns for every claim), and per model the slice of the row, its field names and the fields'
     own converters for this backend (dates, decimals, JSON and booleans arrive as text or numbers on SQLite)."""
@@ -215,7 +215,9 @@ def _claim_lock_statement(vendor: str, *, of_member: bool) -> tuple[str, list[tu
     tables = {alias: model._meta.db_table for alias, model, _names in _ASSESSMENT_COLUMNS}
     lock = ""
     if connection.features.has_select_for_update_of:
-        lock = ' FOR UPDATE OF c'
+        # With lock_enrolment the member's plan year is locked too: the assessment counts the other claims of the
+        # year, and two of one member's claims assessed at once must not both count the same room.
+        lock = " FOR UPDATE OF c, e" if lock_enrolment else " FOR UPDATE OF c"
     elif connection.features.has_select_for_update:
         lock = " FOR UPDATE"
     member_condition = ' AND m."user_id" = %s' if of_member else ""
@@ -232,14 +234,15 @@ def _claim_lock_statement(vendor: str, *, of_member: bool) -> tuple[str, list[tu
     return sql, parts
 
 
-def claim_for_update(claim_id: int, *, member_user_id: int | None = None, of_member: bool = False) -> Claim | None:
+def claim_for_update(claim_id: int, *, member_user_id: int | None = None, of_member: bool = False,
+                     lock_enrolment: bool = False) -> Claim | None:
     """The claim, locked (FOR UPDATE OF the claim row only, as `select_for_update(of=("self",))`), with its
     enrolment, plan, tier, member, member's user and branch attached (the fields the assessment and the member's
     actions read; the others are deferred), in one statement written once per process. With `of_member`, only
     if it is the claim of the member whose account is `member_user_id`. Must run inside a transaction."""
     if of_member and member_user_id is None:
         return None
-    sql, parts = _claim_lock_statement(connection.vendor, of_member=of_member)
+    sql, parts = _claim_lock_statement(connection.vendor, of_member=of_member, lock_enrolment=lock_enrolment)
     with connection.cursor() as cursor:
         execute_prepared(cursor, sql, [claim_id, member_user_id] if of_member else [claim_id])
         row = cursor.fetchone()
@@ -264,37 +267,48 @@ def claim_for_update(claim_id: int, *, member_user_id: int | None = None, of_mem
     return claim
 
 
+DECIDED_STATES = (Claim.State.APPROVED, Claim.State.PAID)
+# Assessed and waiting for a decision: what these would take counts against the year's limits too.
+IN_REVIEW_STATES = (Claim.State.BASE_REVIEW, Claim.State.FEDERATION_REVIEW)
+
+
 @functools.cache
-def _paid_this_year_statement(vendor: str) -> tuple[str, list, object]:
+def _usage_statement(vendor: str) -> tuple[str, list, object]:
     table = Claim._meta.db_table
     amount = Claim._meta.get_field("approved_amount")
     col = amount.get_col("c")
     sql = (
-        f'SELECT c."kind", c."disease_code", c."approved_amount", c."hospital_days_paid" FROM "{table}" c '  # noqa: S608
-        f'WHERE c."enrolment_id" = %s AND c."state" IN (%s, %s)'
+        f'SELECT c."kind", c."disease_code", c."state", COALESCE(c."approved_amount", c."proposed_amount"), '  # noqa: S608
+        f'c."hospital_days_paid" FROM "{table}" c '
+        f'WHERE c."enrolment_id" = %s AND c."state" IN (%s, %s, %s, %s) AND c."id" <> %s'
     )
     return sql, connection.ops.get_db_converters(col) + amount.get_db_converters(connection), col
 
 
-def assessment_paid_this_year(enrolment_id: int) -> rules.PaidThisYear:
-    """What the enrolment was already granted this plan year (same result as `selectors.enrolment_paid_this_year`)
-    in one statement: an enrolment has few approved or paid claims, so they are summed here."""
-    sql, amount_converters, amount_col = _paid_this_year_statement(connection.vendor)
+def assessment_usage(enrolment_id: int, *, claim_id: int) -> tuple[rules.PaidThisYear, rules.InFlight]:
+    """What the plan year's other claims use, in one statement (an enrolment has few claims): granted by decided
+    ones (approved, paid) and taken by those under review (same result as `selectors.enrolment_usage`)."""
+    sql, amount_converters, amount_col = _usage_statement(connection.vendor)
     with connection.cursor() as cursor:
-        execute_prepared(cursor, sql, [enrolment_id, Claim.State.APPROVED, Claim.State.PAID])
-        granted = cursor.fetchall()
-    by_kind: dict = {}
-    days = 0
-    diseases = set()
-    for kind, code, amount, paid_days in granted:
+        execute_prepared(cursor, sql, [enrolment_id, *DECIDED_STATES, *IN_REVIEW_STATES, claim_id])
+        rows = cursor.fetchall()
+    converted = []
+    for kind, code, state, amount, claim_days in rows:
         for converter in amount_converters:  # SQLite hands decimals back as numbers
             amount = converter(amount, amount_col, connection)
-        by_kind[kind] = by_kind.get(kind, rules.ZERO) + (amount or rules.ZERO)
-        days += paid_days or 0
-        if kind in rules.ONCE_PER_DISEASE_KINDS and code:
-            diseases.add((kind, code))
-    return rules.PaidThisYear(total=sum(by_kind.values(), rules.ZERO), by_kind=by_kind, hospital_days=days,
-                              diseases_paid=frozenset(diseases))
+        converted.append((kind, code, state in DECIDED_STATES, amount, claim_days))
+    return rules.usage_of(converted)
+
+
+def year_claims(claim: Claim) -> list[Claim]:
+    """The member's other claims of the same plan year (enrolment), newest first, with what each takes: for
+    reviewers deciding this one. One query."""
+    return list(
+        Claim.objects.filter(enrolment_id=claim.enrolment_id).exclude(pk=claim.pk)
+        .only("id", "number", "kind", "state", "proposed_amount", "approved_amount", "hospital_days_paid",
+              "disease_code", "created_at")
+        .order_by("-created_at", "-id")
+    )
 
 
 def assessment_duplicates(claim: Claim) -> tuple[list[tuple[str, str]], list[str]]:

@@ -226,6 +226,52 @@ class PaidThisYear:
 
 
 @dataclass(frozen=True)
+class InFlight:
+    """The member's other claims of the plan year that are assessed but not yet decided (base or federation
+    review): what they would take counts against every limit, so two claims filed before either is decided cannot
+    each be given the whole of a limit. A claim returned, rejected or withdrawn takes nothing."""
+
+    count: int = 0
+    total: Decimal = ZERO
+    by_kind: Mapping[str, Decimal] = field(default_factory=dict)
+    count_by_kind: Mapping[str, int] = field(default_factory=dict)
+    hospital_days: int = 0
+    hospital_count: int = 0  # how many of them hold hospital days
+    diseases: frozenset[tuple[str, str]] = frozenset()  # (kind, disease code) claimed once-only
+
+
+def usage_of(rows) -> tuple[PaidThisYear, InFlight]:
+    """(kind, disease code, decided?, amount due, hospital days) of a plan year's other claims (decided: approved
+    or paid; else under review) → what decided claims were granted and what claims under review would take."""
+    granted: dict = {}
+    pending: dict = {}
+    pending_count: dict = {}
+    days = pending_days = pending_with_days = 0
+    diseases, pending_diseases = set(), set()
+    for kind, code, decided, amount, claim_days in rows:
+        amount = amount or ZERO
+        once = kind in ONCE_PER_DISEASE_KINDS and code
+        if decided:
+            granted[kind] = granted.get(kind, ZERO) + amount
+            days += claim_days or 0
+            if once:
+                diseases.add((kind, code))
+        else:
+            pending[kind] = pending.get(kind, ZERO) + amount
+            pending_count[kind] = pending_count.get(kind, 0) + 1
+            pending_days += claim_days or 0
+            pending_with_days += 1 if claim_days else 0
+            if once:
+                pending_diseases.add((kind, code))
+    paid = PaidThisYear(total=sum(granted.values(), ZERO), by_kind=granted, hospital_days=days,
+                              diseases_paid=frozenset(diseases))
+    in_flight = InFlight(count=sum(pending_count.values()), total=sum(pending.values(), ZERO),
+                               by_kind=pending, count_by_kind=pending_count, hospital_days=pending_days,
+                               hospital_count=pending_with_days, diseases=frozenset(pending_diseases))
+    return paid, in_flight
+
+
+@dataclass(frozen=True)
 class Line:
     kind: str
     text: Message
@@ -256,7 +302,8 @@ class Assessment:
         }
 
 
-def _eligibility_reasons(rule: RuleSpec | None, terms: CoverTerms, facts: ClaimFacts, paid: PaidThisYear) -> list:
+def _eligibility_reasons(rule: RuleSpec | None, terms: CoverTerms, facts: ClaimFacts, paid: PaidThisYear,
+                         in_flight: InFlight) -> list:
     reasons: list[Message] = []
     if rule is None:
         reasons.append(
@@ -291,6 +338,8 @@ def _eligibility_reasons(rule: RuleSpec | None, terms: CoverTerms, facts: ClaimF
             reasons.append(Message.of(_("本项目只在首次确诊时补助一次。")))
         elif (rule.kind, facts.disease_code) in paid.diseases_paid:
             reasons.append(Message.of(_("该疾病已经领取过本项目补助。")))
+        elif (rule.kind, facts.disease_code) in in_flight.diseases:
+            reasons.append(Message.of(_("该疾病已有一件本项目的申请在审核中，本项目只补助一次。")))
     if rule.kind in (WORK_INJURY, ON_DUTY) and rule.grade_amount(facts.grade) is None:
         reasons.append(Message.of(_("伤残等级“%(grade)s”不在补助标准表内。"), grade=facts.grade or "—"))
     if rule.kind in (HOSPITAL_DAILY, INPATIENT_SELF_PAY) and (
@@ -300,7 +349,7 @@ def _eligibility_reasons(rule: RuleSpec | None, terms: CoverTerms, facts: ClaimF
     return reasons
 
 
-def _gross_lines(rule: RuleSpec, facts: ClaimFacts, paid: PaidThisYear) -> tuple[list[Line], int]:
+def _gross_lines(rule: RuleSpec, facts: ClaimFacts, paid: PaidThisYear, in_flight: InFlight) -> tuple[list[Line], int]:
     kind = rule.kind
     if kind in (SERIOUS_DISEASE, NEWBORN_DISEASE, ACCIDENTAL_INJURY):
         amount = money(rule.amount)
@@ -313,17 +362,26 @@ def _gross_lines(rule: RuleSpec, facts: ClaimFacts, paid: PaidThisYear) -> tuple
                      (("grade", facts.grade), ("amount", amount)), amount)], 0
     if kind == HOSPITAL_DAILY:
         days = facts.hospital_days
-        left = max(rule.max_days_per_year - paid.hospital_days, 0)
+        left = max(rule.max_days_per_year - paid.hospital_days - in_flight.hospital_days, 0)
         payable = min(days, left)
         amount = money(rule.daily_amount * payable)
-        text = Message.of(
-            _("住院 %(days)s 天；本年度最多补助 %(max)s 天，之前已补助 %(used)s 天，本次计 %(payable)s 天 × "
-              "%(daily)s 元 = %(amount)s 元。"),
-            days=days, max=rule.max_days_per_year, used=paid.hospital_days, payable=payable,
-            daily=rule.daily_amount, amount=amount,
-        )
-        inputs = (("days", days), ("days_used", paid.hospital_days), ("days_paid", payable),
-                  ("daily_amount", rule.daily_amount))
+        if in_flight.hospital_days:
+            text = Message.of(
+                _("住院 %(days)s 天；本年度最多补助 %(max)s 天，之前已补助 %(used)s 天，"
+                  "另有 %(pending)s 件申请在审核中，已占用 %(pending_days)s 天，"
+                  "本次计 %(payable)s 天 × %(daily)s 元 = %(amount)s 元。"),
+                days=days, max=rule.max_days_per_year, used=paid.hospital_days, pending=in_flight.hospital_count,
+                pending_days=in_flight.hospital_days, payable=payable, daily=rule.daily_amount, amount=amount,
+            )
+        else:
+            text = Message.of(
+                _("住院 %(days)s 天；本年度最多补助 %(max)s 天，之前已补助 %(used)s 天，本次计 %(payable)s 天 × "
+                  "%(daily)s 元 = %(amount)s 元。"),
+                days=days, max=rule.max_days_per_year, used=paid.hospital_days, payable=payable,
+                daily=rule.daily_amount, amount=amount,
+            )
+        inputs = (("days", days), ("days_used", paid.hospital_days), ("days_in_review", in_flight.hospital_days),
+                  ("days_paid", payable), ("daily_amount", rule.daily_amount))
         return [Line(kind, text, inputs, amount)], payable
     if kind == INPATIENT_SELF_PAY:
         base = max(facts.self_paid - facts.bed_fee, ZERO)
@@ -362,41 +420,64 @@ def _percent(rate: Decimal) -> str:
     return format((rate * 100).normalize(), "f")
 
 
-def _cap_line(kind: str, text_template, cap: Decimal, used: Decimal, so_far: Decimal) -> Line | None:
-    left = max(money(cap) - used, ZERO)
+def _cap_line(kind: str, templates, cap: Decimal, used: Decimal, so_far: Decimal, *, pending: int = 0,
+              pending_amount: Decimal = ZERO) -> Line | None:
+    """The cut a yearly money cap makes, if any. `used` is what decided claims were granted; `pending_amount` what
+    `pending` claims still under review would take (named in the text: it is why less is left)."""
+    left = max(money(cap) - used - pending_amount, ZERO)
     if so_far <= left:
         return None
     cut = money(left - so_far)
-    text = Message.of(text_template, cap=money(cap), used=used, left=left, amount=cut)
-    return Line(kind, text, (("cap", money(cap)), ("used", used), ("left", left)), cut)
+    plain, with_pending = templates
+    if pending_amount:
+        text = Message.of(with_pending, cap=money(cap), used=used, pending=pending, pending_amount=pending_amount,
+                          left=left, amount=cut)
+    else:
+        text = Message.of(plain, cap=money(cap), used=used, left=left, amount=cut)
+    return Line(kind, text, (("cap", money(cap)), ("used", used), ("in_review", pending_amount), ("left", left)),
+                cut)
+
+
+KIND_CAP_TEXTS = (
+    _("本项目年度补助上限 %(cap)s 元，今年已补助 %(used)s 元，尚余 %(left)s 元，本次调整 %(amount)s 元。"),
+    _("本项目年度补助上限 %(cap)s 元，今年已补助 %(used)s 元，另有 %(pending)s 件申请在审核中，已占用 "
+      "%(pending_amount)s 元，尚余 %(left)s 元，本次调整 %(amount)s 元。"),
+)
+TIER_CAP_TEXTS = (
+    _("各项补助年度合计上限 %(cap)s 元，今年已补助 %(used)s 元，尚余 %(left)s 元，本次调整 %(amount)s 元。"),
+    _("各项补助年度合计上限 %(cap)s 元，今年已补助 %(used)s 元，另有 %(pending)s 件申请在审核中，已占用 "
+      "%(pending_amount)s 元，尚余 %(left)s 元，本次调整 %(amount)s 元。"),
+)
 
 
 def assess(
-    rules: Mapping[str, RuleSpec], terms: CoverTerms, facts: ClaimFacts, paid: PaidThisYear | None = None
+    rules: Mapping[str, RuleSpec], terms: CoverTerms, facts: ClaimFacts, paid: PaidThisYear | None = None,
+    in_flight: InFlight | None = None,
 ) -> Assessment:
-    """Whether the claim is eligible (or why not), how much it pays and how that was worked out."""
+    """Whether the claim is eligible (or why not), how much it pays and how that was worked out. `paid` is what
+    decided claims of the plan year were granted, `in_flight` what the member's other claims under review would
+    take: every limit (days, money per kind and in all, once-only benefits) counts both."""
     paid = paid or PaidThisYear()
+    in_flight = in_flight or InFlight()
     rule = rules.get(facts.kind)
-    reasons = _eligibility_reasons(rule, terms, facts, paid)
+    reasons = _eligibility_reasons(rule, terms, facts, paid, in_flight)
     if reasons:
         return Assessment(eligible=False, amount=ZERO, reasons=tuple(reasons))
-    lines, days = _gross_lines(rule, facts, paid)
+    lines, days = _gross_lines(rule, facts, paid, in_flight)
     total = gross = sum((line.amount for line in lines), ZERO)
     if rule.yearly_cap is not None:
-        used = money(paid.by_kind.get(rule.kind, ZERO))
         line = _cap_line(
-            rule.kind,
-            _("本项目年度补助上限 %(cap)s 元，今年已补助 %(used)s 元，尚余 %(left)s 元，本次调整 %(amount)s 元。"),
-            rule.yearly_cap, used, total,
+            rule.kind, KIND_CAP_TEXTS, rule.yearly_cap, money(paid.by_kind.get(rule.kind, ZERO)), total,
+            pending=in_flight.count_by_kind.get(rule.kind, 0),
+            pending_amount=money(in_flight.by_kind.get(rule.kind, ZERO)),
         )
         if line:
             lines.append(line)
             total += line.amount
     if terms.yearly_cap is not None:
         line = _cap_line(
-            rule.kind,
-            _("各项补助年度合计上限 %(cap)s 元，今年已补助 %(used)s 元，尚余 %(left)s 元，本次调整 %(amount)s 元。"),
-            terms.yearly_cap, money(paid.total), total,
+            rule.kind, TIER_CAP_TEXTS, terms.yearly_cap, money(paid.total), total,
+            pending=in_flight.count, pending_amount=money(in_flight.total),
         )
         if line:
             lines.append(line)

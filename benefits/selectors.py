@@ -61,6 +61,23 @@ def member_enrolments(member: Member) -> QuerySet[Enrolment]:
     )
 
 
+def enrolment_usage(enrolment: Enrolment, *, exclude_claim_id: int | None = None
+                    ) -> tuple[rules.PaidThisYear, rules.InFlight]:
+    """What the plan year's claims (but `exclude_claim_id`) use: granted by decided ones (approved, paid) and taken by
+    those under review (their amount due and assessed days). One query."""
+    from .models import Claim
+
+    decided = (Claim.State.APPROVED, Claim.State.PAID)
+    claims = Claim.objects.filter(enrolment=enrolment, state__in=[*decided, Claim.State.BASE_REVIEW,
+                                                                  Claim.State.FEDERATION_REVIEW])
+    if exclude_claim_id is not None:
+        claims = claims.exclude(pk=exclude_claim_id)
+    rows = [(kind, code, state in decided, approved if approved is not None else proposed, days)
+            for kind, code, state, approved, proposed, days in claims.values_list(
+                "kind", "disease_code", "state", "approved_amount", "proposed_amount", "hospital_days_paid")]
+    return rules.usage_of(rows)
+
+
 def enrolment_paid_this_year(enrolment: Enrolment) -> rules.PaidThisYear:
     """What this enrolment was already granted in its plan year: approved and paid claims count against the
     yearly caps (money by kind and in total, hospital days, diseases paid once). Two queries."""

@@ -77,24 +77,34 @@ def test_rule_specs_match_the_general_selector_and_follow_edits(claim_world):
     assert specs == selectors.tier_rule_specs(tier)
 
 
-def test_paid_this_year_matches_the_general_selector(claim_world):
+def test_the_years_usage_matches_the_general_selector(claim_world):
+    """Decided claims count as granted, claims under review as taken (named in_flight), others not at all."""
     enrolment = claim_world.enrolment
-    assert claims_selectors.assessment_paid_this_year(enrolment.pk) == selectors.enrolment_paid_this_year(enrolment)
+    current = draft_stay(claim_world, invoice_numbers="FPSELF")
+    usage = claims_selectors.assessment_usage(enrolment.pk, claim_id=current.pk)
+    assert usage == selectors.enrolment_usage(enrolment, exclude_claim_id=current.pk)
     rows = [
-        ("inpatient_self_pay", "", Decimal("900.10"), 0, Claim.State.APPROVED),
-        ("inpatient_self_pay", "", Decimal("100.25"), 0, Claim.State.PAID),
-        ("hospital_daily", "", Decimal("250.00"), 5, Claim.State.PAID),
-        ("serious_disease", "c01", Decimal("10000.00"), 0, Claim.State.APPROVED),
-        ("serious_disease", "c09", Decimal("10000.00"), 0, Claim.State.REJECTED),  # not granted: not counted
+        ("inpatient_self_pay", "", Decimal("900.10"), None, 0, Claim.State.APPROVED),
+        ("inpatient_self_pay", "", Decimal("100.25"), None, 0, Claim.State.PAID),
+        ("hospital_daily", "", Decimal("250.00"), None, 5, Claim.State.PAID),
+        ("serious_disease", "c01", Decimal("10000.00"), None, 0, Claim.State.APPROVED),
+        ("serious_disease", "c09", Decimal("10000.00"), None, 0, Claim.State.REJECTED),  # takes nothing
+        ("hospital_daily", "", None, Decimal("400.00"), 8, Claim.State.BASE_REVIEW),  # in review: proposed
+        ("serious_disease", "c02", Decimal("8000.00"), Decimal("10000.00"), 0, Claim.State.FEDERATION_REVIEW),
+        ("inpatient_self_pay", "", None, Decimal("700.00"), 0, Claim.State.RETURNED),  # gave its share back
     ]
-    for n, (kind, code, amount, days, state) in enumerate(rows):
+    for n, (kind, code, approved, proposed, days, state) in enumerate(rows):
         claim = draft_stay(claim_world, invoice_numbers=f"FPPAID{n}")
-        Claim.objects.filter(pk=claim.pk).update(kind=kind, disease_code=code, approved_amount=amount,
-                                                 hospital_days_paid=days, state=state)
-    paid = claims_selectors.assessment_paid_this_year(enrolment.pk)
+        Claim.objects.filter(pk=claim.pk).update(kind=kind, disease_code=code, approved_amount=approved,
+                                                 proposed_amount=proposed, hospital_days_paid=days, state=state)
+    paid, in_flight = claims_selectors.assessment_usage(enrolment.pk, claim_id=current.pk)
+    assert (paid, in_flight) == selectors.enrolment_usage(enrolment, exclude_claim_id=current.pk)
     assert paid == selectors.enrolment_paid_this_year(enrolment)
     assert paid.by_kind["inpatient_self_pay"] == Decimal("1000.35") and paid.hospital_days == 5
     assert paid.diseases_paid == frozenset({("serious_disease", "c01")})
+    assert in_flight.count == 2 and in_flight.hospital_days == 8 and in_flight.hospital_count == 1
+    assert in_flight.by_kind == {"hospital_daily": Decimal("400.00"), "serious_disease": Decimal("8000.00")}
+    assert in_flight.diseases == frozenset({("serious_disease", "c02")})
 
 
 def test_duplicate_searches_find_invoices_and_overlapping_stays(claim_world, django_capture_on_commit_callbacks):

@@ -414,7 +414,11 @@ def test_the_database_refuses_to_delete_a_claim_or_its_history(claim_world):
     assert Claim.objects.filter(pk=claim.pk).exists()
 
 
-def test_approval_checks_what_the_yearly_cap_has_left(claim_world, django_capture_on_commit_callbacks, staff_of):
+def test_a_second_claim_filed_before_the_first_is_decided_gets_only_what_is_left(
+    claim_world, django_capture_on_commit_callbacks, staff_of
+):
+    """The claimant files two stays before either is decided: the second is assessed against what the first, still
+    under review, takes, and says so; an adjustment re-checks the cap under the plan year's lock."""
     from benefits.models import BenefitRule
 
     BenefitRule.objects.filter(tier=claim_world.enrolment.tier, kind="inpatient_self_pay").update(
@@ -426,13 +430,38 @@ def test_approval_checks_what_the_yearly_cap_has_left(claim_world, django_captur
         admission_date=(timezone.localdate() - timedelta(days=40)).isoformat(),
         discharge_date=(timezone.localdate() - timedelta(days=35)).isoformat(),
     )
-    assert second.proposed_amount == EXPECTED_STAY_AMOUNT  # assessed while the first was not yet approved
+    assert first.proposed_amount == EXPECTED_STAY_AMOUNT
+    assert second.proposed_amount == Decimal("100.00")
+    cut = second.assessment["lines"][-1]["text"]
+    assert "另有 1 件申请在审核中" in cut and "已占用 900.00 元" in cut
     claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=first.pk, version=first.version)
-    with pytest.raises(claims.ClaimError) as error:
-        claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version)
+    with pytest.raises(claims.ClaimError) as error:  # raising the second above what is left: refused
+        claims.claim_adjust(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version,
+                            amount="900.00", reason="按票据")
     assert "100.00" in error.value.message
-    second = claims.claim_adjust(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version,
-                                 amount="100.00", reason="年度上限余额")
-    # four eyes: the adjusted figure is approved by another federation reviewer
-    colleague = staff_of(claim_world.tree.city, role="claims_reviewer")
-    claims.claim_approve(actor=colleague, claim_id=second.pk, version=second.version)
+    claims.claim_approve(actor=claim_world.reviewer_fed, claim_id=second.pk, version=second.version)
+    paid = selectors.enrolment_paid_this_year(claim_world.enrolment)
+    assert paid.by_kind["inpatient_self_pay"] == Decimal("1000.00")
+
+
+def test_a_returned_claim_gives_its_share_back_and_takes_what_is_left_when_resubmitted(
+    claim_world, django_capture_on_commit_callbacks
+):
+    from benefits.models import BenefitRule
+
+    BenefitRule.objects.filter(tier=claim_world.enrolment.tier, kind="inpatient_self_pay").update(
+        params={"rate": "0.20", "yearly_cap": "1000.00"}
+    )
+    first = in_federation_review(claim_world, django_capture_on_commit_callbacks)
+    first = claims.claim_return(actor=claim_world.reviewer_fed, claim_id=first.pk, version=first.version,
+                                message="请补充费用清单")
+    second = in_federation_review(
+        claim_world, django_capture_on_commit_callbacks, invoice_numbers="FP40000001",
+        admission_date=(timezone.localdate() - timedelta(days=40)).isoformat(),
+        discharge_date=(timezone.localdate() - timedelta(days=35)).isoformat(),
+    )
+    assert second.proposed_amount == EXPECTED_STAY_AMOUNT  # the returned claim gave its share back
+    with django_capture_on_commit_callbacks(execute=True):
+        claims.claim_submit(actor=claim_world.claimant.user, claim_id=first.pk)
+    first.refresh_from_db()
+    assert first.proposed_amount == Decimal("100.00")  # now the second is the one in review
