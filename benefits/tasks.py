@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from . import claims, services
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
@@ -21,13 +21,9 @@ def notify_cover_ending(self) -> None:
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
 def assess_claim(self, claim_id: int) -> None:
-    from . import claims
-
     claims.claim_assess(claim_id=claim_id)  # idempotent: a claim no longer "submitted" is left as it is
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def remind_overdue_claims(self) -> None:
-    from . import claims
-
     claims.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day

@@ -252,3 +252,33 @@ def test_a_member_is_kept_out_of_the_outbox_admin(client, member_factory, org_tr
     client.force_login(member_factory(branch=org_tree.base_a1).user)
     response = client.get(reverse("admin:core_outboxmessage_changelist"))
     assert response.status_code in (302, 403)
+
+
+def test_a_database_outage_that_outlasts_the_tasks_retries_leaves_the_claim_to_the_sweep(
+    claim_world, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The claimant submits; the database goes away while the assessment runs and stays away past its retries
+    (the task gives up). When it is back, the sweep finds the claim still `submitted` and it is assessed once."""
+    from django.db import OperationalError
+
+    from benefits import tasks
+
+    def database_down(**kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(tasks.claims, "claim_assess", database_down)
+    claim = draft_stay(claim_world)
+    for kind in ("invoice", "discharge_summary"):
+        claims.document_add(actor=claim_world.claimant.user, claim_id=claim.pk, kind=kind,
+                            upload=upload(PDF_BYTES, "a.pdf"))
+    with django_capture_on_commit_callbacks(execute=True):
+        claims.claim_submit(actor=claim_world.claimant.user, claim_id=claim.pk)
+    claim.refresh_from_db()
+    assert claim.state == Claim.State.SUBMITTED  # saved; its work did not happen
+    monkeypatch.undo()
+    Claim.objects.filter(pk=claim.pk).update(submitted_at=timezone.now() - timedelta(minutes=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.outbox_sweep(now=timezone.now())
+    claim.refresh_from_db()
+    assert claim.state == Claim.State.BASE_REVIEW
+    assert ClaimEvent.objects.filter(claim=claim, action="assess").count() == 1
