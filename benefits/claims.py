@@ -723,8 +723,11 @@ def reviewer_levels(user, claim: Claim) -> set[str]:
 
 
 def _last_adjuster_id(claim: Claim) -> int | None:
-    return (ClaimEvent.objects.filter(claim=claim, action="adjust").order_by("-at", "-id")
-            .values_list("actor_id", flat=True).first())
+    """Who set the amount now on the claim: the last adjustment since the claim was last submitted (a
+    resubmission clears the amount, so an adjustment of an earlier round no longer binds anyone), or None."""
+    event = (ClaimEvent.objects.filter(claim=claim, action__in=("submit", "adjust")).order_by("-at", "-id")
+             .values("action", "actor_id").first())
+    return event["actor_id"] if event and event["action"] == "adjust" else None
 
 
 def claim_action_refusal(user, claim: Claim, action: str, *, levels: set[str] | None = None) -> str | None:

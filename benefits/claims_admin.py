@@ -297,10 +297,15 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.path)
         items = selectors.batch_rows(batch)
         total = sum((i.amount for i in items if i.status != PayoutItem.Status.FAILED), start=0)
+        # The payout steps the services would refuse this officer (their own claim) are not offered; the reason is.
+        for item in items:
+            item.refusal = (claims.claim_action_refusal(request.user, item.claim, "payout_failed")
+                            if item.status == PayoutItem.Status.PENDING else None)
+        pay_refusal = next((item.refusal for item in items if item.refusal), None)
         return render(request, "admin/benefits/payoutbatch/detail.html", {
             **self.admin_site.each_context(request), "opts": self.opts,
             "title": gettext("发放批次 %(number)s") % {"number": batch.number},
-            "batch": batch, "items": items, "total": total,
+            "batch": batch, "items": items, "total": total, "pay_refusal": pay_refusal,
         })
 
     def export_view(self, request, batch_id, fmt):

@@ -332,7 +332,12 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return ClaimReviewListSerializer if self.action == "list" else ClaimReviewSerializer
 
     @extend_schema(request=ClaimDecisionSerializer,
-                   responses={200: ClaimReviewSerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
+                   responses={200: ClaimReviewSerializer, **ERRORS,
+                              403: OpenApiResponse(ErrorEnvelopeSerializer, description=(
+                                  "Refused by the review rules (the reviewer filed the claim, holds the other level, "
+                                  "made the other level's decision, or adjusted the amount they try to approve); "
+                                  "`error.message` gives the reason.")),
+                              409: ErrorEnvelopeSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
         """pass (base level), approve (federation), return (message), reject (reason), adjust (amount + message)."""
