@@ -9,6 +9,7 @@ class BenefitsConfig(AppConfig):
     def ready(self):
         from core.services import sweep_register
 
+        from . import checks  # noqa: F401 — registers the deployment checks
         from .sweeps import claims_unassessed_requeue
 
         sweep_register("benefits.claims_unassessed_requeue", claims_unassessed_requeue)

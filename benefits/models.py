@@ -338,6 +338,7 @@ class Payment(models.Model):
     class Provider(models.TextChoices):
         OFFLINE = "offline", _("线下（现金/转账）")
         SANDBOX = "sandbox", _("在线支付（测试网关）")
+        WECHATPAY = "wechatpay", _("微信支付")
 
     class Method(models.TextChoices):
         CASH = "cash", _("现金")

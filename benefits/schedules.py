@@ -17,6 +17,8 @@ BEAT_SCHEDULE = {
         "task": "benefits.tasks.notify_cover_ending",
         "schedule": crontab(hour=9, minute=30),
     },
+    # WeChat payments whose notification never came are settled from WeChat's record, expired ones closed.
+    "benefits-payments-reconcile": {"task": "benefits.tasks.payments_reconcile", "schedule": 300.0},
     "benefits-claims-overdue-reminders": {
         "task": "benefits.tasks.remind_overdue_claims",
         "schedule": crontab(hour="8-18", minute=15),

@@ -27,3 +27,10 @@ def assess_claim(self, claim_id: int) -> None:
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def remind_overdue_claims(self) -> None:
     claims.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day
+
+
+@shared_task(acks_late=True)
+def payments_reconcile() -> dict:
+    from . import wechatpay
+
+    return wechatpay.wechatpay_payments_reconcile()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("my-cover/", views.my_cover, name="my-cover"),
     path("pay/sandbox/<uuid:token>/", views.sandbox_gateway, name="sandbox-gateway"),
     path("payments/sandbox/callback/", views.sandbox_callback, name="sandbox-callback"),
+    path("payments/wechatpay/notify/", views.wechatpay_notify, name="wechatpay-notify"),
     path("payments/<int:payment_id>/receipt.pdf", views.payment_receipt, name="receipt"),
     path("staff/", views.staff_report, name="staff"),
     path("staff/export.xlsx", views.staff_export, name="staff-export"),

@@ -2,6 +2,7 @@
 
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import Member
 
-from . import exports, receipts, rules, selectors, services
+from . import exports, receipts, rules, selectors, services, wechatpay
 from .forms import EnrolForm, GroupEnrolmentForm, OfflinePaymentForm, PayForm
 from .models import Enrolment, Payment, Plan, Tier
 from .payments import SandboxProvider
@@ -102,19 +103,37 @@ def enrolment_pay(request, enrolment_id):
     if not form.is_valid():
         messages.error(request, _("缴费金额格式不正确。"))
         return redirect("benefits:enrolment", enrolment.pk)
+    # WeChat Pay where it is configured; the local sandbox gateway only where a setting turns it on (never in
+    # production); otherwise online payment is not offered and the member pays their union offline.
+    if wechatpay.enabled():
+        provider = wechatpay.WeChatPayProvider()
+    elif settings.BENEFITS_SANDBOX_PAYMENTS:
+        provider = SandboxProvider()
+    else:
+        messages.error(request, _("暂不支持在线缴费，请向所在工会缴纳。"))
+        return redirect("benefits:enrolment", enrolment.pk)
     try:
         payment = services.payment_start_online(user=request.user, enrolment_id=enrolment.pk,
-                                                amount=form.cleaned_data["amount"])
+                                                amount=form.cleaned_data["amount"], provider=provider.code)
+        if provider.code == Payment.Provider.WECHATPAY:
+            # The member pays on WeChat's page; the notification (or the reconciliation) records it.
+            return redirect(provider.checkout_url(payment, client_ip=request.META.get("REMOTE_ADDR", "")))
     except services.BenefitsError as e:
         messages.error(request, e.message)
         return redirect("benefits:enrolment", enrolment.pk)
-    return redirect(SandboxProvider().checkout_url(payment))
+    return redirect(provider.checkout_url(payment))
+
+
+def _sandbox_or_404():
+    if not settings.BENEFITS_SANDBOX_PAYMENTS:
+        raise Http404
 
 
 @login_required
 def sandbox_gateway(request, token):
     """The local page standing in for the payment gateway's checkout. Confirming makes the gateway's signed
     callback and hands it to the same code as the callback endpoint."""
+    _sandbox_or_404()
     payment = get_object_or_404(
         Payment.objects.filter(provider=Payment.Provider.SANDBOX, enrolments__member__user=request.user).distinct(),
         token=token,
@@ -140,6 +159,7 @@ def sandbox_gateway(request, token):
 @require_POST
 def sandbox_callback(request):
     """Server-to-server callback of the sandbox gateway: the raw body signed in the X-Sandbox-Signature header."""
+    _sandbox_or_404()
     sandbox = SandboxProvider()
     signature = request.headers.get(sandbox.signature_header, "")
     try:
@@ -147,6 +167,20 @@ def sandbox_callback(request):
     except services.BenefitsError as e:
         return JsonResponse({"result": "rejected", "message": e.message}, status=400)
     return JsonResponse({"result": "ok", "order": result.payment.number, "recorded": result.recorded})
+
+
+@csrf_exempt
+@require_POST
+def wechatpay_notify(request):
+    """WeChat Pay's payment notification (server to server): verified, decrypted, recorded once. WeChat expects
+    200/204 for "received"; anything else makes it send the notification again later."""
+    if not wechatpay.enabled():
+        raise Http404
+    try:
+        wechatpay.WeChatPayProvider().handle_notification(request.META, request.body)
+    except services.BenefitsError as e:
+        return JsonResponse({"code": "FAIL", "message": e.message}, status=400)
+    return JsonResponse({"code": "SUCCESS", "message": "OK"})
 
 
 @login_required

@@ -424,3 +424,20 @@ CONTENT_SECURITY_POLICY = {
 OUTBOX_GRACE_SECONDS = env.int("OUTBOX_GRACE_SECONDS", default=60)
 # Sent messages are kept this long for staff to look at in the admin, then pruned by the sweep.
 OUTBOX_KEEP_DAYS = env.int("OUTBOX_KEEP_DAYS", default=7)
+
+
+# --- Online payments (benefits/payments.py, benefits/wechatpay.py) ----------------------------------------------
+# The sandbox gateway (a local page that pretends to take the money) exists only where this is on: local and test
+# settings turn it on; in production it is off and its routes answer 404.
+BENEFITS_SANDBOX_PAYMENTS = env.bool("BENEFITS_SANDBOX_PAYMENTS", default=False)
+# WeChat Pay (API v3, H5). Online payment uses it when WECHATPAY_MCHID is set. Keys are PEM text or a file's path.
+WECHATPAY_MCHID = env("WECHATPAY_MCHID", default="")
+WECHATPAY_APPID = env("WECHATPAY_APPID", default="")
+WECHATPAY_APIV3_KEY = env("WECHATPAY_APIV3_KEY", default="")
+WECHATPAY_CERT_SERIAL_NO = env("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_PRIVATE_KEY = env("WECHATPAY_PRIVATE_KEY", default="")
+WECHATPAY_PUBLIC_KEY = env("WECHATPAY_PUBLIC_KEY", default="")
+WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
+WECHATPAY_API_BASE_URL = env("WECHATPAY_API_BASE_URL", default="https://api.mch.weixin.qq.com")
+WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=5.0)
+WECHATPAY_ORDER_MINUTES = env.int("WECHATPAY_ORDER_MINUTES", default=15)

@@ -17,6 +17,7 @@ STORAGES = {
 MEDIA_ROOT = Path(env("TEST_MEDIA_ROOT", default="/tmp/union-portal-test-media"))  # noqa: F405, S108
 # In-process by default; with CELERY_BROKER_URL set (CI's second run) tests marked `worker` use a real one.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+BENEFITS_SANDBOX_PAYMENTS = True  # the tests of the production refusal turn it off themselves
 # The real-worker tests give their worker a queue of its own (tests/worker.py): the tasks it queues itself (a
 # delivery after an assessment) go there too, not to the shared default queue no test worker consumes.
 CELERY_TASK_DEFAULT_QUEUE = env("TEST_CELERY_QUEUE", default="celery")
