@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from members.http import client_ip
 from members.models import Member
 
 from . import exports, receipts, rules, selectors, services, wechatpay
@@ -117,7 +118,7 @@ def enrolment_pay(request, enrolment_id):
                                                 amount=form.cleaned_data["amount"], provider=provider.code)
         if provider.code == Payment.Provider.WECHATPAY:
             # The member pays on WeChat's page; the notification (or the reconciliation) records it.
-            return redirect(provider.checkout_url(payment, client_ip=request.META.get("REMOTE_ADDR", "")))
+            return redirect(provider.checkout_url(payment, client_ip=client_ip(request)))
     except services.BenefitsError as e:
         messages.error(request, e.message)
         return redirect("benefits:enrolment", enrolment.pk)

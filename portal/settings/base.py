@@ -441,3 +441,14 @@ WECHATPAY_PUBLIC_KEY_ID = env("WECHATPAY_PUBLIC_KEY_ID", default="")
 WECHATPAY_API_BASE_URL = env("WECHATPAY_API_BASE_URL", default="https://api.mch.weixin.qq.com")
 WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=5.0)
 WECHATPAY_ORDER_MINUTES = env.int("WECHATPAY_ORDER_MINUTES", default=15)
+
+
+# --- Behind a reverse proxy -------------------------------------------------------------------------------------
+# How many proxies in front of the portal append to X-Forwarded-For (docker-compose.yml's reverse proxy: 1). The
+# client's address is then the entry that many places from the right; a client's own forged entries, further left,
+# are ignored. 0 (no proxy): REMOTE_ADDR, and X-Forwarded-For is ignored altogether. Rate limits (allauth's, the
+# API's throttles) and the login lockout count by this address: behind a proxy with 0 here every client would share
+# the proxy's address, and failed logins on some accounts would lock everyone's.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 
 from members.models import AuditLogEntry, OutboundSms, User, normalize_mobile
@@ -489,3 +490,52 @@ def test_a_mistyped_number_is_corrected_on_the_code_page_while_signing_up(client
     client.post(VERIFY_URL, {"code": sms_code(MOBILE)})
     user = User.objects.get(name="张三")
     assert (user.mobile, user.mobile_verified) == (MOBILE, True)
+
+
+# --- Behind a reverse proxy ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def behind_one_proxy(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    return settings
+
+
+def _from(address: str, forged: str = "") -> dict:
+    """What the reverse proxy (REMOTE_ADDR 10.0.0.1) passes on for a client at `address`."""
+    return {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": f"{forged + ', ' if forged else ''}{address}"}
+
+
+def test_behind_the_proxy_failed_logins_on_many_accounts_lock_no_one_else(client, user_factory, behind_one_proxy):
+    """An attacker at one address tries wrong passwords on twelve accounts: that address is limited, the member at
+    another address (same proxy) signs in."""
+    victims = [user_factory(mobile=f"1370000{n:04d}", password=PASSWORD) for n in range(12)]
+    for victim in victims:
+        client.post(LOGIN_URL, {"login": victim.mobile, "password": "wrong"}, **_from("203.0.113.9"))
+    member = user_factory(mobile="13912340000", password=PASSWORD)
+    other = Client()
+    response = other.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD}, **_from("198.51.100.7"))
+    assert response.status_code == 302
+    blocked = client.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD}, **_from("203.0.113.9"))
+    assert (blocked.status_code in (200, 429) and "尝试次数过多" in page_text(blocked)) or blocked.status_code == 429
+
+
+def test_a_forged_forwarded_for_does_not_move_the_attacker_to_a_fresh_address(client, user_factory, behind_one_proxy):
+    """Forged entries left of the proxy's own are ignored: the attacker stays limited at their real address."""
+    victims = [user_factory(mobile=f"1360000{n:04d}", password=PASSWORD) for n in range(11)]
+    for n, victim in enumerate(victims):
+        client.post(LOGIN_URL, {"login": victim.mobile, "password": "wrong"}, **_from("203.0.113.9", f"192.0.2.{n}"))
+    member = user_factory(mobile="13912340001", password=PASSWORD)
+    response = client.post(LOGIN_URL, {"login": member.mobile, "password": PASSWORD},
+                           **_from("203.0.113.9", "192.0.2.200"))
+    assert response.status_code != 302
+
+
+def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(rf, settings):
+    from members.http import client_ip
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.1")
+    assert client_ip(request) == "203.0.113.9"
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "192.0.2.1"
