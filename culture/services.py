@@ -27,6 +27,7 @@ from members.models import Member, StaffRole
 from members.notifications import notification_send, recipient_text, sms_queue
 from members.selectors import branches_in_scope
 from members.services import audit_log
+from members.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 
 from .models import (
     Attendance,
@@ -544,8 +545,9 @@ def _code_hash(mobile: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{mobile}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def visitor_code_send(*, mobile: str, now=None) -> VisitorCode:
-    """Texts a 6-digit code to a visitor's mobile. At most one code a minute per number."""
+def visitor_code_send(*, mobile: str, client_ip: str = "", now=None) -> VisitorCode:
+    """Texts a 6-digit code to a visitor's mobile. At most one code a minute per number, and within the portal's SMS
+    ceiling per number, per client and in all (members/sms_limits.py)."""
     from members.models import normalize_mobile
 
     now = now or timezone.now()
@@ -556,6 +558,8 @@ def visitor_code_send(*, mobile: str, now=None) -> VisitorCode:
     recent = now - timedelta(seconds=VISITOR_CODE_RESEND_SECONDS)
     if VisitorCode.objects.filter(mobile=mobile, created_at__gt=recent).exists():
         raise CultureError(_("验证码已发送，请一分钟后再试。"), code="too_soon")
+    if not sms_send_allowed(mobile=mobile, client_ip=client_ip):
+        raise CultureError(str(SMS_LIMITED_MESSAGE), code="rate_limited")
     code = f"{secrets.randbelow(1_000_000):06d}"
     text = _("【工会服务门户】您的文化宫预约验证码是 %(code)s，%(minutes)s 分钟内有效。") % {
         "code": code, "minutes": VISITOR_CODE_MINUTES}

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.spreadsheets import csv_writer, xlsx_append
+from members.http import client_ip
 from members.selectors import branches_in_scope
 
 from . import selectors, services
@@ -228,15 +229,17 @@ def verify_mobile(request):
     next_url = request.POST.get("next") or request.GET.get("next") or reverse("culture:menu")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("culture:menu")
-    send_form, code_form = MobileForm(prefix="send"), None
+    send_form, code_form, limited = MobileForm(prefix="send"), None, False
     if request.method == "POST" and request.POST.get("step") == "send":
         send_form = MobileForm(request.POST, prefix="send")
         if send_form.is_valid():
             try:
-                services.visitor_code_send(mobile=send_form.cleaned_data["mobile"])
+                services.visitor_code_send(mobile=send_form.cleaned_data["mobile"], client_ip=client_ip(request))
                 messages.success(request, _("验证码已发送。"))
             except services.CultureError as e:
                 messages.error(request, e.message)
+                if e.code == "rate_limited":
+                    limited = True
             code_form = CodeForm(initial={"mobile": send_form.cleaned_data["mobile"]})
     elif request.method == "POST" and request.POST.get("step") == "check":
         code_form = CodeForm(request.POST)
@@ -252,6 +255,8 @@ def verify_mobile(request):
                 return redirect(next_url)
     status = 400 if request.method == "POST" and (
         (code_form is not None and code_form.errors) or send_form.errors) else 200
+    if limited:
+        status = 429
     return render(request, "culture/verify_mobile.html",
                   {"send_form": send_form, "code_form": code_form, "next": next_url}, status=status)
 

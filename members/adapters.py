@@ -8,7 +8,7 @@ type it, the headless API takes E.164 ("+8613800138000"), and from then on allau
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.exceptions import ImmediateHttpResponse, RateLimited
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib import messages
@@ -20,9 +20,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .http import client_ip
 from .models import User, normalize_mobile
 from .notifications import sms_queue
 from .services import audit_log
+from .sms_limits import sms_send_allowed
 
 # Codes sent by SMS: the sign-up (phone verification) code and the password reset code. Never a password.
 PHONE_VERIFICATION_SMS = _(
@@ -117,7 +119,15 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs) -> None:
         minutes = account_settings.PHONE_VERIFICATION_TIMEOUT // 60
         body = gettext(PHONE_VERIFICATION_SMS) % {"code": code, "minutes": minutes}
-        sms_queue(to=normalize_mobile(phone), body=body)
+        self._sms_code_send(normalize_mobile(phone), body)
+
+    def _sms_code_send(self, mobile: str, body: str) -> None:
+        """Every code allauth sends by SMS passes the portal's SMS ceiling (members/sms_limits.py); beyond it the
+        person gets the 429 page (RateLimitedMiddleware) and nothing is sent."""
+        request = getattr(self, "request", None)
+        if not sms_send_allowed(mobile=mobile, client_ip=client_ip(request) if request is not None else ""):
+            raise RateLimited
+        sms_queue(to=mobile, body=body)
 
     # --- Sign-up --------------------------------------------------------------------------------------------
     def save_user(self, request, user: User, form, commit: bool = True) -> User:
@@ -155,7 +165,7 @@ class AccountAdapter(DefaultAccountAdapter):
             # Nothing else allauth writes is meant for a phone; a mobile number never reaches the mail backend.
             return None
         minutes = account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT // 60
-        sms_queue(to=email, body=gettext(template) % {"code": context["code"], "minutes": minutes})
+        self._sms_code_send(email, gettext(template) % {"code": context["code"], "minutes": minutes})
         return None
 
     # --- Failed-login rate limit ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from . import notifications
-from .models import AuditLogEntry, Notification, NotificationDelivery, SmsMessage, User
+from .models import AuditLogEntry, Notification, NotificationDelivery, OutboundSms, SmsMessage, User
 from .selectors import users_in_scope
 
 
@@ -170,6 +170,22 @@ class NotificationDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self.message_user(request, message % {"count": count}, messages.SUCCESS)
         else:
             self.message_user(request, gettext("所选投递中没有发送失败的。"), messages.WARNING)
+
+
+@admin.register(OutboundSms)
+class OutboundSmsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The development SMS inbox: what the console and database backends "sent", in full (codes included), so a
+    developer can sign up under `make run`. Superusers only; nothing is written here by a real gateway."""
+
+    list_display = ("created_at", "to", "body")
+    search_fields = ("to",)
+    date_hierarchy = "created_at"
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
 
 
 @admin.register(SmsMessage)

@@ -3,6 +3,7 @@
 
 import abc
 import logging
+import re
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -21,11 +22,27 @@ class BaseSmsBackend(abc.ABC):
     def send(self, *, to: str, body: str) -> None: ...
 
 
+_CODE = re.compile(r"\d{4,}")
+
+
+def masked_for_log(*, to: str, body: str) -> tuple[str, str]:
+    """A number as 138****5678 and every run of four or more digits (codes) as its first digit and stars."""
+    return f"{to[:3]}****{to[-4:]}", _CODE.sub(lambda m: m.group()[0] + "*" * (len(m.group()) - 1), body)
+
+
 class ConsoleSmsBackend(BaseSmsBackend):
-    """Prints the message to standard output, for development: the sign-up code appears in the terminal."""
+    """Prints the message to standard output, for development, with the number and any code masked: logs are
+    kept and read by many, a code is a key. With DEBUG on (`make run`) the whole text is also kept in the
+    development SMS inbox (OutboundSms, superusers only in the admin), where a developer reads the code to sign
+    up."""
 
     def send(self, *, to: str, body: str) -> None:
-        print(f"[SMS to {to}] {body}", flush=True)
+        masked_to, masked_body = masked_for_log(to=to, body=body)
+        print(f"[SMS to {masked_to}] {masked_body}", flush=True)
+        if settings.DEBUG:
+            from .models import OutboundSms
+
+            OutboundSms.objects.create(to=to, body=body)
 
 
 class DatabaseSmsBackend(BaseSmsBackend):

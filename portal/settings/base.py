@@ -452,3 +452,11 @@ WECHATPAY_ORDER_MINUTES = env.int("WECHATPAY_ORDER_MINUTES", default=15)
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+
+
+# --- Text messages a person can make the portal send (members/sms_limits.py) ------------------------------------
+# Codes by SMS (sign-up, login, reset, a visitor's verification): at most this many per number, per client address
+# and in all, per window ("count/h"). Beyond: 429 with a message; nothing is sent.
+SMS_RATE_LIMIT_PER_NUMBER = env("SMS_RATE_LIMIT_PER_NUMBER", default="5/h")
+SMS_RATE_LIMIT_PER_CLIENT = env("SMS_RATE_LIMIT_PER_CLIENT", default="20/h")
+SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
