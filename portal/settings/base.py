@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "members.middleware.RateLimitedMiddleware",
+    "members.middleware.StaffTwoFactorMiddleware",
     "portal.middleware.PrivatePagesNoStoreMiddleware",
 ]
 
@@ -460,3 +461,9 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 SMS_RATE_LIMIT_PER_NUMBER = env("SMS_RATE_LIMIT_PER_NUMBER", default="5/h")
 SMS_RATE_LIMIT_PER_CLIENT = env("SMS_RATE_LIMIT_PER_CLIENT", default="20/h")
 SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
+
+
+# --- Staff two-factor ---------------------------------------------------------------------------------------------
+# Staff (is_staff or any staff role) must set up an authenticator app before any admin or staff page
+# (members.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
+STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)

@@ -45,3 +45,6 @@ if SMS_BACKEND == "members.sms.ConsoleSmsBackend" and not SMS_ALLOW_CONSOLE_BACK
         "SMS_BACKEND is the console backend, which sends nothing. Set SMS_BACKEND to a real gateway's backend, "
         "or SMS_ALLOW_CONSOLE_BACKEND=true to run without one (a trial, not a deployment)."
     )
+
+# Staff sign in with a password and an authenticator app's code: set up before any admin or staff page.
+STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=True)
