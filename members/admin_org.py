@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import personal_data, selectors, services
 from .id_numbers import mask_id_number
 from .models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
 
@@ -303,6 +303,31 @@ class MemberAdmin(BranchScopedAdmin):
     @admin.display(description=_("身份证号"))
     def masked_id_number(self, obj):
         return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("手机号码"))
+    def masked_mobile(self, obj):
+        return personal_data.mask_mobile(obj.mobile)
+
+    def _sees(self, request, obj) -> bool:
+        return obj is not None and personal_data.sees_personal_data(request.user, obj)
+
+    def get_fields(self, request, obj=None):
+        # Roles that do not need them (station, events managers…) see the ID number and mobile masked.
+        if self._sees(request, obj):
+            return self.fields
+        swap = {"id_number": "masked_id_number", "mobile": "masked_mobile"}
+        return [swap.get(name, name) for name in self.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self._sees(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "masked_id_number", "masked_mobile"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        member = self.get_queryset(request).filter(pk=object_id).first()
+        if member is not None and request.method == "GET" and self._sees(request, member):
+            personal_data.personal_data_reveal(actor=request.user, member=member, where="admin")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False  # members come from applications and bulk imports, which validate and number them

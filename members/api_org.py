@@ -2,6 +2,7 @@
 transfers. Staff endpoints filter through `branches_in_scope`: an id outside the scope answers 404."""
 
 import django_filters
+from allauth.core import ratelimit
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -12,7 +13,7 @@ from rest_framework.views import APIView
 
 from portal.api import error_response
 
-from . import cards, selectors, services
+from . import cards, personal_data, selectors, services
 from .id_numbers import mask_id_number
 from .models import Branch, Member, MembershipApplication, StaffRole, Transfer
 
@@ -156,6 +157,8 @@ class MembershipView(APIView):
 
     @extend_schema(request=ApplyInputSerializer, responses={201: ApplicationSerializer}, summary="Apply to join")
     def post(self, request):
+        if not ratelimit.consume(request, action="member_id_lookup", user=request.user):
+            return error_response(_("申请次数太多，请一小时后再试。"), code="rate_limited", status_code=429)
         data = ApplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -212,10 +215,11 @@ class IsBranchStaff(permissions.BasePermission):
 
 
 class StaffMemberSerializer(serializers.ModelSerializer):
-    """In lists the ID number is masked; the detail shows it to staff with scope over the member (the only
-    staff who can open it)."""
+    """In lists the ID number is masked for everyone; the detail shows it in full to branch admins over the member
+    (audited). The mobile is masked for every role but the branch admins' (members/personal_data.py)."""
 
     id_number = serializers.SerializerMethodField()
+    mobile = serializers.SerializerMethodField()
     branch_name = serializers.CharField(source="branch.name", read_only=True)
 
     class Meta:
@@ -225,8 +229,16 @@ class StaffMemberSerializer(serializers.ModelSerializer):
             "branch_name", "member_number", "status", "applied_at", "joined_at", "left_at",
         ]
 
+    def _full(self, obj) -> bool:
+        return obj.branch_id in self.context.get("full_data_branches", set())
+
     def get_id_number(self, obj) -> str:
-        return obj.id_number if self.context.get("full_id_number") else mask_id_number(obj.id_number)
+        if self.context.get("full_id_number") and self._full(obj):
+            return obj.id_number
+        return mask_id_number(obj.id_number)
+
+    def get_mobile(self, obj) -> str:
+        return obj.mobile if self._full(obj) else personal_data.mask_mobile(obj.mobile)
 
 
 class StaffMemberFilter(django_filters.FilterSet):
@@ -246,7 +258,16 @@ class StaffMemberViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.members_in_scope(self.request.user).select_related("branch").order_by("-id")
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "full_id_number": self.action == "retrieve"}
+        full = (personal_data.full_data_branch_ids(self.request.user)
+                if not getattr(self, "swagger_fake_view", False) else set())
+        return {**super().get_serializer_context(), "full_id_number": self.action == "retrieve",
+                "full_data_branches": full}
+
+    def retrieve(self, request, *args, **kwargs):
+        member = self.get_object()
+        if personal_data.sees_personal_data(request.user, member):
+            personal_data.personal_data_reveal(actor=request.user, member=member, where="api")
+        return Response(self.get_serializer(member).data)
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -1,5 +1,6 @@
 """Pages for joining a union, transfers, the member card and the staff's application queue."""
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -61,6 +62,8 @@ def branch_join(request, branch_id):
     branch = _joinable_branch(branch_id)
     member = _own_member(request.user)
     if request.method == "POST":
+        if not ratelimit.consume(request, action="member_id_lookup", user=request.user):
+            return ratelimit.respond_429(request)
         form = MembershipApplyForm(request.POST)
         if form.is_valid():
             try:
