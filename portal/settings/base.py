@@ -470,3 +470,15 @@ SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
 # Staff (is_staff or any staff role) must set up an authenticator app before any admin or staff page
 # (members.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
 STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
+
+
+# --- Tencent Cloud SMS (members/sms_tencent.py; SMS_BACKEND=members.sms_tencent.TencentSmsBackend) -----------------
+SMS_TENCENT_SECRET_ID = env("SMS_TENCENT_SECRET_ID", default="")
+SMS_TENCENT_SECRET_KEY = env("SMS_TENCENT_SECRET_KEY", default="")
+SMS_TENCENT_APP_ID = env("SMS_TENCENT_APP_ID", default="")  # SmsSdkAppId
+SMS_TENCENT_SIGN_NAME = env("SMS_TENCENT_SIGN_NAME", default="")  # the approved signature, e.g. 工会服务门户
+SMS_TENCENT_TEMPLATE_CODE = env("SMS_TENCENT_TEMPLATE_CODE", default="")
+SMS_TENCENT_TEMPLATE_NOTICE = env("SMS_TENCENT_TEMPLATE_NOTICE", default="")
+SMS_TENCENT_REGION = env("SMS_TENCENT_REGION", default="ap-guangzhou")
+SMS_TENCENT_ENDPOINT = env("SMS_TENCENT_ENDPOINT", default="sms.tencentcloudapi.com")
+SMS_TENCENT_TIMEOUT_SECONDS = env.int("SMS_TENCENT_TIMEOUT_SECONDS", default=5)
