@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.digits import ascii_digits
 from core.services import outbox_add
+from core.text import visible_strip
 from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many, recipient_text
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
@@ -156,7 +157,10 @@ def _parse_money(value, field: str, errors: dict):
     except (InvalidOperation, TypeError):
         errors[field] = _("请填写金额（数字）。")
         return None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():  # "NaN", "Infinity": Decimal reads them, no bill says them
+        errors[field] = _("请填写金额（数字）。")
+        return None
+    if amount < 0:
         errors[field] = _("金额不能为负数。")
         return None
     if amount > MAX_AMOUNT:
@@ -202,8 +206,25 @@ def _parse_invoices(value, errors: dict) -> list[str]:
     return numbers
 
 
+ALL_FACTS = frozenset({*MONEY_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "invoice_numbers", "first_diagnosis"})
+
+
+def _facts_refuse_foreign(kind: str, data: dict) -> None:
+    """A fact another kind asks for (a bed fee on a serious-disease claim) is refused by name, not dropped in
+    silence: the member or app that sent it believes it counts."""
+    allowed = set(fields_for_kind(kind))
+    foreign = {
+        name: _("“%(kind)s”申请不填写这一项。") % {"kind": BenefitKind(kind).label}
+        for name in sorted(ALL_FACTS - allowed)
+        if data.get(name) not in (None, "", [], False)
+    }
+    if foreign:
+        raise ClaimError(_("提交的内容有误，请检查标出的项目。"), fields=foreign)
+
+
 def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
     """The facts of `data` this kind asks for, checked; raises ClaimError with every field's problem."""
+    _facts_refuse_foreign(kind, data)
     allowed = set(fields_for_kind(kind))
     errors: dict[str, str] = {}
     values: dict = {}
@@ -220,7 +241,9 @@ def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
         elif name == "first_diagnosis":
             values[name] = raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "on", "yes"}
         else:
-            text = str(raw or "").strip()
+            text = visible_strip(str(raw or ""))
+            if raw and not text:
+                errors[name] = _("请填写看得见的文字：不能只有空格或不可见字符。")
             limit = Claim._meta.get_field(name).max_length
             if len(text) > limit:
                 errors[name] = _("最多 %(limit)s 个字。") % {"limit": limit}
@@ -457,6 +480,7 @@ def claim_update(*, actor, claim_id: int, facts: dict) -> Claim:
                              code="wrong_state")
         # Checked together with the facts already saved (a bed fee is compared with the saved self-paid part).
         merged = {name: getattr(claim, name) for name in fields_for_kind(claim.kind)}
+        _facts_refuse_foreign(claim.kind, facts)
         merged.update({name: value for name, value in facts.items() if name in merged})
         values = facts_clean(claim.kind, merged, enrolment=claim.enrolment)
         changes = _claim_changes(claim, values)

@@ -37,7 +37,7 @@ S = Claim.State
 
 class ReviewForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in claims.REVIEW_ACTIONS])
-    version = forms.IntegerField()
+    version = forms.IntegerField(min_value=0, max_value=2**63 - 1)
     message = forms.CharField(label=_("意见或说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason = forms.ChoiceField(label=_("不予补助的原因"), choices=[("", "—"), *RejectReason.choices], required=False)
     amount = forms.CharField(label=_("核定金额（元）"), required=False)
@@ -219,7 +219,7 @@ class BuildBatchForm(forms.Form):
 
 
 class FailForm(forms.Form):
-    item = forms.IntegerField()
+    item = forms.IntegerField(min_value=1, max_value=2**63 - 1)  # a row id: larger would overflow the driver
     note = forms.CharField(label=_("失败原因"), max_length=200)
 
 

@@ -2,17 +2,17 @@
 timeline) and /api/v1/claims/review/: the reviewers' side, scoped by `branches_in_scope` like the admin.
 The same services as the pages; domain errors answer the standard error envelope."""
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from portal.api import ErrorEnvelopeSerializer, error_response
+from portal.api import ID_MAX, ErrorEnvelopeSerializer, error_response, object_id_field
+from portal.parsers import ObjectJSONParser
 
-from . import claims
+from . import claims, document_links
 from . import claims_selectors as selectors
 from .models import BenefitKind, Claim, ClaimDocument, ClaimEvent, DocumentKind, RejectReason
 
@@ -35,7 +35,11 @@ class ClaimDocumentSerializer(serializers.ModelSerializer):
         fields = ["token", "kind", "content_type", "size", "sha256", "uploaded_at", "url"]
 
     def get_url(self, document) -> str:
-        return reverse("benefits:claim-document", args=[document.token])
+        """Signed for the user asking, valid CLAIM_DOCUMENT_URL_MAX_AGE seconds: an app opens it without a
+        session cookie (benefits/document_links.py)."""
+        request = self.context.get("request")
+        url = document_links.document_url(token=document.token, user=getattr(request, "user", None))
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 @extend_schema_serializer(component_name="ClaimDocumentUpload")
@@ -62,7 +66,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_documents(self, claim) -> list[dict]:
-        return ClaimDocumentSerializer(selectors.claim_documents(claim), many=True).data
+        return ClaimDocumentSerializer(selectors.claim_documents(claim), many=True, context=self.context).data
 
     def get_missing(self, claim) -> list[str]:
         """What still lacks before the claim can be submitted (drafts and returned claims)."""
@@ -102,7 +106,7 @@ class _FactsSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ClaimCreate")
 class ClaimCreateSerializer(_FactsSerializer):
-    enrolment = serializers.IntegerField()
+    enrolment = object_id_field()
     kind = serializers.ChoiceField(choices=BenefitKind.choices)
 
 
@@ -199,7 +203,8 @@ class ClaimReviewListSerializer(serializers.ModelSerializer):
 @extend_schema_serializer(component_name="ClaimDecision")
 class ClaimDecisionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=[(a, str(claims.ACTION_LABELS[a])) for a in claims.REVIEW_ACTIONS])
-    version = serializers.IntegerField(help_text="The claim's version as read; a stale one answers 409.")
+    version = serializers.IntegerField(min_value=0, max_value=ID_MAX,
+                                       help_text="The claim's version as read; a stale one answers 409.")
     message = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.ChoiceField(choices=RejectReason.choices, required=False, help_text="For reject.")
     amount = serializers.CharField(
@@ -219,7 +224,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     serializer_class = ClaimSerializer
     filterset_fields = ["state", "kind"]
     ordering_fields = ["created_at"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -267,7 +272,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
                                            upload=data.validated_data["file"])
         except claims.ClaimError as e:
             return _error(e)
-        return Response(ClaimDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+        return Response(ClaimDocumentSerializer(document, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={204: OpenApiResponse(description=_("已移除")), **ERRORS})
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<token>[0-9a-f-]{36})")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from members.selectors import branches_in_scope
 
-from . import claims, claims_pdf
+from . import claims, claims_pdf, document_links
 from . import claims_selectors as selectors
 from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 from .models import BenefitRule, Claim, Disease
@@ -190,8 +190,12 @@ def claim_letter(request, claim_id):
 
 def document_view(request, token):
     """A claim document, to its member and to reviewers over the claim's branch, checked on every request.
-    The URL holds a random token; the file lives outside any public URL."""
-    document = selectors.document_for(request.user, token)
+    The URL holds a random token; the file lives outside any public URL. An app opens it with the link the API
+    signed for its user (`?sig=`, short-lived); a browser with its session."""
+    user = request.user
+    if "sig" in request.GET:
+        user = document_links.document_link_user(token=token, signature=request.GET["sig"])
+    document = selectors.document_for(user, token)
     if document is None:
         raise Http404
     download = request.GET.get("download") == "1"
@@ -199,6 +203,9 @@ def document_view(request, token):
     response = FileResponse(document.file.open("rb"), content_type=document.content_type)
     disposition = "attachment" if download else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{document.kind}-{document.pk}.{extension}"'
+    # An uploaded file is someone else's content: never sniffed into HTML, never run as a page of the portal's
+    # origin (scripts in a crafted PDF or SVG-like file stay sandboxed), never kept by a shared cache.
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from portal.api import object_id_field
+
 from . import rules
 from .models import Enrolment, Payment, Plan, Tier
 
@@ -61,8 +63,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
 
 class EnrolmentCreateSerializer(serializers.Serializer):
-    plan = serializers.IntegerField()
-    tier = serializers.IntegerField()
+    plan = object_id_field()
+    tier = object_id_field()
     employer_non_public = serializers.BooleanField(default=False)
 
 
@@ -77,10 +79,10 @@ class CheckoutSerializer(serializers.Serializer):
 
 
 class GroupEnrolmentSerializer(serializers.Serializer):
-    plan = serializers.IntegerField()
-    tier = serializers.IntegerField()
-    branch = serializers.IntegerField()
-    member_ids = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True,
+    plan = object_id_field()
+    tier = object_id_field()
+    branch = object_id_field()
+    member_ids = serializers.ListField(child=object_id_field(), required=False, allow_null=True,
                                        default=None, help_text="留空表示该工会全部正常状态的会员")
     method = serializers.ChoiceField(choices=[Payment.Method.TRANSFER, Payment.Method.CASH])
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_visible
 from members.models import Branch, Member, mobile_validator
 from members.uploads import validate_image_pixels
 
@@ -222,7 +223,7 @@ class Booking(models.Model):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="culture_bookings",
                                null=True, blank=True, verbose_name=_("会员"))
     mobile = models.CharField(_("手机号码"), max_length=11, validators=[mobile_validator])
-    name = models.CharField(_("姓名"), max_length=100, blank=True)
+    name = models.CharField(_("姓名"), max_length=100, blank=True, validators=[validate_visible])
     seats = models.PositiveSmallIntegerField(_("人数"))
     unit_price = models.DecimalField(_("单价"), max_digits=8, decimal_places=2)
     total_price = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
@@ -288,7 +289,7 @@ class WaitlistEntry(models.Model):
                              null=True, blank=True)
     member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     mobile = models.CharField(_("手机号码"), max_length=11, validators=[mobile_validator])
-    name = models.CharField(_("姓名"), max_length=100, blank=True)
+    name = models.CharField(_("姓名"), max_length=100, blank=True, validators=[validate_visible])
     seats = models.PositiveSmallIntegerField(_("人数"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.WAITING)
     created_at = models.DateTimeField(_("加入时间"), default=timezone.now)

@@ -1,6 +1,8 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from portal.api import object_id_field
+
 from .models import Booking, MenuItem, Session, WaitlistEntry
 
 
@@ -76,7 +78,7 @@ class EventDetailSerializer(serializers.ModelSerializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
-    session = serializers.IntegerField()
+    session = object_id_field()
     seats = serializers.IntegerField(min_value=1, max_value=20)
     join_waitlist_if_full = serializers.BooleanField(default=False)
 
@@ -105,17 +107,17 @@ class WaitlistSerializer(serializers.ModelSerializer):
 
 
 class WaitlistCreateSerializer(serializers.Serializer):
-    session = serializers.IntegerField()
+    session = object_id_field()
     seats = serializers.IntegerField(min_value=1, max_value=20)
 
 
 class CheckInSerializer(serializers.Serializer):
-    session = serializers.IntegerField()
+    session = object_id_field()
     code = serializers.CharField(max_length=64)
 
 
 class CheckInResultSerializer(serializers.Serializer):
-    booking = serializers.IntegerField()
+    booking = object_id_field()
     seats = serializers.IntegerField()
     name = serializers.CharField()
     checked_in_at = serializers.DateTimeField()

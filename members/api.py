@@ -57,7 +57,7 @@ class NotificationFilter(django_filters.FilterSet):
         return queryset.filter(read_at__isnull=(value == "true"))
 
 
-@extend_schema(tags=["notifications"], responses={401: ErrorEnvelopeSerializer, 403: ErrorEnvelopeSerializer})
+@extend_schema(tags=["notifications"])
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The signed-in user's inbox, newest first."""
 

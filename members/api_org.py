@@ -11,7 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import error_response
+from core.text import validate_visible
+from portal.api import error_response, object_id_field
 
 from . import cards, personal_data, selectors, services
 from .id_numbers import mask_id_number
@@ -117,8 +118,8 @@ class MembershipSerializer(serializers.Serializer):
 
 
 class ApplyInputSerializer(serializers.Serializer):
-    branch = serializers.IntegerField()
-    name = serializers.CharField(max_length=100)
+    branch = object_id_field()
+    name = serializers.CharField(max_length=100, validators=[validate_visible])
     id_number = serializers.CharField(max_length=18)
     mobile = serializers.CharField(max_length=11)
     employer = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -126,7 +127,7 @@ class ApplyInputSerializer(serializers.Serializer):
 
 
 class TransferInputSerializer(serializers.Serializer):
-    to_branch = serializers.IntegerField()
+    to_branch = object_id_field()
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -275,7 +276,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class BulkDecisionSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=200)
+    ids = serializers.ListField(child=object_id_field(), min_length=1, max_length=200)
     decision = serializers.ChoiceField(choices=[("approve", "approve"), ("reject", "reject")])
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 

@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_visible
+
 
 class MobileField(forms.CharField):
     """A mainland mobile number, cleaned to the 11 digits we store (see `members.models.normalize_mobile`).
@@ -42,6 +44,7 @@ class SignupExtraFields(forms.Form):
     name = forms.CharField(
         label=_("姓名"),
         max_length=100,
+        validators=[validate_visible],
         error_messages={"required": _("请填写您的姓名。")},
         widget=forms.TextInput(attrs={"autocomplete": "name", "placeholder": _("与身份证一致的姓名")}),
     )

@@ -4,6 +4,8 @@ MembershipError names the field at fault; `add_service_error` puts it on the for
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_visible
+
 from .models import Branch, Member
 
 
@@ -30,7 +32,7 @@ class BranchSearchForm(forms.Form):
 
 
 class MembershipApplyForm(forms.Form):
-    name = forms.CharField(label=_("真实姓名"), max_length=100)
+    name = forms.CharField(label=_("真实姓名"), max_length=100, validators=[validate_visible])
     id_number = forms.CharField(
         label=_("身份证号"), max_length=18, min_length=18,
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text", "spellcheck": "false"}),

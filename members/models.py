@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from core.digits import ascii_digits
+from core.text import validate_visible
 
 # [0-9], not \d: Python's \d also matches other scripts' digits. The same pattern is a database constraint.
 MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
@@ -69,7 +70,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in. One `name` field fits Chinese names; the mobile number is the login."""
 
-    name = models.CharField(_("姓名"), max_length=100, blank=True)
+    name = models.CharField(_("姓名"), max_length=100, blank=True, validators=[validate_visible])
     mobile = models.CharField(_("手机号码"), max_length=11, unique=True, validators=[mobile_validator])
     mobile_verified = models.BooleanField(_("手机号已验证"), default=False)
     email = models.EmailField(_("电子邮箱"), blank=True, null=True, unique=True)
@@ -212,7 +213,7 @@ class Member(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="member"
     )
-    name = models.CharField(_("姓名"), max_length=100)
+    name = models.CharField(_("姓名"), max_length=100, validators=[validate_visible])
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
     birth_date = models.DateField(_("出生日期"))
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)

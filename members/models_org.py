@@ -8,6 +8,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.text import validate_visible
+
 # members.models imports this module at its end, after Member is defined.
 from .models import Member
 
@@ -47,7 +49,7 @@ class MembershipApplication(models.Model):
     branch = models.ForeignKey(
         "members.Branch", on_delete=models.PROTECT, related_name="applications", verbose_name=_("申请加入")
     )
-    name = models.CharField(_("姓名"), max_length=100)
+    name = models.CharField(_("姓名"), max_length=100, validators=[validate_visible])
     employer = models.CharField(_("工作单位"), max_length=200, blank=True)
     employment_type = models.CharField(_("就业形态"), max_length=20, choices=Member.EmploymentType.choices)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -4,8 +4,10 @@ import logging
 
 from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.views import defaults
 
 from . import health
+from .api import api_error_response
 
 logger = logging.getLogger(__name__)
 
@@ -19,17 +21,35 @@ def healthz(request):
     return health.healthz(request)
 
 
+def _is_api(request) -> bool:
+    """Under /api/ a client reads JSON: Django's own error answers (no route, CSRF, a crash) use the API's
+    error envelope there, as DRF's do."""
+    return request.path.startswith("/api/")
+
+
 def error_403(request, exception=None):
+    if _is_api(request):
+        return api_error_response(request, status=403, code="permission_denied")
     return render(request, "errors/403.html", status=403)
 
 
 def csrf_failure(request, reason=""):
     """A form posted without a valid CSRF token (an old tab, cookies blocked): say what to do, in the layout."""
+    if _is_api(request):
+        return api_error_response(request, status=403, code="csrf_failed")
     return render(request, "errors/csrf.html", status=403)
 
 
 def error_404(request, exception=None):
+    if _is_api(request):
+        return api_error_response(request, status=404, code="not_found")
     return render(request, "errors/404.html", status=404)
+
+
+def error_400(request, exception=None):
+    if _is_api(request):
+        return api_error_response(request, status=400, code="bad_request")
+    return defaults.bad_request(request, exception)
 
 
 # The 500 page must answer even when what broke is the database or a template the layout needs.
@@ -41,6 +61,8 @@ _BARE_500 = (
 
 
 def error_500(request):
+    if _is_api(request):
+        return api_error_response(request, status=500, code="server_error")
     try:
         return render(request, "errors/500.html", status=500)
     except Exception:

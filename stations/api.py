@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import StandardPagination, error_response
+from portal.openapi import PAGINATION_PARAMETERS, paginated
 
 from . import cards, selectors, services
 from .models import AMENITY_CODES, Need, Rating, Station, StationResource, StationService
@@ -253,7 +254,7 @@ class NeedListCreateView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(responses=NeedPublicSerializer(many=True), auth=[])
+    @extend_schema(responses=paginated(NeedPublicSerializer), parameters=PAGINATION_PARAMETERS, auth=[])
     def get(self, request, pk: int):
         station = get_object_or_404(Station, pk=pk, is_active=True, kind=Station.Kind.SERVICE)
         paginator = StandardPagination()
@@ -289,7 +290,7 @@ class RatingListCreateView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(responses=RatingSerializer(many=True), auth=[])
+    @extend_schema(responses=paginated(RatingSerializer), parameters=PAGINATION_PARAMETERS, auth=[])
     def get(self, request, pk: int):
         station = get_object_or_404(Station, pk=pk, is_active=True)
         paginator = StandardPagination()

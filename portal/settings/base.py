@@ -273,7 +273,22 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
+    # A JSON body must be an object; any other shape answers 400 (portal.parsers.ObjectJSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.parsers.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # Every API request counts against its client's rate: per address when anonymous, per user when signed in.
+    # Beyond it: 429 in the error envelope with Retry-After. Counted in the cache (Redis in production).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="120/min"),
+        "user": env("API_THROTTLE_USER", default="600/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Union Portal API · 工会服务门户接口",
@@ -286,6 +301,11 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl None: Swagger UI would otherwise send the schema to validator.swagger.io for its badge.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every answer an operation can give is in its schema: the error codes too (portal/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.openapi.document_error_responses",
+    ],
     # Several models have a `status` field with their own choices; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "MemberStatusEnum": "members.models.Member.Status",
@@ -470,6 +490,11 @@ SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
 # Staff (is_staff or any staff role) must set up an authenticator app before any admin or staff page
 # (members.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
 STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
+
+
+# --- Claim documents opened by apps (benefits/document_links.py) --------------------------------------------------
+# The API gives each document's URL signed for the user asking; it opens without a session for this many seconds.
+CLAIM_DOCUMENT_URL_MAX_AGE = env.int("CLAIM_DOCUMENT_URL_MAX_AGE", default=600)
 
 
 # --- Tencent Cloud SMS (members/sms_tencent.py; SMS_BACKEND=members.sms_tencent.TencentSmsBackend) -----------------

@@ -31,13 +31,26 @@ pytestmark = pytest.mark.django_db
 # --- applying ---------------------------------------------------------------------------------------------
 
 
-def test_a_draft_keeps_only_the_facts_its_kind_asks_for(claim_world):
+def test_a_fact_another_kind_asks_for_is_refused_by_name_and_nothing_is_saved(claim_world):
+    """Member persona: a self-paid sum and a disability grade mean nothing on an accident claim; an app that sent
+    them must hear so, not find them dropped."""
+    with pytest.raises(claims.ClaimError) as error:
+        claims.claim_create(actor=world_user(claim_world), enrolment_id=claim_world.enrolment.pk,
+                            kind="accidental_injury",
+                            facts={"diagnosis": "骨折", "event_date": timezone.localdate().isoformat(),
+                                   "hospital": "市第一医院", "self_paid": "999.00", "grade": "一级"})
+    assert set(error.value.fields) == {"self_paid", "grade"}
+    assert "意外伤害" in str(error.value.fields["grade"]) or "申请不填写" in str(error.value.fields["grade"])
+    assert not Claim.objects.exists()
+
+
+def test_a_draft_takes_the_facts_its_kind_asks_for_and_blank_others(claim_world):
     claim = claims.claim_create(actor=world_user(claim_world), enrolment_id=claim_world.enrolment.pk,
                                 kind="accidental_injury",
                                 facts={"diagnosis": "骨折", "event_date": timezone.localdate().isoformat(),
-                                       "hospital": "市第一医院", "self_paid": "999.00", "grade": "一级"})
+                                       "hospital": "市第一医院", "self_paid": "", "grade": ""})
     assert claim.state == S.DRAFT and claim.branch == claim_world.tree.base_a1
-    assert claim.self_paid is None and claim.grade == ""  # not asked for an accident
+    assert claim.self_paid is None and claim.grade == ""
     assert claim.events.get().action == "create"
 
 

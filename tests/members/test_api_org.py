@@ -69,6 +69,17 @@ def test_apply_bad_input_answers_400_with_the_field(api_client, org_tree, overri
     assert not Member.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u3164", "\u3000\u200d", "\u2800"])
+def test_apply_with_a_name_of_invisible_characters_is_refused_on_the_name(api_client, org_tree, name):
+    api_client.force_authenticate(ApplicantFactory())
+    response = api_client.post(
+        "/api/v1/me/membership/", {"branch": org_tree.base_a1.pk, **apply_form_data(1, name=name)}
+    )
+    assert response.status_code == 400
+    assert "不可见" in response.json()["error"]["fields"]["name"][0]
+    assert not Member.objects.exists()
+
+
 def test_api_refuses_applying_while_a_member_and_a_transfer_to_ones_own_branch(api_client, personas, org_tree):
     member = personas.member
     api_client.force_authenticate(member.user)

@@ -13,8 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--database", default="default")
+        parser.add_argument(
+            "--recreate", action="store_true", help="Drop the database first if it exists (a throwaway run's own)."
+        )
 
-    def handle(self, *args, database, **options):
+    def handle(self, *args, database, recreate=False, **options):
         connection = connections[database]
         if connection.vendor != "postgresql":
             self.stdout.write(f"{connection.vendor}: nothing to create")
@@ -22,6 +25,8 @@ class Command(BaseCommand):
         name = connection.settings_dict["NAME"]
         # Connect to the maintenance database ("postgres"), as Django does to create test databases.
         with connection._nodb_cursor() as cursor:
+            if recreate:
+                cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone():
                 self.stdout.write(f"database {name} exists")
