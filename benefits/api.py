@@ -8,12 +8,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from members.http import client_ip
 from members.models import Member
 from portal.api import error_response
 
 from . import selectors, services
-from .models import Enrolment, Plan
-from .payments import SandboxProvider
+from .models import Enrolment, Payment, Plan
+from .payments import online_provider
 from .serializers import (
     CheckoutSerializer,
     CoverSerializer,
@@ -82,13 +83,33 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         enrolment = self.get_object()
         data = PaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        provider = online_provider()
+        if provider is None:
+            return error_response(_("暂不支持在线缴费，请向所在工会缴纳。"), code="no_online_payment")
         try:
             payment = services.payment_start_online(user=request.user, enrolment_id=enrolment.pk,
-                                                    amount=data.validated_data["amount"])
+                                                    amount=data.validated_data["amount"], provider=provider.code)
+            if provider.code == Payment.Provider.WECHATPAY:
+                url = provider.checkout_url(payment, client_ip=client_ip(request))
+            else:
+                url = request.build_absolute_uri(provider.checkout_url(payment))
         except services.BenefitsError as e:
             return error_response(e.message)
-        url = request.build_absolute_uri(SandboxProvider().checkout_url(payment))
         return Response({"payment": payment.number, "amount": payment.amount, "checkout_url": url},
+                        status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(request=None, responses={201: EnrolmentSerializer})
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        """Renews this active enrolment in next year's plan, same tier (from the plan's `renewal_opens`); the new
+        enrolment is then paid like any other."""
+        enrolment = self.get_object()
+        try:
+            renewed = services.enrolment_renew(actor=request.user, enrolment_id=enrolment.pk)
+        except services.BenefitsError as e:
+            return error_response(e.message)
+        return Response(self.get_serializer(self.get_queryset().get(pk=renewed.pk)).data,
                         status=status.HTTP_201_CREATED)
 
 

@@ -6,6 +6,7 @@ district subsidy for non-public enterprises, and an enrolment for each demo memb
 members demo may or may not create them), plus a company-union finance account.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -65,13 +66,26 @@ def seed() -> list[tuple[str, str, str]]:
         members = Member.objects.filter(branch__path__startswith=city.path, status=Member.Status.ACTIVE).exclude(
             pk__in=Enrolment.objects.filter(plan=plan).values("member_id")
         )
+        joined_on = _demo_enrolment_day(plan)
         for member in members.select_related("branch"):
             try:
                 enrolment = enrolment_create(actor=None, plan_id=plan.pk, tier_id=basic.pk, member=member,
-                                             employer_non_public=True)
+                                             employer_non_public=True, enrolled_on=joined_on)
                 if enrolment.status == Enrolment.Status.PENDING and enrolment.branch.path.startswith(base.path):
                     payment_record_offline(actor=finance, enrolment_id=enrolment.pk, method="cash",
-                                           amount=enrolment.member_part, reference=f"DEMO-{enrolment.pk}")
+                                           amount=enrolment.member_part, reference=f"DEMO-{enrolment.pk}",
+                                           paid_on=joined_on)
             except BenefitsError:
-                continue  # outside the window, or not eligible: the demo leaves them unenrolled
+                continue  # not eligible: the demo leaves them unenrolled
+    # Next year's plan, copied as staff do, so that from its renewal day members are invited to renew.
+    if not Plan.objects.filter(previous=plan).exists():
+        plan_copy_to_year(actor=None, plan_id=plan.pk, year=plan.year + 1)
     return rows
+
+
+def _demo_enrolment_day(plan: Plan):
+    """The demo members joined and paid long enough ago that, on whatever day `make run` is started, their cover
+    has begun (a claim can be filed today) and, past the first months of the year, the waiting period is over."""
+    today = timezone.localdate()
+    day = max(plan.enrol_opens, today - timedelta(days=plan.waiting_days + 30))
+    return min(day, plan.enrol_closes, today)

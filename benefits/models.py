@@ -130,6 +130,10 @@ class Plan(models.Model):
     )
     enrol_opens = models.DateField(_("参保开始日期"))
     enrol_closes = models.DateField(_("参保截止日期"))
+    renewal_opens = models.DateField(
+        _("续保开始日期"), null=True, blank=True,
+        help_text=_("上一年度方案的参保会员自此日起即可续保本方案（早于参保开始日期，通常在上一年年底前）。"),
+    )
     cover_start_rule = models.CharField(
         _("保障起始规则"), max_length=30, choices=CoverStart.choices, default=CoverStart.DAY_AFTER_PAYMENT
     )
@@ -165,6 +169,10 @@ class Plan(models.Model):
             models.CheckConstraint(condition=Q(enrol_opens__lte=F("enrol_closes")), name="plan_window_ordered"),
             models.CheckConstraint(condition=Q(cover_starts__lte=F("cover_ends")), name="plan_cover_ordered"),
             models.CheckConstraint(
+                condition=Q(renewal_opens__isnull=True) | Q(renewal_opens__lte=F("enrol_opens")),
+                name="plan_renewal_before_window",
+            ),
+            models.CheckConstraint(
                 condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(min_age__lte=F("max_age")),
                 name="plan_ages_ordered",
             ),
@@ -183,6 +191,11 @@ class Plan(models.Model):
     def is_window_open(self, day=None) -> bool:
         day = day or timezone.localdate()
         return self.enrol_opens <= day <= self.enrol_closes
+
+    def is_renewal_window_open(self, day=None) -> bool:
+        """Members of the previous year's plan may renew: from `renewal_opens` (or the window) to its close."""
+        day = day or timezone.localdate()
+        return self.previous_id is not None and (self.renewal_opens or self.enrol_opens) <= day <= self.enrol_closes
 
     def has_enrolments(self) -> bool:
         return self.enrolments.exists()
@@ -457,6 +470,7 @@ class PlanNotice(models.Model):
     class Kind(models.TextChoices):
         WINDOW_OPEN = "window_open", _("参保开始")
         COVER_ENDING = "cover_ending", _("保障即将到期")
+        RENEWAL_OPEN = "renewal_open", _("可以续保")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")

@@ -94,3 +94,16 @@ PROVIDERS = {p.code: p for p in (OfflineProvider(), SandboxProvider())}
 
 def provider(code: str) -> PaymentProvider:
     return PROVIDERS[code]
+
+
+def online_provider() -> PaymentProvider | None:
+    """Where members pay online: WeChat Pay where it is configured; the local sandbox gateway only where
+    BENEFITS_SANDBOX_PAYMENTS is on (never in production); otherwise none, and members pay their union offline."""
+    from . import wechatpay  # it builds on this module's PaymentProvider
+
+    if wechatpay.enabled():
+        return wechatpay.WeChatPayProvider()
+    if settings.BENEFITS_SANDBOX_PAYMENTS:
+        return SandboxProvider()
+    return None
+

@@ -85,6 +85,8 @@ PLAN_FIELDS = {
     "name": "2026年度职工医疗互助保障（参考方案）",
     "enrol_opens": date(2026, 1, 1),
     "enrol_closes": date(2026, 12, 20),
+    # Members of the year before renew from mid-November: next year's copy opens its renewals before the year ends.
+    "renewal_opens": date(2025, 11, 15),
     "cover_start_rule": Plan.CoverStart.DAY_AFTER_PAYMENT,
     "cover_starts": date(2026, 1, 1),
     "cover_ends": date(2026, 12, 31),

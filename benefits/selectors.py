@@ -194,3 +194,27 @@ def unpaid_enrolments(user, *, plan: Plan) -> QuerySet[Enrolment]:
         .select_related("member", "tier", "branch")
         .order_by("branch__path", "id")
     )
+
+
+def renewal_offers(member: Member, *, day=None) -> list[tuple[Enrolment, Plan]]:
+    """The member's active enrolments whose next year's plan takes renewals today and that they have not renewed
+    yet, each with that plan (two queries)."""
+    day = day or timezone.localdate()
+    active = list(member_enrolments(member).filter(status=Enrolment.Status.ACTIVE))
+    if not active:
+        return []
+    successors = {
+        plan.previous_id: plan
+        for plan in Plan.objects.filter(previous_id__in=[e.plan_id for e in active]).order_by("-year")
+    }
+    renewed = set(
+        Enrolment.objects.filter(member=member, plan__in=successors.values()).values_list("plan_id", flat=True)
+    )
+    return [
+        (enrolment, successors[enrolment.plan_id])
+        for enrolment in active
+        if enrolment.plan_id in successors
+        and successors[enrolment.plan_id].is_renewal_window_open(day)
+        and successors[enrolment.plan_id].pk not in renewed
+    ]
+

@@ -66,6 +66,7 @@ def plan_copy_to_year(*, actor, plan_id: int, year: int, code: str = "", name: s
             federation=source.federation,
             enrol_opens=_same_day_in_year(source.enrol_opens, shift),
             enrol_closes=_same_day_in_year(source.enrol_closes, shift),
+            renewal_opens=source.renewal_opens and _same_day_in_year(source.renewal_opens, shift),
             cover_start_rule=source.cover_start_rule,
             cover_starts=_same_day_in_year(source.cover_starts, shift),
             cover_ends=_same_day_in_year(source.cover_ends, shift),
@@ -74,6 +75,7 @@ def plan_copy_to_year(*, actor, plan_id: int, year: int, code: str = "", name: s
             waiting_days=source.waiting_days,
             renewal_grace_days=source.renewal_grace_days,
             claim_deadline_days=source.claim_deadline_days,
+            review_service_days=source.review_service_days,
             previous=source,
         )
         for tier in source.tiers.prefetch_related("rules"):
@@ -167,6 +169,42 @@ def _activate(enrolment: Enrolment, *, paid_on: date, previous_end: date | None)
     enrolment.activated_at = timezone.now()
 
 
+@dataclass(frozen=True)
+class CoverPreview:
+    """What a fee paid on `paid_on` would buy, shown before paying."""
+
+    paid_on: date
+    cover_start: date
+    cover_end: date
+    waiting_until: date | None  # illness benefits pay for events after this day; accidents from the start
+    is_renewal: bool
+    cover_days: int
+    illness_days: int  # days of cover left after the waiting period
+    next_plan: Plan | None  # suggested when most of this year's cover would be waiting
+
+    @property
+    def mostly_waiting(self) -> bool:
+        return self.waiting_until is not None and self.illness_days * 2 < self.cover_days
+
+
+def cover_preview(plan: Plan, member: Member | None, *, paid_on: date | None = None) -> CoverPreview:
+    """The cover a payment today would start (writes nothing): the dates, the waiting period's end, and next
+    year's plan when this year's would be mostly waiting (enrolling in December buys a few weeks of accident
+    cover and no illness cover at all)."""
+    paid_on = paid_on or timezone.localdate()
+    start, end = cover_dates(plan, paid_on=paid_on)
+    previous_end = _previous_cover_ends(plan, [member.pk]).get(member.pk) if member is not None else None
+    renewal = _is_renewal(plan, previous_end, start)
+    waiting = waiting_until(plan, cover_start=start, is_renewal=renewal)
+    cover_days = (end - start).days + 1
+    illness_from = max(start, waiting + timedelta(days=1)) if waiting else start
+    illness_days = max(0, (end - illness_from).days + 1)
+    mostly = waiting is not None and illness_days * 2 < cover_days
+    next_plan = Plan.objects.filter(previous=plan).order_by("year").first() if mostly else None
+    return CoverPreview(paid_on=paid_on, cover_start=start, cover_end=end, waiting_until=waiting,
+                        is_renewal=renewal, cover_days=cover_days, illness_days=illness_days, next_plan=next_plan)
+
+
 def _cover_period_text(enrolment: Enrolment) -> Promise:
     return recipient_text(gettext_lazy("保障期 %(start)s 至 %(end)s。"), start=enrolment.cover_start,
                           end=enrolment.cover_end)
@@ -198,17 +236,22 @@ def _payment_number() -> str:
 
 
 def enrolment_create(
-    *, actor, plan_id: int, tier_id: int, member: Member, employer_non_public: bool = False
+    *, actor, plan_id: int, tier_id: int, member: Member, employer_non_public: bool = False,
+    enrolled_on: date | None = None,
 ) -> Enrolment:
     """A member joins a plan in a tier, inside the window. The subsidy, if any, is applied at once; a fee
-    fully paid by a subsidy makes the cover start without a payment."""
-    today = timezone.localdate()
+    fully paid by a subsidy makes the cover start without a payment. `enrolled_on`: the day a paper form was
+    handed in, when staff record it later (never in the future)."""
+    today = min(enrolled_on or timezone.localdate(), timezone.localdate())
     with transaction.atomic():
         plan = Plan.objects.select_related("federation").get(pk=plan_id)
         tier = Tier.objects.filter(plan=plan, pk=tier_id).first()
         if tier is None:
             raise BenefitsError(_("请选择本方案的一个缴费档次。"))
-        if not plan.is_window_open(today):
+        renewing = plan.is_renewal_window_open(today) and Enrolment.objects.filter(
+            plan_id=plan.previous_id, member=member, status=Enrolment.Status.ACTIVE
+        ).exists()
+        if not plan.is_window_open(today) and not renewing:
             raise BenefitsError(
                 _("本方案的参保时间为 %(opens)s 至 %(closes)s，现在不能参保。")
                 % {"opens": plan.enrol_opens, "closes": plan.enrol_closes}
@@ -243,6 +286,30 @@ def enrolment_create(
         if enrolment.status == Enrolment.Status.ACTIVE:
             _notify_enrolment_confirmed(enrolment)
     return enrolment
+
+
+def enrolment_renew(*, actor, enrolment_id: int) -> Enrolment:
+    """One tap: the member's active cover continues in next year's plan, in the tier of the same code. Open from
+    the next plan's `renewal_opens`, before new members may join; then paid as any enrolment."""
+    previous = (
+        Enrolment.objects.select_related("plan", "tier", "member")
+        .filter(pk=enrolment_id, member__user_id=getattr(actor, "pk", None))
+        .first()
+    )
+    if previous is None:
+        raise BenefitsError(_("找不到这条参保记录。"))
+    if previous.status != Enrolment.Status.ACTIVE:
+        raise BenefitsError(_("只有已生效的参保记录可以续保。"))
+    next_plan = Plan.objects.filter(previous_id=previous.plan_id).order_by("year").first()
+    if next_plan is None:
+        raise BenefitsError(_("下一年度的方案还没有发布，请稍后再来续保。"))
+    tier = next_plan.tiers.filter(code=previous.tier.code).first()
+    if tier is None:
+        raise BenefitsError(
+            _("下一年度的方案没有“%(tier)s”档次，请在方案页选择档次参保。") % {"tier": previous.tier.name}
+        )
+    return enrolment_create(actor=actor, plan_id=next_plan.pk, tier_id=tier.pk, member=previous.member,
+                            employer_non_public=previous.employer_non_public)
 
 
 def _parse_amount(amount) -> Decimal:
@@ -333,11 +400,15 @@ def payment_confirm(*, provider: str, number: str, amount, reference: str) -> Co
     return ConfirmResult(payment=payment, recorded=True)
 
 
-def payment_record_offline(*, actor, enrolment_id: int, method: str, amount, reference: str = "") -> Payment:
-    """Staff record cash or a bank transfer for one unpaid enrolment in their scope."""
+def payment_record_offline(*, actor, enrolment_id: int, method: str, amount, reference: str = "",
+                           paid_on: date | None = None) -> Payment:
+    """Staff record cash or a bank transfer for one unpaid enrolment in their scope. `paid_on`: the day the
+    money came in, when it is recorded later (cover starts from it); never in the future, never before the
+    enrolment window (or the renewal window) opened."""
     if method not in (Payment.Method.CASH, Payment.Method.TRANSFER):
         raise PaymentError(_("线下缴费只能是现金或银行转账。"))
     today = timezone.localdate()
+    received = paid_on or today
     with transaction.atomic():
         # Lock the enrolment: an online payment finishing at the same moment must not pay it twice.
         enrolment = (
@@ -350,6 +421,9 @@ def payment_record_offline(*, actor, enrolment_id: int, method: str, amount, ref
             raise BenefitsError(_("找不到这条参保记录。"))
         if enrolment.status != Enrolment.Status.PENDING:
             raise PaymentError(_("这条参保记录无需缴费。"))
+        window_opens = enrolment.plan.renewal_opens or enrolment.plan.enrol_opens
+        if not (min(window_opens, enrolment.plan.enrol_opens) <= received <= today):
+            raise PaymentError(_("收款日期应在 %(opens)s 至今天之间。") % {"opens": window_opens})
         value = _parse_amount(amount)
         if value != enrolment.member_part:
             raise PaymentError(
@@ -366,10 +440,10 @@ def payment_record_offline(*, actor, enrolment_id: int, method: str, amount, ref
         )
         enrolment.payment = payment
         previous_end = _previous_cover_ends(enrolment.plan, [enrolment.member_id]).get(enrolment.member_id)
-        _activate(enrolment, paid_on=today, previous_end=previous_end)
+        _activate(enrolment, paid_on=received, previous_end=previous_end)
         enrolment.save()
         audit_log(actor=actor, action="benefits.payment.recorded", target=payment,
-                  data={"enrolment": enrolment.pk, "method": method})
+                  data={"enrolment": enrolment.pk, "method": method, "paid_on": received.isoformat()})
         _notify_enrolment_confirmed(enrolment)
     return payment
 
@@ -613,7 +687,9 @@ def window_open_notify(*, day: date | None = None) -> int:
     sent = 0
     for plan in Plan.objects.filter(enrol_opens__lte=day, enrol_closes__gte=day).select_related("federation"):
         members = Member.objects.filter(status=Member.Status.ACTIVE, user__isnull=False).exclude(
-            pk__in=PlanNotice.objects.filter(plan=plan, kind=PlanNotice.Kind.WINDOW_OPEN).values("member_id")
+            pk__in=PlanNotice.objects.filter(
+                plan=plan, kind__in=[PlanNotice.Kind.WINDOW_OPEN, PlanNotice.Kind.RENEWAL_OPEN]
+            ).values("member_id")
         ).exclude(pk__in=Enrolment.objects.filter(plan=plan).values("member_id"))
         if plan.federation_id:
             members = members.filter(branch__path__startswith=plan.federation.path)
@@ -630,6 +706,40 @@ def window_open_notify(*, day: date | None = None) -> int:
                     body=recipient_text(gettext_lazy("参保时间 %(opens)s 至 %(closes)s。"),
                                         opens=plan.enrol_opens, closes=plan.enrol_closes),
                     url=f"/benefits/plans/{plan.pk}/",
+                )
+            sent += 1
+    return sent
+
+
+def renewal_open_notify(*, day: date | None = None) -> int:
+    """Invites each member with active cover in a plan whose successor takes renewals today, once: one tap on
+    "my cover" renews in the same tier. Those invited are not told again when the window opens to all."""
+    day = day or timezone.localdate()
+    sent = 0
+    plans = Plan.objects.filter(previous__isnull=False, renewal_opens__lte=day, enrol_closes__gte=day)
+    for plan in plans:
+        enrolments = (
+            Enrolment.objects.filter(plan_id=plan.previous_id, status=Enrolment.Status.ACTIVE,
+                                     member__user__isnull=False)
+            .exclude(member_id__in=Enrolment.objects.filter(plan=plan).values("member_id"))
+            .exclude(member_id__in=PlanNotice.objects.filter(plan=plan, kind=PlanNotice.Kind.RENEWAL_OPEN)
+                     .values("member_id"))
+            .select_related("member__user", "tier")
+        )
+        for enrolment in enrolments.iterator(chunk_size=500):
+            with transaction.atomic():
+                __, created = PlanNotice.objects.get_or_create(
+                    plan=plan, member=enrolment.member, kind=PlanNotice.Kind.RENEWAL_OPEN
+                )
+                if not created:
+                    continue
+                notification_send(
+                    user=enrolment.member.user, kind="benefits.renewal_open",
+                    title=recipient_text(gettext_lazy("%(plan)s可以续保了"), plan=plan.name),
+                    body=recipient_text(
+                        gettext_lazy("在“我的保障”一键续保，档次不变（%(tier)s）；%(closes)s 前续保并缴费可免等待期。"),
+                        tier=enrolment.tier.name, closes=plan.enrol_closes),
+                    url="/benefits/my-cover/",
                 )
             sent += 1
     return sent

@@ -11,7 +11,8 @@ def notify_group_enrolment(self, payment_id: int) -> None:
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def notify_open_windows(self) -> None:
-    services.window_open_notify()  # idempotent: one PlanNotice per member and plan
+    services.renewal_open_notify()  # idempotent: one PlanNotice per member and plan; before the window's own
+    services.window_open_notify()
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/enrol/", views.plan_enrol, name="plan-enrol"),
     path("enrolments/<int:enrolment_id>/", views.enrolment_detail, name="enrolment"),
     path("enrolments/<int:enrolment_id>/pay/", views.enrolment_pay, name="enrolment-pay"),
+    path("enrolments/<int:enrolment_id>/renew/", views.enrolment_renew, name="enrolment-renew"),
     path("my-cover/", views.my_cover, name="my-cover"),
     path("pay/sandbox/<uuid:token>/", views.sandbox_gateway, name="sandbox-gateway"),
     path("payments/sandbox/callback/", views.sandbox_callback, name="sandbox-callback"),

@@ -20,7 +20,7 @@ from members.models import Member
 from . import exports, receipts, rules, selectors, services, wechatpay
 from .forms import EnrolForm, GroupEnrolmentForm, OfflinePaymentForm, PayForm
 from .models import Enrolment, Payment, Plan, Tier
-from .payments import SandboxProvider
+from .payments import SandboxProvider, online_provider
 
 
 def _member_of(user) -> Member | None:
@@ -50,10 +50,20 @@ def plan_detail(request, plan_id):
     member = _member_of(request.user)
     enrolment = Enrolment.objects.filter(plan=plan, member=member).first() if member else None
     form = EnrolForm(plan=plan)
+    window_open = _window_open_for(plan, member)
     return render(request, "benefits/plan_detail.html", {
         "plan": plan, "tiers": _described_tiers(plan), "form": form, "member": member, "enrolment": enrolment,
-        "window_open": plan.is_window_open(),
+        "window_open": window_open,
+        "preview": services.cover_preview(plan, member) if window_open and member and not enrolment else None,
     })
+
+
+def _window_open_for(plan: Plan, member) -> bool:
+    """Open to everyone in the enrolment window; from `renewal_opens` to members of the year before."""
+    if plan.is_window_open():
+        return True
+    return member is not None and plan.is_renewal_window_open() and Enrolment.objects.filter(
+        plan_id=plan.previous_id, member=member, status=Enrolment.Status.ACTIVE).exists()
 
 
 @login_required
@@ -68,7 +78,7 @@ def plan_enrol(request, plan_id):
     if not form.is_valid():
         return render(request, "benefits/plan_detail.html", {
             "plan": plan, "tiers": _described_tiers(plan), "form": form, "member": member,
-            "window_open": plan.is_window_open(),
+            "window_open": _window_open_for(plan, member),
         }, status=400)
     try:
         enrolment = services.enrolment_create(
@@ -93,7 +103,24 @@ def _own_enrolment(request, enrolment_id) -> Enrolment:
 @login_required
 def enrolment_detail(request, enrolment_id):
     enrolment = _own_enrolment(request, enrolment_id)
-    return render(request, "benefits/enrolment_detail.html", {"enrolment": enrolment, "today": timezone.localdate()})
+    preview = (services.cover_preview(enrolment.plan, enrolment.member)
+               if enrolment.status == Enrolment.Status.PENDING else None)
+    return render(request, "benefits/enrolment_detail.html", {
+        "enrolment": enrolment, "today": timezone.localdate(), "preview": preview,
+    })
+
+
+@login_required
+@require_POST
+def enrolment_renew(request, enrolment_id):
+    """One tap on "renew" (my cover): next year's plan, same tier; then the member pays as for any enrolment."""
+    try:
+        renewed = services.enrolment_renew(actor=request.user, enrolment_id=enrolment_id)
+    except services.BenefitsError as e:
+        messages.error(request, e.message)
+        return redirect("benefits:my-cover")
+    messages.success(request, _("已为您续保%(plan)s。") % {"plan": renewed.plan.name})
+    return redirect("benefits:enrolment", renewed.pk)
 
 
 @login_required
@@ -104,13 +131,8 @@ def enrolment_pay(request, enrolment_id):
     if not form.is_valid():
         messages.error(request, _("缴费金额格式不正确。"))
         return redirect("benefits:enrolment", enrolment.pk)
-    # WeChat Pay where it is configured; the local sandbox gateway only where a setting turns it on (never in
-    # production); otherwise online payment is not offered and the member pays their union offline.
-    if wechatpay.enabled():
-        provider = wechatpay.WeChatPayProvider()
-    elif settings.BENEFITS_SANDBOX_PAYMENTS:
-        provider = SandboxProvider()
-    else:
+    provider = online_provider()
+    if provider is None:
         messages.error(request, _("暂不支持在线缴费，请向所在工会缴纳。"))
         return redirect("benefits:enrolment", enrolment.pk)
     try:
@@ -196,7 +218,10 @@ def my_cover(request):
             summary["described"] = [(rules.KIND_LABELS[k], rules.describe(s).render())
                                     for k, s in summary["rules"].items()]
             covers.append(summary)
-    return render(request, "benefits/my_cover.html", {"member": member, "covers": covers, "today": today})
+    renewals = selectors.renewal_offers(member, day=today) if member else []
+    return render(request, "benefits/my_cover.html", {
+        "member": member, "covers": covers, "today": today, "renewals": renewals,
+    })
 
 
 def _payment_visible(user, payment_id) -> Payment:

@@ -19,9 +19,10 @@ def test_seed_is_idempotent(in_window):
     benefits_demo.seed()
     enrolments = Enrolment.objects.count()
     benefits_demo.seed()
-    plan = Plan.objects.get()
+    plan = Plan.objects.get(year=2026)
+    assert Plan.objects.get(previous=plan).year == 2027  # next year's plan, copied for the renewals
     assert plan.federation.name == "示范市总工会"
-    assert SubsidyRule.objects.count() == 1
+    assert SubsidyRule.objects.filter(plan=plan).count() == 1
     assert Enrolment.objects.count() == enrolments == Member.objects.filter(status="active").count()
 
 
@@ -47,9 +48,30 @@ def test_in_a_later_year_the_demo_runs_the_plan_copied_to_that_year(monkeypatch)
     members_demo.seed()
     benefits_demo.seed()
     benefits_demo.seed()
-    reference, current = Plan.objects.order_by("year")
+    reference, current, following = Plan.objects.order_by("year")
     assert (reference.year, current.year, current.previous) == (2026, 2027, reference)
+    assert (following.year, following.previous) == (2028, current)
     assert current.federation.name == "示范市总工会" and current.subsidy_rules.count() == 1
     assert not reference.enrolments.exists()
     assert current.enrolments.count() == Member.objects.filter(status="active").count() > 0
     assert current.tiers.get(code="basic").rules.get(kind="hospital_daily").required_documents
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("today", [date(2026, 1, 2), date(2026, 6, 1), date(2026, 12, 4), date(2026, 12, 28),
+                                   date(2027, 2, 10)])
+def test_on_any_day_the_demo_member_can_file_a_claim_today(monkeypatch, today):
+    """`make run` late in the year (after the window closed) or early in the next: the demo member's cover began
+    in the past, so an accident of today can be claimed and submitted at once."""
+    from benefits import claims
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: today)
+    members_demo.seed()
+    benefits_demo.seed()
+    enrolment = Enrolment.objects.get(member__user__mobile="13900000002", plan__year=today.year)
+    assert enrolment.status == "active" and enrolment.cover_start <= today <= enrolment.cover_end
+    claim = claims.claim_create(actor=enrolment.member.user, enrolment_id=enrolment.pk, kind="accidental_injury",
+                                facts={"diagnosis": "扭伤", "event_date": today.isoformat(), "hospital": "市第一医院"})
+    assert claim.event_date == today
+    if today.month >= 6:  # past the first months the waiting period is over too: illness can be claimed
+        assert enrolment.waiting_until is None or enrolment.waiting_until < today
