@@ -31,7 +31,7 @@ BIN = ROOT / ".venv" / "bin"
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 SEED = int(os.environ.get("API_CONTRACT_SEED", "20261204"))
 MAX_EXAMPLES = int(os.environ.get("API_CONTRACT_MAX_EXAMPLES", "12"))
-MAX_SECONDS_PER_PERSONA = int(os.environ.get("API_CONTRACT_MAX_SECONDS", "100"))
+MAX_SECONDS_PER_PERSONA = int(os.environ.get("API_CONTRACT_MAX_SECONDS", "80"))
 # The demo accounts (members/demo.py, benefits/demo.py).
 PERSONAS = {
     "anonymous": None,

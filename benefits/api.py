@@ -148,6 +148,7 @@ class GroupEnrolmentView(APIView):
                 actor=request.user, plan_id=values["plan"], tier_id=values["tier"], branch_id=values["branch"],
                 member_ids=values["member_ids"], method=values["method"], amount=values["amount"],
                 reference=values["reference"], employer_non_public=values["employer_non_public"],
+                renewals_only=values["renewals_only"],
             )
         except Plan.DoesNotExist:
             return error_response(_("找不到该方案。"), code="not_found", status_code=404)

@@ -41,6 +41,10 @@ class GroupEnrolmentForm(forms.Form):
         help_text=_("留空表示为该工会全部正常状态的会员办理。"),
     )
     employer_non_public = forms.BooleanField(label=_("非公有制企业"), required=False)
+    renewals_only = forms.BooleanField(
+        label=_("只为上一年度参保的会员续保"), required=False,
+        help_text=_("勾选后只办理上一年度已参保会员的续保（续保开始后即可办理，免等待期）。"),
+    )
     method = forms.ChoiceField(label=_("支付方式"), choices=[(Payment.Method.TRANSFER, _("银行转账")),
                                                          (Payment.Method.CASH, _("现金"))])
     amount = forms.DecimalField(label=_("集体缴费金额（元）"), max_digits=12, decimal_places=2, min_value=Decimal("0"))

@@ -34,10 +34,14 @@ def tier_rule_specs(tier: Tier) -> dict[str, rules.RuleSpec]:
     }
 
 
-def plans_open_for_enrolment(day=None) -> QuerySet[Plan]:
+def plans_open_for_enrolment(day=None, *, renewals=False) -> QuerySet[Plan]:
+    """Plans whose window is open; with `renewals`, also those taking renewals (from `renewal_opens`)."""
     day = day or timezone.localdate()
+    opened = Q(enrol_opens__lte=day)
+    if renewals:
+        opened |= Q(previous__isnull=False, renewal_opens__lte=day)
     return (
-        Plan.objects.filter(enrol_opens__lte=day, enrol_closes__gte=day)
+        Plan.objects.filter(opened, enrol_closes__gte=day)
         .select_related("federation")
         .prefetch_related(Prefetch("tiers", queryset=Tier.objects.prefetch_related("rules")))
     )

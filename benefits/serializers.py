@@ -88,6 +88,8 @@ class GroupEnrolmentSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=64)
     employer_non_public = serializers.BooleanField(default=False)
+    renewals_only = serializers.BooleanField(
+        default=False, help_text="Only members with active cover in the previous year's plan (from renewal_opens).")
 
 
 class GroupEnrolmentResultSerializer(serializers.Serializer):

@@ -471,6 +471,7 @@ def group_enrolment_create(
     amount=None,
     reference: str = "",
     employer_non_public: bool = False,
+    renewals_only: bool = False,
 ) -> GroupEnrolmentResult:
     """Company-union staff enrol chosen members (or all active members) of their branch and record one group
     payment for the members' parts. Members already enrolled or not eligible are skipped and listed.
@@ -478,7 +479,10 @@ def group_enrolment_create(
     The enrolments are written by one INSERT … SELECT from the members table, so the number of queries does
     not grow with the members (50,000 in a few seconds, see docs/benchmarks.md). The per-member figures that
     vary (subsidy by employment type, renewal) are computed by SQL CASE expressions from values worked out
-    here with the same functions the single enrolment uses."""
+    here with the same functions the single enrolment uses.
+
+    `renewals_only`: the company union renews its members who had active cover in the previous year's plan
+    (those of `member_ids` if given), which it may do from the plan's `renewal_opens`."""
     if method not in (Payment.Method.CASH, Payment.Method.TRANSFER):
         raise PaymentError(_("集体缴费只能是现金或银行转账。"))
     today = timezone.localdate()
@@ -490,13 +494,20 @@ def group_enrolment_create(
         tier = Tier.objects.filter(plan=plan, pk=tier_id).first()
         if tier is None:
             raise BenefitsError(_("请选择本方案的一个缴费档次。"))
-        if not plan.is_window_open(today):
+        if not plan.is_window_open(today) and not (renewals_only and plan.is_renewal_window_open(today)):
             raise BenefitsError(
                 _("本方案的参保时间为 %(opens)s 至 %(closes)s，现在不能参保。")
                 % {"opens": plan.enrol_opens, "closes": plan.enrol_closes}
             )
         if plan.federation_id and not branch.path.startswith(plan.federation.path):
             raise BenefitsError(_("该工会不属于本方案的主办工会，不能参加。"))
+        if renewals_only:
+            if plan.previous_id is None:
+                raise BenefitsError(_("本方案没有上一年度方案，无从续保。"))
+            renewers = set(Enrolment.objects.filter(
+                plan_id=plan.previous_id, status=Enrolment.Status.ACTIVE, member__branch=branch,
+            ).values_list("member_id", flat=True))
+            member_ids = sorted(renewers & set(member_ids) if member_ids is not None else renewers)
         if member_ids is not None:
             member_ids = sorted(set(member_ids))
             if Member.objects.filter(pk__in=member_ids).exclude(branch=branch).exists() or (

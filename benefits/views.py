@@ -335,7 +335,7 @@ def _url(name, *args):
 @login_required
 def staff_group_enrol(request):
     branches = _staff_scope(request, selectors.PAYMENT_ROLES)
-    plans = Plan.objects.filter(pk__in=[p.pk for p in selectors.plans_open_for_enrolment()])
+    plans = Plan.objects.filter(pk__in=[p.pk for p in selectors.plans_open_for_enrolment(renewals=True)])
     form = GroupEnrolmentForm(request.POST or None, plans=plans, branches=branches)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -359,6 +359,7 @@ def staff_group_enrol(request):
                     actor=request.user, plan_id=data["plan"].pk, tier_id=tier.pk, branch_id=data["branch"].pk,
                     member_ids=member_ids, method=data["method"], amount=data["amount"],
                     reference=data["reference"], employer_non_public=data["employer_non_public"],
+                    renewals_only=data["renewals_only"],
                 )
             except services.BenefitsError as e:
                 form.add_error(None, e.message)

@@ -172,3 +172,28 @@ def test_members_of_this_year_are_invited_to_renew_once(year_turn):
     invitation = Notification.objects.get(user=owner.user, kind="benefits.renewal_open")
     assert next_year.name in invitation.title and invitation.url == "/benefits/my-cover/"
     assert not Notification.objects.filter(user=newcomer.user, kind="benefits.renewal_open").exists()
+
+
+def test_a_company_union_renews_last_years_members_in_one_go(year_turn, org_tree, staff_of, member_factory):
+    """Finance persona (staff of the company union): from the renewal day, only last year's members; a newcomer
+    and a member of another union are left out."""
+    this_year, next_year, owner, _enrolment, newcomer = year_turn
+    colleague = member_factory(branch=org_tree.base_a1)
+    make_active_enrolment(this_year, colleague)
+    elsewhere = member_factory(branch=org_tree.base_a2)
+    make_active_enrolment(this_year, elsewhere)
+    finance = staff_of(org_tree.base_a1, role="finance")
+    tier = next_year.tiers.get(code="basic")
+    with pytest.raises(services.BenefitsError, match="参保时间"):  # all members: only in the window proper
+        services.group_enrolment_create(actor=finance, plan_id=next_year.pk, tier_id=tier.pk,
+                                        branch_id=org_tree.base_a1.pk)
+    result = services.group_enrolment_create(actor=finance, plan_id=next_year.pk, tier_id=tier.pk,
+                                             branch_id=org_tree.base_a1.pk, renewals_only=True)
+    assert result.enrolled == 2
+    assert set(Enrolment.objects.filter(plan=next_year).values_list("member_id", flat=True)) == {
+        owner.pk, colleague.pk}
+    assert not Enrolment.objects.filter(plan=next_year, member__in=[newcomer, elsewhere]).exists()
+    other_finance = staff_of(org_tree.base_a2, role="finance")
+    with pytest.raises(services.BenefitsError):  # outsider: another union's staff cannot renew this one's
+        services.group_enrolment_create(actor=other_finance, plan_id=next_year.pk, tier_id=tier.pk,
+                                        branch_id=org_tree.base_a1.pk, renewals_only=True)
