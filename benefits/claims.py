@@ -45,6 +45,7 @@ from .models import (
     ClaimDocument,
     ClaimEvent,
     ClaimInvoice,
+    ClaimReminder,
     DocumentKind,
     Enrolment,
     PayoutBatch,
@@ -653,6 +654,34 @@ def claim_duplicate_flags(claim: Claim) -> list[dict]:
     return flags
 
 
+def claim_preview(claim: Claim) -> rules.Assessment | None:
+    """Before submission: what the rules would say of the facts as they stand (writes nothing), so the member
+    sees a waiting period, a passed deadline or a disease off the list while still entering them. They may
+    still submit. None until the date the claim turns on is known."""
+    if claim.state not in (S.DRAFT, S.RETURNED) or not (claim.event_date or claim.admission_date):
+        return None
+    enrolment = claim.enrolment
+    paid, in_flight = claims_selectors.assessment_usage(enrolment.pk, claim_id=claim.pk)
+    return rules.assess(
+        claims_selectors.assessment_rule_specs(enrolment.tier_id), selectors.cover_terms(enrolment),
+        claim_facts(claim), paid, in_flight,
+    )
+
+
+# Review levels still ahead in each state (base union, then the federation), for the expected decision date.
+_LEVELS_AHEAD = {S.SUBMITTED: 2, S.BASE_REVIEW: 2, S.FEDERATION_REVIEW: 1}
+
+
+def claim_expected_decision(claim: Claim) -> date | None:
+    """When the member may expect a decision: the plan's service time (`review_service_days`) for each review
+    level still ahead, counted from the day the claim entered its current state. None once decided."""
+    levels = _LEVELS_AHEAD.get(claim.state)
+    if levels is None:
+        return None
+    start = timezone.localdate(claim.state_changed_at)
+    return start + timedelta(days=claim.enrolment.plan.review_service_days * levels)
+
+
 def claim_assess(*, claim_id: int) -> Claim:
     """Runs the rules engine on a submitted claim, flags duplicates, proposes the amount with its breakdown,
     and sends it to the base union's reviewers. Idempotent: a claim already assessed is left as it is."""
@@ -1095,3 +1124,65 @@ def payout_item_mark_failed(*, actor, item_id: int, note: str) -> PayoutItem:
         _notify_member(claim, recipient_text(gettext_lazy("补助发放未成功：%(number)s"), number=claim.number),
                        recipient_text(gettext_lazy("原因：%(note)s。请核对银行账户信息，工会将重新发放。"), note=note))
     return item
+
+
+# --- reminding members --------------------------------------------------------------------------------------
+
+DRAFT_IDLE_DAYS = 3
+RETURN_UNANSWERED_DAYS = 7
+DEADLINE_NEAR_DAYS = 14
+
+
+def claims_member_remind(*, now=None) -> int:
+    """Reminds members (inbox, and SMS or email as each chose) of a draft left unsubmitted for 3 days, a return
+    unanswered for 7, and a claim whose deadline is 14 days away or less; each occasion once (a ClaimReminder
+    row written with the message, so reruns of the beat task and two workers at once tell no one twice)."""
+    now = now or _now()
+    today = timezone.localdate(now)
+    sent = 0
+    waiting = Claim.objects.filter(member__user__isnull=False).select_related("member__user", "enrolment__plan")
+    occasions = [
+        (ClaimReminder.Kind.DRAFT_IDLE,
+         waiting.filter(state=S.DRAFT, created_at__lt=now - timedelta(days=DRAFT_IDLE_DAYS))),
+        (ClaimReminder.Kind.RETURN_UNANSWERED,
+         waiting.filter(state=S.RETURNED, state_changed_at__lt=now - timedelta(days=RETURN_UNANSWERED_DAYS))),
+        (ClaimReminder.Kind.DEADLINE_NEAR, waiting.filter(state__in=[S.DRAFT, S.RETURNED])),
+    ]
+    for kind, candidates in occasions:
+        for claim in candidates.iterator(chunk_size=500):
+            message = _member_reminder(kind, claim, today)
+            if message is None:
+                continue
+            key = f"{claim.state_changed_at:%Y%m%d%H%M%S}" if kind == ClaimReminder.Kind.RETURN_UNANSWERED else ""
+            with transaction.atomic():
+                try:
+                    with transaction.atomic():
+                        ClaimReminder.objects.create(claim=claim, kind=kind, key=key)
+                except IntegrityError:
+                    continue  # told already (this occasion), by an earlier run or another worker
+                title, body = message
+                notification_send(user=claim.member.user, kind=f"benefits.claim.{kind}", title=title, body=body,
+                                  url=f"/benefits/claims/{claim.pk}/")
+            sent += 1
+    return sent
+
+
+def _claim_deadline(claim: Claim) -> date | None:
+    ended = claim.discharge_date or claim.event_date
+    return ended + timedelta(days=claim.enrolment.plan.claim_deadline_days) if ended else None
+
+
+def _member_reminder(kind: str, claim: Claim, today: date):
+    number = claim.number
+    if kind == ClaimReminder.Kind.DRAFT_IDLE:
+        return (recipient_text(gettext_lazy("您的补助申请 %(number)s 还没有提交"), number=number),
+                gettext_lazy("填写完整、上传材料后提交，工会才能开始审核。"))
+    if kind == ClaimReminder.Kind.RETURN_UNANSWERED:
+        return (recipient_text(gettext_lazy("您的补助申请 %(number)s 等待您补充材料"), number=number),
+                gettext_lazy("请按退回说明补充后重新提交。"))
+    deadline = _claim_deadline(claim)
+    if deadline is None or not today <= deadline <= today + timedelta(days=DEADLINE_NEAR_DAYS):
+        return None
+    return (recipient_text(gettext_lazy("补助申请 %(number)s 的申请时限将到"), number=number),
+            recipient_text(gettext_lazy("请在 %(deadline)s 前提交，逾期可能不予补助。"), deadline=deadline))
+

@@ -2,6 +2,8 @@
 timeline) and /api/v1/claims/review/: the reviewers' side, scoped by `branches_in_scope` like the admin.
 The same services as the pages; domain errors answer the standard error envelope."""
 
+from datetime import date
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -53,17 +55,43 @@ FACT_FIELDS = ["diagnosis", "disease_code", "first_diagnosis", "event_date", "ho
                "bank_account", "account_holder"]
 
 
+@extend_schema_serializer(component_name="ClaimPreview")
+class ClaimPreviewSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    eligible = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    lines = serializers.ListField(child=serializers.CharField())
+
+
 @extend_schema_serializer(component_name="Claim")
 class ClaimSerializer(serializers.ModelSerializer):
     documents = serializers.SerializerMethodField()
     missing = serializers.SerializerMethodField()
+    preview = serializers.SerializerMethodField(
+        help_text="Drafts and returned claims: what the rules would say of the facts as entered (amount, reasons "
+                  "it may be 0, lines); null until the date the claim turns on is known, and after submission.")
+    expected_decision = serializers.SerializerMethodField(
+        help_text="Under review: the day a decision can be expected (the plan's service time per level ahead).")
 
     class Meta:
         model = Claim
         fields = ["id", "number", "enrolment", "kind", "state", "version", *FACT_FIELDS, "proposed_amount",
                   "approved_amount", "paid_amount", "assessment", "flags", "reject_reason", "decision_message",
-                  "created_at", "submitted_at", "decided_at", "paid_at", "documents", "missing"]
+                  "created_at", "submitted_at", "decided_at", "paid_at", "documents", "missing", "preview",
+                  "expected_decision"]
         read_only_fields = fields
+
+    @extend_schema_field(ClaimPreviewSerializer(allow_null=True))
+    def get_preview(self, claim) -> dict | None:
+        assessment = claims.claim_preview(claim)
+        if assessment is None:
+            return None
+        data = assessment.as_data()
+        return {"amount": data["amount"], "eligible": data["eligible"], "reasons": data["reasons"],
+                "lines": [line["text"] for line in data["lines"]]}
+
+    def get_expected_decision(self, claim) -> date | None:
+        return claims.claim_expected_decision(claim)
 
     def get_documents(self, claim) -> list[dict]:
         return ClaimDocumentSerializer(selectors.claim_documents(claim), many=True, context=self.context).data

@@ -72,6 +72,8 @@ def claim_detail(request, claim_id):
                   for n in claims.fields_for_kind(claim.kind)],
         "withdraw_form": ClaimWithdrawForm(),
         "has_letter": claim.state in claims_pdf.LETTER_STATES,
+        "preview": claims.claim_preview(claim),
+        "expected_decision": claims.claim_expected_decision(claim),
     })
 
 
@@ -152,9 +154,11 @@ def claim_submit(request, claim_id):
 def claim_withdraw(request, claim_id):
     claim = _own_claim(request, claim_id)
     form = ClaimWithdrawForm(request.POST)
-    message = form.cleaned_data["message"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("benefits:claim", claim.pk)
     try:
-        claims.claim_withdraw(actor=request.user, claim_id=claim.pk, message=message)
+        claims.claim_withdraw(actor=request.user, claim_id=claim.pk, message=form.cleaned_data["message"])
     except claims.ClaimError as e:
         messages.error(request, e.message)
     else:

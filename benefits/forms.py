@@ -134,3 +134,8 @@ class ClaimDocumentForm(forms.Form):
 
 class ClaimWithdrawForm(forms.Form):
     message = forms.CharField(label=_("撤回原因（可不填）"), required=False, max_length=500)
+    # One tap must not end a claim: withdrawing cannot be undone (a new claim can be filed instead).
+    confirm = forms.BooleanField(
+        label=_("我确认撤回：撤回后这份申请不能恢复，需要时可以重新申请。"),
+        error_messages={"required": _("请先勾选确认，再撤回申请。")},
+    )

@@ -18,8 +18,8 @@ from members.models import Branch, Member
 
 from .models import BenefitKind  # defined before models.py imports this module
 
-__all__ = ["Claim", "ClaimDocument", "ClaimEvent", "ClaimInvoice", "DocumentKind", "PayoutBatch", "PayoutItem",
-           "RejectReason"]
+__all__ = ["Claim", "ClaimDocument", "ClaimEvent", "ClaimInvoice", "ClaimReminder", "DocumentKind", "PayoutBatch",
+           "PayoutItem", "RejectReason"]
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -245,6 +245,29 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.action}"
+
+
+class ClaimReminder(models.Model):
+    """That the member was reminded of something about a claim once (a draft left, a return unanswered, a deadline
+    near): the beat task may run as often as it likes. `key` names the occasion, e.g. the return it is about."""
+
+    class Kind(models.TextChoices):
+        DRAFT_IDLE = "draft_idle", _("草稿未提交")
+        RETURN_UNANSWERED = "return_unanswered", _("退回后未补充")
+        DEADLINE_NEAR = "deadline_near", _("申请时限将到")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+", verbose_name=_("申请"))
+    kind = models.CharField(_("提醒"), max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=40, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申请提醒记录")
+        verbose_name_plural = _("申请提醒记录")
+        constraints = [models.UniqueConstraint(fields=["claim", "kind", "key"], name="claim_reminder_once")]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.kind}"
 
 
 class PayoutBatch(models.Model):

@@ -19,6 +19,11 @@ BEAT_SCHEDULE = {
     },
     # WeChat payments whose notification never came are settled from WeChat's record, expired ones closed.
     "benefits-payments-reconcile": {"task": "benefits.tasks.payments_reconcile", "schedule": 300.0},
+    # Members: a draft left, a return unanswered, a deadline near (each occasion once).
+    "benefits-claims-member-reminders": {
+        "task": "benefits.tasks.remind_members_of_claims",
+        "schedule": crontab(hour=10, minute=0),
+    },
     "benefits-claims-overdue-reminders": {
         "task": "benefits.tasks.remind_overdue_claims",
         "schedule": crontab(hour="8-18", minute=15),

@@ -30,6 +30,11 @@ def remind_overdue_claims(self) -> None:
     claims.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day
 
 
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def remind_members_of_claims(self) -> None:
+    claims.claims_member_remind()  # idempotent: one ClaimReminder per claim and occasion
+
+
 @shared_task(acks_late=True)
 def payments_reconcile() -> dict:
     from . import wechatpay

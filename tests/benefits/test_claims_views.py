@@ -104,7 +104,13 @@ def test_a_second_submit_page_post_shows_a_message(client, claim_world, django_c
 def test_withdraw_from_the_page(client, claim_world, django_capture_on_commit_callbacks):
     claim = submitted_stay(claim_world, django_capture_on_commit_callbacks)
     client.force_login(claim_world.claimant.user)
-    client.post(reverse("benefits:claim-withdraw", args=[claim.pk]), {"message": "已由单位报销"})
+    # One tap without the confirmation withdraws nothing and says why.
+    response = client.post(reverse("benefits:claim-withdraw", args=[claim.pk]), {"message": "已由单位报销"},
+                           follow=True)
+    assert "请先勾选确认" in response.content.decode()
+    claim.refresh_from_db()
+    assert claim.state != S.WITHDRAWN
+    client.post(reverse("benefits:claim-withdraw", args=[claim.pk]), {"message": "已由单位报销", "confirm": "on"})
     claim.refresh_from_db()
     assert claim.state == S.WITHDRAWN
     assert claim.events.get(action="withdraw").message == "已由单位报销"
