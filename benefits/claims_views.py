@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from members.selectors import branches_in_scope
 
-from . import claims, claims_pdf, document_links
+from . import claims, claims_pdf, document_links, letter_checks
 from . import claims_selectors as selectors
 from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 from .models import BenefitRule, Claim, Disease
@@ -170,7 +170,7 @@ def _claim_for_letter(user, claim_id) -> Claim:
     if not user.is_authenticated:
         raise Http404
     claim = Claim.objects.filter(pk=claim_id).select_related(
-        "member", "branch", "enrolment__plan", "enrolment__tier"
+        "member", "branch", "enrolment__plan__federation", "enrolment__tier"
     ).first()
     if claim is None:
         raise Http404
@@ -212,4 +212,14 @@ def document_view(request, token):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def letter_verify(request, token):
+    """The public check behind the QR code of a decision letter or receipt: what the paper should say (number,
+    masked name, amount, decision, date, issuer), or that the code is not one the portal printed. No account."""
+    check = letter_checks.letter_check(token)
+    response = render(request, "benefits/letter_verify.html", {"check": check}, status=200 if check else 404)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
     return response

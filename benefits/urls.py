@@ -33,4 +33,5 @@ urlpatterns = [
     path("claims/<int:claim_id>/withdraw/", claims_views.claim_withdraw, name="claim-withdraw"),
     path("claims/<int:claim_id>/letter.pdf", claims_views.claim_letter, name="claim-letter"),
     path("claims/documents/<uuid:token>/", claims_views.document_view, name="claim-document"),
+    path("letters/verify/<str:token>/", claims_views.letter_verify, name="letter-verify"),
 ]

@@ -34,3 +34,9 @@ def validate_visible(value: str) -> None:
     business, not this validator's)."""
     if value and not visible_strip(value):
         raise ValidationError(_("请填写看得见的文字：不能只有空格或不可见字符。"), code="invisible")
+
+
+def masked_name(name: str) -> str:
+    """A person's name for a public page: the first character, then one * for each other (张三丰 → 张**)."""
+    name = visible_strip(str(name or ""))
+    return name[0] + "*" * (len(name) - 1) if name else ""

@@ -1,32 +1,33 @@
-"""Reads the text out of the receipts (reportlab writes CID text as UTF-16BE literal strings, uncompressed)."""
+"""Reads PDFs the way a viewer does (pypdf): the text through each font's ToUnicode map, the pages, the fonts."""
 
-import re
+import io
 
-_STRING = re.compile(rb"\(((?:\\.|[^\\)])*)\) Tj", re.S)
-_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f", b"(": b"(", b")": b")", b"\\": b"\\"}
+from pypdf import PdfReader
 
 
-def _unescape(raw: bytes) -> bytes:
-    out, i = bytearray(), 0
-    while i < len(raw):
-        if raw[i : i + 1] == b"\\":
-            octal = re.match(rb"[0-7]{1,3}", raw[i + 1 : i + 4])
-            if octal:
-                out.append(int(octal.group(), 8))
-                i += 1 + len(octal.group())
-                continue
-            out += _ESCAPES.get(raw[i + 1 : i + 2], raw[i + 1 : i + 2])
-            i += 2
-            continue
-        out.append(raw[i])
-        i += 1
-    return bytes(out)
+def _reader(data: bytes) -> PdfReader:
+    assert data.startswith(b"%PDF")
+    return PdfReader(io.BytesIO(data))
 
 
 def pdf_text(data: bytes) -> str:
-    assert data.startswith(b"%PDF")
-    return "\n".join(_unescape(m.group(1)).decode("utf-16-be", "replace") for m in _STRING.finditer(data))
+    return "\n".join(page.extract_text() or "" for page in _reader(data).pages)
 
 
 def page_count(data: bytes) -> int:
-    return len(re.findall(rb"/Type /Page\b", data))
+    return len(_reader(data).pages)
+
+
+def pdf_fonts(data: bytes) -> dict[str, bool]:
+    """Every font the pages use: base name → embedded (has a font file, as `pdffonts` reports emb=yes)."""
+    fonts: dict[str, bool] = {}
+    for page in _reader(data).pages:
+        for font in (page.get("/Resources", {}).get("/Font") or {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            embedded = any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(font["/BaseFont"])] = embedded
+    return fonts
