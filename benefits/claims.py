@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.digits import ascii_digits
+from core.money import yuan
 from core.services import outbox_add
 from core.text import visible_strip
 from members.models import Branch, StaffRole
@@ -112,6 +113,46 @@ ACTION_LABELS = {
     "payout_failed": gettext_lazy("发放未成功"),
 }
 
+# What the amount on a history row is, by the event's action (any other action with an amount: "金额").
+AMOUNT_LABELS = {
+    "assess": gettext_lazy("核算金额"),
+    "adjust": gettext_lazy("调整为"),
+    "approve": gettext_lazy("核定金额"),
+    "pay": gettext_lazy("发放金额"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    """One history row in words, for the member's timeline and the reviewer's history: no state code, no bare
+    figure."""
+
+    event: ClaimEvent
+    label: str
+    from_label: str  # "" for the first row (nothing came before)
+    to_label: str
+    amount: Decimal | None
+    amount_before: Decimal | None  # an adjustment's previous amount
+    amount_label: str
+
+
+def _state_label(value: str) -> str:
+    return str(Claim.State(value).label) if value in Claim.State.values else value
+
+
+def timeline_rows(events) -> list[TimelineRow]:
+    rows = []
+    for event in events:
+        before = event.amount_from if event.action == "adjust" and event.amount_from != event.amount_to else None
+        rows.append(TimelineRow(
+            event=event, label=str(ACTION_LABELS.get(event.action, event.action)),
+            from_label=_state_label(event.from_state) if event.from_state else "",
+            to_label=_state_label(event.to_state), amount=event.amount_to, amount_before=before,
+            amount_label=str(AMOUNT_LABELS.get(event.action, gettext_lazy("金额"))),
+        ))
+    return rows
+
+
 # The facts each kind asks for (in this order); the required ones are checked at submission.
 BANK_FIELDS = ("bank_name", "bank_account", "account_holder")
 REQUIRED_FACTS: dict[str, tuple[str, ...]] = {
@@ -141,6 +182,39 @@ TEXT_FIELDS = ("diagnosis", "disease_code", "hospital", "grade", *BANK_FIELDS)
 def fields_for_kind(kind: str) -> tuple[str, ...]:
     """Every fact the form asks for this kind: its own facts, then the bank account."""
     return (*REQUIRED_FACTS.get(kind, ()), *OPTIONAL_FACTS.get(kind, ()), *BANK_FIELDS)
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """A fact of the claim as a page shows it: money as ¥1,700.00, dates as 2026-03-01, yes/no in words, a list
+    (invoice numbers) as its items — never a Python repr."""
+
+    name: str
+    label: str
+    text: str
+    items: tuple[str, ...] = ()
+
+
+def fact_rows(claim: Claim) -> list[FactRow]:
+    rows = []
+    for name in fields_for_kind(claim.kind):
+        value = getattr(claim, name)
+        label = str(Claim._meta.get_field(name).verbose_name)
+        if isinstance(value, list | tuple):
+            rows.append(FactRow(name, label, "、".join(map(str, value)) or "—", tuple(map(str, value))))
+            continue
+        if value is None or value == "":
+            text = "—"
+        elif isinstance(value, bool):
+            text = _("是") if value else _("否")
+        elif isinstance(value, Decimal):
+            text = yuan(value)
+        elif isinstance(value, date):
+            text = value.isoformat()
+        else:
+            text = str(value)
+        rows.append(FactRow(name, label, text))
+    return rows
 
 
 def _claim_field_label(name: str) -> str:
@@ -700,7 +774,7 @@ def claim_assess(*, claim_id: int) -> Claim:
         flags = [{"code": "ineligible", "message": m.render()} for m in assessment.reasons]
         flags += claim_duplicate_flags(claim)
         claim = _transition(
-            claim, action="assess", actor=None, proposed_amount=assessment.amount,
+            claim, action="assess", actor=None, proposed_amount=assessment.amount, amount_to=assessment.amount,
             assessment=assessment.as_data(), flags=flags, assessed_at=_now(),
             hospital_days_paid=assessment.hospital_days_paid,
         )
@@ -1088,7 +1162,7 @@ def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
             raise ClaimError(_("该批次中有您本人的申请，须由其他财务人员标记发放。"), code="forbidden")
         now = _now()
         for item in items:
-            claim = _transition(item.claim, action="pay", actor=actor, message=batch.number,
+            claim = _transition(item.claim, action="pay", actor=actor, message=batch.number, amount_to=item.amount,
                                 paid_amount=item.amount, paid_at=now)
             _notify_member(claim, recipient_text(gettext_lazy("补助已发放：%(amount)s 元"), amount=item.amount),
                            recipient_text(

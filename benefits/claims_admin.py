@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.money import yuan, yuan_text
 from members.selectors import branches_in_scope
 
 from . import claims, claims_exports
@@ -119,6 +120,9 @@ class ClaimAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = CappedCountPaginator
 
+    class Media:
+        css = {"all": ["benefits/admin.css"]}
+
     def has_module_permission(self, request):
         return has_scope(request.user, selectors.REVIEWER_ROLES)
 
@@ -141,9 +145,9 @@ class ClaimAdmin(admin.ModelAdmin):
     def member_name(self, obj):
         return obj.member.name
 
-    @admin.display(description=_("金额（元）"))
+    @admin.display(description=_("金额"))
     def amount_shown(self, obj):
-        return obj.amount_due if obj.amount_due is not None else "—"
+        return yuan(obj.amount_due)
 
     @admin.display(description=_("已等待"), ordering="state_changed_at")
     def waiting(self, obj):
@@ -153,9 +157,16 @@ class ClaimAdmin(admin.ModelAdmin):
             return format_html('<strong class="errornote" title="{}">{}</strong>', gettext("超过审核时限"), text)
         return text
 
-    @admin.display(description=_("提示"), boolean=True)
+    @admin.display(description=_("系统提示"))
     def flagged(self, obj):
-        return bool(obj.flags)
+        """Green "无" for a clean claim; red, with the reasons, for a flagged one (read from the row itself: no
+        query per row)."""
+        if not obj.flags:
+            return format_html('<span class="claim-flag-clean">✓ {}</span>', gettext("无"))
+        reasons = [str(flag.get("message", "")) for flag in obj.flags if isinstance(flag, dict)]
+        return format_html('<span class="claim-flag-warn" title="{}">⚠ {}</span>', "；".join(reasons),
+                           gettext("%(count)s 项：%(reasons)s") % {"count": len(reasons),
+                                                                   "reasons": "；".join(reasons)})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_queryset(request).filter(pk=object_id).select_related("enrolment__tier").first()
@@ -196,12 +207,11 @@ class ClaimAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.opts, "title": gettext("补助申请 %(number)s") % {"number": claim.number},
             "claim": claim, "overdue": selectors.claim_is_overdue(claim),
-            "facts": [(Claim._meta.get_field(n).verbose_name, getattr(claim, n))
-                      for n in claims.fields_for_kind(claim.kind)],
+            "facts": claims.fact_rows(claim),
             "documents": selectors.claim_documents(claim),
-            "timeline": [(e, claims.ACTION_LABELS.get(e.action, e.action)) for e in timeline],
+            "timeline": claims.timeline_rows(timeline),
             "bank_changes": claims.claim_bank_changes(timeline),
-            "year_claims": selectors.year_claims(claim),
+            "year_claims": selectors.year_claims(claim), "year_limits": selectors.year_limits(claim),
             "can_act": bool(allowed), "allowed": allowed, "refusal": refusal,
             "form": ReviewForm(initial={"version": claim.version}),
             "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),
@@ -263,8 +273,9 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             except claims.ClaimError as e:
                 self.message_user(request, e.message, messages.ERROR)
             else:
-                self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s 元。") % {
-                    "number": result.batch.number, "count": result.count, "total": result.total}, messages.SUCCESS)
+                self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s。") % {
+                    "number": result.batch.number, "count": result.count, "total": yuan_text(result.total),
+                }, messages.SUCCESS)
                 if result.own_left_out:
                     self.message_user(request, gettext(
                         "您本人的 %(count)s 件已核准申请未列入本批次，须由其他财务人员发放。") % {

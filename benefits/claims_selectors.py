@@ -4,6 +4,7 @@ Queues and lists run a fixed number of queries whatever the number of rows (sele
 
 import functools
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
@@ -309,6 +310,51 @@ def year_claims(claim: Claim) -> list[Claim]:
               "disease_code", "created_at")
         .order_by("-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class YearLimit:
+    """One limit of the plan year as it stands while a reviewer decides a claim: what decided claims were granted,
+    what the member's other claims under review take, what this claim asks, and what is left after it."""
+
+    label: str  # the kind's name; "" for the tier's yearly total
+    unit: str  # "days" or "yuan"
+    cap: object
+    granted: object
+    in_review: object
+    this_claim: object
+    left: object
+
+
+def year_limits(claim: Claim) -> list[YearLimit]:
+    """Every yearly limit of the claim's tier (hospital days, each kind's money cap, the tier's total) counted as
+    `claims._ensure_within_limits` counts them. Two queries (the tier's rules, the year's claims)."""
+    from .selectors import enrolment_usage, tier_rule_specs
+
+    specs = tier_rule_specs(claim.enrolment.tier)
+    paid, in_flight = enrolment_usage(claim.enrolment, exclude_claim_id=claim.pk)
+    asking = claim.state in (*IN_REVIEW_STATES, Claim.State.SUBMITTED)
+    own_amount = (claim.amount_due or rules.ZERO) if asking else rules.ZERO
+    own_days = (claim.hospital_days_paid or 0) if asking else 0
+    limits = []
+    for kind, spec in specs.items():
+        label = str(rules.KIND_LABELS.get(kind, kind))
+        mine = claim.kind == kind
+        if spec.max_days_per_year is not None:
+            this = own_days if mine else 0
+            limits.append(YearLimit(label, "days", spec.max_days_per_year, paid.hospital_days, in_flight.hospital_days,
+                                    this, max(spec.max_days_per_year - paid.hospital_days - in_flight.hospital_days
+                                              - this, 0)))
+        if spec.yearly_cap is not None:
+            granted, taken = paid.by_kind.get(kind, rules.ZERO), in_flight.by_kind.get(kind, rules.ZERO)
+            this = own_amount if mine else rules.ZERO
+            limits.append(YearLimit(label, "yuan", spec.yearly_cap, granted, taken, this,
+                                    max(spec.yearly_cap - granted - taken - this, rules.ZERO)))
+    cap = claim.enrolment.tier.yearly_cap
+    if cap is not None:
+        limits.append(YearLimit("", "yuan", cap, paid.total, in_flight.total, own_amount,
+                                max(cap - paid.total - in_flight.total - own_amount, rules.ZERO)))
+    return limits
 
 
 def assessment_duplicates(claim: Claim) -> tuple[list[tuple[str, str]], list[str]]:

@@ -64,12 +64,10 @@ def claim_detail(request, claim_id):
     claim = _own_claim(request, claim_id)
     return render(request, "benefits/claims/detail.html", {
         "claim": claim, "documents": selectors.claim_documents(claim),
-        "timeline": [(event, claims.ACTION_LABELS.get(event.action, event.action))
-                     for event in selectors.claim_timeline(claim)],
+        "timeline": claims.timeline_rows(selectors.claim_timeline(claim)),
         "missing": claims.claim_missing(claim) if claim.state in EDITABLE else [],
         "editable": claim.state in EDITABLE, "withdrawable": claim.state in claims.TRANSITIONS["withdraw"][0],
-        "facts": [(Claim._meta.get_field(n).verbose_name, _facts_initial(claim)[n])
-                  for n in claims.fields_for_kind(claim.kind)],
+        "facts": claims.fact_rows(claim),
         "withdraw_form": ClaimWithdrawForm(),
         "has_letter": claim.state in claims_pdf.LETTER_STATES,
         "preview": claims.claim_preview(claim),
