@@ -1,6 +1,6 @@
 """Faults injected into real workers (CELERY_BROKER_URL and PostgreSQL; skipped otherwise, required in CI):
 a pool child killed with kill -9 in the middle of an assessment, a broker that restarts empty while claims are in
-flight and being submitted. Nothing is lost, nothing is assessed or
+flight and being submitted, an SMS gateway that takes seconds per message. Nothing is lost, nothing is assessed or
 sent twice, and no member's request fails. Persona: the claimant, whose claim is assessed exactly once and who is
 told about it once, whatever happens to the processes and the broker doing the work."""
 
@@ -179,3 +179,43 @@ def test_claims_in_flight_when_the_broker_restarts_empty_are_assessed_once_after
         == [(claim_world.claimant.user.mobile, 2)]
     assert not OutboxMessage.objects.filter(state="pending").exists()
 
+
+# --- a slow SMS gateway ---------------------------------------------------------------------------------------
+
+# Each text takes this long: the Tencent backend's own timeout (SMS_TENCENT_TIMEOUT_SECONDS), the longest a real send
+# waits, and far under the tasks' soft time limit (CELERY_TASK_SOFT_TIME_LIMIT, 60 s; a delivery sends one text).
+SLOW_SMS_SECONDS = 5
+
+
+def test_a_slow_sms_gateway_holds_up_no_assessment_and_every_text_is_sent_once(celery_workers, claim_world):
+    from portal.celery_app import app
+
+    assert app.conf.task_soft_time_limit > SLOW_SMS_SECONDS
+    slow_gateway = {"TEST_SMS_BACKEND": "tests.sms_backends.SlowSmsBackend", "SLOW_SMS_SECONDS": str(SLOW_SMS_SECONDS)}
+    # As Procfile.stack runs them: `worker` on the default queue, `notifier` on the messages' queue, two processes each.
+    worker = celery_workers.start(name="worker", queues=(celery_workers.queue,), env=slow_gateway)
+    notifier = celery_workers.start(name="notifier", queues=(celery_workers.notifications_queue,), env=slow_gateway)
+    submitted = [_submitted_claim(claim_world, invoice_numbers=f"FPS{n:03d}") for n in range(3)]
+    worker.wait_ready()
+    notifier.wait_ready()
+    for claim in submitted:  # each: a text to the claimant now, and after the assessment one to her and the reviewer
+        claims.claim_submit(actor=claim_world.claimant.user, claim_id=claim.pk)
+    texts = {claim_world.claimant.user.mobile: 2 * len(submitted), claim_world.reviewer_base.mobile: len(submitted)}
+
+    worker.wait_until(lambda: not _unassessed(submitted), timeout=60, what="every claim to be assessed")
+    # Two texts at a time, SLOW_SMS_SECONDS each.
+    notifier.wait_until(lambda: OutboundSms.objects.count() >= sum(texts.values()),
+                        timeout=sum(texts.values()) * SLOW_SMS_SECONDS / 2 + 30, what="every text to be sent")
+    notifier.wait_idle(timeout=30)
+    worker.wait_idle(timeout=30)
+
+    # The gateway answered the first text SLOW_SMS_SECONDS after the first submit; every claim was assessed before.
+    first_text_out = OutboundSms.objects.earliest("created_at").created_at
+    last_assessed = max(Claim.objects.filter(pk__in=[c.pk for c in submitted]).values_list("assessed_at", flat=True))
+    assert last_assessed < first_text_out  # no assessment waited behind a text
+    assert Counter(OutboundSms.objects.values_list("to", flat=True)) == texts  # each text once
+    assert list(NotificationDelivery.objects.values_list("status", "attempts").distinct()) == [("sent", 1)]
+    for claim in submitted:
+        assert claim.events.filter(action="assess").count() == 1
+    assert "deliver_notification[" not in worker.log() and "assess_claim[" not in notifier.log()
+    assert "TimeLimitExceeded" not in notifier.log()  # the soft and the hard one
