@@ -290,6 +290,9 @@ class NotificationDelivery(models.Model):
     address = models.CharField(_("地址"), max_length=254)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    # When it was last tried: a failed delivery not tried again within the longest retry countdown lost its retry
+    # (the broker restarted empty while the retry waited in a worker), and the sweep queues it again.
+    attempted_at = models.DateTimeField(_("最近尝试时间"), null=True, blank=True)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
@@ -299,6 +302,8 @@ class NotificationDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["notification", "channel"], name="delivery_one_per_channel"),
         ]
+        indexes = [models.Index(fields=["attempted_at"], condition=models.Q(status="failed"),
+                                name="members_delivery_failed_idx")]
 
     def __str__(self) -> str:
         return f"{self.notification_id}/{self.channel}/{self.status}"
@@ -320,6 +325,7 @@ class SmsMessage(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    attempted_at = models.DateTimeField(_("最近尝试时间"), null=True, blank=True)  # as NotificationDelivery's
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     last_error = models.CharField(_("最近的错误"), max_length=500, blank=True)
 
@@ -328,7 +334,9 @@ class SmsMessage(models.Model):
         verbose_name_plural = _("短信（无账号号码）")
         ordering = ["-id"]
         indexes = [models.Index(fields=["created_at"], condition=models.Q(status="pending"),
-                                name="members_sms_pending_idx")]
+                                name="members_sms_pending_idx"),
+                   models.Index(fields=["attempted_at"], condition=models.Q(status="failed"),
+                                name="members_sms_failed_idx")]
 
     def __str__(self) -> str:
         return f"{self.to[:3]}****{self.to[-4:]} · {self.get_status_display()}"

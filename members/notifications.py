@@ -124,6 +124,7 @@ def _delivery_send(*, delivery_id: int) -> bool:
         if delivery.status == NotificationDelivery.Status.SENT:
             return True
         delivery.attempts += 1
+        delivery.attempted_at = timezone.now()
         try:
             _channel_send(delivery)
         except Exception as exc:
@@ -134,12 +135,12 @@ def _delivery_send(*, delivery_id: int) -> bool:
             )
             delivery.status = NotificationDelivery.Status.FAILED
             delivery.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            delivery.save(update_fields=["status", "attempts", "last_error"])
+            delivery.save(update_fields=["status", "attempts", "attempted_at", "last_error"])
             return False
         delivery.status = NotificationDelivery.Status.SENT
         delivery.sent_at = timezone.now()
         delivery.last_error = ""
-        delivery.save(update_fields=["status", "attempts", "last_error", "sent_at"])
+        delivery.save(update_fields=["status", "attempts", "attempted_at", "last_error", "sent_at"])
         return True
 
 
@@ -187,20 +188,21 @@ def sms_message_send(*, message_id: int) -> bool:
         if message.status == SmsMessage.Status.SENT:
             return True
         message.attempts += 1
+        message.attempted_at = timezone.now()
         try:
             get_sms_backend().send(to=message.to, body=message.body)
         except Exception as exc:
             logger.warning("sms failed", extra={"sms_id": message.pk, "error": f"{type(exc).__name__}: {exc}"[:300]})
             message.status = SmsMessage.Status.FAILED
             message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            message.save(update_fields=["status", "attempts", "last_error"])
+            message.save(update_fields=["status", "attempts", "attempted_at", "last_error"])
             return False
         message.status = SmsMessage.Status.SENT
         message.sent_at = timezone.now()
         message.last_error = ""
         # Codes and ticket links are no one's business once sent: keep the text with them masked.
         message.body = _SECRET_RUN.sub(lambda m: m.group()[:1] + "*" * (len(m.group()) - 1), message.body)
-        message.save(update_fields=["status", "attempts", "last_error", "sent_at", "body"])
+        message.save(update_fields=["status", "attempts", "attempted_at", "last_error", "sent_at", "body"])
         return True
 
 

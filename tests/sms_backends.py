@@ -1,6 +1,7 @@
 """SMS backends that fail on purpose, for the tests of retries (in-process and with a real worker)."""
 
 import os
+import time
 from pathlib import Path
 
 from members.sms import DatabaseSmsBackend, SmsError
@@ -27,4 +28,13 @@ class FlakySmsBackend(DatabaseSmsBackend):
                 pass
             else:
                 raise SmsError("SMS gateway timed out (test, first attempt)")
+        super().send(to=to, body=body)
+
+
+class SlowSmsBackend(DatabaseSmsBackend):
+    """A gateway that answers slowly: each send takes SLOW_SMS_SECONDS (5 by default, the Tencent backend's own
+    timeout, SMS_TENCENT_TIMEOUT_SECONDS: the longest a real send waits), then succeeds."""
+
+    def send(self, *, to: str, body: str) -> None:
+        time.sleep(float(os.environ.get("SLOW_SMS_SECONDS", "5")))
         super().send(to=to, body=body)

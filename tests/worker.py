@@ -10,9 +10,16 @@ rows it writes are committed and visible to the worker. The fixture, once per se
   pytest-django's test database (test_<name>), a queue of its own (so runs sharing a broker never take each
   other's tasks), short retry backoff, and the test SMS backend `tests.sms_backends.FlakySmsBackend`;
 - stops the worker before the test database is dropped.
+
+A test that needs workers of its own (several processes as production runs them, another SMS backend, another
+broker) asks for `celery_workers` instead: `celery_workers.start(...)` starts one on the test's own queue, this
+process publishes there while the test runs, and every worker it started is stopped when the test ends. A test
+that stops and starts its broker asks for `private_redis` too: a `redis-server` of its own, never the shared one.
 """
 
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -101,10 +108,12 @@ def _database_url(settings_dict) -> str:
 
 @dataclass
 class CeleryWorker:
-    """The running worker: its queue and node name, the folder that arms FlakySmsBackend, its log."""
+    """A running worker: the default queue of its tasks (`queue`; messages go to `<queue>.notifications`), the
+    queues it consumes, its node name, the folder that arms FlakySmsBackend, its log."""
 
     process: subprocess.Popen
     queue: str
+    queues: tuple[str, ...]
     hostname: str
     flaky_sms_dir: Path
     log_path: Path
@@ -128,13 +137,12 @@ class CeleryWorker:
         pytest.fail(f"timed out after {timeout}s waiting for {what}; worker log:\n{self.log()[-4000:]}")
 
     def wait_idle(self, *, timeout: float = 30) -> None:
-        """Waits until the queue is empty and the worker holds no task (running, prefetched or scheduled)."""
+        """Waits until its queues are empty and the worker holds no task (running, prefetched or scheduled)."""
         from portal.celery_app import app
 
         def idle():
             with app.connection_for_write() as conn:
-                waiting = sum(conn.default_channel.queue_declare(name).message_count
-                              for name in (self.queue, f"{self.queue}.notifications"))
+                waiting = sum(conn.default_channel.queue_declare(name).message_count for name in self.queues)
             if waiting:
                 return False
             inspect = app.control.inspect(destination=[self.hostname], timeout=1)
@@ -145,16 +153,102 @@ class CeleryWorker:
 
         self.wait_until(idle, timeout=timeout, what="the worker to finish its tasks")
 
+    def wait_ready(self, *, timeout: float = WORKER_START_TIMEOUT) -> None:
+        """Waits until the worker answers a ping on the broker: started, or connected again after losing it."""
+        from portal.celery_app import app
 
-def _wait_ready(app, worker: CeleryWorker) -> None:
-    deadline = time.monotonic() + WORKER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        if worker.process.poll() is not None:
-            pytest.fail(f"the Celery worker did not start ({worker.process.returncode}):\n{worker.log()[-4000:]}")
-        replies = app.control.ping(destination=[worker.hostname], timeout=1) or []
-        if any(worker.hostname in reply for reply in replies):
-            return
-    pytest.fail(f"the Celery worker did not answer a ping within {WORKER_START_TIMEOUT}s:\n{worker.log()[-4000:]}")
+        def answers():
+            replies = app.control.ping(destination=[self.hostname], timeout=1) or []
+            return any(self.hostname in reply for reply in replies)
+
+        self.wait_until(answers, timeout=timeout, what=f"{self.hostname} to answer a ping")
+
+    def stop(self) -> None:
+        """Warm shutdown (what a deploy does), killed if it takes longer than 20 s."""
+        _stop_workers([self])
+
+
+def _stop_workers(workers: list[CeleryWorker]) -> None:
+    """Asks them all to stop at once (warm shutdown, as a deploy does), kills any still running 20 s later."""
+    for worker in workers:
+        worker.process.terminate()
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait(timeout=10)
+
+
+def _worker_start(*, broker_url: str, database_url: str, queue: str, queues: tuple[str, ...], name: str,
+                  base: Path, env: dict[str, str] | None = None, concurrency: int = 2) -> CeleryWorker:
+    """Starts `celery -A portal worker` consuming `queues` of `broker_url`, with the test settings and the test
+    database; `queue` is its default queue (the tasks it queues itself go there and to `<queue>.notifications`).
+    `env` adds to or overrides the worker's environment (another SMS backend, its delay). Does not wait for it."""
+    from django.conf import settings
+
+    hostname = f"{name}-{queue}@{socket.gethostname()}"
+    flaky_sms_dir = base / f"{name}-flaky-sms"
+    flaky_sms_dir.mkdir()
+    log_path = base / f"{name}.log"
+    worker_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "CONN_MAX_AGE": "0",
+        "TEST_SMS_BACKEND": "tests.sms_backends.FlakySmsBackend",
+        "TEST_CELERY_QUEUE": queue,
+        "FLAKY_SMS_DIR": str(flaky_sms_dir),
+        "NOTIFICATION_RETRY_BASE_SECONDS": "1",
+        "NOTIFICATION_RETRY_MAX_SECONDS": "2",
+        **(env or {}),
+    }
+    command = [
+        sys.executable, "-m", "celery", "-A", "portal", "worker",
+        "--queues", ",".join(queues), "--hostname", hostname,
+        "--concurrency", str(concurrency), "--loglevel", "INFO",
+        "--without-gossip", "--without-mingle", "--without-heartbeat",
+        "--include", "tests.worker_hooks",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(  # noqa: S603 — our own worker command, fixed arguments
+            command, cwd=settings.BASE_DIR, env=worker_env, stdout=log, stderr=subprocess.STDOUT
+        )
+    return CeleryWorker(process=process, queue=queue, queues=tuple(queues), hostname=hostname,
+                        flaky_sms_dir=flaky_sms_dir, log_path=log_path)
+
+
+def _delete_queues(app, queues) -> None:
+    try:
+        with app.connection_for_write() as conn:
+            for name in queues:
+                conn.default_channel.queue_delete(name)
+    except Exception as exc:  # a leftover empty queue is harmless; say so and go on
+        print(f"could not delete test queues {queues}: {exc}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _publishing_to(*, broker_url: str, queue: str):
+    """This process's tasks (and control commands: ping, inspect) go to `broker_url`, default queue `queue`, until
+    the block ends. The app looks its connection and producer pools up again for the broker, and again after (kombu
+    keeps them by broker, for the whole process: they are left open)."""
+    from portal.celery_app import app
+
+    def forget_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    # The read and write URLs, not broker_url: Celery reads CELERY_BROKER_URL from the environment before the latter.
+    names = ("broker_write_url", "broker_read_url", "task_default_queue")
+    previous = {name: app.conf.get(name) for name in names}
+    forget_pools()
+    app.conf.update(broker_write_url=broker_url, broker_read_url=broker_url, task_default_queue=queue)
+    try:
+        yield
+    finally:
+        forget_pools()
+        app.conf.update(previous)
 
 
 def _wait_disconnected(settings_dict, timeout: float = 15) -> None:
@@ -175,8 +269,7 @@ def _wait_disconnected(settings_dict, timeout: float = 15) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def _configured_broker() -> str:
     broker = os.environ.get("CELERY_BROKER_URL", "").strip()
     if not broker:
         _unavailable(
@@ -186,66 +279,148 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     error = _broker_error(broker)
     if error:
         _unavailable(f"the broker at CELERY_BROKER_URL is unreachable ({error})")
+    return broker
 
-    from django.conf import settings
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    broker = _configured_broker()
+
     from django.db import connection
 
     from portal.celery_app import app
 
     settings_dict = dict(connection.settings_dict)
-    database_url = _database_url(settings_dict)
     queue = f"union-portal-test-{uuid.uuid4().hex[:12]}"
-    hostname = f"{queue}@{socket.gethostname()}"
-    base = tmp_path_factory.mktemp("celery-worker")
-    flaky_sms_dir = base / "flaky-sms"
-    flaky_sms_dir.mkdir()
-    log_path = base / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": database_url,
-        "CELERY_BROKER_URL": broker,
-        "CONN_MAX_AGE": "0",
-        "TEST_SMS_BACKEND": "tests.sms_backends.FlakySmsBackend",
-        "TEST_CELERY_QUEUE": queue,
-        "FLAKY_SMS_DIR": str(flaky_sms_dir),
-        "NOTIFICATION_RETRY_BASE_SECONDS": "1",
-        "NOTIFICATION_RETRY_MAX_SECONDS": "2",
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "portal", "worker",
+    worker = _worker_start(
+        broker_url=broker, database_url=_database_url(settings_dict), queue=queue,
         # Its own default queue and that queue's notifications queue (portal.celery_app.route_task).
-        "--queues", f"{queue},{queue}.notifications", "--hostname", hostname,
-        "--concurrency", "2", "--loglevel", "INFO",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--include", "tests.worker_hooks",
-    ]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(  # noqa: S603 — our own worker command, fixed arguments
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    worker = CeleryWorker(
-        process=process, queue=queue, hostname=hostname, flaky_sms_dir=flaky_sms_dir, log_path=log_path
+        queues=(queue, f"{queue}.notifications"), name="worker", base=tmp_path_factory.mktemp("celery-worker"),
     )
     # This test process publishes its tasks to the worker's own queue.
     previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        _wait_ready(app, worker)
+        worker.wait_ready()
         yield worker
     finally:
         app.conf.task_default_queue = previous_queue
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        try:
-            with app.connection_for_write() as conn:
-                conn.default_channel.queue_delete(queue)
-                conn.default_channel.queue_delete(f"{queue}.notifications")
-        except Exception as exc:  # a leftover empty queue is harmless; say so and go on
-            print(f"could not delete test queue {queue}: {exc}", file=sys.stderr)
+        worker.stop()
+        _delete_queues(app, worker.queues)
         with django_db_blocker.unblock():
             _wait_disconnected(settings_dict)
+
+
+class CeleryWorkers:
+    """Workers of one test's own (the `celery_workers` fixture): one broker and one queue name for all of them,
+    which this process publishes to while the test runs."""
+
+    def __init__(self, *, database_url: str, base: Path, exits: contextlib.ExitStack):
+        self.database_url = database_url
+        self.base = base
+        self.queue = f"union-portal-test-{uuid.uuid4().hex[:12]}"
+        self.notifications_queue = f"{self.queue}.notifications"
+        self.broker_url: str | None = None
+        self.started: list[CeleryWorker] = []
+        self._exits = exits
+
+    def start(self, *, name: str = "worker", queues: tuple[str, ...] | None = None, broker_url: str | None = None,
+              env: dict[str, str] | None = None, concurrency: int = 2) -> CeleryWorker:
+        """Starts a worker consuming `queues` (by default both the test's queue and its notifications queue) on
+        `broker_url` (by default CELERY_BROKER_URL) and returns it without waiting: `wait_ready()` does, so that
+        several can start together."""
+        broker_url = broker_url or _configured_broker()
+        if self.broker_url is None:
+            self.broker_url = broker_url
+            self._exits.enter_context(_publishing_to(broker_url=broker_url, queue=self.queue))
+            self._exits.callback(self._delete_queues)  # after the workers stopped, while still on their broker
+            self._exits.callback(_stop_workers, self.started)  # exit stacks unwind backwards: this runs first
+        elif broker_url != self.broker_url:
+            raise pytest.UsageError("the workers of one test share one broker")
+        worker = _worker_start(broker_url=broker_url, database_url=self.database_url, queue=self.queue,
+                               queues=queues or (self.queue, self.notifications_queue), name=name, base=self.base,
+                               env=env, concurrency=concurrency)
+        self.started.append(worker)
+        return worker
+
+    def _delete_queues(self) -> None:
+        from portal.celery_app import app
+
+        _delete_queues(app, (self.queue, self.notifications_queue))
+
+
+@pytest.fixture
+def celery_workers(django_db_setup, tmp_path):
+    """Starts Celery workers for this test alone (several, as production runs them; another SMS backend; another
+    broker): `celery_workers.start(name=…, queues=…, broker_url=…, env=…)`. Stopped when the test ends."""
+    from django.db import connection
+
+    database_url = _database_url(dict(connection.settings_dict))
+    with contextlib.ExitStack() as exits:
+        yield CeleryWorkers(database_url=database_url, base=tmp_path, exits=exits)
+
+
+@dataclass
+class RedisServer:
+    """A `redis-server` of one test's own, on a free port, which the test may stop and start again (the shared
+    Redis serves other runs). Without persistence: a restart loses every message it held."""
+
+    directory: Path
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        command = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
+                   "--save", "", "--appendonly", "no", "--logfile", "redis.log"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # noqa: S603
+        deadline = time.monotonic() + 10
+        while _broker_error(self.url) is not None:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log = (self.directory / "redis.log")
+                pytest.fail(f"redis-server did not start on port {self.port}:\n"
+                            f"{log.read_text(errors='replace')[-2000:] if log.exists() else ''}")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stops it at once, saving nothing (SIGTERM with `--save ""`); its clients see their connections close."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def private_redis(django_db_setup, tmp_path):
+    """A Redis of this test's own (RedisServer), started; stopped when the test ends. Ask for it before
+    `celery_workers`, so that the workers on it stop first. Run when the other worker tests run (CELERY_BROKER_URL
+    set, a database other processes can open)."""
+    from django.db import connection
+
+    _configured_broker()
+    _database_url(dict(connection.settings_dict))
+    if not (shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()):
+        _unavailable("redis-server is not installed: this test stops and starts a broker of its own")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory=directory, port=_free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -130,6 +130,36 @@ def test_a_delivery_whose_task_never_ran_is_sent_once_by_the_sweep(db, user_fact
     assert OutboundSms.objects.filter(to=member.mobile).count() == 1
 
 
+def test_failed_messages_whose_retry_never_came_are_sent_once_by_the_sweep(db, user_factory, settings,
+                                                                           django_capture_on_commit_callbacks):
+    """The broker restarted empty while their retries waited in a worker: no retry will come. Once the longest retry
+    countdown has passed the sweep sends them (a member's notification, a visitor's text), once; before that, or
+    when their retries are spent, it leaves them to the task and to staff."""
+    from members.notifications import notification_send, sms_queue
+    from members.tasks import MAX_DELIVERY_RETRIES
+
+    settings.SMS_BACKEND = "tests.sms_backends.BrokenSmsBackend"
+    member, spent = user_factory(notify_by_sms=True), user_factory(notify_by_sms=True)
+    with django_capture_on_commit_callbacks(execute=True):  # tried once each (in-process: no retry queued)
+        notification_send(user=member, kind="test", title="您的申请已受理")
+        notification_send(user=spent, kind="test", title="您的申请已受理")
+        sms_queue(to="13812345670", body="您的门票：https://example.test/t/abc")
+    assert set(NotificationDelivery.objects.values_list("status", flat=True)) == {"failed"}
+    assert SmsMessage.objects.get().status == "failed"
+    NotificationDelivery.objects.filter(address=spent.mobile).update(attempts=MAX_DELIVERY_RETRIES + 1)
+    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"  # the gateway is back
+    retries_over = timedelta(seconds=settings.OUTBOX_GRACE_SECONDS + settings.NOTIFICATION_RETRY_MAX_SECONDS)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.outbox_sweep(now=timezone.now() + retries_over - timedelta(seconds=5))  # a retry may still come
+    assert not OutboundSms.objects.exists()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.outbox_sweep(now=timezone.now() + retries_over + timedelta(seconds=1))
+    assert sorted(OutboundSms.objects.values_list("to", flat=True)) == sorted([member.mobile, "13812345670"])
+    assert NotificationDelivery.objects.get(address=spent.mobile).status == "failed"  # staff's, from the admin
+
+
 @pytest.fixture
 def full_session_with_a_waiting_member(palace):
     Session.objects.filter(pk=palace.session.pk).update(capacity=1)
