@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0007_member_id_numbers_ascii'),
+        ('members', '0008_alter_member_name_alter_membershipapplication_name_and_more'),
     ]
 
     operations = [
