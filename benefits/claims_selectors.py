@@ -23,6 +23,7 @@ from .models import (
     ClaimEvent,
     ClaimInvoice,
     Disease,
+    DocumentKind,
     Enrolment,
     PayoutBatch,
     PayoutItem,
@@ -100,6 +101,25 @@ def claim_documents_required_and_present(claim: Claim) -> tuple[list[str], set[s
         rows = cursor.fetchall()
     required = next((json.loads(text) for part, text in rows if part == 1 and text), None) or []
     return required, {kind for part, kind in rows if part == 2}
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    """One line of a claim's checklist of documents: a kind the plan's rule requires, and whether it is in."""
+
+    kind: str
+    label: str
+    present: bool
+
+
+def claim_document_checklist(claim: Claim) -> list[DocumentCheck]:
+    """The documents the claim's kind requires, in the rule's order, each ticked once a file of it is on the claim."""
+    required, present = claim_documents_required_and_present(claim)
+    return [
+        DocumentCheck(kind=kind, label=str(DocumentKind(kind).label) if kind in DocumentKind.values else kind,
+                      present=kind in present)
+        for kind in required
+    ]
 
 
 def document_for(user, token) -> ClaimDocument | None:

@@ -3,9 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from members.selectors import branches_in_scope
@@ -97,28 +100,67 @@ def claim_edit(request, claim_id):
             return redirect("benefits:claim", claim.pk)
     elif request.method == "POST":
         status = 400
+    checklist = selectors.claim_document_checklist(claim)
     return render(request, "benefits/claims/edit.html", {
-        "claim": claim, "form": form, "document_form": ClaimDocumentForm(),
-        "documents": selectors.claim_documents(claim),
+        "claim": claim, "form": form, "documents": selectors.claim_documents(claim), "checklist": checklist,
+        # The picker starts on the first document still missing, so a member working down the list rarely changes it.
+        "document_form": ClaimDocumentForm(initial_kind=next((c.kind for c in checklist if not c.present), None)),
+        "max_document_bytes": claims.MAX_DOCUMENT_BYTES,
     }, status=status)
+
+
+def _wants_json(request) -> bool:
+    # The upload script (static/benefits/claim_upload.js) asks for JSON to show each file's result in place; a
+    # form posted without the script gets the page back with a message per file.
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+def _upload_answer(claim: Claim, result: claims.DocumentsAdded | None, error: str | None) -> JsonResponse:
+    added = result.added if result else []
+    refused = result.refused if result else []
+    return JsonResponse({
+        "error": error,
+        "added": [{
+            "name": document.original_name, "kind": document.kind, "label": document.get_kind_display(),
+            "size": filesizeformat(document.size),
+            "url": reverse("benefits:claim-document", args=[document.token]),
+            "remove_url": reverse("benefits:claim-document-remove", args=[claim.pk, document.token]),
+        } for document in added],
+        "refused": [{"name": item.name, "message": item.message} for item in refused],
+        "checklist": [{"kind": item.kind, "present": item.present}
+                      for item in selectors.claim_document_checklist(claim)],
+    }, status=200 if added or not (error or refused) else 400)
 
 
 @login_required
 @require_POST
 def claim_document_upload(request, claim_id):
+    """One file or several of one kind (a phone's picker hands over many at once); each is kept or refused on its
+    own, with its name in the message."""
     claim = _own_claim(request, claim_id)
     form = ClaimDocumentForm(request.POST, request.FILES)
+    result, error = None, None
     if not form.is_valid():
-        messages.error(request, _("请选择材料种类和文件。"))
-        return redirect("benefits:claim-edit", claim.pk)
-    try:
-        claims.document_add(actor=request.user, claim_id=claim.pk, kind=form.cleaned_data["kind"],
-                            upload=form.cleaned_data["file"])
-    except claims.ClaimError as e:
-        messages.error(request, e.message)
+        error = _("请选择材料种类和文件。")
     else:
-        messages.success(request, _("材料已上传。"))
-    return redirect("benefits:claim-edit", claim.pk)
+        try:
+            result = claims.documents_add(actor=request.user, claim_id=claim.pk, kind=form.cleaned_data["kind"],
+                                          uploads=form.cleaned_data["file"])
+        except claims.ClaimError as e:
+            error = e.message
+    if _wants_json(request):
+        return _upload_answer(claim, result, error)
+    if error:
+        messages.error(request, error)
+    else:
+        for refused in result.refused:
+            messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": refused.name,
+                                                                          "reason": refused.message})
+        if result.added:
+            count = len(result.added)
+            messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
+                             % {"count": count})
+    return redirect(reverse("benefits:claim-edit", args=[claim.pk]) + "#documents")
 
 
 @login_required
@@ -131,7 +173,7 @@ def claim_document_remove(request, claim_id, token):
         messages.error(request, e.message)
     else:
         messages.success(request, _("材料已移除。"))
-    return redirect("benefits:claim-edit", claim.pk)
+    return redirect(reverse("benefits:claim-edit", args=[claim.pk]) + "#documents")
 
 
 @login_required
