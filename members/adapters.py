@@ -2,8 +2,8 @@
 
 allauth keeps no phone numbers itself. It hands every number it receives to `clean_phone()`, and our answer
 is the stored form, 11 digits (`members.models.normalize_mobile`): the web forms take "13800138000" as people
-type it, the headless API takes E.164 ("+8613800138000"), and from then on allauth, the SMS backend and
-`User.mobile` all see the same 11-digit string.
+type it, the headless API takes the same or E.164 ("+8613800138000"; members/headless.py), and from then on
+allauth, the SMS backend and `User.mobile` all see the same 11-digit string.
 """
 
 from allauth.account import app_settings as account_settings

@@ -1,12 +1,17 @@
 """allauth's headless API (/_allauth/<client>/v1/…) where the portal asks more of it than allauth does.
 
 The app's password reset takes what the web's does: a mobile number, whose code goes by SMS, or an email
-address (allauth's own input takes an email address only). Routed in portal/urls.py ahead of allauth's."""
+address (allauth's own input takes an email address only). The app's login and the code asked to confirm one's
+identity take a mobile number as people type it ("13900000002", "139 0000 0002", full-width digits) as well as
+E.164 ("+8613900000002"): allauth's inputs demand E.164 with a field of their own, which never asks the adapter's
+`phone_form_field()`. Routed in portal/urls.py ahead of allauth's."""
 
-from allauth.headless.account.views import RequestPasswordResetView
+from allauth.headless.account.inputs import LoginInput, RequestReauthenticationCodeInput
+from allauth.headless.account.views import LoginView, RequestPasswordResetView, RequestReauthenticationCodeView
 from allauth.headless.internal.restkit import inputs
 
 from .account_forms import ResetPasswordForm
+from .forms import MobileField
 
 
 class RequestPasswordResetInput(ResetPasswordForm, inputs.Input):
@@ -21,3 +26,19 @@ class RequestPasswordResetInput(ResetPasswordForm, inputs.Input):
 
 class PasswordResetRequestView(RequestPasswordResetView):
     input_class = RequestPasswordResetInput
+
+
+class MobileLoginInput(LoginInput):
+    phone = MobileField(required=False)
+
+
+class MobileLoginView(LoginView):
+    input_class = MobileLoginInput
+
+
+class MobileReauthenticationCodeInput(RequestReauthenticationCodeInput):
+    phone = MobileField(required=False)
+
+
+class MobileReauthenticationCodeView(RequestReauthenticationCodeView):
+    input_class = MobileReauthenticationCodeInput

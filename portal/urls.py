@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from members.headless import PasswordResetRequestView
+from members.headless import MobileLoginView, MobileReauthenticationCodeView, PasswordResetRequestView
 
 from . import views
 
@@ -39,10 +39,13 @@ urlpatterns = [
     # <style> elements of their own, so their pages alone allow inline styles.
     path("api/docs/", API_DOCS_STYLES(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/redoc/", API_DOCS_STYLES(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
-    # The password reset by mobile number as well as email (members/headless.py), ahead of allauth's own route.
+    # The password reset by mobile number as well as email, and mobile numbers without "+86" at login and
+    # reauthentication (members/headless.py), ahead of allauth's own routes.
     *[
-        path(f"_allauth/{client}/v1/auth/password/request", PasswordResetRequestView.as_api_view(client=client))
+        path(f"_allauth/{client}/v1/auth/{route}", view.as_api_view(client=client))
         for client in settings.HEADLESS_CLIENTS
+        for route, view in (("password/request", PasswordResetRequestView), ("login", MobileLoginView),
+                            ("reauthenticate/code/request", MobileReauthenticationCodeView))
     ],
     path("_allauth/", include("allauth.headless.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

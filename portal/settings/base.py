@@ -355,7 +355,7 @@ LOGGING = {
 
 # --- allauth: sign up and log in by mobile number or email; the mobile number is verified by SMS code --
 # allauth stores no phone numbers: members.adapters.AccountAdapter maps them onto User.mobile (11 digits; the
-# headless API may send E.164 "+86…", which the adapter's clean_phone() turns into the same 11 digits).
+# headless API may send 11 digits or E.164 "+86…" (members/headless.py), which clean_phone() turns into the same 11).
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}

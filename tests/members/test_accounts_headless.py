@@ -40,6 +40,40 @@ def test_app_logs_in_and_calls_a_drf_endpoint_with_the_session_token(member, log
     assert api.get(f"{APP}/auth/session", HTTP_X_SESSION_TOKEN=token).status_code == 200
 
 
+@pytest.mark.parametrize("typed", ["13912345678", "139 1234 5678", "139-1234-5678", "１３９１２３４５６７８",
+                                   "008613912345678", "+86 139 1234 5678"])
+def test_app_login_takes_the_mobile_number_as_the_member_types_it(member, typed):
+    """The member (an app's login screen) types the 11 digits they know, as on the web form; no "+86" needed."""
+    response = post_json(Client(), f"{APP}/auth/login", {"phone": typed, "password": PASSWORD})
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["user"]["id"] == member.pk
+
+
+def test_app_login_with_11_digits_and_a_wrong_password_is_refused_like_with_86(member):
+    response = post_json(Client(), f"{APP}/auth/login", {"phone": "13912345678", "password": "wrong"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "手机号码或密码不正确。"
+    response = post_json(Client(), f"{APP}/auth/login", {"phone": "1391234567", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "11 位中国大陆手机号码" in response.json()["errors"][0]["message"]
+
+
+def test_app_signs_up_with_11_digits_too(db):
+    response = post_json(Client(), f"{APP}/auth/signup", {"phone": "13800138000", "name": "张三", "password": PASSWORD})
+    assert response.status_code == 401  # on to the SMS code, as with "+86"
+    assert User.objects.get().mobile == "13800138000"
+
+
+def test_a_signed_in_member_asks_a_reauthentication_code_with_11_digits(member):
+    app = Client()
+    token = post_json(app, f"{APP}/auth/login", {"phone": "13912345678", "password": PASSWORD}).json()["meta"][
+        "session_token"]
+    response = post_json(app, f"{APP}/auth/reauthenticate/code/request", {"phone": "139 1234 5678"},
+                         HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code == 200, response.json()
+    assert OutboundSms.objects.filter(to="13912345678").count() == 1  # the code, by SMS
+
+
 def test_app_login_with_a_wrong_password_or_a_foreign_number_is_refused_in_chinese(member):
     app = Client()
     response = post_json(app, f"{APP}/auth/login", {"phone": "+8613912345678", "password": "wrong"})
