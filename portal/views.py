@@ -2,9 +2,11 @@
 
 import logging
 
-from django.http import HttpResponseServerError
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.views import defaults
+from django.views.decorators.cache import cache_control
 
 from . import health
 from .api import api_error_response
@@ -14,6 +16,13 @@ logger = logging.getLogger(__name__)
 
 def home(request):
     return render(request, "home.html")
+
+
+@cache_control(public=True, max_age=24 * 3600)
+def favicon(request):
+    """Browsers ask for /favicon.ico by themselves, whatever the page links (the pages link the SVG and this ICO
+    among the static files): the same icon, never a 404."""
+    return FileResponse(open(finders.find("favicon.ico"), "rb"), content_type="image/x-icon")
 
 
 def healthz(request):
