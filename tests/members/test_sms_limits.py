@@ -69,7 +69,10 @@ def later_minutes(monkeypatch):
 
     from django.utils import timezone
 
-    start_time, start_now = time.time(), timezone.now()
+    # Start at the beginning of the counter's hour window: a test run at hh:55 must not see its window reset midway.
+    into_the_hour = time.time() % 3600 - 1
+    start_time = time.time() - into_the_hour
+    start_now = timezone.now() - __import__("datetime").timedelta(seconds=into_the_hour)
 
     def move(minutes: float):
         monkeypatch.setattr(time, "time", lambda: start_time + minutes * 60)
