@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from .http import client_ip
 from .models import User, normalize_mobile
 from .notifications import sms_queue
+from .phone_codes import phone_code_sent
 from .services import audit_log
 from .sms_limits import sms_send_allowed
 
@@ -120,6 +121,12 @@ class AccountAdapter(DefaultAccountAdapter):
         minutes = account_settings.PHONE_VERIFICATION_TIMEOUT // 60
         body = gettext(PHONE_VERIFICATION_SMS) % {"code": code, "minutes": minutes}
         self._sms_code_send(normalize_mobile(phone), body)
+        phone_code_sent(user=user, phone=phone, code=code)
+
+    def get_login_stages(self) -> list[str]:
+        # Logging in again while the number's code is valid returns to that code (members/phone_codes.py).
+        return ["members.phone_codes.PhoneVerificationStage" if path == "allauth.account.stages.PhoneVerificationStage"
+                else path for path in super().get_login_stages()]
 
     def _sms_code_send(self, mobile: str, body: str) -> None:
         """Every code allauth sends by SMS passes the portal's SMS ceiling (members/sms_limits.py); beyond it the

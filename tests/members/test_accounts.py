@@ -250,15 +250,56 @@ def test_a_member_with_an_unverified_mobile_must_verify_it_at_login(client, user
     assert client.get(reverse("members:inbox")).status_code == 200
 
 
-def test_too_many_code_messages_answer_429_in_chinese(client, user_factory, later):
+def test_logging_in_again_after_cancelling_the_code_page_returns_to_the_same_code(client, user_factory):
+    """A member whose mobile is not yet verified gets the code page, taps 取消 (which signs the half-done login
+    out), logs in again within the minute: the code page again, no 429, no second text; the first code works."""
     user_factory(mobile=MOBILE, mobile_verified=False, password=PASSWORD)
-    client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})  # sends the first code
-    client.logout()
-    # A second login within the minute would send a second code to the same number.
-    response = client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "操作过于频繁" in page_text(response)
+    client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})  # sends the code
+    code = sms_code(MOBILE)
+    for _ in range(2):
+        client.post(reverse("account_logout"))  # 取消
+        response = client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})
+        assert response.status_code == 302 and response["Location"] == VERIFY_URL
+        page = page_text(client.get(VERIFY_URL))
+        assert "仍然有效" in page and "输入短信验证码" in page
     assert OutboundSms.objects.filter(to=MOBILE).count() == 1
+    assert client.post(VERIFY_URL, {"code": code}).status_code == 302
+    assert User.objects.get().mobile_verified
+
+
+def test_a_flood_of_logins_that_would_send_codes_still_answers_429_in_chinese(client, user_factory):
+    user_factory(mobile=MOBILE, mobile_verified=False, password=PASSWORD)
+    statuses = []
+    for _ in range(4):
+        client.logout()
+        statuses.append(client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD}))
+    assert [r.status_code for r in statuses] == [302, 302, 302, 429]  # the code, two returns to it, then a flood
+    assert "操作过于频繁" in page_text(statuses[-1])
+    assert OutboundSms.objects.filter(to=MOBILE).count() == 1
+
+
+def test_once_the_code_has_expired_logging_in_sends_a_new_one(client, user_factory, later):
+    user_factory(mobile=MOBILE, mobile_verified=False, password=PASSWORD)
+    client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})
+    later(10 * 60 + 1)
+    client.logout()
+    response = client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == VERIFY_URL
+    assert OutboundSms.objects.filter(to=MOBILE).count() == 2
+    assert client.post(VERIFY_URL, {"code": sms_code(MOBILE)}).status_code == 302
+    assert User.objects.get().mobile_verified
+
+
+def test_another_persons_login_never_returns_to_someone_elses_code(client, user_factory):
+    user_factory(mobile=MOBILE, mobile_verified=False, password=PASSWORD)
+    user_factory(mobile="13700001111", mobile_verified=False, password=PASSWORD)
+    client.post(LOGIN_URL, {"login": MOBILE, "password": PASSWORD})
+    client.logout()
+    client.post(LOGIN_URL, {"login": "13700001111", "password": PASSWORD})  # its own code, by its own text
+    assert OutboundSms.objects.filter(to="13700001111").count() == 1
+    assert client.post(VERIFY_URL, {"code": sms_code("13700001111")}).status_code == 302
+    assert User.objects.get(mobile="13700001111").mobile_verified
+    assert not User.objects.get(mobile=MOBILE).mobile_verified
 
 
 # --- Login ---------------------------------------------------------------------------------------------------
