@@ -160,7 +160,7 @@ def claim_document_upload(request, claim_id):
             count = len(result.added)
             messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
                              % {"count": count})
-    return redirect(reverse("benefits:claim-edit", args=[claim.pk]) + "#documents")
+    return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
 
 
 @login_required
@@ -173,7 +173,7 @@ def claim_document_remove(request, claim_id, token):
         messages.error(request, e.message)
     else:
         messages.success(request, _("材料已移除。"))
-    return redirect(reverse("benefits:claim-edit", args=[claim.pk]) + "#documents")
+    return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
 
 
 @login_required
