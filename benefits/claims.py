@@ -443,7 +443,7 @@ def _ensure_from(claim: Claim, action: str) -> None:
 
 
 def _transition(claim: Claim, *, action: str, actor, version: int | None = None, message: str = "",
-                amount_to=None, **fields) -> Claim:
+                amount_to=None, event_changes: dict | None = None, **fields) -> Claim:
     """Moves `claim` by `action` if the transition table allows it from its state, keeps the event."""
     to_state = TRANSITIONS[action][1]
     _ensure_from(claim, action)
@@ -463,7 +463,7 @@ def _transition(claim: Claim, *, action: str, actor, version: int | None = None,
         claim=claim, action=action, actor=actor if getattr(actor, "pk", None) else None, from_state=claim.state,
         to_state=to_state or claim.state, message=message, at=now,
         amount_from=claim.amount_due if amount_to is not None else None,
-        amount_to=amount_to,
+        amount_to=amount_to, changes=event_changes or {},
     ))
     audit_log(actor=actor, action=f"benefits.claim.{action}", target=claim,
               data={"from": claim.state, "to": to_state or claim.state, "message": message[:500],
@@ -710,7 +710,7 @@ def claim_submit(*, actor, claim_id: int) -> Claim:
         ClaimInvoice.objects.bulk_create([ClaimInvoice(claim=claim, number=n) for n in claim.invoice_numbers])
         resubmitted = claim.state == S.RETURNED
         claim = _transition(claim, action="submit", actor=actor, submitted_at=_now(), proposed_amount=None,
-                            approved_amount=None, assessment={}, flags=[], hospital_days_paid=0)
+                            approved_amount=None, assessment={}, flags=[], hospital_days_paid=0, return_items=[])
         title = (gettext_lazy("您的补助申请 %(number)s 已重新提交") if resubmitted
                  else gettext_lazy("您的补助申请 %(number)s 已提交"))
         _notify_member(claim, recipient_text(title, number=claim.number),
@@ -1025,16 +1025,48 @@ def claim_approve(*, actor, claim_id: int, version: int, message: str = "", amou
     return claim
 
 
-def claim_return(*, actor, claim_id: int, version: int, message: str) -> Claim:
+def return_item_choices(claim: Claim) -> list[tuple[str, str]]:
+    """What a reviewer may tick as missing when returning `claim`: every kind of document, then the facts its kind
+    asks for, as ("document:<kind>" | "fact:<field>", label)."""
+    documents = [(f"document:{value}", str(label)) for value, label in DocumentKind.choices]
+    facts = [(f"fact:{name}", _claim_field_label(name)) for name in fields_for_kind(claim.kind)]
+    return documents + facts
+
+
+def return_item_labels(claim: Claim) -> list[str]:
+    labels = dict(return_item_choices(claim))
+    return [labels.get(item, item) for item in claim.return_items]
+
+
+def claim_return_note(claim: Claim) -> str:
+    """The note the reviewer wrote with the last return (after the ticked items)."""
+    event = ClaimEvent.objects.filter(claim=claim, action="return").order_by("-at", "-id").first()
+    return (event.changes or {}).get("note", "") if event is not None else ""
+
+
+def claim_return(*, actor, claim_id: int, version: int, message: str = "", items: list[str] | None = None) -> Claim:
+    """Back to the member to add what the reviewer ticked (at least one item), with a note if needed."""
     message = (message or "").strip()
-    if not message:
-        raise ClaimError(_("退回时请写明需要补充什么。"), fields={"message": _("请填写退回说明。")})
+    items = list(dict.fromkeys(items or []))
+    if not items:
+        raise ClaimError(_("退回时请勾选需要补充的材料或内容。"), fields={"items": _("请至少勾选一项。")})
     with transaction.atomic():
         claim = _review_claim_for_update(actor, claim_id)
+        unknown = set(items) - dict(return_item_choices(claim)).keys()
+        if unknown:
+            raise ClaimError(_("勾选的项目不属于这类申请。"), fields={"items": _("请从列表中勾选。")})
         _ensure_allowed(actor, claim, "return")
-        claim = _transition(claim, action="return", actor=actor, version=version, message=message[:1000])
+        labels = dict(return_item_choices(claim))
+        text = "、".join(labels[item] for item in items) + (f"。{message}" if message else "")
+        claim = _transition(claim, action="return", actor=actor, version=version, message=text[:1000],
+                            return_items=items, event_changes={"items": items, "note": message[:1000]})
+        # The items in the member's language (lazy labels); the reviewer's note as written.
+        lazy_labels = {f"document:{value}": label for value, label in DocumentKind.choices}
+        lazy_labels.update({f"fact:{n}": Claim._meta.get_field(n).verbose_name for n in fields_for_kind(claim.kind)})
+        wanted = recipient_text(gettext_lazy("请补充：%(items)s。"), items=_lazy_list([lazy_labels[i] for i in items]))
+        body = format_lazy("{}{}", wanted, message) if message else wanted
         _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 需要补充材料"), number=claim.number),
-                       message)
+                       body)
     return claim
 
 

@@ -44,6 +44,12 @@ class ReviewForm(forms.Form):
     amount = forms.CharField(label=_("核定金额（元）"), required=False)
     # The amount due as the approver saw it on the page: approving confirms that figure, not a later one.
     amount_seen = forms.CharField(required=False)
+    # Returning: what is missing, ticked (the service checks them against the claim's own list).
+    items = forms.MultipleChoiceField(required=False)
+
+    def __init__(self, *args, item_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].choices = item_choices
 
 
 class LevelFilter(admin.SimpleListFilter):
@@ -172,7 +178,7 @@ class ClaimAdmin(admin.ModelAdmin):
         claim = self.get_queryset(request).filter(pk=object_id).select_related("enrolment__tier").first()
         if claim is None:
             raise Http404
-        form = ReviewForm(request.POST or None)
+        form = ReviewForm(request.POST or None, item_choices=claims.return_item_choices(claim))
         if request.method == "POST":
             if form.is_valid():
                 values = form.cleaned_data
@@ -184,6 +190,8 @@ class ClaimAdmin(admin.ModelAdmin):
                     kwargs.update(amount=values["amount"], reason=values["message"])
                 elif action == "approve":
                     kwargs.update(amount=values["amount_seen"], message=values["message"])
+                elif action == "return":
+                    kwargs.update(message=values["message"], items=values["items"])
                 else:
                     kwargs.update(message=values["message"])
                 try:
@@ -216,6 +224,7 @@ class ClaimAdmin(admin.ModelAdmin):
             "form": ReviewForm(initial={"version": claim.version}),
             "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),
             "has_letter": claim.state in ("approved", "paid", "rejected"),
+            "return_choices": claims.return_item_choices(claim),
         }
         return render(request, "admin/benefits/claim/review.html", context)
 

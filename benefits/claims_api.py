@@ -5,7 +5,13 @@ The same services as the pages; domain errors answer the standard error envelope
 from datetime import date
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -72,13 +78,15 @@ class ClaimSerializer(serializers.ModelSerializer):
                   "it may be 0, lines); null until the date the claim turns on is known, and after submission.")
     expected_decision = serializers.SerializerMethodField(
         help_text="Under review: the day a decision can be expected (the plan's service time per level ahead).")
+    return_item_labels = serializers.SerializerMethodField(
+        help_text="A returned claim: what the reviewer ticked as missing, in words (codes in `return_items`).")
 
     class Meta:
         model = Claim
         fields = ["id", "number", "enrolment", "kind", "state", "version", *FACT_FIELDS, "proposed_amount",
                   "approved_amount", "paid_amount", "assessment", "flags", "reject_reason", "decision_message",
                   "created_at", "submitted_at", "decided_at", "paid_at", "documents", "missing", "preview",
-                  "expected_decision"]
+                  "expected_decision", "return_items", "return_item_labels"]
         read_only_fields = fields
 
     @extend_schema_field(ClaimPreviewSerializer(allow_null=True))
@@ -92,6 +100,9 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     def get_expected_decision(self, claim) -> date | None:
         return claims.claim_expected_decision(claim)
+
+    def get_return_item_labels(self, claim) -> list[str]:
+        return claims.return_item_labels(claim)
 
     def get_documents(self, claim) -> list[dict]:
         return ClaimDocumentSerializer(selectors.claim_documents(claim), many=True, context=self.context).data
@@ -191,10 +202,12 @@ class ClaimReviewSerializer(ClaimSerializer):
                   "those under review, approved or paid count against the year's limits.")
     actions_allowed = serializers.SerializerMethodField(
         help_text="The review actions the signed-in reviewer may take now (a refused one answers 403 with why).")
+    return_item_choices = serializers.SerializerMethodField(
+        help_text="What may be ticked as missing when returning the claim (`items` of the decision).")
 
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "member_name", "branch_name", "state_changed_at", "history",
-                  "bank_changes", "year_claims", "actions_allowed"]
+                  "bank_changes", "year_claims", "actions_allowed", "return_item_choices"]
         read_only_fields = fields
 
     def get_history(self, claim) -> list[dict]:
@@ -206,6 +219,11 @@ class ClaimReviewSerializer(ClaimSerializer):
     @extend_schema_field(YearClaimSerializer(many=True))
     def get_year_claims(self, claim) -> list[dict]:
         return YearClaimSerializer(selectors.year_claims(claim), many=True).data
+
+    @extend_schema_field(inline_serializer("ReturnItemChoice", {"value": serializers.CharField(),
+                                                               "label": serializers.CharField()}, many=True))
+    def get_return_item_choices(self, claim) -> list[dict]:
+        return [{"value": value, "label": label} for value, label in claims.return_item_choices(claim)]
 
     def get_actions_allowed(self, claim) -> list[str]:
         request = self.context.get("request")
@@ -235,6 +253,10 @@ class ClaimDecisionSerializer(serializers.Serializer):
                                        help_text="The claim's version as read; a stale one answers 409.")
     message = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.ChoiceField(choices=RejectReason.choices, required=False, help_text="For reject.")
+    items = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, default=list, max_length=50,
+        help_text="For return (at least one): what is missing, as `document:<kind>` or `fact:<field>` "
+                  "(the claim's `return_item_choices`).")
     amount = serializers.CharField(
         required=False,
         help_text="For adjust: the new amount. For approve (optional): the amount due as the approver read it; if it "
@@ -388,6 +410,8 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             kwargs.update(amount=values.get("amount"), message=values["message"])
         else:
             kwargs.update(message=values["message"])
+            if values["action"] == "return":
+                kwargs.update(items=values["items"])
         try:
             claims.REVIEW_ACTIONS[values["action"]](**kwargs)
         except claims.ClaimError as e:

@@ -74,6 +74,8 @@ def claim_detail(request, claim_id):
         "withdraw_form": ClaimWithdrawForm(),
         "has_letter": claim.state in claims_pdf.LETTER_STATES,
         "preview": claims.claim_preview(claim),
+        "return_items": claims.return_item_labels(claim),
+        "return_note": claims.claim_return_note(claim) if claim.state == Claim.State.RETURNED else "",
         "expected_decision": claims.claim_expected_decision(claim),
     })
 

@@ -103,6 +103,9 @@ class Claim(models.Model):
     proposed_amount = models.DecimalField(_("系统核算金额（元）"), null=True, blank=True, **MONEY)
     assessment = models.JSONField(_("核算明细"), default=dict, blank=True)
     flags = models.JSONField(_("提示"), default=list, blank=True)
+    # What the reviewer who returned the claim ticked as missing ("document:invoice", "fact:hospital"); cleared on
+    # resubmission. The member sees the list at the top of the claim.
+    return_items = models.JSONField(_("退回时需补充的项目"), default=list, blank=True)
     approved_amount = models.DecimalField(_("核定金额（元）"), null=True, blank=True, **MONEY)
     hospital_days_paid = models.PositiveSmallIntegerField(_("计补住院天数"), default=0)
     base_decided_by = models.ForeignKey(

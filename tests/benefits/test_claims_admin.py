@@ -100,7 +100,8 @@ def test_pass_then_approve_through_the_admin(client, claim_world, django_capture
 def test_a_stale_page_is_told_the_claim_changed(client, claim_world, django_capture_on_commit_callbacks):
     claim = submitted_stay(claim_world, django_capture_on_commit_callbacks)
     stale = claim.version
-    claims.claim_return(actor=claim_world.reviewer_base, claim_id=claim.pk, version=stale, message="补材料")
+    claims.claim_return(actor=claim_world.reviewer_base, claim_id=claim.pk, version=stale, message="补材料",
+                        items=["document:invoice"])
     client.force_login(claim_world.reviewer_base)
     response = client.post(claim_page(claim), {"action": "pass", "version": stale}, follow=True)
     assert "不能" in response.content.decode() or "已经变更" in response.content.decode()

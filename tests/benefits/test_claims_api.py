@@ -142,7 +142,8 @@ def test_decisions_through_the_api_and_a_stale_version(api_client, claim_world, 
                                format="json")
     assert response.status_code == 200 and response.json()["state"] == S.FEDERATION_REVIEW
     stale = api_client.post(f"{REVIEW}{claim.pk}/decide/", {"action": "return", "version": claim.version,
-                                                             "message": "x"}, format="json")
+                                                             "message": "x", "items": ["document:invoice"]},
+                            format="json")
     assert stale.status_code in (403, 409)
     api_client.force_authenticate(claim_world.reviewer_fed)
     version = response.json()["version"]

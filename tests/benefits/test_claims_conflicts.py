@@ -47,7 +47,8 @@ def test_the_claimant_reviewer_cannot_decide_their_own_claim_at_federation_level
     claim = in_federation_review(claim_world, django_capture_on_commit_callbacks)
     kwargs = {"actor": claimant_reviewer, "claim_id": claim.pk, "version": claim.version}
     kwargs.update({"approve": {}, "adjust": {"amount": "50000", "reason": "我说了算"},
-                   "reject": {"reason": "other", "message": "x"}, "return": {"message": "x"}}[action])
+                   "reject": {"reason": "other", "message": "x"},
+                   "return": {"message": "x", "items": ["document:invoice"]}}[action])
     with pytest.raises(claims.ClaimError) as error:
         claims.REVIEW_ACTIONS[action](**kwargs)
     assert "本人的申请" in error.value.message
@@ -217,7 +218,7 @@ def test_a_payee_change_after_submission_is_told_to_the_member_and_shown_to_revi
 ):
     claim = submitted_stay(claim_world, django_capture_on_commit_callbacks)
     claim = claims.claim_return(actor=claim_world.reviewer_base, claim_id=claim.pk, version=claim.version,
-                                message="请补充费用清单")
+                                message="请补充费用清单", items=["fact:bank_account"])
     claims.claim_update(actor=claim_world.claimant.user, claim_id=claim.pk,
                         facts={"bank_account": "6222020200199998888", "account_holder": "李四"})
     told = Notification.objects.filter(user=claim_world.claimant.user, title__contains="收款账户").get()

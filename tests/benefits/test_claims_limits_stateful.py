@@ -132,7 +132,7 @@ def run_machine(world, staff_of, member_factory, capture):
             elif action == "return":
                 state = Claim.objects.values_list("state", flat=True).get(pk=claim_id)
                 actor = world.reviewer_base if state == S.BASE_REVIEW else federation_b
-                self._act(claims.claim_return, claim_id, actor=actor, message="补材料")
+                self._act(claims.claim_return, claim_id, actor=actor, message="补材料", items=["document:invoice"])
             elif action == "resubmit":
                 with contextlib.suppress(claims.ClaimError), capture(execute=False):
                     claims.claim_submit(actor=self.member.user, claim_id=claim_id)

@@ -43,7 +43,7 @@ def test_an_adjustment_of_an_earlier_round_does_not_bind_the_approver(claim_worl
     claim = claims.claim_adjust(actor=claim_world.reviewer_fed, claim_id=claim.pk, version=claim.version,
                                 amount="800.00", reason="部分票据不符")
     claim = claims.claim_return(actor=staff_of(claim_world.tree.city, role="claims_reviewer"), claim_id=claim.pk,
-                                version=claim.version, message="请补发票")
+                                version=claim.version, message="请补发票", items=["document:invoice"])
     with django_capture_on_commit_callbacks(execute=True):
         claims.claim_submit(actor=claim_world.claimant.user, claim_id=claim.pk)
     claim.refresh_from_db()

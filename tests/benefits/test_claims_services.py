@@ -276,7 +276,8 @@ def test_a_sibling_reviewer_cannot_see_the_claim(claim_world, django_capture_on_
 def test_two_reviewers_at_once_one_wins_the_other_is_told(claim_world, django_capture_on_commit_callbacks):
     claim = submitted_stay(claim_world, django_capture_on_commit_callbacks)
     seen = claim.version  # both opened the page at this version
-    claims.claim_return(actor=claim_world.reviewer_base, claim_id=claim.pk, version=seen, message="请补发票")
+    claims.claim_return(actor=claim_world.reviewer_base, claim_id=claim.pk, version=seen, message="请补发票",
+                        items=["document:invoice"])
     with pytest.raises(claims.ClaimError) as error:
         claims.claim_adjust(actor=claim_world.reviewer_fed, claim_id=claim.pk, version=seen, amount="100",
                             reason="按规定")
@@ -331,13 +332,16 @@ def test_rejecting_needs_a_reason_from_the_list(claim_world, django_capture_on_c
 def test_returned_claim_is_amended_and_resubmitted(claim_world, django_capture_on_commit_callbacks):
     claim = submitted_stay(claim_world, django_capture_on_commit_callbacks)
     claims.claim_return(actor=claim_world.reviewer_base, claim_id=claim.pk, version=claim.version,
-                        message="请补充费用清单")
+                        message="请补充费用清单", items=["document:expense_list"])
     claims.claim_update(actor=world_user(claim_world), claim_id=claim.pk, facts={"self_paid": "6000.00"})
     with django_capture_on_commit_callbacks(execute=True):
         claims.claim_submit(actor=world_user(claim_world), claim_id=claim.pk)
     claim.refresh_from_db()
     assert claim.state == S.BASE_REVIEW and claim.proposed_amount == Decimal("1100.00")
-    assert ClaimEvent.objects.filter(claim=claim, action="return", message="请补充费用清单").exists()
+    returned = ClaimEvent.objects.get(claim=claim, action="return")
+    assert returned.changes == {"items": ["document:expense_list"], "note": "请补充费用清单"}
+    claim.refresh_from_db()
+    assert claim.return_items == []  # resubmitted: the list is done with
 
 
 def test_withdraw_before_a_decision_but_not_after(claim_world, django_capture_on_commit_callbacks):
@@ -467,7 +471,7 @@ def test_a_returned_claim_gives_its_share_back_and_takes_what_is_left_when_resub
     )
     first = in_federation_review(claim_world, django_capture_on_commit_callbacks)
     first = claims.claim_return(actor=claim_world.reviewer_fed, claim_id=first.pk, version=first.version,
-                                message="请补充费用清单")
+                                message="请补充费用清单", items=["document:expense_list"])
     second = in_federation_review(
         claim_world, django_capture_on_commit_callbacks, invoice_numbers="FP40000001",
         admission_date=(timezone.localdate() - timedelta(days=40)).isoformat(),

@@ -171,9 +171,12 @@ def test_returning_and_withdrawing_tell_an_english_member_in_english(world, chin
                                                                      django_capture_on_commit_callbacks):
     claim = _submitted(world.claimant, world.enrolment, "FPEN0005", django_capture_on_commit_callbacks)
     claims.claim_return(actor=world.chinese_base_reviewer, claim_id=claim.pk, version=claim.version,
-                        message="请补充费用清单")
+                        message="请补充费用清单", items=["document:expense_list", "fact:hospital"])
     returned = _latest(world.claimant.user, "benefits.claim.returned")
-    assert (returned.title, returned.body) == (f"Your claim {claim.number} needs more information", "请补充费用清单")
+    assert returned.title == f"Your claim {claim.number} needs more information"
+    # The ticked items in the member's language, the reviewer's note as written.
+    assert returned.body.startswith("Please add: ") and returned.body.endswith("请补充费用清单")
+    assert "医院" not in returned.body and "费用明细清单" not in returned.body
     with django_capture_on_commit_callbacks(execute=True):
         claims.claim_submit(actor=world.claimant.user, claim_id=claim.pk)
     assert _latest(world.claimant.user, "benefits.claim.submitted").title == (
