@@ -54,7 +54,7 @@ class TestMemberPages:
         enrolment.refresh_from_db()
         assert enrolment.status == "active"
         body = client.get(reverse("benefits:my-cover")).content.decode()
-        assert "本年度剩余额度" in body and "30 天" in body and "200000.00 元" in body
+        assert "本年度剩余额度" in body and "30 天" in body and "¥200,000.00" in body
 
     def test_enrol_twice_shows_a_message(self, client, plan, people, enrolment):
         client.force_login(people.owner.user)
@@ -98,7 +98,7 @@ class TestMemberPages:
         client.force_login(people.owner.user)
         with django_assert_max_num_queries(10):
             response = client.get(reverse("benefits:plans"))
-        assert response.content.decode().count("基础档 36.00") == 5
+        assert response.content.decode().count("基础档 ¥36.00") == 5
 
 
 class TestCallbackEndpoint:
