@@ -21,7 +21,8 @@ BENEFITS_SANDBOX_PAYMENTS = True  # the tests of the production refusal turn it 
 # The real-worker tests give their worker a queue of its own (tests/worker.py): the tasks it queues itself (a
 # delivery after an assessment) go there too, not to the shared default queue no test worker consumes.
 CELERY_TASK_DEFAULT_QUEUE = env("TEST_CELERY_QUEUE", default="celery")
-CELERY_TASK_EAGER_PROPAGATES = False
+# A task that crashes fails its test (in-process tasks raise); a test of a failing task says so itself.
+CELERY_TASK_EAGER_PROPAGATES = True
 # Each test process keeps its own cache, even when CI points the broker at Redis: rate-limit counters of one
 # test must not carry over into the next run.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
