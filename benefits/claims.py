@@ -536,7 +536,12 @@ def claim_create(*, actor, enrolment_id: int, kind: str, facts: dict | None = No
             raise ClaimError(_("该参保记录尚未生效，不能申请补助。"), fields={"enrolment": _("参保尚未生效。")})
         if not BenefitRule.objects.filter(tier_id=enrolment.tier_id, kind=kind).exists():
             raise ClaimError(_("您参加的档次不包含这项补助。"), fields={"kind": _("请选择档次内的补助项目。")})
-        values = facts_clean(kind, facts or {}, enrolment=enrolment)
+        facts = dict(facts or {})
+        if not any(facts.get(name) for name in BANK_FIELDS):
+            # The payee of the member's last submitted claim, so the bank account is not typed again; the
+            # member sees it (masked) and may change it before submitting.
+            facts.update(claims_selectors.member_payout_account(enrolment.member_id) or {})
+        values = facts_clean(kind, facts, enrolment=enrolment)
         claim = Claim.objects.create(
             number=_number("C"), enrolment=enrolment, member=enrolment.member, branch_id=enrolment.branch_id,
             kind=kind, state=S.DRAFT, **values,

@@ -439,3 +439,16 @@ def assessment_reviewers(branch) -> list:
     return [User(id=pk, email=email, mobile=mobile, mobile_verified=bool(verified), notify_by_email=bool(by_email),
                  notify_by_sms=bool(by_sms), language=language)
             for depth, pk, email, mobile, verified, by_email, by_sms, language in rows if depth == nearest]
+
+
+def member_payout_account(member_id: int) -> dict | None:
+    """The payee of the member's last submitted claim (bank name, account, holder): offered for the next claim,
+    so the account is typed once. None before a first submission."""
+    return (
+        Claim.objects.filter(member_id=member_id, submitted_at__isnull=False)
+        .exclude(bank_account="")
+        .order_by("-submitted_at", "-id")
+        .values("bank_name", "bank_account", "account_holder")
+        .first()
+    )
+

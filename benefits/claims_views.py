@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from members.models import Member
 from members.selectors import branches_in_scope
 
 from . import claims, claims_pdf, document_links, letter_checks
@@ -59,7 +60,11 @@ def claim_new(request):
             messages.success(request, _("草稿已创建，请填写申请内容并上传材料。"))
             return redirect("benefits:claim-edit", claim.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "benefits/claims/new.html", {"form": form, "enrolments": enrolments}, status=status)
+    member = Member.objects.filter(user=request.user).only("pk").first()
+    account = selectors.member_payout_account(member.pk) if member else None
+    payee = {**account, "bank_account": f"****{account['bank_account'][-4:]}"} if account else None
+    return render(request, "benefits/claims/new.html", {"form": form, "enrolments": enrolments, "payee": payee},
+                  status=status)
 
 
 @login_required
