@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core import money
 from core.digits import ascii_digits
 from core.money import yuan
 from core.services import outbox_add
@@ -822,7 +823,7 @@ def claim_assess(*, claim_id: int) -> Claim:
             messages.append((claim.member.user, f"benefits.claim.{claim.state}",
                              recipient_text(gettext_lazy("您的补助申请 %(number)s 已进入审核"), number=claim.number),
                              recipient_text(gettext_lazy("系统核算金额 %(amount)s 元，以工会审核结果为准。"),
-                                            amount=claim.proposed_amount),
+                                            amount=money.figures(claim.proposed_amount)),
                              f"/benefits/claims/{claim.pk}/"))
         # One lazy text for every reviewer, written in each one's language (the users carry it: no query).
         review_title = recipient_text(gettext_lazy("有一份补助申请待审核：%(number)s"), number=claim.number)
@@ -1026,7 +1027,7 @@ def claim_approve(*, actor, claim_id: int, version: int, message: str = "", amou
                             decision_message=message.strip()[:1000])
         _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已核准"), number=claim.number),
                        recipient_text(gettext_lazy("核定补助 %(amount)s 元，将转入您填写的银行账户。"),
-                                      amount=claim.approved_amount))
+                                      amount=money.figures(claim.approved_amount)))
     return claim
 
 
@@ -1115,7 +1116,8 @@ def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> 
                             amount_to=value, approved_amount=value, hospital_days_paid=days)
         _notify_member(claim,
                        recipient_text(gettext_lazy("您的补助申请 %(number)s 核定金额已调整"), number=claim.number),
-                       recipient_text(gettext_lazy("调整为 %(amount)s 元。理由：%(reason)s"), amount=value,
+                       recipient_text(gettext_lazy("调整为 %(amount)s 元。理由：%(reason)s"),
+                                      amount=money.figures(value),
                                       reason=reason))
     return claim
 
@@ -1234,7 +1236,8 @@ def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
         for item in items:
             claim = _transition(item.claim, action="pay", actor=actor, message=batch.number, amount_to=item.amount,
                                 paid_amount=item.amount, paid_at=now)
-            _notify_member(claim, recipient_text(gettext_lazy("补助已发放：%(amount)s 元"), amount=item.amount),
+            _notify_member(claim, recipient_text(gettext_lazy("补助已发放：%(amount)s 元"),
+                                                 amount=money.figures(item.amount)),
                            recipient_text(
                                gettext_lazy("您的补助申请 %(number)s 的补助已转入尾号 %(tail)s 的银行账户。"),
                                number=claim.number, tail=claim.bank_account[-4:]))

@@ -20,6 +20,12 @@ def _figures(amount) -> str | None:
     return f"{value:,.2f}"
 
 
+def figures(amount) -> str:
+    """`1,700.00`, for a sentence that writes its own unit ("%(amount)s 元"); "—" for no amount."""
+    text = _figures(amount)
+    return NONE if text is None else text
+
+
 def yuan(amount) -> str:
     """`¥1,700.00` (a minus sign before the ¥ for a negative amount); "—" for no amount."""
     figures = _figures(amount)

@@ -80,3 +80,15 @@ def test_the_api_gives_the_same_preview_and_expected_date(api_client, claim_worl
     body = api_client.get(f"/api/v1/claims/{submitted.pk}/").json()
     assert body["preview"] is None and body["expected_decision"] == claims.claim_expected_decision(
         Claim.objects.get(pk=submitted.pk)).isoformat()
+
+
+def test_messages_write_amounts_in_the_one_money_format(claim_world, django_capture_on_commit_callbacks):
+    """Member persona: the assessment message reads "2,000.00 元", as letters and pages do, not "2000.00"."""
+    from members.models import Notification
+
+    claim = submitted_stay(claim_world, django_capture_on_commit_callbacks, total_cost="40000.00",
+                           self_paid="10500.00", bed_fee="500.00")
+    claim.refresh_from_db()
+    assert claim.proposed_amount == 2000
+    body = Notification.objects.filter(user=claim_world.claimant.user, body__contains="系统核算金额").latest("id").body
+    assert "2,000.00 元" in body
