@@ -52,7 +52,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
     plan_name = serializers.CharField(source="plan.name", read_only=True)
     tier_name = serializers.CharField(source="tier.name", read_only=True)
     subsidy_payer = serializers.CharField(source="subsidy_rule.paying_branch.name", read_only=True, default=None)
-    payment = PaymentSummarySerializer(read_only=True)
+    payment = PaymentSummarySerializer(read_only=True, allow_null=True)  # null until a payment is opened
 
     class Meta:
         model = Enrolment

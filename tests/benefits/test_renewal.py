@@ -197,3 +197,15 @@ def test_a_company_union_renews_last_years_members_in_one_go(year_turn, org_tree
     with pytest.raises(services.BenefitsError):  # outsider: another union's staff cannot renew this one's
         services.group_enrolment_create(actor=other_finance, plan_id=next_year.pk, tier_id=tier.pk,
                                         branch_id=org_tree.base_a1.pk, renewals_only=True)
+
+
+def test_an_unpaid_renewal_reads_back_through_the_api_as_its_schema_says(year_turn, client):
+    """Generated-client persona: an enrolment without a payment yet has `payment: null`, and the schema allows it."""
+    _this_year, _next_year, owner, enrolment, _newcomer = year_turn
+    api = APIClient()
+    api.force_authenticate(owner.user)
+    renewed = api.post(f"/api/v1/enrolments/{enrolment.pk}/renew/").json()
+    assert renewed["payment"] is None
+    schema = client.get("/api/schema/?format=json").json()
+    payment = schema["components"]["schemas"]["Enrolment"]["properties"]["payment"]
+    assert payment.get("nullable") or {"type": "null"} in payment.get("oneOf", [])
