@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import BoundedDateField
 from members.models import normalize_mobile
 
 from .models import Category, GroupOrder, Venue
@@ -11,8 +12,8 @@ class MenuFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别")), *Category.choices])
     venue = forms.ModelChoiceField(label=_("场馆"), required=False, queryset=Venue.objects.none(),
                                    empty_label=_("全部场馆"))
-    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     price = forms.ChoiceField(label=_("费用"), required=False,
                               choices=[("", _("不限")), ("free", _("免费")), ("paid", _("收费"))])
     seats_left = forms.BooleanField(label=_("只看有余票"), required=False)
@@ -81,8 +82,8 @@ class OrderDeclineForm(forms.Form):
 
 class ExportForm(forms.Form):
     session = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     format = forms.ChoiceField(label=_("格式"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], initial="csv")
 
 

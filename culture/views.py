@@ -3,7 +3,7 @@
 import hashlib
 import io
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import qrcode
 import qrcode.image.svg
@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.dates import bounded_date
 from core.spreadsheets import csv_writer, xlsx_append
 from members.http import client_ip
 from members.selectors import branches_in_scope
@@ -131,10 +132,8 @@ def menu(request):
 
 @require_GET
 def week(request):
-    try:
-        start = date.fromisoformat(request.GET.get("start", ""))
-    except ValueError:
-        start = timezone.localdate()
+    # Any start a person could mean; a far or unreadable one shows this week (date arithmetic stays in range).
+    start = bounded_date(request.GET.get("start")) or timezone.localdate()
     days = {start + timedelta(days=i): [] for i in range(7)}
     for session in selectors.week_sessions(start):
         days.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
