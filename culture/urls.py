@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -12,8 +12,10 @@ urlpatterns = [
     path("images/<int:image_id>/", views.item_image, name="image"),
     path("sessions/<int:session_id>/book/", views.book, name="book"),
     path("verify-mobile/", views.verify_mobile, name="verify-mobile"),
-    path("tickets/<str:code>/", views.ticket, name="ticket"),
-    path("tickets/<str:code>/cancel/", views.ticket_cancel, name="ticket-cancel"),
+    # A ticket code is URL-safe base64 (services._new_code): anything else (a NUL, which PostgreSQL refuses in
+    # a query) is no ticket and answers 404 before the database is asked.
+    re_path(r"^tickets/(?P<code>[A-Za-z0-9_-]{1,64})/$", views.ticket, name="ticket"),
+    re_path(r"^tickets/(?P<code>[A-Za-z0-9_-]{1,64})/cancel/$", views.ticket_cancel, name="ticket-cancel"),
     path("me/", views.my_culture, name="my"),
     path("waitlist/<int:entry_id>/accept/", views.waitlist_accept, name="waitlist-accept"),
     path("waitlist/<int:entry_id>/leave/", views.waitlist_leave, name="waitlist-leave"),

@@ -18,7 +18,8 @@ ROUTES = {
 }
 # Paths with a segment of their own.
 PATHS = ["/culture/items/{}/", "/culture/tickets/{}/", "/culture/images/{}/", "/stations/{}/", "/stations/{}/poster/",
-         "/api/v1/events/{}/", "/api/v1/stations/{}/", "/api/v1/stations/{}/ratings/", "/api/v1/stations/{}/needs/"]
+         "/api/v1/events/{}/", "/api/v1/stations/{}/", "/api/v1/stations/{}/ratings/", "/api/v1/stations/{}/needs/",
+         "/stations/1/visit/{}/", "/benefits/letters/verify/{}/", "/card/verify/{}/"]
 
 
 def _answers_well(response, url):
