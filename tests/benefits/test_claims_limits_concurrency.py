@@ -2,46 +2,31 @@
 together exceed a limit of the plan year: the member's enrolment row is locked first. PostgreSQL only: SQLite
 serialises every writer, so the race cannot happen there. Personas: two federation reviewers, the claimant."""
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from benefits import claims
 from benefits.models import BenefitRule, Claim
+from tests.concurrency import postgres_only, run_at_once
 
 from .claims_helpers import in_federation_review
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL: SQLite serialises writers, so no real race"
-)
+pytestmark = postgres_only
 CAP = Decimal("1000.00")
 
 
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
+def _race(*calls) -> list[str]:
+    """Runs the calls at once; "done" for each that went through, the refusal's message for each refused."""
     outcomes = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("done")
-        except claims.ClaimError as exc:
-            outcomes.append(exc.message)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for result in run_at_once(calls):
+        if isinstance(result, Exception) and not isinstance(result, claims.ClaimError):
+            raise result
+        outcomes.append(result.message if isinstance(result, claims.ClaimError) else "done")
     return outcomes
 
 

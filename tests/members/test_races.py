@@ -1,13 +1,12 @@
 """Races closed by row locks, run with real concurrent transactions (PostgreSQL only: SQLite serialises
 every writer anyway, and its in-memory test database is not shared between threads)."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from members import services
 from members.models import Member, MemberNumberCounter
+from tests.concurrency import run_at_once
 from tests.factories import ApplicantFactory, apply_form_data, make_branch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,24 +19,8 @@ def postgres_only():
 
 
 def _run_at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    errors = []
-
-    def run(function):
-        try:
-            barrier.wait()
-            function()
-        except Exception as exc:  # collected and asserted below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(f,)) for f in functions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    """The exceptions raised by `functions` run at once (tests.concurrency)."""
+    return [result for result in run_at_once(functions) if isinstance(result, Exception)]
 
 
 def test_concurrent_approvals_take_distinct_member_numbers(postgres_only, staff_of):
