@@ -1,13 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api, claims_api
+from . import api, claims_api, stays_api
 
 router = SimpleRouter()
 router.register("plans", api.PlanViewSet, basename="benefits-plan")
 router.register("enrolments", api.EnrolmentViewSet, basename="benefits-enrolment")
-# The staff prefix first: "claims/review/" must not be read as a claim id.
+# The longer prefixes first: "claims/review/" and "claims/stays/" must not be read as a claim id.
 router.register("claims/review", claims_api.ClaimReviewViewSet, basename="benefits-claim-review")
+router.register("claims/stays", stays_api.StayViewSet, basename="benefits-stay")
 router.register("claims", claims_api.ClaimViewSet, basename="benefits-claim")
 
 urlpatterns = [

@@ -285,7 +285,7 @@ def _parse_invoices(value, errors: dict) -> list[str]:
 ALL_FACTS = frozenset({*MONEY_FIELDS, *DATE_FIELDS, *TEXT_FIELDS, "invoice_numbers", "first_diagnosis"})
 
 
-def _facts_refuse_foreign(kind: str, data: dict) -> None:
+def facts_refuse_foreign(kind: str, data: dict) -> None:
     """A fact another kind asks for (a bed fee on a serious-disease claim) is refused by name, not dropped in
     silence: the member or app that sent it believes it counts."""
     allowed = set(fields_for_kind(kind))
@@ -300,7 +300,7 @@ def _facts_refuse_foreign(kind: str, data: dict) -> None:
 
 def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
     """The facts of `data` this kind asks for, checked; raises ClaimError with every field's problem."""
-    _facts_refuse_foreign(kind, data)
+    facts_refuse_foreign(kind, data)
     allowed = set(fields_for_kind(kind))
     errors: dict[str, str] = {}
     values: dict = {}
@@ -478,7 +478,7 @@ def _transition(claim: Claim, *, action: str, actor, version: int | None = None,
     return claim
 
 
-def _kind_label(kind: str) -> Promise | str:
+def kind_label(kind: str) -> Promise | str:
     """The claim kind's lazy label (translated where it is written out), or the code of an unknown kind."""
     return BenefitKind(kind).label if kind in BenefitKind.values else kind
 
@@ -519,36 +519,53 @@ def _member_claim_for_update(actor, claim_id: int) -> Claim:
     return claim
 
 
-def _number(prefix: str) -> str:
+def reference_number(prefix: str) -> str:
     return f"{prefix}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+
+
+def own_active_enrolment(actor, enrolment_id: int) -> Enrolment:
+    """The actor's own enrolment, in force, or a ClaimError saying which of the two it is not."""
+    enrolment = (
+        Enrolment.objects.select_related("plan", "tier", "member")
+        .filter(pk=enrolment_id, member__user_id=getattr(actor, "pk", None))
+        .first()
+    )
+    if enrolment is None:
+        raise ClaimError(_("请选择您本人的一条参保记录。"), fields={"enrolment": _("找不到该参保记录。")})
+    if enrolment.status != Enrolment.Status.ACTIVE:
+        raise ClaimError(_("该参保记录尚未生效，不能申请补助。"), fields={"enrolment": _("参保尚未生效。")})
+    return enrolment
+
+
+def claim_line_create(*, actor, enrolment: Enrolment, kind: str, values: dict, stay=None) -> Claim:
+    """A draft claim of checked facts (`facts_clean`), with its history row and audit entry."""
+    claim = Claim.objects.create(
+        number=reference_number("C"), enrolment=enrolment, member=enrolment.member, branch_id=enrolment.branch_id,
+        kind=kind, state=S.DRAFT, stay=stay, **values,
+    )
+    ClaimEvent.objects.create(claim=claim, action="create", actor=actor, to_state=S.DRAFT)
+    audit_log(actor=actor, action="benefits.claim.create", target=claim,
+              data={"kind": kind, **({"stay": stay.number} if stay is not None else {})})
+    return claim
+
+
+def facts_with_saved_payee(facts: dict | None, enrolment: Enrolment) -> dict:
+    facts = dict(facts or {})
+    if not any(facts.get(name) for name in BANK_FIELDS):
+        # The payee of the member's last submitted claim, so the bank account is not typed again; the
+        # member sees it (masked) and may change it before submitting.
+        facts.update(claims_selectors.member_payout_account(enrolment.member_id) or {})
+    return facts
 
 
 def claim_create(*, actor, enrolment_id: int, kind: str, facts: dict | None = None) -> Claim:
     """A member opens a draft claim on one of their own active enrolments, for a benefit of its tier."""
     with transaction.atomic():
-        enrolment = (
-            Enrolment.objects.select_related("plan", "tier", "member")
-            .filter(pk=enrolment_id, member__user_id=getattr(actor, "pk", None))
-            .first()
-        )
-        if enrolment is None:
-            raise ClaimError(_("请选择您本人的一条参保记录。"), fields={"enrolment": _("找不到该参保记录。")})
-        if enrolment.status != Enrolment.Status.ACTIVE:
-            raise ClaimError(_("该参保记录尚未生效，不能申请补助。"), fields={"enrolment": _("参保尚未生效。")})
+        enrolment = own_active_enrolment(actor, enrolment_id)
         if not BenefitRule.objects.filter(tier_id=enrolment.tier_id, kind=kind).exists():
             raise ClaimError(_("您参加的档次不包含这项补助。"), fields={"kind": _("请选择档次内的补助项目。")})
-        facts = dict(facts or {})
-        if not any(facts.get(name) for name in BANK_FIELDS):
-            # The payee of the member's last submitted claim, so the bank account is not typed again; the
-            # member sees it (masked) and may change it before submitting.
-            facts.update(claims_selectors.member_payout_account(enrolment.member_id) or {})
-        values = facts_clean(kind, facts, enrolment=enrolment)
-        claim = Claim.objects.create(
-            number=_number("C"), enrolment=enrolment, member=enrolment.member, branch_id=enrolment.branch_id,
-            kind=kind, state=S.DRAFT, **values,
-        )
-        ClaimEvent.objects.create(claim=claim, action="create", actor=actor, to_state=S.DRAFT)
-        audit_log(actor=actor, action="benefits.claim.create", target=claim, data={"kind": kind})
+        values = facts_clean(kind, facts_with_saved_payee(facts, enrolment), enrolment=enrolment)
+        claim = claim_line_create(actor=actor, enrolment=enrolment, kind=kind, values=values)
     return claim
 
 
@@ -561,7 +578,7 @@ def claim_update(*, actor, claim_id: int, facts: dict) -> Claim:
                              code="wrong_state")
         # Checked together with the facts already saved (a bed fee is compared with the saved self-paid part).
         merged = {name: getattr(claim, name) for name in fields_for_kind(claim.kind)}
-        _facts_refuse_foreign(claim.kind, facts)
+        facts_refuse_foreign(claim.kind, facts)
         merged.update({name: value for name, value in facts.items() if name in merged})
         values = facts_clean(claim.kind, merged, enrolment=claim.enrolment)
         changes = _claim_changes(claim, values)
@@ -615,25 +632,47 @@ def _claim_changes(claim: Claim, values: dict) -> dict:
     }
 
 
+def document_share(*, actor, claim: Claim, stored: ClaimDocument) -> ClaimDocument:
+    """A row for `claim` of a file already stored (a stay's lines share one stored file)."""
+    document = ClaimDocument.objects.create(
+        claim=claim, kind=stored.kind, file=stored.file.name, content_type=stored.content_type, size=stored.size,
+        sha256=stored.sha256, original_name=stored.original_name, uploaded_by=actor,
+    )
+    audit_log(actor=actor, action="benefits.claim.document_added", target=claim,
+              data={"document": str(document.token), "kind": document.kind, "sha256": document.sha256,
+                    "shared_from": str(stored.token)})
+    return document
+
+
+def documents_check_room(claim: Claim, kind: str) -> None:
+    if claim.state not in (S.DRAFT, S.RETURNED):
+        raise ClaimError(_("只有草稿或被退回的申请可以上传材料。"), code="wrong_state")
+    if kind not in DocumentKind.values:
+        raise ClaimError(_("请选择材料种类。"), fields={"kind": _("请选择材料种类。")})
+    if claim.documents.filter(removed_at__isnull=True).count() >= 30:
+        raise ClaimError(_("一份申请最多上传 30 个文件。"))
+
+
+def document_store(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
+    """Checks the upload (`document_prepare`), stores it once under a random name and keeps its row on `claim`."""
+    data, content_type = document_prepare(upload)
+    document = ClaimDocument(
+        claim=claim, kind=kind, content_type=content_type, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
+        uploaded_by=actor,
+    )
+    document.file.save("upload", ContentFile(data), save=False)
+    document.save()
+    audit_log(actor=actor, action="benefits.claim.document_added", target=claim,
+              data={"document": str(document.token), "kind": kind, "sha256": document.sha256})
+    return document
+
+
 def document_add(*, actor, claim_id: int, kind: str, upload) -> ClaimDocument:
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
-        if claim.state not in (S.DRAFT, S.RETURNED):
-            raise ClaimError(_("只有草稿或被退回的申请可以上传材料。"), code="wrong_state")
-        if kind not in DocumentKind.values:
-            raise ClaimError(_("请选择材料种类。"), fields={"kind": _("请选择材料种类。")})
-        if claim.documents.filter(removed_at__isnull=True).count() >= 30:
-            raise ClaimError(_("一份申请最多上传 30 个文件。"))
-        data, content_type = document_prepare(upload)
-        document = ClaimDocument(
-            claim=claim, kind=kind, content_type=content_type, size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
-            uploaded_by=actor,
-        )
-        document.file.save("upload", ContentFile(data), save=False)
-        document.save()
-        audit_log(actor=actor, action="benefits.claim.document_added", target=claim,
-                  data={"document": str(document.token), "kind": kind, "sha256": document.sha256})
+        documents_check_room(claim, kind)
+        document = document_store(actor=actor, claim=claim, kind=kind, upload=upload)
     return document
 
 
@@ -828,7 +867,7 @@ def claim_assess(*, claim_id: int) -> Claim:
         # One lazy text for every reviewer, written in each one's language (the users carry it: no query).
         review_title = recipient_text(gettext_lazy("有一份补助申请待审核：%(number)s"), number=claim.number)
         review_body = recipient_text(gettext_lazy("%(member)s，%(kind)s。"), member=claim.member.name,
-                                     kind=_kind_label(claim.kind))
+                                     kind=kind_label(claim.kind))
         messages += [(user, "benefits.claim.review", review_title, review_body,
                       f"/admin/benefits/claim/{claim.pk}/change/")
                      for user in claims_selectors.assessment_reviewers(claim.branch)]
@@ -1198,7 +1237,7 @@ def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
             if own_left_out:
                 raise ClaimError(_("待发放的只有您本人的申请，须由其他财务人员制作发放批次。"), code="forbidden")
             raise ClaimError(_("没有待发放的已核准申请。"))
-        batch = PayoutBatch.objects.create(number=_number("B"), branch=branch, created_by=actor)
+        batch = PayoutBatch.objects.create(number=reference_number("B"), branch=branch, created_by=actor)
         try:
             # The partial unique constraint closes the race of two finance staff batching the same claim.
             with transaction.atomic():

@@ -119,7 +119,7 @@ class CappedCountPaginator(Paginator):
 class ClaimAdmin(admin.ModelAdmin):
     list_display = ["number", "member_name", "kind", "state", "branch", "amount_shown", "waiting", "flagged"]
     list_filter = [LevelFilter, "state", "kind", BranchFilter, WaitingFilter, FlaggedFilter]
-    search_fields = ["number", "member__name"]
+    search_fields = ["number", "member__name", "stay__number"]
     list_select_related = ["member", "branch", "enrolment__plan"]
     ordering = ["state_changed_at", "id"]
     show_full_result_count = False

@@ -28,7 +28,7 @@ STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "forbidden": 403}
 ERRORS = {400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer}
 
 
-def _error(e: claims.ClaimError) -> Response:
+def claim_error_response(e: claims.ClaimError) -> Response:
     return error_response(e.message, code=e.code, status_code=STATUS_BY_CODE.get(e.code, 400),
                           fields={k: [str(v)] if not isinstance(v, list) else [str(x) for x in v]
                                   for k, v in e.fields.items()})
@@ -123,7 +123,7 @@ class ClaimListSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _FactsSerializer(serializers.Serializer):
+class FactsSerializer(serializers.Serializer):
     """The facts as sent; the service checks them (amounts, dates, their order) and says what is wrong."""
 
     diagnosis = serializers.CharField(required=False, allow_blank=True)
@@ -144,13 +144,13 @@ class _FactsSerializer(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="ClaimCreate")
-class ClaimCreateSerializer(_FactsSerializer):
+class ClaimCreateSerializer(FactsSerializer):
     enrolment = object_id_field()
     kind = serializers.ChoiceField(choices=BenefitKind.choices)
 
 
 @extend_schema_serializer(component_name="ClaimUpdate")
-class ClaimUpdateSerializer(_FactsSerializer):
+class ClaimUpdateSerializer(FactsSerializer):
     pass
 
 
@@ -295,7 +295,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             claim = claims.claim_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
                                         kind=data.validated_data["kind"], facts=_facts_from(data.validated_data))
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         return self._answer(claim.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=ClaimUpdateSerializer, responses={200: ClaimSerializer, **ERRORS})
@@ -306,7 +306,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         try:
             claims.claim_update(actor=request.user, claim_id=claim.pk, facts=_facts_from(data.validated_data))
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         return self._answer(claim.pk)
 
     @extend_schema(request={"multipart/form-data": ClaimDocumentUploadSerializer},
@@ -321,7 +321,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             document = claims.document_add(actor=request.user, claim_id=claim.pk, kind=data.validated_data["kind"],
                                            upload=data.validated_data["file"])
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         return Response(ClaimDocumentSerializer(document, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
@@ -333,7 +333,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         try:
             claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: ClaimSerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
@@ -343,7 +343,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         try:
             claims.claim_submit(actor=request.user, claim_id=claim.pk)
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         return self._answer(claim.pk)
 
     @extend_schema(request=ClaimWithdrawSerializer, responses={200: ClaimSerializer, **ERRORS})
@@ -356,7 +356,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             claims.claim_withdraw(actor=request.user, claim_id=claim.pk,
                                   message=data.validated_data.get("message", ""))
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         return self._answer(claim.pk)
 
     @extend_schema(responses={200: ClaimEventSerializer(many=True)})
@@ -415,6 +415,6 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         try:
             claims.REVIEW_ACTIONS[values["action"]](**kwargs)
         except claims.ClaimError as e:
-            return _error(e)
+            return claim_error_response(e)
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(ClaimReviewSerializer(claim, context=self.get_serializer_context()).data)

@@ -22,6 +22,7 @@ from .models import (
     ClaimDocument,
     ClaimEvent,
     ClaimInvoice,
+    ClaimStay,
     Disease,
     DocumentKind,
     Enrolment,
@@ -43,6 +44,32 @@ def member_claims(user) -> QuerySet[Claim]:
         .select_related("enrolment__plan", "enrolment__tier")
         .order_by("-created_at", "-id")
     )
+
+
+def member_stays(user) -> QuerySet[ClaimStay]:
+    return (ClaimStay.objects.filter(member__user_id=getattr(user, "pk", None))
+            .select_related("enrolment__plan", "enrolment__tier"))
+
+
+def stay_lines(stay: ClaimStay, *, withdrawn: bool = True) -> list[Claim]:
+    """The stay's claim lines, daily allowance first; withdrawn ones (a kind the facts stopped qualifying for)
+    last, or left out."""
+    lines = Claim.objects.filter(stay=stay).select_related("enrolment__plan", "enrolment__tier")
+    if not withdrawn:
+        lines = lines.exclude(state=Claim.State.WITHDRAWN)
+    order = {kind: i for i, kind in enumerate((rules.HOSPITAL_DAILY, rules.INPATIENT_SELF_PAY))}
+    return sorted(lines, key=lambda c: (c.state == Claim.State.WITHDRAWN, order.get(c.kind, 9), c.pk))
+
+
+def stay_documents(lines: list[Claim]) -> list[ClaimDocument]:
+    """The documents of a stay's lines, each stored file once (every line holds a row of it)."""
+    seen, documents = set(), []
+    rows = ClaimDocument.objects.filter(claim__in=[line.pk for line in lines], removed_at__isnull=True)
+    for document in rows.order_by("uploaded_at", "id"):
+        if document.file.name not in seen:
+            seen.add(document.file.name)
+            documents.append(document)
+    return documents
 
 
 def member_claimable_enrolments(user) -> QuerySet[Enrolment]:

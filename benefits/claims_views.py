@@ -116,7 +116,7 @@ def claim_edit(request, claim_id):
     }, status=status)
 
 
-def _wants_json(request) -> bool:
+def wants_json(request) -> bool:
     # The upload script (static/benefits/claim_upload.js) asks for JSON to show each file's result in place; a
     # form posted without the script gets the page back with a message per file.
     return request.headers.get("Accept", "").startswith("application/json")
@@ -155,7 +155,7 @@ def claim_document_upload(request, claim_id):
                                           uploads=form.cleaned_data["file"])
         except claims.ClaimError as e:
             error = e.message
-    if _wants_json(request):
+    if wants_json(request):
         return _upload_answer(claim, result, error)
     if error:
         messages.error(request, error)

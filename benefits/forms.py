@@ -117,6 +117,22 @@ class ClaimFactsForm(forms.Form):
         self.order_fields(wanted)
 
 
+class StayFactsForm(ClaimFactsForm):
+    """A hospital stay entered once: the facts of every stay kind (the self-pay subsidy's hold the daily
+    allowance's); on the first step, also which enrolment."""
+
+    def __init__(self, *args, enrolments=None, **kwargs):
+        from .stays import STAY_FACT_KIND
+
+        super().__init__(*args, kind=STAY_FACT_KIND, **kwargs)
+        self.fields["self_paid"].help_text = _("没有个人自付费用可以不填，只申请住院津贴。")
+        if enrolments is not None:
+            self.fields["enrolment"] = forms.ModelChoiceField(label=_("参保记录"), queryset=enrolments,
+                                                              empty_label=None)
+            self.fields["enrolment"].label_from_instance = lambda e: f"{e.plan.name} · {e.tier.name}"
+            self.order_fields(["enrolment", *self.fields])
+
+
 class MultipleFileInput(forms.FileInput):
     """A file picker that takes several files at once (`multiple`)."""
 

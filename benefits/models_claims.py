@@ -18,8 +18,8 @@ from members.models import Branch, Member
 
 from .models import BenefitKind  # defined before models.py imports this module
 
-__all__ = ["Claim", "ClaimDocument", "ClaimEvent", "ClaimInvoice", "ClaimReminder", "DocumentKind", "PayoutBatch",
-           "PayoutItem", "RejectReason"]
+__all__ = ["Claim", "ClaimDocument", "ClaimEvent", "ClaimInvoice", "ClaimReminder", "ClaimStay", "DocumentKind",
+           "PayoutBatch", "PayoutItem", "RejectReason"]
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -53,6 +53,27 @@ def document_upload_to(instance, filename) -> str:
     return f"claims/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
+class ClaimStay(models.Model):
+    """One hospital stay entered once (住院申请): the portal files a claim line for every benefit kind of the
+    member's tier that the stay's facts qualify for (the daily allowance, the self-pay subsidy). Each line is a
+    `Claim` with its own assessment, review decision and payout; the stay ties them together for the member:
+    one form, one set of documents (each line holds its own row of the same stored file), one submit."""
+
+    number = models.CharField(_("住院申请编号"), max_length=32, unique=True)
+    enrolment = models.ForeignKey("benefits.Enrolment", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("参保记录"))
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="claim_stays", verbose_name=_("会员"))
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("住院申请")
+        verbose_name_plural = _("住院申请")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Claim(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -79,6 +100,9 @@ class Claim(models.Model):
         help_text=_("参保时所在的工会；审核员按它划分范围。"), db_index=False,
     )
     kind = models.CharField(_("补助项目"), max_length=30, choices=BenefitKind.choices)
+    # The hospital stay this claim is a line of, when the member entered the stay once for several kinds.
+    stay = models.ForeignKey(ClaimStay, on_delete=models.PROTECT, null=True, blank=True, related_name="lines",
+                             verbose_name=_("住院申请"))
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
     version = models.PositiveIntegerField(_("版本"), default=1)
 
@@ -167,6 +191,10 @@ class Claim(models.Model):
                 condition=~Q(state__in=["approved", "paid"]) | Q(approved_amount__isnull=False),
                 name="claim_approved_has_amount",
             ),
+            # A stay has one live line per kind: no race or double tap files its daily allowance twice. (A line
+            # withdrawn because the facts stopped qualifying leaves room for a new one if they qualify again.)
+            models.UniqueConstraint(fields=["stay", "kind"], condition=Q(stay__isnull=False) & ~Q(state="withdrawn"),
+                                    name="claim_stay_one_line_per_kind"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import claims_views, views
+from . import claims_views, stays_views, views
 
 app_name = "benefits"
 
@@ -25,6 +25,12 @@ urlpatterns = [
     path("claims/", claims_views.claim_list, name="claims"),
     path("claims/new/", claims_views.claim_new, name="claim-new"),
     path("claims/<int:claim_id>/", claims_views.claim_detail, name="claim"),
+    path("claims/stays/new/", stays_views.stay_new, name="stay-new"),
+    path("claims/stays/<int:stay_id>/", stays_views.stay_detail, name="stay"),
+    path("claims/stays/<int:stay_id>/documents/", stays_views.stay_document_upload, name="stay-document-upload"),
+    path("claims/stays/<int:stay_id>/documents/<uuid:token>/remove/", stays_views.stay_document_remove,
+         name="stay-document-remove"),
+    path("claims/stays/<int:stay_id>/submit/", stays_views.stay_submit, name="stay-submit"),
     path("claims/<int:claim_id>/edit/", claims_views.claim_edit, name="claim-edit"),
     path("claims/<int:claim_id>/documents/", claims_views.claim_document_upload, name="claim-document-upload"),
     path("claims/<int:claim_id>/documents/<uuid:token>/remove/", claims_views.claim_document_remove,

@@ -1,0 +1,224 @@
+"""One application per hospital stay (住院申请): services. One transaction each.
+
+The member enters a stay once: dates, hospital, diagnosis, costs, invoice numbers, payee. The portal files a
+claim line for every benefit kind of the member's tier that the facts qualify for (the daily allowance for any
+stay, the self-pay subsidy when there is a self-paid cost). Each line is an ordinary `Claim`: its own assessment,
+amount, review decision and payout, returned and resubmitted on its own. Until the lines are submitted the stay
+is edited as one: a change of facts is saved on every line (each keeps the facts its kind asks for), a document
+is stored once and a row of it is kept on every line, and one submit submits them all or none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from members.services import audit_log
+
+from . import claims, claims_selectors, rules
+from .claims import ClaimError, DocumentRefused, DocumentsAdded
+from .models import BenefitRule, Claim, ClaimDocument, ClaimStay, Enrolment
+
+S = Claim.State
+# The kinds a stay can give, in the order lines are shown.
+STAY_KINDS = (rules.HOSPITAL_DAILY, rules.INPATIENT_SELF_PAY)
+# Every fact a stay asks for: the self-pay subsidy's facts hold the daily allowance's.
+STAY_FACT_KIND = rules.INPATIENT_SELF_PAY
+assert set(claims.fields_for_kind(rules.HOSPITAL_DAILY)) <= set(claims.fields_for_kind(STAY_FACT_KIND))
+STAY_FIELDS = claims.fields_for_kind(STAY_FACT_KIND)
+# What a stay is, without which no line can be filed: asked when the stay is entered.
+STAY_ENTRY_FACTS = ("diagnosis", "hospital", "admission_date", "discharge_date")
+LIVE_STATES = frozenset(set(S.values) - {S.WITHDRAWN})
+
+
+def stay_kinds_offered(enrolment: Enrolment) -> list[str]:
+    """The stay kinds the enrolment's tier has a rule for, in line order."""
+    kinds = set(BenefitRule.objects.filter(tier_id=enrolment.tier_id, kind__in=STAY_KINDS).values_list("kind",
+                                                                                                     flat=True))
+    return [kind for kind in STAY_KINDS if kind in kinds]
+
+
+def stay_line_refusal(kind: str, values: dict) -> str | None:
+    """Why the stay's facts do not qualify for `kind` (None: they do). The amount is the assessment's business;
+    this only says whether there is anything to claim at all."""
+    if kind == rules.INPATIENT_SELF_PAY and not values.get("self_paid"):
+        return _("本次住院没有填写个人自付费用，不申请住院自付费用补助。")
+    return None
+
+
+@dataclass(frozen=True)
+class StayLineChoice:
+    """A stay kind of the tier and whether the facts as entered give a line of it (and why not)."""
+
+    kind: str
+    label: str
+    refusal: str | None
+
+
+def stay_line_choices(enrolment: Enrolment, values: dict) -> list[StayLineChoice]:
+    return [
+        StayLineChoice(kind=kind, label=str(claims.kind_label(kind)), refusal=stay_line_refusal(kind, values))
+        for kind in stay_kinds_offered(enrolment)
+    ]
+
+
+def _entry_checked(values: dict) -> None:
+    missing = {name: _("请填写这一项。") for name in STAY_ENTRY_FACTS if values.get(name) in (None, "")}
+    if missing:
+        raise ClaimError(_("提交的内容有误，请检查标出的项目。"), fields=missing)
+
+
+def _line_values(kind: str, values: dict) -> dict:
+    wanted = set(claims.fields_for_kind(kind))
+    return {name: value for name, value in values.items() if name in wanted}
+
+
+def stay_create(*, actor, enrolment_id: int, facts: dict) -> ClaimStay:
+    """The member enters a hospital stay once; a draft line is filed for each kind the facts qualify for."""
+    with transaction.atomic():
+        enrolment = claims.own_active_enrolment(actor, enrolment_id)
+        offered = stay_kinds_offered(enrolment)
+        if not offered:
+            raise ClaimError(_("您参加的档次不包含住院补助。"),
+                             fields={"enrolment": _("请选择包含住院补助的参保记录。")})
+        values = claims.facts_clean(STAY_FACT_KIND, claims.facts_with_saved_payee(facts, enrolment),
+                                    enrolment=enrolment)
+        _entry_checked(values)
+        kinds = [kind for kind in offered if stay_line_refusal(kind, values) is None]
+        if not kinds:
+            # Only the self-pay subsidy is in the tier, and no self-paid cost was entered.
+            raise ClaimError(_("提交的内容有误，请检查标出的项目。"),
+                             fields={"self_paid": stay_line_refusal(offered[0], values)})
+        stay = ClaimStay.objects.create(number=claims.reference_number("S"), enrolment=enrolment,
+                                        member=enrolment.member)
+        for kind in kinds:
+            claims.claim_line_create(actor=actor, enrolment=enrolment, kind=kind,
+                                     values=_line_values(kind, values), stay=stay)
+        audit_log(actor=actor, action="benefits.stay.create", target=stay, data={"kinds": kinds})
+    return stay
+
+
+def _stay_for_update(actor, stay_id: int) -> tuple[ClaimStay, list[Claim]]:
+    """The actor's own stay, locked, with its live lines (locked too). The stay row is locked first: two saves of
+    one stay (two tabs, a double tap) run one after the other, so neither files a line the other just filed."""
+    stay = (ClaimStay.objects.select_for_update().select_related("enrolment__tier", "enrolment__plan")
+            .filter(pk=stay_id, member__user_id=getattr(actor, "pk", None)).first())
+    if stay is None:
+        raise ClaimError(_("找不到该住院申请。"), code="not_found")
+    lines = list(Claim.objects.select_for_update().filter(stay=stay, state__in=LIVE_STATES).order_by("id"))
+    return stay, lines
+
+
+def _drafts_only(lines: list[Claim]) -> None:
+    if not lines or any(line.state != S.DRAFT for line in lines):
+        raise ClaimError(_("这次住院的申请已经提交，不能再一并修改；请在各项申请中分别补充。"), code="wrong_state")
+
+
+def stay_facts(lines: list[Claim]) -> dict:
+    """The stay's facts as its lines hold them (each line holds those of its kind)."""
+    facts: dict = {}
+    for line in lines:
+        for name in claims.fields_for_kind(line.kind):
+            facts.setdefault(name, getattr(line, name))
+    return facts
+
+
+def stay_update(*, actor, stay_id: int, facts: dict) -> ClaimStay:
+    """The member changes the stay's facts before submitting: saved on every line, nothing if any is wrong. A kind
+    the facts now qualify for gets a line (with the documents already given); a line they no longer qualify for
+    is withdrawn, saying why."""
+    with transaction.atomic():
+        stay, lines = _stay_for_update(actor, stay_id)
+        _drafts_only(lines)
+        claims.facts_refuse_foreign(STAY_FACT_KIND, facts)
+        merged = stay_facts(lines)
+        merged.update({name: value for name, value in facts.items() if name in STAY_FIELDS})
+        values = claims.facts_clean(STAY_FACT_KIND, merged, enrolment=stay.enrolment)
+        _entry_checked(values)
+        by_kind = {line.kind: line for line in lines}
+        choices = stay_line_choices(stay.enrolment, values)
+        if not any(choice.refusal is None for choice in choices):
+            raise ClaimError(_("提交的内容有误，请检查标出的项目。"),
+                             fields={"self_paid": next(c.refusal for c in choices if c.refusal)})
+        for choice in choices:
+            line = by_kind.get(choice.kind)
+            if line is not None and choice.refusal:
+                claims.claim_withdraw(actor=actor, claim_id=line.pk, message=choice.refusal)
+            elif line is not None:
+                claims.claim_update(actor=actor, claim_id=line.pk, facts=_line_values(choice.kind, values))
+            elif choice.refusal is None:
+                new = claims.claim_line_create(actor=actor, enrolment=stay.enrolment, kind=choice.kind,
+                                               values=_line_values(choice.kind, values), stay=stay)
+                for document in claims_selectors.stay_documents(lines):
+                    claims.document_share(actor=actor, claim=new, stored=document)
+    return stay
+
+
+def stay_document_add(*, actor, stay_id: int, kind: str, upload) -> ClaimDocument:
+    """One file for the whole stay: checked and stored once, a row of it on every line."""
+    with transaction.atomic():
+        _stay, lines = _stay_for_update(actor, stay_id)
+        _drafts_only(lines)
+        for line in lines:
+            claims.documents_check_room(line, kind)
+        document = claims.document_store(actor=actor, claim=lines[0], kind=kind, upload=upload)
+        for line in lines[1:]:
+            claims.document_share(actor=actor, claim=line, stored=document)
+    return document
+
+
+def stay_documents_add(*, actor, stay_id: int, kind: str, uploads) -> DocumentsAdded:
+    """Several files of one kind at once, each kept or refused on its own (as `claims.documents_add`)."""
+    uploads = list(uploads)
+    if not uploads:
+        raise ClaimError(_("请选择要上传的文件。"), fields={"file": _("请选择要上传的文件。")})
+    result = DocumentsAdded(added=[], refused=[])
+    for upload in uploads:
+        try:
+            result.added.append(stay_document_add(actor=actor, stay_id=stay_id, kind=kind, upload=upload))
+        except ClaimError as e:
+            if e.code != "invalid" or "kind" in e.fields:
+                raise
+            name = str(getattr(upload, "name", "") or "")[:80] or _("未命名文件")
+            result.refused.append(DocumentRefused(name=name, message=e.message))
+    return result
+
+
+def stay_document_remove(*, actor, stay_id: int, token) -> None:
+    """Takes a document off every line of the stay (the file and rows are kept, marked removed)."""
+    with transaction.atomic():
+        _stay, lines = _stay_for_update(actor, stay_id)
+        _drafts_only(lines)
+        document = ClaimDocument.objects.filter(claim__in=lines, token=token, removed_at__isnull=True).first()
+        if document is None:
+            raise ClaimError(_("找不到该材料。"), code="not_found")
+        for row in ClaimDocument.objects.filter(claim__in=lines, file=document.file.name, removed_at__isnull=True):
+            claims.document_remove(actor=actor, claim_id=row.claim_id, token=row.token)
+
+
+def stay_missing(lines: list[Claim]) -> list[str]:
+    """What the stay still lacks before its lines can be submitted, each item once."""
+    missing: list[str] = []
+    for line in lines:
+        for item in claims.claim_missing(line):
+            if item not in missing:
+                missing.append(item)
+    return missing
+
+
+def stay_submit(*, actor, stay_id: int) -> ClaimStay:
+    """Submits every line of the stay, or none: a line lacking something stops them all, saying what."""
+    with transaction.atomic():
+        stay, lines = _stay_for_update(actor, stay_id)
+        _drafts_only(lines)
+        missing = stay_missing(lines)
+        if missing:
+            raise ClaimError(_("还不能提交，缺少：%(items)s。") % {"items": _("、").join(missing)},
+                             fields={"missing": missing})
+        for line in lines:
+            claims.claim_submit(actor=actor, claim_id=line.pk)
+        audit_log(actor=actor, action="benefits.stay.submit", target=stay,
+                  data={"claims": [line.number for line in lines]})
+    return stay

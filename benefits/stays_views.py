@@ -1,0 +1,186 @@
+"""The member's hospital-stay pages (住院申请): enter a stay once, upload its documents once, submit its lines
+together. Thin doors onto benefits.stays; each line is then an ordinary claim with its own page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from members.models import Member
+
+from . import claims, stays
+from . import claims_selectors as selectors
+from .claims_views import wants_json
+from .forms import ClaimDocumentForm, StayFactsForm
+from .models import Claim, ClaimStay
+
+
+def _own_stay(request, stay_id) -> ClaimStay:
+    return get_object_or_404(selectors.member_stays(request.user), pk=stay_id)
+
+
+def _form_errors(form, error: claims.ClaimError) -> None:
+    for field, message in error.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+
+
+def _payee_initial(user) -> dict:
+    member = Member.objects.filter(user=user).only("pk").first()
+    return (selectors.member_payout_account(member.pk) or {}) if member else {}
+
+
+@login_required
+def stay_new(request):
+    enrolments = (selectors.member_claimable_enrolments(request.user)
+                  .filter(tier__rules__kind__in=stays.STAY_KINDS).distinct())
+    form = StayFactsForm(request.POST or None, enrolments=enrolments, initial=_payee_initial(request.user))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        facts = {name: value for name, value in form.cleaned_data.items() if name != "enrolment"}
+        try:
+            stay = stays.stay_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk, facts=facts)
+        except claims.ClaimError as e:
+            _form_errors(form, e)
+            messages.error(request, e.message)
+            status = 400
+        else:
+            messages.success(request, _("已按住院情况生成申请，请上传材料后一并提交。"))
+            return redirect("benefits:stay", stay.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "benefits/claims/stay_new.html", {"form": form, "enrolments": enrolments}, status=status)
+
+
+def _facts_initial(lines: list[Claim]) -> dict:
+    facts = stays.stay_facts(lines)
+    facts["invoice_numbers"] = ", ".join(facts.get("invoice_numbers") or [])
+    return {name: ("" if value is None else value) for name, value in facts.items()}
+
+
+def stay_checklist(lines: list[Claim]) -> list[selectors.DocumentCheck]:
+    """The documents the lines' kinds require, each once, ticked when every line holding it has a file of it (the
+    stay's uploads go to every line, so they tick together)."""
+    merged: dict[str, selectors.DocumentCheck] = {}
+    for line in lines:
+        for item in selectors.claim_document_checklist(line):
+            seen = merged.get(item.kind)
+            merged[item.kind] = item if seen is None else selectors.DocumentCheck(
+                kind=item.kind, label=item.label, present=seen.present and item.present)
+    return list(merged.values())
+
+
+@login_required
+def stay_detail(request, stay_id):
+    stay = _own_stay(request, stay_id)
+    lines = selectors.stay_lines(stay)
+    live = [line for line in lines if line.state != Claim.State.WITHDRAWN]
+    editable = bool(live) and all(line.state == Claim.State.DRAFT for line in live)
+    form = None
+    status = 200
+    if editable:
+        form = StayFactsForm(request.POST or None, initial=_facts_initial(live))
+        if request.method == "POST" and form.is_valid():
+            try:
+                stays.stay_update(actor=request.user, stay_id=stay.pk, facts=form.cleaned_data)
+            except claims.ClaimError as e:
+                _form_errors(form, e)
+                messages.error(request, e.message)
+                status = 400
+            else:
+                messages.success(request, _("已保存，各项申请一并更新。"))
+                return redirect("benefits:stay", stay.pk)
+        elif request.method == "POST":
+            status = 400
+    elif request.method == "POST":
+        messages.error(request, _("这次住院的申请已经提交，不能再一并修改；请在各项申请中分别补充。"))
+        return redirect("benefits:stay", stay.pk)
+    checklist = stay_checklist(live) if editable else []
+    facts = stays.stay_facts(live or lines)
+    refused = [choice for choice in stays.stay_line_choices(stay.enrolment, facts)
+               if choice.refusal and choice.kind not in {line.kind for line in live}]
+    return render(request, "benefits/claims/stay.html", {
+        "stay": stay, "lines": [(line, claims.claim_preview(line)) for line in lines], "refused": refused,
+        "editable": editable, "form": form, "checklist": checklist, "live_count": len(live),
+        "documents": selectors.stay_documents(live or lines),
+        "missing": stays.stay_missing(live) if editable else [],
+        "document_form": ClaimDocumentForm(initial_kind=next((c.kind for c in checklist if not c.present), None)),
+        "max_document_bytes": claims.MAX_DOCUMENT_BYTES,
+    }, status=status)
+
+
+def _upload_answer(stay: ClaimStay, result: claims.DocumentsAdded | None, error: str | None) -> JsonResponse:
+    added = result.added if result else []
+    refused = result.refused if result else []
+    live = selectors.stay_lines(stay, withdrawn=False)
+    return JsonResponse({
+        "error": error,
+        "added": [{
+            "name": document.original_name, "kind": document.kind, "label": document.get_kind_display(),
+            "size": filesizeformat(document.size),
+            "url": reverse("benefits:claim-document", args=[document.token]),
+            "remove_url": reverse("benefits:stay-document-remove", args=[stay.pk, document.token]),
+        } for document in added],
+        "refused": [{"name": item.name, "message": item.message} for item in refused],
+        "checklist": [{"kind": item.kind, "present": item.present} for item in stay_checklist(live)],
+    }, status=200 if added or not (error or refused) else 400)
+
+
+@login_required
+@require_POST
+def stay_document_upload(request, stay_id):
+    """Files of one kind for the whole stay: stored once, on every line."""
+    stay = _own_stay(request, stay_id)
+    form = ClaimDocumentForm(request.POST, request.FILES)
+    result, error = None, None
+    if not form.is_valid():
+        error = _("请选择材料种类和文件。")
+    else:
+        try:
+            result = stays.stay_documents_add(actor=request.user, stay_id=stay.pk, kind=form.cleaned_data["kind"],
+                                              uploads=form.cleaned_data["file"])
+        except claims.ClaimError as e:
+            error = e.message
+    if wants_json(request):
+        return _upload_answer(stay, result, error)
+    if error:
+        messages.error(request, error)
+    else:
+        for refused in result.refused:
+            messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": refused.name,
+                                                                          "reason": refused.message})
+        if result.added:
+            count = len(result.added)
+            messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
+                             % {"count": count})
+    return redirect("benefits:stay", stay.pk)
+
+
+@login_required
+@require_POST
+def stay_document_remove(request, stay_id, token):
+    stay = _own_stay(request, stay_id)
+    try:
+        stays.stay_document_remove(actor=request.user, stay_id=stay.pk, token=token)
+    except claims.ClaimError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("材料已移除。"))
+    return redirect("benefits:stay", stay.pk)
+
+
+@login_required
+@require_POST
+def stay_submit(request, stay_id):
+    stay = _own_stay(request, stay_id)
+    try:
+        stays.stay_submit(actor=request.user, stay_id=stay.pk)
+    except claims.ClaimError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, _("这次住院的各项申请已一并提交，系统核算后将交由工会审核。"))
+    return redirect("benefits:stay", stay.pk)
