@@ -569,10 +569,18 @@ def claim_create(*, actor, enrolment_id: int, kind: str, facts: dict | None = No
     return claim
 
 
-def claim_update(*, actor, claim_id: int, facts: dict) -> Claim:
+def _ensure_not_a_stay_draft(claim: Claim, *, as_stay: bool) -> None:
+    """Before submission a stay's lines are changed together (benefits.stays), so their facts and documents stay
+    one; after it (a line returned on its own) each line is changed on its own."""
+    if claim.stay_id is not None and claim.state == S.DRAFT and not as_stay:
+        raise ClaimError(_("这是一次住院申请中的一项，提交前请在住院申请中一并修改、上传或提交。"), code="stay_draft")
+
+
+def claim_update(*, actor, claim_id: int, facts: dict, as_stay: bool = False) -> Claim:
     """The member saves the facts of a draft (or of a claim returned to them); nothing is saved if any is wrong."""
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
+        _ensure_not_a_stay_draft(claim, as_stay=as_stay)
         if claim.state not in TRANSITIONS["update"][0]:
             raise ClaimError(_("该申请当前为“%(state)s”，不能修改。") % {"state": _state_label(claim.state)},
                              code="wrong_state")
@@ -601,9 +609,6 @@ def claim_update(*, actor, claim_id: int, facts: dict) -> Claim:
                                   tail=claim.bank_account[-4:])
             _notify_member(claim, title, body)
     return claim
-
-
-BANK_FIELDS = frozenset({"bank_name", "bank_account", "account_holder"})
 
 
 def claim_bank_changes(events) -> list[ClaimEvent]:
@@ -671,6 +676,7 @@ def document_store(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
 def document_add(*, actor, claim_id: int, kind: str, upload) -> ClaimDocument:
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
+        _ensure_not_a_stay_draft(claim, as_stay=False)
         documents_check_room(claim, kind)
         document = document_store(actor=actor, claim=claim, kind=kind, upload=upload)
     return document
@@ -709,10 +715,11 @@ def documents_add(*, actor, claim_id: int, kind: str, uploads) -> DocumentsAdded
     return result
 
 
-def document_remove(*, actor, claim_id: int, token) -> ClaimDocument:
+def document_remove(*, actor, claim_id: int, token, as_stay: bool = False) -> ClaimDocument:
     """Takes a document off a draft; the file and row are kept (documents are never deleted)."""
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
+        _ensure_not_a_stay_draft(claim, as_stay=as_stay)
         if claim.state not in (S.DRAFT, S.RETURNED):
             raise ClaimError(_("只有草稿或被退回的申请可以移除材料。"), code="wrong_state")
         document = claim.documents.filter(token=token, removed_at__isnull=True).first()
@@ -738,10 +745,11 @@ def claim_missing(claim: Claim) -> list[str]:
     return missing
 
 
-def claim_submit(*, actor, claim_id: int) -> Claim:
+def claim_submit(*, actor, claim_id: int, as_stay: bool = False) -> Claim:
     """The member submits a draft (or a returned claim, amended). Assessment follows in a task."""
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
+        _ensure_not_a_stay_draft(claim, as_stay=as_stay)
         if claim.state not in TRANSITIONS["submit"][0]:
             raise ClaimError(
                 _("该申请已经提交过（当前为“%(state)s”），不能重复提交。") % {"state": _state_label(claim.state)},

@@ -91,6 +91,8 @@ def claim_edit(request, claim_id):
     if claim.state not in EDITABLE:
         messages.error(request, _("该申请当前为“%(state)s”，不能修改。") % {"state": claim.get_state_display()})
         return redirect("benefits:claim", claim.pk)
+    if claim.stay_id is not None and claim.state == Claim.State.DRAFT:
+        return redirect("benefits:stay", claim.stay_id)  # a stay's drafts are changed together, on its page
     form = ClaimFactsForm(request.POST or None, kind=claim.kind, diseases=_diseases_for(claim),
                           initial=_facts_initial(claim))
     status = 200

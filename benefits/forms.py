@@ -77,6 +77,11 @@ class ClaimStartForm(forms.Form):
         self.fields["kind"].choices = [(k, label) for k, label in BenefitKind.choices if k in offered]
 
 
+# A date picker is given its value as YYYY-MM-DD whatever the language's display format ("2026/11/02" in
+# Chinese): any other shape leaves the picker empty, and a member saving the page again would lose the date.
+ISO_DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class ClaimFactsForm(forms.Form):
     """The facts a kind needs; fields the kind does not ask for are dropped. The service checks the values."""
 
@@ -84,12 +89,12 @@ class ClaimFactsForm(forms.Form):
     disease_code = forms.ChoiceField(label=_("目录病种"), required=False)
     first_diagnosis = forms.BooleanField(label=_("首次确诊"), required=False)
     event_date = forms.CharField(label=_("确诊或事发日期"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=ISO_DATE_INPUT)
     hospital = forms.CharField(label=_("医院"), max_length=200, required=False)
     admission_date = forms.CharField(label=_("入院日期"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=ISO_DATE_INPUT)
     discharge_date = forms.CharField(label=_("出院日期"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
+                                     widget=ISO_DATE_INPUT)
     total_cost = forms.CharField(label=_("医疗费用总额（元）"), required=False,
                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     self_paid = forms.CharField(label=_("个人自付（元）"), required=False,

@@ -147,7 +147,8 @@ def stay_update(*, actor, stay_id: int, facts: dict) -> ClaimStay:
             if line is not None and choice.refusal:
                 claims.claim_withdraw(actor=actor, claim_id=line.pk, message=choice.refusal)
             elif line is not None:
-                claims.claim_update(actor=actor, claim_id=line.pk, facts=_line_values(choice.kind, values))
+                claims.claim_update(actor=actor, claim_id=line.pk, facts=_line_values(choice.kind, values),
+                                    as_stay=True)
             elif choice.refusal is None:
                 new = claims.claim_line_create(actor=actor, enrolment=stay.enrolment, kind=choice.kind,
                                                values=_line_values(choice.kind, values), stay=stay)
@@ -195,7 +196,7 @@ def stay_document_remove(*, actor, stay_id: int, token) -> None:
         if document is None:
             raise ClaimError(_("找不到该材料。"), code="not_found")
         for row in ClaimDocument.objects.filter(claim__in=lines, file=document.file.name, removed_at__isnull=True):
-            claims.document_remove(actor=actor, claim_id=row.claim_id, token=row.token)
+            claims.document_remove(actor=actor, claim_id=row.claim_id, token=row.token, as_stay=True)
 
 
 def stay_missing(lines: list[Claim]) -> list[str]:
@@ -218,7 +219,7 @@ def stay_submit(*, actor, stay_id: int) -> ClaimStay:
             raise ClaimError(_("还不能提交，缺少：%(items)s。") % {"items": _("、").join(missing)},
                              fields={"missing": missing})
         for line in lines:
-            claims.claim_submit(actor=actor, claim_id=line.pk)
+            claims.claim_submit(actor=actor, claim_id=line.pk, as_stay=True)
         audit_log(actor=actor, action="benefits.stay.submit", target=stay,
                   data={"claims": [line.number for line in lines]})
     return stay

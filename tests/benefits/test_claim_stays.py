@@ -241,3 +241,30 @@ def test_the_api_enters_uploads_and_submits_a_stay(client, world, django_capture
     assert [item["id"] for item in listed["results"]] == [stay["id"]]
     client.force_login(world.other.user)
     assert client.get("/api/v1/claims/stays/").json()["results"] == []
+
+
+def test_a_stay_draft_line_is_not_changed_or_submitted_on_its_own(client, world):
+    stay = _stay(world)
+    line = _lines(stay)["hospital_daily"]
+    for call in (lambda: claims.claim_update(actor=world.claimant.user, claim_id=line.pk, facts={"hospital": "X"}),
+                 lambda: claims.claim_submit(actor=world.claimant.user, claim_id=line.pk),
+                 lambda: claims.document_add(actor=world.claimant.user, claim_id=line.pk, kind="invoice",
+                                             upload=upload(PDF_BYTES, "a.pdf"))):
+        with pytest.raises(claims.ClaimError) as refused:
+            call()
+        assert refused.value.code == "stay_draft"
+    assert Claim.objects.get(pk=line.pk).hospital == "市第一医院"
+    client.force_login(world.claimant.user)
+    assert client.get(f"/benefits/claims/{line.pk}/edit/")["Location"] == f"/benefits/claims/stays/{stay.pk}/"
+    answer = client.patch(f"/api/v1/claims/{line.pk}/", {"hospital": "X"}, content_type="application/json")
+    assert answer.status_code == 400 and "住院申请" in answer.json()["error"]["message"]
+
+
+def test_the_stay_page_gives_the_pickers_their_dates_and_the_payee_in_order(client, world):
+    """A date picker left empty by a display format ("2026/11/02") would lose the date on the next save."""
+    stay = _stay(world)
+    client.force_login(world.claimant.user)
+    page = client.get(f"/benefits/claims/stays/{stay.pk}/").content.decode()
+    admission = Claim.objects.filter(stay=stay).first().admission_date.isoformat()
+    assert f'name="admission_date" value="{admission}"' in page
+    assert page.index('name="bank_name"') < page.index('name="bank_account"') < page.index('name="account_holder"')
