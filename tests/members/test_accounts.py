@@ -415,6 +415,13 @@ def test_asking_again_for_a_reset_within_the_minute_returns_to_the_same_code(cli
     assert member.check_password("Another-2026-secret")
 
 
+def test_a_member_reading_in_english_is_told_in_english_that_the_code_is_still_valid(client, member):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(RESET_URL, {"email": member.mobile})
+    client.post(RESET_URL, {"email": member.mobile})
+    assert "was already sent to 13912345678 and is still valid" in page_text(client.get(RESET_CODE_URL))
+
+
 def test_a_member_whose_browser_lost_the_reset_returns_to_the_code_from_a_new_one(member):
     """The member asked on the phone's browser, then asks again from another (or after the session was lost)."""
     Client().post(RESET_URL, {"email": member.mobile})
