@@ -11,14 +11,16 @@ from .phone_codes import RESET_RESUMED_MESSAGE, reset_code_resume
 
 
 class PasswordResetView(AllauthPasswordResetView):
-    """忘记密码: asking again for the same mobile number within the minute, while the code sent to it is still
-    valid, returns to that code's page instead of allauth's 429 (members/phone_codes.py)."""
+    """忘记密码: asking again for the same mobile number within the minute, while this browser's reset code is still
+    valid, returns to that code instead of allauth's 429 (members/phone_codes.py)."""
 
     def form_valid(self, form):
         phone = form.cleaned_data["email"]
-        user = form.users[0] if is_mobile_address(phone) and form.users else None
-        if user is not None and reset_code_resume(self.request, phone=phone, user=user):
+        process = reset_code_resume(self.request, phone=phone) if is_mobile_address(phone) else None
+        if process is None:
+            return super().form_valid(form)
+        if not process.state.get("code_confirmed"):
             get_adapter(self.request).add_message(self.request, messages.INFO,
                                                   message=RESET_RESUMED_MESSAGE % {"phone": phone})
-            return HttpResponseRedirect(self.get_success_url())
-        return super().form_valid(form)
+        # The code page; once the code was entered, allauth's code page leads on to the new password.
+        return HttpResponseRedirect(self.get_success_url())

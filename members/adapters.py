@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from .http import client_ip
 from .models import User, normalize_mobile
 from .notifications import sms_queue
-from .phone_codes import phone_code_sent, reset_code_sent
+from .phone_codes import phone_code_sent
 from .services import audit_log
 from .sms_limits import sms_send_allowed
 
@@ -173,9 +173,6 @@ class AccountAdapter(DefaultAccountAdapter):
             return None
         minutes = account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT // 60
         self._sms_code_send(email, gettext(template) % {"code": context["code"], "minutes": minutes})
-        if template_prefix == "account/email/password_reset_code":
-            # Asking again within the minute returns to this code (members/phone_codes.py).
-            reset_code_sent(phone=email, code=context["code"])
         return None
 
     # --- Failed-login rate limit ------------------------------------------------------------------------------

@@ -10,13 +10,16 @@ of one 6-digit code), and only until the code expires (ACCOUNT_PHONE_VERIFICATIO
 allauth for a new code as before, and its limits and the portal's SMS ceiling (members/sms_limits.py) answer a
 flood with 429. The code is kept in the shared cache for that time, as allauth keeps it in the session.
 
-The password reset by mobile number had the same back-and-forth: 忘记密码, the number, the code page, back, the
-number again within the minute met allauth's "reset_password" limit (1/m/key), a 429 page. Now a request that
-this limit would refuse while the code sent to that number is still valid returns to that code the same way
-(`reset_code_resume()`, used by the web page and the app's API): the code page, the same code and its expiry, no
-new text. A request the limit allows — the member asked again after the minute, perhaps for want of the first
-text — sends a new code as before. The same bound holds (PHONE_CODE_RESUMES per code, until it expires), and a
-code that has set a new password is forgotten at once: it cannot be returned to."""
+The password reset by mobile number had the same back-and-forth: 忘记密码, the number, the code page, back (or 没有
+收到？重新申请), the number again within the minute met allauth's "reset_password" limit (1/m/key), a 429 page. There
+the session is not flushed: allauth's reset, with the code and its tries, is still in it. So a request that limit
+would refuse, for the number this session's reset is for while its code is valid, returns to that reset
+(`reset_code_resume()`, used by the web page and the app's API): the code page (or the new-password step if the
+code was already entered), the same code, its expiry and the tries already spent, no new text. Only this session
+returns to it — another browser or app asking for that number meets the limit as before, so no one else is shown
+a step for the member's code — and at most PHONE_CODE_RESUMES times. A request the limit allows (after the minute:
+the first text may never have come) sends a new code as before; a reset ended (expired, three wrong codes, a new
+password set) leaves nothing to return to."""
 
 import hashlib
 import time
@@ -42,66 +45,42 @@ def _key(user, phone: str) -> str:
     return f"phone-code:{digest}"
 
 
-def _reset_key(phone: str) -> str:
-    # One account per number (User.mobile is unique): the number alone says whose reset it is.
-    digest = hashlib.sha256(phone.encode()).hexdigest()[:32]
-    return f"reset-code:{digest}"
+def phone_code_sent(*, user, phone: str, code: str) -> None:
+    """Remembers the code just sent to `phone` for `user`, until it expires."""
+    timeout = account_settings.PHONE_VERIFICATION_TIMEOUT
+    cache.set(_key(user, phone), {"code": code, "at": time.time(), "resumes": 0}, timeout=timeout)
 
 
-def _remember(key: str, *, code: str, timeout: int) -> None:
-    cache.set(key, {"code": code, "at": time.time(), "resumes": 0}, timeout=timeout)
-
-
-def _take_resume(key: str, *, timeout: int) -> dict | None:
-    """The code kept under `key` and when it was sent, if it is still valid and may be returned to once more
-    (counted)."""
+def phone_code_resume(*, user, phone: str) -> dict | None:
+    """The code sent to `phone` for `user` and when, if it is still valid and may be returned to once more."""
+    key = _key(user, phone)
     pending = cache.get(key)
     if not pending or pending["resumes"] >= PHONE_CODE_RESUMES:
         return None
-    remaining = pending["at"] + timeout - time.time()
+    remaining = pending["at"] + account_settings.PHONE_VERIFICATION_TIMEOUT - time.time()
     if remaining <= 0:
         return None
     cache.set(key, {**pending, "resumes": pending["resumes"] + 1}, timeout=int(remaining) + 1)
     return pending
 
 
-def phone_code_sent(*, user, phone: str, code: str) -> None:
-    """Remembers the code just sent to `phone` for `user`, until it expires."""
-    _remember(_key(user, phone), code=code, timeout=account_settings.PHONE_VERIFICATION_TIMEOUT)
-
-
-def phone_code_resume(*, user, phone: str) -> dict | None:
-    """The code sent to `phone` for `user` and when, if it is still valid and may be returned to once more."""
-    return _take_resume(_key(user, phone), timeout=account_settings.PHONE_VERIFICATION_TIMEOUT)
-
-
-def reset_code_sent(*, phone: str, code: str) -> None:
-    """Remembers the password reset code just sent by SMS to `phone`, until it expires."""
-    _remember(_reset_key(phone), code=code, timeout=account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT)
-
-
-def reset_code_forget(*, phone: str) -> None:
-    """The code sent to `phone` has set a new password (or is otherwise spent): never return to it."""
-    cache.delete(_reset_key(phone))
-
-
-def reset_code_resume(request, *, phone: str, user) -> bool:
-    """Puts the password reset code still valid for `phone` (the stored 11 digits, whose account is `user`) back in
-    this session's reset, as allauth's code step reads it, when a new request for that number would be refused
-    by allauth's "reset_password" limit. True if it did: go to the code step; nothing was sent, no limit spent.
-    False: go on as allauth does (a new code, or the 429 its limit answers)."""
-    if not account_settings.PASSWORD_RESET_BY_CODE_ENABLED or user is None:
-        return False
+def reset_code_resume(request, *, phone: str) -> PasswordResetVerificationProcess | None:
+    """This session's password reset for `phone` (the stored 11 digits), to return to instead of allauth's 429: when
+    a new request for that number would be refused by allauth's "reset_password" limit while the reset is still
+    valid, at most PHONE_CODE_RESUMES times. None: go on as allauth does (a new code, or its 429)."""
+    if not account_settings.PASSWORD_RESET_BY_CODE_ENABLED:
+        return None
     if ratelimit.consume(request, action="reset_password", key=phone.lower(), dry_run=True):
-        return False  # a new code may go: asked again after the minute, perhaps because the text never came
-    pending = _take_resume(_reset_key(phone), timeout=account_settings.PASSWORD_RESET_BY_CODE_TIMEOUT)
-    if pending is None:
-        return False
-    state = PasswordResetVerificationProcess.initial_state(user, phone)
-    # The code's age is kept: it expires when the text message said it would.
-    state.update(code=pending["code"], at=pending["at"])
-    PasswordResetVerificationProcess(request, state=state, user=user).persist()
-    return True
+        return None  # a new code may go: asked again after the minute, perhaps because the text never came
+    process = PasswordResetVerificationProcess.resume(request)  # None once expired, ended or never begun here
+    if process is None or process.state.get("email") != phone:
+        return None
+    resumes = process.state.get("resumes", 0)
+    if resumes >= PHONE_CODE_RESUMES:
+        return None
+    process.state["resumes"] = resumes + 1
+    process.persist()
+    return process
 
 
 class PhoneVerificationStage(stages.PhoneVerificationStage):

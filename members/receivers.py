@@ -1,12 +1,10 @@
-"""Audit of account events that allauth carries out itself (password reset and change, two-factor on/off), and what
-a password reset spends."""
+"""Audit of account events that allauth carries out itself (password reset and change, two-factor on/off)."""
 
 from allauth.account import signals as account_signals
 from allauth.account.adapter import get_adapter
 from allauth.mfa import signals as mfa_signals
 from django.dispatch import receiver
 
-from .phone_codes import reset_code_forget
 from .services import audit_log
 
 
@@ -17,9 +15,6 @@ def audit_password_reset(sender, request, user, **kwargs):
     # mobile number's too, or a member who reset by SMS would still be locked out for a while.
     if request is not None and user.mobile:
         get_adapter(request)._delete_login_attempts_cached_email(request, phone=user.mobile)
-    if user.mobile:
-        # The code that set the new password is spent: asking for a reset again never returns to it.
-        reset_code_forget(phone=user.mobile)
 
 
 @receiver(account_signals.password_changed, dispatch_uid="members.audit.password_changed")

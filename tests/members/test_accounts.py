@@ -422,14 +422,44 @@ def test_a_member_reading_in_english_is_told_in_english_that_the_code_is_still_v
     assert "was already sent to 13912345678 and is still valid" in page_text(client.get(RESET_CODE_URL))
 
 
-def test_a_member_whose_browser_lost_the_reset_returns_to_the_code_from_a_new_one(member):
-    """The member asked on the phone's browser, then asks again from another (or after the session was lost)."""
-    Client().post(RESET_URL, {"email": member.mobile})
-    code = sms_code(member.mobile)
-    other_browser = Client()
-    assert other_browser.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+def test_a_visitor_asking_a_reset_for_the_members_number_is_never_shown_the_members_code_step(client, member):
+    """Someone else (another browser) asks for the member's number within the minute: allauth's limit answers,
+    as before; only the browser that asked returns to its code."""
+    client.post(RESET_URL, {"email": member.mobile})
+    visitor = Client()
+    response = visitor.post(RESET_URL, {"email": member.mobile})
+    assert response.status_code == 429 and "操作过于频繁" in page_text(response)
+    assert visitor.get(RESET_CODE_URL)["Location"] == LOGIN_URL  # no code step in the visitor's browser
     assert OutboundSms.objects.filter(to=member.mobile).count() == 1
-    assert other_browser.post(RESET_CODE_URL, {"code": code})["Location"] == RESET_COMPLETE_URL
+    assert client.post(RESET_CODE_URL, {"code": sms_code(member.mobile)})["Location"] == RESET_COMPLETE_URL
+
+
+def test_a_member_who_entered_the_code_and_went_back_returns_to_the_new_password_step(client, member):
+    client.post(RESET_URL, {"email": member.mobile})
+    client.post(RESET_CODE_URL, {"code": sms_code(member.mobile)})
+    client.get(RESET_URL)  # back
+    assert client.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+    assert client.get(RESET_CODE_URL)["Location"] == RESET_COMPLETE_URL
+    client.post(RESET_COMPLETE_URL, {"password1": "Another-2026-secret", "password2": "Another-2026-secret"})
+    member.refresh_from_db()
+    assert member.check_password("Another-2026-secret")
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 1
+
+
+def test_asking_again_gives_no_more_tries_at_the_code(client, member):
+    """Two wrong codes, back, ask again: one try left, as before; after the third wrong code, asking again within
+    the minute is allauth's 429, not three more tries."""
+    client.post(RESET_URL, {"email": member.mobile})
+    code = sms_code(member.mobile)
+    wrong = "000000" if code != "000000" else "111111"
+    client.post(RESET_CODE_URL, {"code": wrong})
+    client.post(RESET_CODE_URL, {"code": wrong})
+    assert client.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+    assert "尝试次数过多" in page_text(client.post(RESET_CODE_URL, {"code": wrong}, follow=True))
+    assert client.post(RESET_URL, {"email": member.mobile}).status_code == 429
+    assert client.post(RESET_CODE_URL, {"code": code})["Location"] == LOGIN_URL
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD)
 
 
 def test_a_flood_of_reset_requests_for_one_number_still_answers_429_in_chinese(client, member):
@@ -463,13 +493,13 @@ def test_an_expired_reset_code_is_never_returned_to(client, member, later):
 
 def test_a_reset_code_that_set_a_new_password_is_never_returned_to(client, member):
     client.post(RESET_URL, {"email": member.mobile})
-    client.post(RESET_CODE_URL, {"code": sms_code(member.mobile)})
+    code = sms_code(member.mobile)
+    client.post(RESET_CODE_URL, {"code": code})
     client.post(RESET_COMPLETE_URL, {"password1": "Another-2026-secret", "password2": "Another-2026-secret"})
     client.logout()
-    visitor = Client()  # someone who saw the text over the member's shoulder
-    response = visitor.post(RESET_URL, {"email": member.mobile})
+    response = client.post(RESET_URL, {"email": member.mobile})
     assert response.status_code == 429  # within the minute: allauth's limit, no way back to the spent code
-    assert visitor.get(RESET_CODE_URL)["Location"] == LOGIN_URL
+    assert client.get(RESET_CODE_URL)["Location"] == LOGIN_URL
     assert OutboundSms.objects.filter(to=member.mobile).count() == 1
 
 
