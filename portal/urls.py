@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from members.account_views import PasswordResetView
 from members.headless import MobileLoginView, MobileReauthenticationCodeView, PasswordResetRequestView
 
 from . import views
@@ -51,6 +52,9 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    # 忘记密码 asked again for the same mobile number within the minute returns to the code still valid
+    # (members/account_views.py), ahead of allauth's own page at the same path.
+    path("accounts/password/reset/", PasswordResetView.as_view()),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),
     path("benefits/", include("benefits.urls")),

@@ -394,12 +394,132 @@ def test_password_reset_wrong_codes_end_the_attempt(client, member):
     assert member.check_password(PASSWORD)
 
 
-def test_password_reset_sms_at_most_once_a_minute_per_number(client, member):
-    client.post(RESET_URL, {"email": member.mobile})
+def test_asking_again_for_a_reset_within_the_minute_returns_to_the_same_code(client, member):
+    """The member asks for a reset code, goes back to 忘记密码 (or taps 没有收到？重新申请) and asks again within the
+    minute: the code page again with word that the code already sent is still valid; no 429, no second text; the
+    first code sets the new password."""
     response = client.post(RESET_URL, {"email": member.mobile})
-    assert response.status_code == 429
-    assert "操作过于频繁" in page_text(response)
+    assert response.status_code == 302 and response["Location"] == RESET_CODE_URL
+    code = sms_code(member.mobile)
+    for typed in ("13912345678", "139 1234 5678"):
+        assert client.get(RESET_URL).status_code == 200  # back
+        response = client.post(RESET_URL, {"email": typed})
+        assert response.status_code == 302 and response["Location"] == RESET_CODE_URL
+        page = page_text(client.get(RESET_CODE_URL))
+        assert "仍然有效" in page and "13912345678" in page
     assert OutboundSms.objects.filter(to=member.mobile).count() == 1
+
+    assert client.post(RESET_CODE_URL, {"code": code})["Location"] == RESET_COMPLETE_URL
+    client.post(RESET_COMPLETE_URL, {"password1": "Another-2026-secret", "password2": "Another-2026-secret"})
+    member.refresh_from_db()
+    assert member.check_password("Another-2026-secret")
+
+
+def test_a_member_reading_in_english_is_told_in_english_that_the_code_is_still_valid(client, member):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(RESET_URL, {"email": member.mobile})
+    client.post(RESET_URL, {"email": member.mobile})
+    assert "was already sent to 13912345678 and is still valid" in page_text(client.get(RESET_CODE_URL))
+
+
+def test_a_visitor_asking_a_reset_for_the_members_number_is_never_shown_the_members_code_step(client, member):
+    """Someone else (another browser) asks for the member's number within the minute: allauth's limit answers,
+    as before; only the browser that asked returns to its code."""
+    client.post(RESET_URL, {"email": member.mobile})
+    visitor = Client()
+    response = visitor.post(RESET_URL, {"email": member.mobile})
+    assert response.status_code == 429 and "操作过于频繁" in page_text(response)
+    assert visitor.get(RESET_CODE_URL)["Location"] == LOGIN_URL  # no code step in the visitor's browser
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 1
+    assert client.post(RESET_CODE_URL, {"code": sms_code(member.mobile)})["Location"] == RESET_COMPLETE_URL
+
+
+def test_a_member_who_entered_the_code_and_went_back_returns_to_the_new_password_step(client, member):
+    client.post(RESET_URL, {"email": member.mobile})
+    client.post(RESET_CODE_URL, {"code": sms_code(member.mobile)})
+    client.get(RESET_URL)  # back
+    assert client.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+    assert client.get(RESET_CODE_URL)["Location"] == RESET_COMPLETE_URL
+    client.post(RESET_COMPLETE_URL, {"password1": "Another-2026-secret", "password2": "Another-2026-secret"})
+    member.refresh_from_db()
+    assert member.check_password("Another-2026-secret")
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 1
+
+
+def test_asking_again_gives_no_more_tries_at_the_code(client, member):
+    """Two wrong codes, back, ask again: one try left, as before; after the third wrong code, asking again within
+    the minute is allauth's 429, not three more tries."""
+    client.post(RESET_URL, {"email": member.mobile})
+    code = sms_code(member.mobile)
+    wrong = "000000" if code != "000000" else "111111"
+    client.post(RESET_CODE_URL, {"code": wrong})
+    client.post(RESET_CODE_URL, {"code": wrong})
+    assert client.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+    assert "尝试次数过多" in page_text(client.post(RESET_CODE_URL, {"code": wrong}, follow=True))
+    assert client.post(RESET_URL, {"email": member.mobile}).status_code == 429
+    assert client.post(RESET_CODE_URL, {"code": code})["Location"] == LOGIN_URL
+    member.refresh_from_db()
+    assert member.check_password(PASSWORD)
+
+
+def test_a_flood_of_reset_requests_for_one_number_still_answers_429_in_chinese(client, member):
+    responses = [client.post(RESET_URL, {"email": member.mobile}) for _ in range(4)]
+    assert [r.status_code for r in responses] == [302, 302, 302, 429]  # the code, two returns to it, then a flood
+    assert "操作过于频繁" in page_text(responses[-1])
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 1
+
+
+def test_asking_again_after_the_minute_sends_a_new_code(client, member, later):
+    """After the minute a member who asks again may not have got the first text: a new one goes, as before."""
+    client.post(RESET_URL, {"email": member.mobile})
+    first = sms_code(member.mobile)
+    later(61)
+    assert client.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+    assert "仍然有效" not in page_text(client.get(RESET_CODE_URL))
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 2
+    second = sms_code(member.mobile)
+    if first != second:
+        assert "验证码不正确" in page_text(client.post(RESET_CODE_URL, {"code": first}))
+    assert client.post(RESET_CODE_URL, {"code": second})["Location"] == RESET_COMPLETE_URL
+
+
+def test_an_expired_reset_code_is_never_returned_to(client, member, later):
+    client.post(RESET_URL, {"email": member.mobile})
+    later(10 * 60 + 1)
+    assert client.post(RESET_URL, {"email": member.mobile})["Location"] == RESET_CODE_URL
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 2  # a new code, under allauth's limits again
+    assert client.post(RESET_CODE_URL, {"code": sms_code(member.mobile)})["Location"] == RESET_COMPLETE_URL
+
+
+def test_a_reset_code_that_set_a_new_password_is_never_returned_to(client, member):
+    client.post(RESET_URL, {"email": member.mobile})
+    code = sms_code(member.mobile)
+    client.post(RESET_CODE_URL, {"code": code})
+    client.post(RESET_COMPLETE_URL, {"password1": "Another-2026-secret", "password2": "Another-2026-secret"})
+    client.logout()
+    response = client.post(RESET_URL, {"email": member.mobile})
+    assert response.status_code == 429  # within the minute: allauth's limit, no way back to the spent code
+    assert client.get(RESET_CODE_URL)["Location"] == LOGIN_URL
+    assert OutboundSms.objects.filter(to=member.mobile).count() == 1
+
+
+def test_asking_a_reset_for_another_number_never_returns_to_the_first_numbers_code(client, member, user_factory):
+    """The member mistyped (or asks for another member's number) within the minute: that number gets its own
+    code by its own text, and the first number's code does not open its reset."""
+    other = user_factory(mobile="13700001111", password=PASSWORD)
+    client.post(RESET_URL, {"email": member.mobile})
+    members_code = sms_code(member.mobile)
+    assert client.post(RESET_URL, {"email": other.mobile})["Location"] == RESET_CODE_URL
+    assert "仍然有效" not in page_text(client.get(RESET_CODE_URL))
+    assert OutboundSms.objects.filter(to=other.mobile).count() == 1
+    others_code = sms_code(other.mobile)
+    if members_code != others_code:
+        assert "验证码不正确" in page_text(client.post(RESET_CODE_URL, {"code": members_code}))
+    assert client.post(RESET_CODE_URL, {"code": others_code})["Location"] == RESET_COMPLETE_URL
+    client.post(RESET_COMPLETE_URL, {"password1": "Another-2026-secret", "password2": "Another-2026-secret"})
+    other.refresh_from_db()
+    member.refresh_from_db()
+    assert other.check_password("Another-2026-secret") and member.check_password(PASSWORD)
 
 
 def test_password_reset_by_sms_lifts_the_failed_login_lock(client, member):

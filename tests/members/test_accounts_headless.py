@@ -148,3 +148,62 @@ def test_app_password_reset_for_an_unknown_or_foreign_number_is_refused_in_chine
     response = post_json(app, f"{APP}/auth/password/request", {"phone": "+14155550100"})
     assert response.status_code == 400 and "手机号码" in response.json()["errors"][0]["message"]
     assert not OutboundSms.objects.exists()
+
+
+def test_app_asks_again_for_a_reset_code_within_the_minute_and_returns_to_the_same_code(member):
+    """The member asks in the app, goes back and asks again with the reset's session token: the same pending code
+    step, no 429, no second text; the first code sets the new password."""
+    app = Client()
+    first = post_json(app, f"{APP}/auth/password/request", {"phone": "13912345678"})
+    token = first.json()["meta"]["session_token"]
+    code = sms_code("13912345678")
+    response = post_json(app, f"{APP}/auth/password/request", {"phone": "+8613912345678"}, HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code == 401, response.json()
+    flows = {f["id"]: f for f in response.json()["data"]["flows"]}
+    assert flows["password_reset_by_code"]["is_pending"]
+    assert OutboundSms.objects.filter(to="13912345678").count() == 1
+
+    response = post_json(app, f"{APP}/auth/password/reset", {"key": code, "password": "Another-Long-Password-42"},
+                         HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code in (200, 401), response.json()
+    member.refresh_from_db()
+    assert member.check_password("Another-Long-Password-42")
+
+
+def test_another_app_session_asking_for_the_members_number_meets_the_limit(member):
+    """Without the reset's session token (another phone, someone else) there is no code step to return to."""
+    post_json(Client(), f"{APP}/auth/password/request", {"phone": "13912345678"})
+    response = post_json(Client(), f"{APP}/auth/password/request", {"phone": "13912345678"})
+    assert response.status_code == 429
+    assert OutboundSms.objects.filter(to="13912345678").count() == 1
+
+
+def test_app_flood_of_reset_requests_for_one_number_still_answers_429(member):
+    app = Client()
+    first = post_json(app, f"{APP}/auth/password/request", {"phone": "13912345678"})
+    token = first.json()["meta"]["session_token"]
+    statuses = [first.status_code] + [
+        post_json(app, f"{APP}/auth/password/request", {"phone": "13912345678"}, HTTP_X_SESSION_TOKEN=token).status_code
+        for _ in range(3)]
+    assert statuses == [401, 401, 401, 429]  # the code, two returns to it, then a flood
+    assert OutboundSms.objects.filter(to="13912345678").count() == 1
+
+
+def test_app_reset_for_another_number_never_returns_to_the_first_numbers_code(member, user_factory):
+    other = user_factory(mobile="13700001111", password=PASSWORD)
+    app = Client()
+    token = post_json(app, f"{APP}/auth/password/request", {"phone": member.mobile}).json()["meta"]["session_token"]
+    members_code = sms_code(member.mobile)
+    response = post_json(app, f"{APP}/auth/password/request", {"phone": other.mobile}, HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code == 401
+    assert OutboundSms.objects.filter(to=other.mobile).count() == 1  # its own code, by its own text
+    if members_code != sms_code(other.mobile):
+        response = post_json(app, f"{APP}/auth/password/reset", {"key": members_code, "password": "Another-Long-42x"},
+                             HTTP_X_SESSION_TOKEN=token)
+        assert response.status_code == 400
+    response = post_json(app, f"{APP}/auth/password/reset",
+                         {"key": sms_code(other.mobile), "password": "Another-Long-42x"}, HTTP_X_SESSION_TOKEN=token)
+    assert response.status_code in (200, 401), response.json()
+    other.refresh_from_db()
+    member.refresh_from_db()
+    assert other.check_password("Another-Long-42x") and member.check_password(PASSWORD)

@@ -1,6 +1,7 @@
 """No one can make the portal send SMS without limit: per number, per client address and in all, on every route that
-sends a code (sign-up and reset by allauth, a visitor's verification). Personas: a visitor, an attacker flooding
-one number, an attacker spraying many numbers from one address, a botnet (many addresses and numbers)."""
+sends a code (sign-up and reset by allauth, a visitor's verification). Personas: a visitor, a member asking a reset
+code again, an attacker flooding one number, an attacker spraying many numbers from one address, a botnet (many
+addresses and numbers)."""
 
 import pytest
 from django.test import Client
@@ -60,6 +61,33 @@ def test_reset_codes_by_sms_share_the_ceiling(client, limits, user_factory, db, 
     statuses = [client.post(RESET, {"email": number}, REMOTE_ADDR="203.0.113.9").status_code for number in numbers]
     assert 429 in statuses
     assert SmsMessage.objects.count() == 5
+
+
+def test_returning_to_a_reset_code_sends_nothing_and_spends_no_ceiling(client, limits, user_factory, db,
+                                                                      commits_each_request):
+    """A member asking again within the minute returns to the code (no text); the client's ceiling is still whole
+    for other numbers, and still stops the sixth."""
+    member = user_factory(mobile="13712340000")
+    statuses = [client.post(RESET, {"email": member.mobile}, REMOTE_ADDR="203.0.113.9").status_code for _ in range(3)]
+    assert statuses == [302, 302, 302] and SmsMessage.objects.count() == 1
+    numbers = [user_factory(mobile=f"1371234{n:04d}").mobile for n in range(1, 6)]
+    statuses = [client.post(RESET, {"email": number}, REMOTE_ADDR="203.0.113.9").status_code for number in numbers]
+    assert statuses == [302, 302, 302, 302, 429]
+    assert SmsMessage.objects.count() == 5
+
+
+def test_reset_requests_after_each_code_expired_still_meet_the_number_ceiling(client, limits, user_factory, db,
+                                                                             commits_each_request, later_minutes):
+    """Someone asking a reset for one number every eleven minutes (each code expired, nothing to return to): a new
+    text each time, until the number's ceiling (three an hour here) answers 429."""
+    member = user_factory(mobile="13712340000")
+    responses = []
+    for minute in (0, 11, 22, 33):
+        later_minutes(minute)
+        responses.append(client.post(RESET, {"email": member.mobile}, REMOTE_ADDR="203.0.113.9"))
+    assert [r.status_code for r in responses] == [302, 302, 302, 429]
+    assert "操作过于频繁" in responses[-1].content.decode()
+    assert SmsMessage.objects.filter(to=member.mobile).count() == 3
 
 
 @pytest.fixture
