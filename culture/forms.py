@@ -43,6 +43,10 @@ class MobileForm(forms.Form):
 
 
 class CodeForm(MobileForm):
+    """The second step: the number was typed on the first (the send form, shown above), so here it rides along
+    hidden instead of asking for it twice."""
+
+    mobile = forms.CharField(max_length=20, widget=forms.HiddenInput)
     code = forms.CharField(label=_("短信验证码"), max_length=6, min_length=6,
                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
 

@@ -142,8 +142,13 @@ def week_sessions(start: date) -> QuerySet[Session]:
 # --- A person's own things ---------------------------------------------------------------------------------
 
 def bookings_of(user) -> QuerySet[Booking]:
+    """The user's bookings, and those made as a nameless visitor with their verified mobile number before the
+    portal linked such bookings to the account (or before the account existed)."""
+    mine = Q(user=user)
+    if getattr(user, "mobile_verified", False):
+        mine |= Q(user__isnull=True, mobile=user.mobile)
     return (
-        Booking.objects.filter(user=user)
+        Booking.objects.filter(mine)
         .select_related("session__item", "session__venue", "session__item__venue", "rating")
         .order_by("-session__starts_at")
     )

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from core.digits import ascii_digits
 from core.services import outbox_add
-from members.models import Member, StaffRole
+from members.models import Member, StaffRole, User
 from members.notifications import notification_send, recipient_text, sms_queue
 from members.selectors import branches_in_scope
 from members.services import audit_log
@@ -110,6 +110,14 @@ def booker_for(*, user=None, visitor_mobile: str | None = None) -> Booker:
             raise BookingError(_("请先验证您的手机号码。"), code="unverified")
     if not visitor_mobile:
         raise BookingError(_("请先登录，或验证手机号码后以访客身份预约。"), code="unverified")
+    owner = User.objects.filter(mobile=visitor_mobile, is_active=True).first()
+    signed_in_as = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    if owner is not None and signed_in_as in (None, owner.pk):
+        # The visitor has just proved this number with an SMS code (as an SMS login does), and it is an account's:
+        # the booking is that account's, at the member price if they are a member, and on their 我的预约 page.
+        # Booking as a nameless visitor would charge a member the full price and hide the ticket from them.
+        member = active_member(owner)
+        return Booker(user=owner, member=member, mobile=visitor_mobile, name=member.name if member else owner.name)
     return Booker(user=None, member=None, mobile=visitor_mobile, name="")
 
 
@@ -675,8 +683,6 @@ def contest_entry_review(*, entry_id: int, staff, accept: bool, note: str = "") 
 # --- Group orders ------------------------------------------------------------------------------------------
 
 def _palace_staff(item: MenuItem):
-    from members.models import User
-
     return User.objects.filter(staff_roles__branch=item.branch, staff_roles__role=StaffRole.Role.EVENTS_MANAGER,
                                is_active=True).distinct()
 

@@ -242,6 +242,7 @@ def verify_mobile(request):
             code_form = CodeForm(initial={"mobile": send_form.cleaned_data["mobile"]})
     elif request.method == "POST" and request.POST.get("step") == "check":
         code_form = CodeForm(request.POST)
+        send_form = MobileForm(prefix="send", initial={"mobile": request.POST.get("mobile", "")[:20]})
         if code_form.is_valid():
             try:
                 services.visitor_code_check(mobile=code_form.cleaned_data["mobile"],
