@@ -167,6 +167,9 @@
       return;
     }
     submit.disabled = true;
+    // The picker is free again at once: files chosen while this batch uploads are the next batch, not lost when
+    // this one ends.
+    input.value = "";
     progressList.replaceChildren();
     var views = files.map(addRow);
     // One file after another: on a weak mobile connection parallel uploads only all arrive later.
@@ -174,7 +177,6 @@
       return chain.then(function () { return uploadOne(file, views[index]); });
     }, Promise.resolve()).then(function () {
       submit.disabled = false;
-      input.value = "";
       nextMissingKind();
     });
   });
