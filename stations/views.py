@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
 from .forms import NeedForm, RatingForm, StationFilterForm, VisitForm
+from .hours import interval_text, week_summary
 from .models import Need, Rating, Station, StationPhoto, Visit
 
 PAGE_SIZE = 20
@@ -106,8 +107,11 @@ def station_detail(request, pk: int):
         "stations/detail.html",
         {
             "station": station,
-            "hours": station.weekly_hours,
-            "exceptions": list(station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))),
+            "hours": week_summary(station.weekly_hours),
+            "exceptions": [
+                (e.date, _("闭站") if e.is_closed else interval_text(e), e.note)
+                for e in station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))
+            ],
             "photos": list(station.photos.all()),
             "services": list(station.services.filter(is_active=True)),
             "resources": list(station.resources.filter(is_active=True)),

@@ -212,3 +212,22 @@ def test_leaflet_is_served_from_the_project():
     for name in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/LICENSE",
                  "vendor/leaflet/images/marker-icon.png", "stations/finder.js"):
         assert finders.find(name), name
+
+
+def test_a_visitor_reads_hours_as_people_say_them(client, station_factory):
+    """24 hours, split shifts on one line, the closed day named — not 00:00–次日00:00 and a missing Sunday."""
+    from stations.hours import hours_parse
+    from stations.models import OpeningHours
+
+    all_day = open_all_day(station_factory(name="全天站"))
+    html = client.get(reverse("stations:detail", args=[all_day.pk])).content.decode()
+    assert "24 小时" in html and "次日00:00" not in html and "24 小时开放" in html
+    shifts = station_factory(name="两班站")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(station=shifts, weekday=i.weekday, opens=i.opens, closes=i.closes)
+        for i in hours_parse("1-6 08:00-12:00; 1-6 14:00-18:00")
+    )
+    html = client.get(reverse("stations:detail", args=[shifts.pk])).content.decode()
+    assert "周一至周六" in html and "08:00–12:00、14:00–18:00" in html
+    assert re.search(r"<th scope=\"row\">周日</th><td>休息</td>", html)
+    assert re.search(r"(今天|明天|周一) \d\d:\d\d (关门|开门)", html)
