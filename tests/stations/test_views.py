@@ -60,14 +60,21 @@ def test_nearest_to_my_position_shows_distances_nearest_first(client, many, djan
     assert "米" in html or "公里" in html
 
 
-def test_nearest_in_a_chosen_district(client, many, station_factory):
+def test_nearest_in_a_chosen_district_is_measured_from_its_centre_and_says_so(client, many, station_factory):
+    """A visitor without a position picks a district: its stations, by distance from the district's centre, and
+    no distance reads as if it were from the visitor."""
     station_factory(name="湖里站", district="湖里区", lat=24.51, lng=118.14)
+    station_factory(name="湖里二站", district="湖里区", lat=24.52, lng=118.14)
     html = client.get(LIST, {"district": "湖里区"}).content.decode()
-    assert re.search(r"湖里站.*?0 米", html, re.S)
+    assert re.search(r"湖里站<.*?距区中心 556 米", html, re.S)
+    assert "湖里区中心的距离排序（不是到您的距离）" in html
+    assert "距您" not in html
+    assert html.count('class="station-item"') == 2  # only that district's stations
 
 
-def test_empty_list_says_so(client, db):
-    assert "没有符合条件的驿站" in client.get(LIST).content.decode()
+def test_an_empty_finder_says_so_without_blaming_filters(client, db):
+    html = client.get(LIST).content.decode()
+    assert "暂时还没有驿站" in html and "条件" not in html.split('id="empty-result"')[1].split("</section>")[0]
 
 
 def test_detail_shows_hours_amenities_and_map_app_links(client, many):
