@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .hours import HoursError, Interval, hours_validate
 from .models import AMENITIES, JobType, ServiceCategory, Station
+from .selectors import SEARCH_MAX_LENGTH
 from .services import StationError, coordinates_check
 
-SEARCH_MAX_LENGTH = 50
 RADIUS_CHOICES = [("1", _("1 公里")), ("3", _("3 公里")), ("10", _("10 公里")), ("50", _("50 公里"))]
 DEFAULT_RADIUS_KM = 50
 

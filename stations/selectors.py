@@ -47,7 +47,9 @@ NEAREST_DEFAULT_MAX_KM = 50.0
 NEAREST_MAX_KM = 500.0
 # "The nearest station beyond the radius" may be anywhere: half the Earth's circumference holds every point.
 ANYWHERE_KM = math.pi * geo.EARTH_RADIUS_KM
-# A text search takes at most this many words, each matched as a substring.
+# A text search: at most this many characters (forms and the API refuse longer) and words, each word matched
+# as a substring.
+SEARCH_MAX_LENGTH = 50
 SEARCH_MAX_WORDS = 5
 # Stand-ins for the box's edges while compiling its SQL: no real coordinate or filter value equals them.
 _SENTINELS = (1001.25, 1002.25, 1003.25, 1004.25)
