@@ -264,7 +264,7 @@ def _when_text(moment, today) -> str:
         return _("今天 %(time)s") % {"time": clock}
     if day == today + timedelta(days=1):
         return _("明天 %(time)s") % {"time": clock}
-    return f"{WEEKDAY_NAMES[day.weekday()]} {clock}"
+    return _("%(day)s %(time)s") % {"day": WEEKDAY_NAMES[day.weekday()], "time": clock}
 
 
 def hours_status(weekly_rows, exception_rows, when) -> str:

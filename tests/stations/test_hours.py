@@ -127,3 +127,17 @@ def test_a_station_that_never_opens_says_nothing_about_opening():
     from stations.hours import hours_status
 
     assert hours_status([], [], _at("2026-12-07T10:00")) == ""
+
+
+def test_hours_read_in_english_too():
+    from django.utils import translation
+
+    from stations.hours import hours_status, week_summary
+
+    with translation.override("en"):
+        week = hours_parse("1-5 08:00-12:00; 1-5 14:00-18:00")
+        assert week_summary(week) == [("Monday–Friday", "08:00–12:00, 14:00–18:00"),
+                                      ("Saturday, Sunday", "Closed")]
+        assert hours_status(week, [], _at("2026-12-07T19:00")) == "Opens tomorrow at 08:00"
+        assert hours_status(week, [], _at("2026-12-11T19:00")) == "Opens Monday at 08:00"
+        assert week_summary(hours_parse("1-7 00:00-次日00:00")) == [("Every day", "24 hours")]
