@@ -157,3 +157,11 @@ def test_a_hostile_radius_is_reported_and_the_default_applies(person, xiamen, va
     html = response.content.decode()
     assert 'class="errorlist"' in html and "<details class=\"filter-panel\" open>" in html
     assert len(_names(html)) == 5  # searched with the default 50 km
+
+
+def test_the_district_search_pins_its_queries(client, xiamen, django_assert_max_num_queries):
+    # districts, the centre, the index's version and (inside the test's transaction) its rows, the winners'
+    # details, their hours and the week's exceptions
+    with django_assert_max_num_queries(7):
+        html = client.get(LIST, {"district": "湖里区"}).content.decode()
+    assert len(_names(html)) == 2
