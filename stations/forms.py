@@ -6,7 +6,9 @@ from .models import AMENITIES, JobType, ServiceCategory, Station
 from .selectors import SEARCH_MAX_LENGTH
 from .services import StationError, coordinates_check
 
-RADIUS_CHOICES = [("1", _("1 公里")), ("3", _("3 公里")), ("10", _("10 公里")), ("50", _("50 公里"))]
+# The default first: a select with no value (a bound form without radius_km, or a refused value) shows its first
+# option, which must be the range actually searched.
+RADIUS_CHOICES = [("50", _("50 公里")), ("10", _("10 公里")), ("3", _("3 公里")), ("1", _("1 公里"))]
 DEFAULT_RADIUS_KM = 50
 
 

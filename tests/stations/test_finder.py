@@ -165,3 +165,13 @@ def test_the_district_search_pins_its_queries(client, xiamen, django_assert_max_
     with django_assert_max_num_queries(7):
         html = client.get(LIST, {"district": "湖里区"}).content.decode()
     assert len(_names(html)) == 2
+
+
+@pytest.mark.parametrize("query", [XIAMEN, {**XIAMEN, "radius_km": "nope"}])
+def test_the_range_shown_is_the_range_searched(person, xiamen, query):
+    """Without a range (or with one refused) the search uses 50 km, and the select must not show another."""
+    html = person.get(LIST, query).content.decode()
+    select = re.search(r'<select name="radius_km"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="(\d+)"( selected)?', select)
+    selected = [value for value, mark in options if mark] or [options[0][0]]  # none marked: the first shows
+    assert selected == ["50"]
