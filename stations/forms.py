@@ -18,6 +18,7 @@ class StationFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("搜索名称、地址或区"), required=False, max_length=SEARCH_MAX_LENGTH,
+        error_messages={"max_length": _("搜索内容最多 %(limit_value)d 个字，请缩短后再找。")},
         widget=forms.TextInput(attrs={"type": "search", "enterkeyhint": "search", "placeholder": _("名称、地址或区")}),
     )
     kind = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部")), *Station.Kind.choices])

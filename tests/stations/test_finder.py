@@ -129,6 +129,8 @@ def test_hostile_search_text_is_refused_with_a_message_and_the_rest_still_applie
     html = response.content.decode()
     if len(q) > 50 or "\x00" in q:
         assert 'class="errorlist"' in html
+        if len(q) > 50:
+            assert "搜索内容最多 50 个字" in html
         assert set(_names(html)) == {"江头驿站", "五缘湾驿站"}  # the district still applies
     else:  # read as text: matches nothing, said so
         assert "没有符合条件的驿站" in html and f"“{q}”" in html.replace("&#x27;", "'")
