@@ -49,7 +49,12 @@ SEARCH_PARAMETERS = [
     OpenApiParameter("kind", OpenApiTypes.STR, enum=Station.Kind.values),
     OpenApiParameter("amenity", OpenApiTypes.STR, many=True, description="amenity codes; all must be present"),
     OpenApiParameter("open_now", OpenApiTypes.BOOL, description="open now in Asia/Shanghai time"),
-    OpenApiParameter("district", OpenApiTypes.STR),
+    OpenApiParameter("district", {"type": "string", "maxLength": 50}),
+    OpenApiParameter(
+        "q", {"type": "string", "maxLength": selectors.SEARCH_MAX_LENGTH},
+        description=f"text in the name, address or district (at most {selectors.SEARCH_MAX_LENGTH} characters; "
+                    "each word must match); with lat/lng the nearest matching stations",
+    ),
 ]
 
 
@@ -169,10 +174,13 @@ class StationSearchView(ListAPIView):
 
     def get_queryset(self):
         p = self.params
-        return selectors.stations_filtered(
+        stations = selectors.stations_filtered(
             kind=p.get("kind", ""), amenities=sorted(p.get("amenity", [])), open_now=p.get("open_now", False),
             district=p.get("district", ""),
         )
+        if p.get("q"):
+            stations = stations.filter(selectors.text_search_q(p["q"]))
+        return stations
 
     @extend_schema(parameters=SEARCH_PARAMETERS, auth=[])
     def get(self, request, *args, **kwargs):
@@ -180,6 +188,14 @@ class StationSearchView(ListAPIView):
         if "lat" not in p:
             page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if p.get("q"):
+            # A text search goes the database way (the in-memory index holds no names): the nearest drawn from
+            # the stations that match.
+            stations = selectors.stations_nearest(
+                lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], base=self.get_queryset(),
+            ).stations
+            rows = self.get_serializer(stations, many=True).data
+            return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
         # The nearest search answers plain dicts with StationListSerializer's fields, built by the selector
         # from one row per station (the serializer's per-field work cost more than the queries).
         rows, _radius, _rounds = selectors.stations_nearest_rows(

@@ -3,24 +3,46 @@ from django.utils.translation import gettext_lazy as _
 
 from .hours import HoursError, Interval, hours_validate
 from .models import AMENITIES, JobType, ServiceCategory, Station
+from .selectors import SEARCH_MAX_LENGTH
 from .services import StationError, coordinates_check
+
+# The default first: a select with no value (a bound form without radius_km, or a refused value) shows its first
+# option, which must be the range actually searched.
+RADIUS_CHOICES = [("50", _("50 公里")), ("10", _("10 公里")), ("3", _("3 公里")), ("1", _("1 公里"))]
+DEFAULT_RADIUS_KM = 50
 
 
 class StationFilterForm(forms.Form):
-    """The public finder's filters; every field optional, bad values simply ignored as invalid."""
+    """The public finder's filters; every field optional. A bad value is reported on its field and the other
+    fields still apply (the view reads the valid fields' cleaned data)."""
 
+    q = forms.CharField(
+        label=_("搜索名称、地址或区"), required=False, max_length=SEARCH_MAX_LENGTH,
+        error_messages={"max_length": _("搜索内容最多 %(limit_value)d 个字，请缩短后再找。")},
+        widget=forms.TextInput(attrs={"type": "search", "enterkeyhint": "search", "placeholder": _("名称、地址或区")}),
+    )
     kind = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部")), *Station.Kind.choices])
     amenity = forms.MultipleChoiceField(
         label=_("设施"), required=False, choices=AMENITIES, widget=forms.CheckboxSelectMultiple
     )
     open_now = forms.BooleanField(label=_("正在开放"), required=False)
-    district = forms.ChoiceField(label=_("按区查找最近"), required=False)
+    district = forms.ChoiceField(label=_("所在区"), required=False)
+    radius_km = forms.TypedChoiceField(label=_("范围"), required=False, choices=RADIUS_CHOICES, coerce=int,
+                                       empty_value=DEFAULT_RADIUS_KM)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
 
     def __init__(self, *args, districts: list[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].choices = [("", _("不限"))] + [(d, d) for d in districts]
+        self.fields["radius_km"].initial = str(DEFAULT_RADIUS_KM)
+
+    def valid_filters(self) -> dict:
+        """The cleaned values of the fields that are valid; an unbound form has none."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return dict(self.cleaned_data)
 
 
 class VisitForm(forms.Form):

@@ -7,7 +7,7 @@ ranges or lists, then an interval; a closing time prefixed with 次日 or + is o
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time, timedelta
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -143,8 +143,6 @@ def open_at(weekly_rows, exception_rows, when) -> bool:
 
     An exception replaces its date's weekly rows; an interval past midnight belongs to the day it starts,
     so yesterday's late interval still counts this morning."""
-    from datetime import timedelta
-
     today, t = when.date(), when.time().replace(second=0, microsecond=0)
     exceptions = {e.date: e for e in exception_rows}
 
@@ -157,3 +155,130 @@ def open_at(weekly_rows, exception_rows, when) -> bool:
     if any(r.opens <= t and (r.closes_next_day or t < r.closes) for r in intervals(today)):
         return True
     return any(r.closes_next_day and t < r.closes for r in intervals(today - timedelta(days=1)))
+
+
+# --- hours as people say them -------------------------------------------------------------------------------
+
+# How far ahead the status looks for the next opening or closing: a station open through all of it is open
+# around the clock; one that does not open within it gets no "opens at" line.
+STATUS_HORIZON_DAYS = 7
+
+
+def _whole_day(row) -> bool:
+    return row.closes_next_day and row.opens == row.closes == time(0)
+
+
+def interval_text(row) -> str:
+    """"08:00–18:00", "22:00–次日06:00", or "24 小时" for 00:00 to the next day's 00:00."""
+    if _whole_day(row):
+        return _("24 小时")
+    if row.closes_next_day:
+        return _("%(opens)s–次日%(closes)s") % {"opens": f"{row.opens:%H:%M}", "closes": f"{row.closes:%H:%M}"}
+    return f"{row.opens:%H:%M}–{row.closes:%H:%M}"
+
+
+def _list_separator() -> str:
+    from django.utils.translation import pgettext
+
+    return pgettext("list separator", "、")
+
+
+def _days_text(days: list[int]) -> str:
+    """Weekdays (0 = Monday) as runs: [0, 1, 2, 3, 4, 6] → "周一至周五、周日"; two in a row stay a list."""
+    runs: list[list[int]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] == day - 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    parts = []
+    for run in runs:
+        if len(run) >= 3:
+            parts.append(_("%(first)s至%(last)s") % {"first": WEEKDAY_NAMES[run[0]], "last": WEEKDAY_NAMES[run[-1]]})
+        else:
+            parts.extend(str(WEEKDAY_NAMES[d]) for d in run)
+    return _list_separator().join(parts)
+
+
+def week_summary(weekly_rows) -> list[tuple[str, str]]:
+    """A week's rows as people say them: [(days, hours)], weekdays with the same hours together, split shifts
+    on one line ("08:00–12:00、14:00–18:00"), the days without hours listed as closed ("周日", "休息");
+    "每天" when all seven days agree. No rows at all: an empty list (the hours are not published)."""
+    rows = list(weekly_rows)
+    if not rows:
+        return []
+    by_day: dict[int, tuple] = {}
+    for day in range(7):
+        shifts = sorted((r for r in rows if r.weekday == day), key=lambda r: r.opens)
+        by_day[day] = tuple((r.opens, r.closes, r.closes_next_day) for r in shifts)
+    groups: dict[tuple, list[int]] = {}
+    for day in range(7):
+        groups.setdefault(by_day[day], []).append(day)
+    lines = []
+    # Open days first, in the order of their first weekday; the closed days last.
+    for shifts, days in sorted(groups.items(), key=lambda g: (not g[0], g[1][0])):
+        label = _("每天") if len(days) == 7 else _days_text(days)
+        shift_texts = [interval_text(Interval(days[0], *shift)) for shift in shifts]
+        lines.append((label, _list_separator().join(shift_texts) if shifts else _("休息")))
+    return lines
+
+
+def _day_intervals(weekly_rows, exceptions: dict, day):
+    exception = exceptions.get(day)
+    if exception is not None:
+        return [] if exception.is_closed else [exception]
+    return [row for row in weekly_rows if row.weekday == day.weekday()]
+
+
+def open_spans(weekly_rows, exception_rows, when, *, days: int = STATUS_HORIZON_DAYS):
+    """The open stretches [(start, end)] from yesterday to `days` days ahead of `when` (aware, Asia/Shanghai),
+    as wall-clock datetimes, with touching or overlapping intervals joined (a week of 24-hour days is one
+    stretch). The same rule as open_at: an exception replaces its date's rows; an interval past midnight
+    belongs to the day it starts."""
+    exceptions = {e.date: e for e in exception_rows}
+    tz = when.tzinfo
+    today = when.date()
+    spans = []
+    for offset in range(-1, days + 1):
+        day = today + timedelta(days=offset)
+        for row in _day_intervals(weekly_rows, exceptions, day):
+            start = datetime.combine(day, row.opens, tzinfo=tz)
+            end = datetime.combine(day + timedelta(days=1) if row.closes_next_day else day, row.closes, tzinfo=tz)
+            spans.append((start, end))
+    spans.sort()
+    joined: list[list] = []
+    for start, end in spans:
+        if joined and start <= joined[-1][1]:
+            joined[-1][1] = max(joined[-1][1], end)
+        else:
+            joined.append([start, end])
+    return [(start, end) for start, end in joined]
+
+
+def _when_text(moment, today) -> str:
+    """"今天 18:00", "明天 08:00", "周三 08:00"; midnight ending a day is that day's 24:00."""
+    day, clock = moment.date(), f"{moment:%H:%M}"
+    if moment.time() == time(0):
+        day, clock = day - timedelta(days=1), "24:00"
+    if day == today:
+        return _("今天 %(time)s") % {"time": clock}
+    if day == today + timedelta(days=1):
+        return _("明天 %(time)s") % {"time": clock}
+    return _("%(day)s %(time)s") % {"day": WEEKDAY_NAMES[day.weekday()], "time": clock}
+
+
+def hours_status(weekly_rows, exception_rows, when) -> str:
+    """What a person wants to know right now: "24 小时开放" (open through the coming week), "今天 18:00 关门",
+    "明天 08:00 开门", "周一 08:00 开门"; "" when the station does not open in the coming week. `when` is an
+    aware datetime in Asia/Shanghai; the exception rows must cover yesterday to STATUS_HORIZON_DAYS ahead."""
+    now = when.replace(second=0, microsecond=0)
+    # The last day looked at ends here: a stretch reaching it is open around the clock, as far as we know.
+    horizon = now.replace(hour=0, minute=0) + timedelta(days=STATUS_HORIZON_DAYS + 1)
+    for start, end in open_spans(weekly_rows, exception_rows, now):
+        if start <= now < end:
+            if end >= horizon:
+                return _("24 小时开放")
+            return _("%(when)s 关门") % {"when": _when_text(end, now.date())}
+        if start > now:
+            return _("%(when)s 开门") % {"when": _when_text(start, now.date())}
+    return ""

@@ -24,7 +24,7 @@ from members.selectors import branches_in_scope
 from portal.sql import execute_prepared
 
 from . import geo
-from .hours import open_at
+from .hours import STATUS_HORIZON_DAYS, hours_status, open_at
 from .index import published_index, station_index, version_token
 from .models import (
     AMENITY_CODES,
@@ -45,6 +45,12 @@ LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 NEAREST_START_KM = 2.0
 NEAREST_DEFAULT_MAX_KM = 50.0
 NEAREST_MAX_KM = 500.0
+# "The nearest station beyond the radius" may be anywhere: half the Earth's circumference holds every point.
+ANYWHERE_KM = math.pi * geo.EARTH_RADIUS_KM
+# A text search: at most this many characters (forms and the API refuse longer) and words, each word matched
+# as a substring.
+SEARCH_MAX_LENGTH = 50
+SEARCH_MAX_WORDS = 5
 # Stand-ins for the box's edges while compiling its SQL: no real coordinate or filter value equals them.
 _SENTINELS = (1001.25, 1002.25, 1003.25, 1004.25)
 
@@ -92,8 +98,28 @@ def open_now_q(now: datetime | None = None) -> Q:
 
 def stations_decorate(stations, now: datetime | None = None) -> list[Station]:
     """Adds what lists show to a page of stations — rating_avg, rating_count (one GROUP BY annotation) and
-    open-now (their weekly hours and their exceptions of today and yesterday) — in three queries for any
-    number of stations, none per row.
+    their hours (stations_hours_attach: two queries) — in three queries for any number of stations, none per
+    row."""
+    stations = list(stations)
+    if not stations:
+        return stations
+    ids = [s.pk for s in stations]
+    ratings = {
+        row["station_id"]: row
+        for row in Rating.objects.filter(station_id__in=ids).order_by().values("station_id")
+        .annotate(avg=Avg("score"), n=Count("pk"))
+    }
+    for station in stations:
+        rating = ratings.get(station.pk)
+        station.rating_avg = float(rating["avg"]) if rating else None
+        station.rating_count = rating["n"] if rating else 0
+    return stations_hours_attach(stations, now)
+
+
+def stations_hours_attach(stations, now: datetime | None = None) -> list[Station]:
+    """Sets on each station its weekly rows (`weekly_hours`), open-now (`open_now_cached`) and the status people
+    read ("今天 18:00 关门", "明天 08:00 开门": `hours_status`), from their weekly rows and their exceptions from
+    yesterday to a week ahead — two queries for any number of stations.
 
     Open-now is worked out in Python (hours.open_at) for the stations shown rather than annotated in SQL:
     the six correlated EXISTS of open_now_q cost more to compile than the whole nearest search. The SQL
@@ -103,24 +129,17 @@ def stations_decorate(stations, now: datetime | None = None) -> list[Station]:
         return stations
     now = local_now(now)
     ids = [s.pk for s in stations]
-    ratings = {
-        row["station_id"]: row
-        for row in Rating.objects.filter(station_id__in=ids).order_by().values("station_id")
-        .annotate(avg=Avg("score"), n=Count("pk"))
-    }
     weekly: dict[int, list] = defaultdict(list)
     for row in OpeningHours.objects.filter(station_id__in=ids).order_by("weekday", "opens"):
         weekly[row.station_id].append(row)
     exceptions: dict[int, list] = defaultdict(list)
-    days = [now.date(), now.date() - timedelta(days=1)]
-    for row in HoursException.objects.filter(station_id__in=ids, date__in=days).order_by():
+    first, last = now.date() - timedelta(days=1), now.date() + timedelta(days=STATUS_HORIZON_DAYS)
+    for row in HoursException.objects.filter(station_id__in=ids, date__gte=first, date__lte=last).order_by():
         exceptions[row.station_id].append(row)
     for station in stations:
-        rating = ratings.get(station.pk)
-        station.rating_avg = float(rating["avg"]) if rating else None
-        station.rating_count = rating["n"] if rating else 0
         station.weekly_hours = weekly[station.pk]
         station.open_now_cached = open_at(weekly[station.pk], exceptions[station.pk], now)
+        station.hours_status = hours_status(weekly[station.pk], exceptions[station.pk], now)
     return stations
 
 
@@ -141,6 +160,15 @@ def stations_filtered(
     if open_now:
         qs = qs.filter(open_now_q(now))
     return qs
+
+
+def text_search_q(text: str) -> Q:
+    """Stations whose name, address or district hold each word of `text` (case-insensitive substrings; LIKE's
+    wildcards escaped by the ORM). Words beyond SEARCH_MAX_WORDS are ignored; the callers bound the length."""
+    condition = Q()
+    for word in text.split()[:SEARCH_MAX_WORDS]:
+        condition &= Q(name__icontains=word) | Q(address__icontains=word) | Q(district__icontains=word)
+    return condition
 
 
 @dataclass
@@ -344,6 +372,7 @@ def _station_rows_and_version(
 def _nearest_chosen(
     *, lat: float, lng: float, limit: int, max_km: float, kind: str, amenities: list[str] | None, district: str,
     open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str,
+    anywhere: bool = False,
 ) -> tuple[list[tuple[float, int]], dict[int, dict], float, int]:
     """[(distance_km, pk)] of the winners, nearest first; their station_rows; the radius searched; the number
     of SQL box queries.
@@ -354,8 +383,9 @@ def _nearest_chosen(
     comes from the version its details were read with — one round trip per search. Open-now (the clock
     against hours and exceptions, which the index does not hold), a caller's own queryset, or no index to
     be had (the version row missing, another thread building) go the SQL way: bounding boxes on the
-    (lat, lng) index, widened until enough lie inside."""
-    max_km = max(0.01, min(max_km, NEAREST_MAX_KM))
+    (lat, lng) index, widened until enough lie inside. `anywhere` lifts the radius's cap (NEAREST_MAX_KM) to
+    the whole Earth, for "the nearest one beyond the radius"."""
+    max_km = max(0.01, min(max_km, ANYWHERE_KM if anywhere else NEAREST_MAX_KM))
     if base is None and not open_now:
         index = published_index(using=using)
         if index is None:
@@ -407,7 +437,7 @@ def stations_nearest_rows(
 def stations_nearest(
     *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
     amenities: list[str] | None = None, district: str = "", open_now: bool = False,
-    base: QuerySet[Station] | None = None, now: datetime | None = None,
+    base: QuerySet[Station] | None = None, now: datetime | None = None, anywhere: bool = False,
 ) -> NearestResult:
     """The `limit` active stations nearest to (lat, lng) within max_km matching the filters (or, with `base`,
     drawn from that queryset instead), nearest first, with exact distances, as Station objects for pages
@@ -417,7 +447,7 @@ def stations_nearest(
     using = base.db if base is not None else Station.objects.db
     chosen, details, radius, rounds = _nearest_chosen(
         lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
-        open_now=open_now, now=now, base=base, using=using,
+        open_now=open_now, now=now, base=base, using=using, anywhere=anywhere,
     )
     stations = []
     for d, pk in chosen:
@@ -435,6 +465,48 @@ def stations_nearest(
         station.distance_km = d
         stations.append(station)
     return NearestResult(stations=stations, searched_km=radius, candidate_queries=rounds)
+
+
+@dataclass
+class FinderAnswer:
+    stations: list[Station]  # nearest first, each with .distance_km and its hours (stations_hours_attach)
+    # When none lie within the radius: the nearest station beyond it that matches the filters, or — when none
+    # matches anywhere and filters are set — the nearest of all (beyond_matches False); None if there is none.
+    beyond: Station | None = None
+    beyond_matches: bool = True
+
+
+def stations_find(
+    *, lat: float, lng: float, radius_km: float, limit: int, kind: str = "", amenities: list[str] | None = None,
+    open_now: bool = False, district: str = "", q: str = "", now: datetime | None = None,
+) -> FinderAnswer:
+    """The finder page's search from a point: the `limit` nearest matching stations within radius_km, and
+    when there are none, the nearest one beyond. A text query goes the database way (the in-memory index
+    holds no names): the nearest search drawn from the stations that match it."""
+
+    def nearest(*, limit, max_km, anywhere=False, **filters):
+        base = None
+        if filters.get("q"):
+            base = stations_filtered(kind=filters["kind"], amenities=filters["amenities"],
+                                     open_now=filters["open_now"], district=filters["district"], now=now)
+            base = base.filter(text_search_q(filters["q"]))
+        return stations_nearest(
+            lat=lat, lng=lng, limit=limit, max_km=max_km, kind=filters["kind"], amenities=filters["amenities"],
+            open_now=filters["open_now"], district=filters["district"], base=base, now=now, anywhere=anywhere,
+        ).stations
+
+    filters = {"kind": kind, "amenities": list(amenities or []), "open_now": open_now, "district": district, "q": q}
+    stations = nearest(limit=limit, max_km=radius_km, **filters)
+    answer = FinderAnswer(stations=stations)
+    if not stations:
+        beyond = nearest(limit=1, max_km=ANYWHERE_KM, anywhere=True, **filters)
+        if not beyond and any(filters.values()):
+            answer.beyond_matches = False
+            beyond = nearest(limit=1, max_km=ANYWHERE_KM, anywhere=True, kind="", amenities=[], open_now=False,
+                             district="", q="")
+        answer.beyond = beyond[0] if beyond else None
+    stations_hours_attach([*answer.stations, *([answer.beyond] if answer.beyond else [])], now)
+    return answer
 
 
 def district_centre(district: str) -> tuple[float, float] | None:

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from .models import AMENITIES, HoursException, JobType, Need, OpeningHours, Rating, ServiceCategory, Station
-from .selectors import nav_links
+from .selectors import SEARCH_MAX_LENGTH, nav_links
 
 
 class StationSearchParams(serializers.Serializer):
@@ -17,6 +17,7 @@ class StationSearchParams(serializers.Serializer):
     amenity = serializers.MultipleChoiceField(required=False, choices=AMENITIES)
     open_now = serializers.BooleanField(required=False, default=False)
     district = serializers.CharField(required=False, max_length=50)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH)
 
     def validate(self, attrs):
         if ("lat" in attrs) != ("lng" in attrs):

@@ -3,6 +3,7 @@ visit statistics. Thin doors onto selectors and services."""
 
 import io
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import qrcode
 import qrcode.image.svg
@@ -13,14 +14,16 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors, services
-from .forms import NeedForm, RatingForm, StationFilterForm, VisitForm
-from .models import Need, Rating, Station, StationPhoto, Visit
+from .forms import DEFAULT_RADIUS_KM, NeedForm, RatingForm, StationFilterForm, VisitForm
+from .hours import interval_text, week_summary
+from .models import AMENITY_LABELS, Need, Rating, Station, StationPhoto, Visit
 
 PAGE_SIZE = 20
 NEAREST_ON_PAGE = 20
@@ -49,45 +52,94 @@ def _marker(station: Station, gcj02: bool) -> dict:
     }
 
 
+def distance_text(km: float) -> str:
+    """"850 米" below a kilometre, "1.2 公里" from there, "1702 公里" from 100 km."""
+    if km < 1:
+        return _("%(m)s 米") % {"m": round(km * 1000)}
+    return _("%(km)s 公里") % {"km": floatformat(km, 1 if km < 100 else 0)}
+
+
+def _filters_set(filters: dict, *, district_is_filter: bool) -> list[str]:
+    """What narrows the search, as people read it: the text, the kind, the amenities, open now, the district."""
+    labels = []
+    if filters.get("q"):
+        labels.append(_("“%(q)s”") % {"q": filters["q"]})
+    if filters.get("kind"):
+        labels.append(str(Station.Kind(filters["kind"]).label))
+    labels.extend(str(AMENITY_LABELS[code]) for code in filters.get("amenity", []))
+    if filters.get("open_now"):
+        labels.append(_("正在开放"))
+    if district_is_filter and filters.get("district"):
+        labels.append(filters["district"])
+    return labels
+
+
+def _query(request, **changes) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    for key, value in changes.items():
+        query[key] = value
+    return query.urlencode()
+
+
 @transaction.non_atomic_requests  # a read: outside a transaction the nearest search uses the shared index
 def station_list(request):
-    """The finder. Without a position: active stations by district, paginated. With a position (the
-    browser's, sent by the small script, or the centre of a chosen district): the nearest, with distances."""
+    """The finder. Without a position: active stations by district and name, paginated. With the browser's
+    position (sent by the small script): the nearest, with distances from the user. With a district and no
+    position: that district's stations by their distance from its centre, said as such. A text query narrows
+    every way. When nothing lies within the radius the page says why and names the nearest station beyond."""
     district_names = selectors.districts()
     form = StationFilterForm(request.GET or None, districts=district_names)
-    filters = form.cleaned_data if form.is_valid() else {}
-    base = selectors.stations_filtered(
-        kind=filters.get("kind", ""), amenities=filters.get("amenity", []), open_now=filters.get("open_now", False)
-    )
-    origin, origin_label = None, ""
-    # A district chosen in the form wins over a position sent earlier (the script clears the district when
-    # it sends the browser's position).
-    if filters.get("district"):
-        origin = selectors.district_centre(filters["district"])
-        origin_label = filters["district"]
-    elif filters.get("lat") is not None and filters.get("lng") is not None:
-        origin, origin_label = (filters["lat"], filters["lng"]), _("您的位置")
-    page = None
+    filters = form.valid_filters()
+    kind, amenities = filters.get("kind", ""), filters.get("amenity", [])
+    open_now, district, q = filters.get("open_now", False), filters.get("district", ""), filters.get("q", "")
+    radius_km = filters.get("radius_km") or DEFAULT_RADIUS_KM
+    origin, from_centre = None, False
+    # The user's position wins (the district then only narrows the list): distances are only ever shown from
+    # the user, or said to be from the district's centre.
+    if filters.get("lat") is not None and filters.get("lng") is not None:
+        origin = (filters["lat"], filters["lng"])
+    elif district and (centre := selectors.district_centre(district)) is not None:
+        origin, from_centre = centre, True
+    page, answer = None, None
     if origin is not None:
-        stations = selectors.stations_nearest(
-            lat=origin[0], lng=origin[1], limit=NEAREST_ON_PAGE, max_km=selectors.NEAREST_DEFAULT_MAX_KM,
-            kind=filters.get("kind", ""), amenities=filters.get("amenity", []),
-            open_now=filters.get("open_now", False),
-        ).stations
+        answer = selectors.stations_find(
+            lat=origin[0], lng=origin[1], radius_km=radius_km, limit=NEAREST_ON_PAGE, kind=kind,
+            amenities=amenities, open_now=open_now, district=district, q=q,
+        )
+        stations = answer.stations
+        for station in [*stations, *([answer.beyond] if answer.beyond else [])]:
+            distance = distance_text(station.distance_km)
+            station.distance_label = (_("距区中心 %(distance)s") if from_centre else _("距您 %(distance)s")) % {
+                "distance": distance}
     else:
+        base = selectors.stations_filtered(kind=kind, amenities=amenities, open_now=open_now, district=district)
+        if q:
+            base = base.filter(selectors.text_search_q(q))
         paginator = Paginator(base, PAGE_SIZE)
         page = paginator.get_page(request.GET.get("page"))
         stations = selectors.stations_decorate(page.object_list)
+    filters_set = _filters_set(filters, district_is_filter=not from_centre)
+    clear_filters = {}
+    if origin is not None:
+        clear_filters = {"lat": filters["lat"], "lng": filters["lng"]} if not from_centre else {"district": district}
+        clear_filters["radius_km"] = radius_km
     tiles = map_settings()
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "stations/list.html",
         {
-            "form": form, "stations": stations, "page": page, "origin": origin, "origin_label": origin_label,
-            "markers": [_marker(s, tiles["gcj02"]) for s in stations], "tiles": tiles,
-            "querystring": query.urlencode(),
+            "form": form, "stations": stations, "page": page, "origin": origin, "from_centre": from_centre,
+            "district": district, "radius_km": radius_km, "default_radius_km": DEFAULT_RADIUS_KM, "answer": answer,
+            "filters_set": filters_set,
+            "filters_open": bool(form.errors),
+            "wider_query": _query(request, radius_km=DEFAULT_RADIUS_KM) if radius_km < DEFAULT_RADIUS_KM else "",
+            "clear_filters_query": urlencode(clear_filters),
+            # The nearest beyond the radius is on the map too when it is all there is to show.
+            "markers": [_marker(s, tiles["gcj02"]) for s in stations or ([answer.beyond] if answer and answer.beyond
+                                                                          else [])],
+            "tiles": tiles,
+            "querystring": _query(request),
         },
     )
 
@@ -106,8 +158,11 @@ def station_detail(request, pk: int):
         "stations/detail.html",
         {
             "station": station,
-            "hours": station.weekly_hours,
-            "exceptions": list(station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))),
+            "hours": week_summary(station.weekly_hours),
+            "exceptions": [
+                (e.date, _("闭站") if e.is_closed else interval_text(e), e.note)
+                for e in station.exceptions.filter(date__gte=today, date__lte=today + timedelta(days=60))
+            ],
             "photos": list(station.photos.all()),
             "services": list(station.services.filter(is_active=True)),
             "resources": list(station.resources.filter(is_active=True)),

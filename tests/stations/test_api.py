@@ -272,3 +272,44 @@ def test_the_search_doors_run_outside_transactions():
 
     assert resolve(SEARCH).func._non_atomic_requests == {"default"}
     assert resolve(reverse("stations:list")).func._non_atomic_requests == {"default"}
+
+
+# --- text search (#16.5) --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_search_by_name_address_or_district(api, grid, station_factory, personas, who):
+    if who == "member":
+        api.force_authenticate(personas.member)
+    station_factory(name="湖里邮政驿站", district="湖里区", address="湖里区江头北路3号", lat=24.51, lng=118.14)
+    by_name = api.get(SEARCH, {"q": "网格3"}).json()
+    assert [r["name"] for r in by_name["results"]] == ["网格3"]
+    by_address = api.get(SEARCH, {"q": "江头北路"}).json()["results"]
+    by_district = api.get(SEARCH, {"q": "湖里"}).json()["results"]
+    assert [r["name"] for r in by_address] == [r["name"] for r in by_district] == ["湖里邮政驿站"]
+    assert api.get(SEARCH, {"q": "%"}).json()["results"] == []
+
+
+def test_text_search_from_a_position_is_nearest_first_like_the_plain_search(api, grid, django_assert_max_num_queries):
+    # savepoint and release are skipped (outside a transaction); boxes 2 → 6 km here; the winners with their
+    # ratings, hours and exceptions
+    with django_assert_max_num_queries(6):
+        matched = api.get(SEARCH, {"lat": 24.452, "lng": 118.10, "limit": 5, "q": "网格"}).json()["results"]
+    plain = api.get(SEARCH, {"lat": 24.452, "lng": 118.10, "limit": 5}).json()["results"]
+    assert matched == plain  # every station here is named 网格…: the same answer, the same fields
+    one = api.get(SEARCH, {"lat": 24.452, "lng": 118.10, "q": "网格9"}).json()["results"]
+    assert [r["name"] for r in one] == ["网格9"] and one[0]["distance_km"] == pytest.approx(4.2, abs=0.1)
+
+
+@pytest.mark.parametrize("q", ["x" * 51, "a\x00b"])
+def test_hostile_search_text_answers_the_400_envelope(api, grid, q):
+    response = api.get(SEARCH, {"lat": 24.452, "lng": 118.10, "q": q})
+    assert response.status_code == 400
+    assert "q" in response.json()["error"]["fields"]
+
+
+def test_the_schema_documents_the_text_search():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/stations/"]["get"]["parameters"]}
+    assert parameters["q"]["schema"] == {"type": "string", "maxLength": 50}

@@ -60,14 +60,21 @@ def test_nearest_to_my_position_shows_distances_nearest_first(client, many, djan
     assert "米" in html or "公里" in html
 
 
-def test_nearest_in_a_chosen_district(client, many, station_factory):
+def test_nearest_in_a_chosen_district_is_measured_from_its_centre_and_says_so(client, many, station_factory):
+    """A visitor without a position picks a district: its stations, by distance from the district's centre, and
+    no distance reads as if it were from the visitor."""
     station_factory(name="湖里站", district="湖里区", lat=24.51, lng=118.14)
+    station_factory(name="湖里二站", district="湖里区", lat=24.52, lng=118.14)
     html = client.get(LIST, {"district": "湖里区"}).content.decode()
-    assert re.search(r"湖里站.*?0 米", html, re.S)
+    assert re.search(r"湖里站<.*?距区中心 556 米", html, re.S)
+    assert "湖里区中心的距离排序（不是到您的距离）" in html
+    assert "距您" not in html
+    assert html.count('class="station-item"') == 2  # only that district's stations
 
 
-def test_empty_list_says_so(client, db):
-    assert "没有符合条件的驿站" in client.get(LIST).content.decode()
+def test_an_empty_finder_says_so_without_blaming_filters(client, db):
+    html = client.get(LIST).content.decode()
+    assert "暂时还没有驿站" in html and "条件" not in html.split('id="empty-result"')[1].split("</section>")[0]
 
 
 def test_detail_shows_hours_amenities_and_map_app_links(client, many):
@@ -212,3 +219,22 @@ def test_leaflet_is_served_from_the_project():
     for name in ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "vendor/leaflet/LICENSE",
                  "vendor/leaflet/images/marker-icon.png", "stations/finder.js"):
         assert finders.find(name), name
+
+
+def test_a_visitor_reads_hours_as_people_say_them(client, station_factory):
+    """24 hours, split shifts on one line, the closed day named — not 00:00–次日00:00 and a missing Sunday."""
+    from stations.hours import hours_parse
+    from stations.models import OpeningHours
+
+    all_day = open_all_day(station_factory(name="全天站"))
+    html = client.get(reverse("stations:detail", args=[all_day.pk])).content.decode()
+    assert "24 小时" in html and "次日00:00" not in html and "24 小时开放" in html
+    shifts = station_factory(name="两班站")
+    OpeningHours.objects.bulk_create(
+        OpeningHours(station=shifts, weekday=i.weekday, opens=i.opens, closes=i.closes)
+        for i in hours_parse("1-6 08:00-12:00; 1-6 14:00-18:00")
+    )
+    html = client.get(reverse("stations:detail", args=[shifts.pk])).content.decode()
+    assert "周一至周六" in html and "08:00–12:00、14:00–18:00" in html
+    assert re.search(r"<th scope=\"row\">周日</th><td>休息</td>", html)
+    assert re.search(r"(今天|明天|周一) \d\d:\d\d (关门|开门)", html)
