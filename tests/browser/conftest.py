@@ -152,6 +152,7 @@ def _describe(violations: list[dict]) -> str:
 def page_check(page, *, widths=(NARROW, DESKTOP)) -> None:
     """axe-core on the page at each width (then back to the page's own): no serious or critical violation."""
     own = page.viewport_size
+    print(f"[journey] {page.url}", flush=True)
     try:
         for size in widths:
             page.set_viewport_size(size)
