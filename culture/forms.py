@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import BoundedDateField
 from members.models import normalize_mobile
+from portal.api import ID_MAX
 
 from .models import Category, GroupOrder, Venue
 
@@ -81,7 +82,7 @@ class OrderDeclineForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    session = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    session = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     date_from = BoundedDateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     format = forms.ChoiceField(label=_("格式"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], initial="csv")

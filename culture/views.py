@@ -65,13 +65,27 @@ def _qr_svg(text: str) -> str:
 
 
 def menu_filters_from(form: MenuFilterForm) -> selectors.MenuFilters:
-    data = form.cleaned_data if form.is_valid() else {}
+    """The filters whose values are good. A bad value (an unknown venue, a far date, a NUL) is left out and
+    reported next to its field by the form; the other filters still apply."""
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})  # after validation it holds only the fields that passed
     venue = data.get("venue")
     return selectors.MenuFilters(
         q=data.get("q") or "", category=data.get("category") or "", venue=venue.pk if venue else None,
         date_from=data.get("date_from"), date_to=data.get("date_to"), price=data.get("price") or "",
         seats_left=bool(data.get("seats_left")),
     )
+
+
+def page_replaced(asked: str | None, shown: int) -> bool:
+    """Whether a page number in the address (huge, negative, not a number, a NUL) was replaced by the page
+    shown: Paginator.get_page falls back to the first or last page, and the page says so."""
+    if asked is None or asked == "":
+        return False
+    try:
+        return int(asked) != shown
+    except ValueError:
+        return True
 
 
 # --- Public menu -------------------------------------------------------------------------------------------
@@ -115,12 +129,14 @@ def menu(request):
         form.fields["venue"].choices = [("", _("全部场馆")), *[(v.pk, v.name) for v in venues]]
         form.fields["venue"].queryset = Venue.objects.filter(pk__in=[v.pk for v in venues])
         filters = menu_filters_from(form) if request.GET else selectors.MenuFilters()
-        page = Paginator(selectors.menu_item_ids(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+        asked = request.GET.get("page")
+        page = Paginator(selectors.menu_item_ids(filters), PAGE_SIZE).get_page(asked)
         items = selectors.menu_items_for_ids(list(page.object_list), filters)
         query = request.GET.copy()
         query.pop("page", None)
         body = render_to_string("culture/_menu_body.html", {
-            "form": form, "page": page, "items": items, "query": query.urlencode()}, request=request)
+            "form": form, "page": page, "items": items, "query": query.urlencode(),
+            "page_replaced": page_replaced(asked, page.number)}, request=request)
         cache.set(key, body, MENU_CACHE_SECONDS)
     if whole_page:
         # The view's context wins over the csrf context processor, so the layout renders the placeholder.
@@ -132,13 +148,15 @@ def menu(request):
 
 @require_GET
 def week(request):
-    # Any start a person could mean; a far or unreadable one shows this week (date arithmetic stays in range).
-    start = bounded_date(request.GET.get("start")) or timezone.localdate()
+    # Any start a person could mean; a far or unreadable one shows this week (date arithmetic stays in range),
+    # and the page says so.
+    asked = request.GET.get("start")
+    start = bounded_date(asked) or timezone.localdate()
     days = {start + timedelta(days=i): [] for i in range(7)}
     for session in selectors.week_sessions(start):
         days.setdefault(timezone.localtime(session.starts_at).date(), []).append(session)
     return render(request, "culture/week.html", {
-        "days": sorted(days.items()), "start": start,
+        "days": sorted(days.items()), "start": start, "start_replaced": bool(asked) and bounded_date(asked) is None,
         "previous": start - timedelta(days=7), "next": start + timedelta(days=7),
     })
 

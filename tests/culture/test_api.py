@@ -32,6 +32,22 @@ def test_event_list_filters_like_the_page(client, palace, make_item):
     assert bad.status_code == 400 and "date_from" in bad.json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("value", ["999", "99999999999999999999", "-1", "abc", "a\x00b", "1.5"])
+def test_a_bad_filter_answers_400_naming_each_bad_parameter(client, palace, value):
+    """The API's convention (docs/api.md): a value that is not allowed answers 400 with the parameter in
+    `fields`, so a client never reads an unfiltered list as if it were filtered."""
+    response = client.get(reverse("api:culture-events"), {"venue": value, "category": "film", "price": value})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and set(error["fields"]) == {"venue", "price"}
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc", "0"])
+def test_a_page_out_of_reach_answers_404_in_the_envelope(client, palace, page):
+    response = client.get(reverse("api:culture-events"), {"page": page})
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
 def test_member_books_cancels_and_lists_tickets(client, palace):
     client.force_login(palace.member.user)
     response = client.post(reverse("api:culture-bookings"), {"session": palace.session.pk, "seats": 2},

@@ -73,9 +73,57 @@ def test_menu_filters_and_chinese_search(client, palace, make_item, make_session
     assert titles(venue=palace.venue.pk) == {"新春职工文艺汇演", "职工电影周：长津湖", "书画展"}
 
 
+@pytest.mark.parametrize("venue", ["999", "99999999999999999999", "-1", "abc", "１x", "a\x00b"])
+def test_a_bad_filter_value_is_reported_and_the_other_filters_still_apply(client, palace, make_item, make_session,
+                                                                          venue):
+    """The visitor (signed out) asks for films at a venue that is not there: the page says the venue was left
+    out and lists the films, not everything."""
+    film = make_item(title="职工电影周：长津湖", category=Category.FILM)
+    make_session(item=film)
+    response = client.get(reverse("culture:menu"), {"venue": venue, "category": "film"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "以下筛选条件的值无效，已忽略；其他条件照常生效。" in body and 'href="#id_venue">场馆</a>' in body
+    assert [i.title for i in response.context["items"]] == ["职工电影周：长津湖"]
+
+
+def test_each_bad_filter_is_named_and_the_good_ones_apply_for_a_member(client, palace, make_item, make_session):
+    client.force_login(palace.member.user)
+    film = make_item(title="职工电影周：长津湖", category=Category.FILM, tags="电影")
+    make_session(item=film, price=0, member_price=0)
+    make_item(title="电影沙龙", category=Category.EXHIBITION, tags="电影")
+    response = client.get(reverse("culture:menu"), {"venue": "999", "date_to": "9999-12-31", "price": "gratis",
+                                                    "q": "电影", "category": "film"})
+    body = response.content.decode()
+    for label in ("场馆", "结束日期", "费用"):
+        assert f'">{label}</a>' in body
+    assert "日期应在 2000-01-01 至 2100-12-31 之间。" in body
+    assert [i.title for i in response.context["items"]] == ["职工电影周：长津湖"]
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc", "a\x00b", "1.5"])
+def test_a_page_number_out_of_reach_shows_a_page_and_says_which(client, palace, page):
+    response = client.get(reverse("culture:menu"), {"page": page})
+    assert response.status_code == 200
+    assert "页码无效，显示的是第 1 页。" in response.content.decode()
+    assert [i.title for i in response.context["items"]] == ["新春职工文艺汇演"]
+
+
+def test_good_filters_show_no_warning(client, palace):
+    body = client.get(reverse("culture:menu"), {"venue": palace.venue.pk, "page": "1"}).content.decode()
+    assert "已忽略" not in body and "页码无效" not in body
+
+
 def test_bad_date_range_says_so(client, palace):
     response = client.get(reverse("culture:menu"), {"date_from": "2026-12-10", "date_to": "2026-12-01"})
     assert "结束日期不能早于开始日期" in response.content.decode()
+
+
+@pytest.mark.parametrize("start", ["9999-12-30", "0001-01-01", "abc", "a\x00b", "99999999999999999999"])
+def test_week_from_an_unusable_start_shows_this_week_and_says_so(client, start):
+    response = client.get(reverse("culture:week"), {"start": start})
+    assert response.status_code == 200 and response.context["start"] == timezone.localdate()
+    assert "起始日期无效" in response.content.decode()
 
 
 def test_week_view_lists_sessions_by_day(client, palace, django_assert_max_num_queries):
