@@ -93,6 +93,9 @@ class EventDetailView(APIView):
         except MenuItem.DoesNotExist:
             raise Http404 from None
         sessions = selectors.item_sessions(item).select_related("item__venue")
+        # The list's seat figures for this one item (a course: what one enrolment can take), in one query.
+        figures = selectors.menu_items_for_ids([item.pk])[0]
+        item.next_session, item.bookable_sessions = figures.next_session, figures.bookable_sessions
         return Response(EventDetailSerializer(item, context={"sessions": sessions, "request": request}).data)
 
 

@@ -177,6 +177,14 @@ def _set_seats(item: MenuItem) -> None:
                           else "not_open" if item.opens_later else "closed" if item.any_seats else "full")
 
 
+def course_seats_left(item: MenuItem) -> int | None:
+    """The seats one more enrolment in a course can take: the seats left on its fullest lesson, since an
+    enrolment takes a seat on every lesson (services._lessons); None when the item is not a course."""
+    if not item.is_course:
+        return None
+    return Session.objects.filter(item=item, is_cancelled=False).aggregate(m=Min(SEATS_LEFT))["m"] or 0
+
+
 def item_detail(item_id: int) -> MenuItem:
     return with_rating(published_items().select_related("venue", "branch")).get(pk=item_id)
 

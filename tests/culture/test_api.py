@@ -22,6 +22,7 @@ def test_public_event_list_and_detail_without_an_account(client, palace, django_
         assert client.get(reverse("api:culture-events")).json()["results"][0]["seats_left"] == 10
     detail = client.get(reverse("api:culture-event", args=[palace.item.pk])).json()
     assert detail["sessions"][0]["seats_left"] == 10 and detail["sessions"][0]["member_price"] == "20.00"
+    assert detail["next_session"]["seats_left"] == 10 and detail["bookable_sessions"] == 1
 
 
 def test_event_list_filters_like_the_page(client, palace, make_item):
@@ -181,6 +182,8 @@ def test_a_courses_figure_is_what_one_enrolment_can_take_and_matches_booking(cli
                          content_type="application/json")
     assert booked.status_code == 201 and booked.json()["session"] == lessons[0].pk
     assert _event(client, "职工书法基础班")["seats_left"] == 29
+    detail = client.get(reverse("api:culture-event", args=[event["id"]])).json()
+    assert detail["next_session"]["seats_left"] == 29 and detail["bookable_sessions"] == 1
 
 
 def test_a_full_or_walk_in_event_has_no_next_session(client, palace, make_item, make_session):

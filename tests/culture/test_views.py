@@ -383,6 +383,21 @@ def test_course_page_offers_one_enrolment_for_all_lessons(client, palace, make_i
     assert page.count("报名全部课程") == 1 and "全部 3 节课" in page
 
 
+def test_a_course_page_offers_the_waiting_list_when_one_lesson_is_full(client, palace, make_item, make_session):
+    """One enrolment needs a seat on every lesson: a member sees the course's figure, not the first lesson's,
+    and is offered the waiting list when a later lesson is full — what booking would answer."""
+    client.force_login(palace.member.user)
+    course = make_item(title="书法基础班", category=Category.COURSE, max_seats_per_booking=1)
+    make_session(item=course, capacity=20, seats_taken=2, starts_at=timezone.now() + timedelta(days=2))
+    later = make_session(item=course, capacity=20, seats_taken=5, starts_at=timezone.now() + timedelta(days=9))
+    page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
+    assert "报名名额余 15 位" in page and "报名全部课程" in page and "余 18 / 20 位" not in page
+    later.seats_taken = 20
+    later.save()
+    page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
+    assert "报名全部课程" not in page and "加入候补" in page
+
+
 def test_cached_menu_page_carries_each_visitors_own_working_csrf_token(palace, django_assert_num_queries):
     from django.test import Client
 
