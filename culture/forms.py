@@ -8,6 +8,28 @@ from portal.api import ID_MAX
 from .models import Category, GroupOrder, Venue
 
 
+class YesNoCheckbox(forms.CheckboxInput):
+    """A checkbox that reads only the values a checkbox or a program sends (on/true/1, false/0/empty); any other
+    text is passed on as it is, for the field to refuse, instead of counting as ticked."""
+
+    READS = {"on": True, "true": True, "1": True, "false": False, "0": False, "off": False, "": False}
+
+    def value_from_datadict(self, data, files, name):
+        if name not in data:
+            return False
+        value = data.get(name)
+        return self.READS.get(value.lower(), value) if isinstance(value, str) else value
+
+
+class YesNoField(forms.BooleanField):
+    widget = YesNoCheckbox
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            raise forms.ValidationError(_("只接受是或否（true 或 false）。"), code="invalid")
+        return super().to_python(value)
+
+
 class MenuFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=50)
     category = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别")), *Category.choices])
@@ -17,7 +39,7 @@ class MenuFilterForm(forms.Form):
     date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     price = forms.ChoiceField(label=_("费用"), required=False,
                               choices=[("", _("不限")), ("free", _("免费")), ("paid", _("收费"))])
-    seats_left = forms.BooleanField(label=_("只看有余票"), required=False)
+    seats_left = YesNoField(label=_("只看有余票"), required=False)
 
     def __init__(self, *args, venues=None, **kwargs):
         super().__init__(*args, **kwargs)

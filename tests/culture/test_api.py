@@ -44,6 +44,14 @@ def test_a_bad_filter_answers_400_naming_each_bad_parameter(client, palace, valu
     assert error["code"] == "invalid" and set(error["fields"]) == {"venue", "price"}
 
 
+def test_a_yes_no_filter_takes_yes_or_no_only(client, palace):
+    url = reverse("api:culture-events")
+    assert client.get(url, {"seats_left": "true"}).status_code == 200
+    assert client.get(url, {"seats_left": "0"}).status_code == 200
+    wrong = client.get(url, {"seats_left": "perhaps"})
+    assert wrong.status_code == 400 and list(wrong.json()["error"]["fields"]) == ["seats_left"]
+
+
 @pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc", "0"])
 def test_a_page_out_of_reach_answers_404_in_the_envelope(client, palace, page):
     response = client.get(reverse("api:culture-events"), {"page": page})

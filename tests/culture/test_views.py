@@ -93,9 +93,9 @@ def test_each_bad_filter_is_named_and_the_good_ones_apply_for_a_member(client, p
     make_session(item=film, price=0, member_price=0)
     make_item(title="电影沙龙", category=Category.EXHIBITION, tags="电影")
     response = client.get(reverse("culture:menu"), {"venue": "999", "date_to": "9999-12-31", "price": "gratis",
-                                                    "q": "电影", "category": "film"})
+                                                    "seats_left": "perhaps", "q": "电影", "category": "film"})
     body = response.content.decode()
-    for label in ("场馆", "结束日期", "费用"):
+    for label in ("场馆", "结束日期", "费用", "只看有余票"):
         assert f'">{label}</a>' in body
     assert "日期应在 2000-01-01 至 2100-12-31 之间。" in body
     assert [i.title for i in response.context["items"]] == ["职工电影周：长津湖"]
