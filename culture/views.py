@@ -28,6 +28,7 @@ from core.dates import bounded_date
 from core.spreadsheets import csv_writer, xlsx_append
 from members.http import client_ip
 from members.selectors import branches_in_scope
+from portal.api import ID_MAX
 
 from . import selectors, services
 from .forms import (
@@ -500,7 +501,11 @@ def contest_entries(request, item_id: int):
     item = get_object_or_404(selectors.items_in_scope(request.user), pk=item_id, category="contest")
     status = 200
     if request.method == "POST":
-        entry = get_object_or_404(ContestEntry, pk=request.POST.get("entry") or 0, item=item)
+        # An entry id as the form posts it; anything else (text, a NUL, 20 digits) is no entry: 404, not a 500.
+        entry_id = request.POST.get("entry", "")
+        if not entry_id.isascii() or not entry_id.isdigit() or not 0 < int(entry_id) <= ID_MAX:
+            raise Http404
+        entry = get_object_or_404(ContestEntry, pk=int(entry_id), item=item)
         try:
             services.contest_entry_review(entry_id=entry.pk, staff=request.user,
                                           accept=request.POST.get("decision") == "accept",

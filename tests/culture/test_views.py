@@ -343,6 +343,8 @@ def test_staff_review_contest_entries_on_their_page(client, palace, make_item):
     assert client.get(url).status_code == 404
     client.force_login(palace.manager_a)
     assert "合唱比赛" in client.get(reverse("culture:staff")).content.decode()
+    for hostile in ("abc", "a\x00b", "99999999999999999999", "-1", "１", ""):
+        assert client.post(url, {"entry": hostile, "decision": "accept"}).status_code == 404, hostile
     refused = client.post(url, {"entry": entry.pk, "decision": "reject", "note": ""})
     assert refused.status_code == 400
     entry.refresh_from_db()
