@@ -34,11 +34,12 @@ MENU_PARAMETERS = [
     OpenApiParameter("q", str, description="Substring of the title, description or tags (icontains)"),
     OpenApiParameter("category", str, enum=["exhibition", "performance", "film", "contest", "sports", "course",
                                             "service"]),
-    OpenApiParameter("venue", int),
+    OpenApiParameter("venue", int, description="Id of an active venue; any other value answers 400 naming it"),
     OpenApiParameter("date_from", OpenApiTypes.DATE),
     OpenApiParameter("date_to", OpenApiTypes.DATE),
     OpenApiParameter("price", str, enum=["free", "paid"]),
-    OpenApiParameter("seats_left", bool),
+    OpenApiParameter("seats_left", bool, description="Only items with a session that can be booked now (booking "
+                                                     "open, a seat left; a course: no full lesson)"),
 ]
 
 
@@ -92,6 +93,9 @@ class EventDetailView(APIView):
         except MenuItem.DoesNotExist:
             raise Http404 from None
         sessions = selectors.item_sessions(item).select_related("item__venue")
+        # The list's seat figures for this one item (a course: what one enrolment can take), in one query.
+        figures = selectors.menu_items_for_ids([item.pk])[0]
+        item.next_session, item.bookable_sessions = figures.next_session, figures.bookable_sessions
         return Response(EventDetailSerializer(item, context={"sessions": sessions, "request": request}).data)
 
 

@@ -3,8 +3,31 @@ from django.utils.translation import gettext_lazy as _
 
 from core.dates import BoundedDateField
 from members.models import normalize_mobile
+from portal.api import ID_MAX
 
 from .models import Category, GroupOrder, Venue
+
+
+class YesNoCheckbox(forms.CheckboxInput):
+    """A checkbox that reads only the values a checkbox or a program sends (on/true/1, false/0/empty); any other
+    text is passed on as it is, for the field to refuse, instead of counting as ticked."""
+
+    READS = {"on": True, "true": True, "1": True, "false": False, "0": False, "off": False, "": False}
+
+    def value_from_datadict(self, data, files, name):
+        if name not in data:
+            return False
+        value = data.get(name)
+        return self.READS.get(value.lower(), value) if isinstance(value, str) else value
+
+
+class YesNoField(forms.BooleanField):
+    widget = YesNoCheckbox
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            raise forms.ValidationError(_("只接受是或否（true 或 false）。"), code="invalid")
+        return super().to_python(value)
 
 
 class MenuFilterForm(forms.Form):
@@ -16,7 +39,7 @@ class MenuFilterForm(forms.Form):
     date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     price = forms.ChoiceField(label=_("费用"), required=False,
                               choices=[("", _("不限")), ("free", _("免费")), ("paid", _("收费"))])
-    seats_left = forms.BooleanField(label=_("只看有余票"), required=False)
+    seats_left = YesNoField(label=_("只看有余票"), required=False)
 
     def __init__(self, *args, venues=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,7 +108,7 @@ class OrderDeclineForm(forms.Form):
 
 
 class ExportForm(forms.Form):
-    session = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    session = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
     date_from = BoundedDateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     format = forms.ChoiceField(label=_("格式"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], initial="csv")

@@ -13,6 +13,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from members.selectors import branches_in_scope
 
-from .models import Attendance, Booking, ItemImage, MenuItem, Rating, Session, WaitlistEntry
+from .models import Attendance, Booking, Category, ItemImage, MenuItem, Rating, Session, WaitlistEntry
 
 STAFF_ROLES = ["events_manager", "branch_admin"]
 
@@ -76,6 +77,31 @@ def _menu_sessions(filters: MenuFilters, now):
     return sessions
 
 
+def _open_for_booking(sessions: QuerySet[Session], now) -> QuerySet[Session]:
+    """The sessions whose booking window is open now, as services._ensure_bookable has it."""
+    return sessions.filter(Q(booking_opens_at__isnull=True) | Q(booking_opens_at__lte=now),
+                           Q(booking_closes_at__isnull=True) | Q(booking_closes_at__gt=now))
+
+
+def _full_lessons():
+    """Lessons of the outer course with no seat left: one enrolment takes a seat on every lesson of a course
+    (services._lessons, past ones too), so a single full lesson closes the course."""
+    return Session.objects.filter(item=OuterRef("pk"), is_cancelled=False, seats_taken__gte=F("capacity"))
+
+
+SEATS_LEFT = ExpressionWrapper(F("capacity") - F("seats_taken"), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class NextSession:
+    """The next session of an item a booking can be made on now, and its seats left (a course: the seats
+    left on every one of its lessons, which is what one enrolment needs)."""
+
+    id: int
+    starts_at: datetime
+    seats_left: int
+
+
 def menu_item_ids(filters: MenuFilters, *, now=None) -> QuerySet:
     """Ids of the published items matching the filters, newest first. Paginate these, then load one page
     with `menu_items_for_ids`: the per-item figures are then worked out for 20 rows, not for every match.
@@ -96,27 +122,67 @@ def menu_item_ids(filters: MenuFilters, *, now=None) -> QuerySet:
     elif filters.price == "paid":
         items = items.filter(Exists(sessions.filter(price__gt=0)))
     if filters.seats_left:
-        items = items.filter(booking_required=True).filter(Exists(sessions.filter(seats_taken__lt=F("capacity"))))
+        # Bookable now, as the card counts it: an open session with a seat; a course: an open lesson ahead and
+        # no full lesson at all.
+        open_now = _open_for_booking(sessions, now)
+        items = items.filter(booking_required=True).filter(
+            (~Q(category=Category.COURSE) & Exists(open_now.filter(seats_taken__lt=F("capacity"))))
+            | (Q(category=Category.COURSE) & Exists(open_now) & ~Exists(_full_lessons())))
     return items.order_by("-created_at", "-id").values_list("id", flat=True)
 
 
 def menu_items_for_ids(ids: list[int], filters: MenuFilters | None = None, *, now=None) -> list[MenuItem]:
-    """One query: the items with their next session, lowest price, seats left over their upcoming sessions
-    (within the date/venue filters), cover image and rating, in the order of `ids`."""
+    """One query: the items with their next session, lowest price, cover image and rating, in the order of
+    `ids`, and the seats as booking sees them (within the date/venue filters): `next_session` (a NextSession or
+    None) and `bookable_sessions`, the number of sessions a booking can be made on now. Seats are per session —
+    one booking takes seats on one session — never summed over sessions; a course counts as one bookable
+    session, with the seats left on its fullest lesson."""
     now = now or timezone.now()
     sessions = _menu_sessions(filters or MenuFilters(), now)
-    grouped = sessions.order_by().values("item")
+    bookable = _open_for_booking(sessions, now).filter(seats_taken__lt=F("capacity"))
+    next_bookable = bookable.order_by("starts_at", "id")
     items = MenuItem.objects.filter(pk__in=ids).select_related("venue").annotate(
         next_starts_at=Subquery(sessions.order_by("starts_at").values("starts_at")[:1]),
         min_price=Subquery(sessions.order_by("price").values("price")[:1], output_field=DecimalField()),
-        seats_left_total=Subquery(
-            grouped.annotate(s=Sum(ExpressionWrapper(F("capacity") - F("seats_taken"), output_field=IntegerField())))
-            .values("s")[:1], output_field=IntegerField()),
+        next_bookable_id=Subquery(next_bookable.values("id")[:1]),
+        next_bookable_starts_at=Subquery(next_bookable.values("starts_at")[:1]),
+        next_bookable_seats=Subquery(next_bookable.annotate(s=SEATS_LEFT).values("s")[:1],
+                                     output_field=IntegerField()),
+        bookable_count=Coalesce(Subquery(bookable.order_by().values("item").annotate(c=Count("id")).values("c")[:1],
+                                         output_field=IntegerField()), 0),
+        course_seats=Subquery(
+            Session.objects.filter(item=OuterRef("pk"), is_cancelled=False).order_by().values("item")
+            .annotate(m=Min(SEATS_LEFT)).values("m")[:1], output_field=IntegerField()),
+        opens_later=Exists(sessions.filter(booking_opens_at__gt=now)),
+        any_seats=Exists(sessions.filter(seats_taken__lt=F("capacity"))),
         cover_image_id=Subquery(ItemImage.objects.filter(item=OuterRef("pk")).order_by("position", "id")
                                 .values("id")[:1]),
     )
     by_id = {item.pk: item for item in with_rating(items)}
+    for item in by_id.values():
+        _set_seats(item)
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _set_seats(item: MenuItem) -> None:
+    """next_session, bookable_sessions and, for the card, why nothing can be booked: the sessions' booking
+    has not opened yet, it has closed with seats left, or they are full."""
+    item.next_session, item.bookable_sessions = None, 0
+    course_full = item.is_course and not (item.course_seats or 0) > 0
+    if item.booking_required and item.next_bookable_id is not None and not course_full:
+        seats = item.course_seats if item.is_course else item.next_bookable_seats
+        item.next_session = NextSession(item.next_bookable_id, item.next_bookable_starts_at, seats)
+        item.bookable_sessions = 1 if item.is_course else item.bookable_count
+    item.booking_state = ("open" if item.next_session else "full" if course_full
+                          else "not_open" if item.opens_later else "closed" if item.any_seats else "full")
+
+
+def course_seats_left(item: MenuItem) -> int | None:
+    """The seats one more enrolment in a course can take: the seats left on its fullest lesson, since an
+    enrolment takes a seat on every lesson (services._lessons); None when the item is not a course."""
+    if not item.is_course:
+        return None
+    return Session.objects.filter(item=item, is_cancelled=False).aggregate(m=Min(SEATS_LEFT))["m"] or 0
 
 
 def item_detail(item_id: int) -> MenuItem:

@@ -18,6 +18,17 @@ CATEGORY_HELP = "exhibition | performance | film | contest | sports | course | s
 AUDIENCE_HELP = "everyone | members"
 
 
+class NextSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    seats_left = serializers.IntegerField(help_text="Seats one booking can still take on this session (a course: on "
+                                                    "every lesson, as one enrolment takes a seat on each).")
+
+
+NEXT_SESSION_HELP = ("The next session that can be booked now (open for booking, a seat left; a course: a seat on "
+                     "every lesson); null when none can, or when the item needs no booking.")
+
+
 class EventListSerializer(serializers.ModelSerializer):
     venue = VenueBriefSerializer()
     category = serializers.CharField(read_only=True, help_text=CATEGORY_HELP)
@@ -25,7 +36,12 @@ class EventListSerializer(serializers.ModelSerializer):
     category_label = serializers.CharField(source="get_category_display")
     next_starts_at = serializers.DateTimeField(allow_null=True)
     min_price = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
-    seats_left = serializers.IntegerField(source="seats_left_total", allow_null=True)
+    next_session = NextSessionSerializer(allow_null=True, help_text=NEXT_SESSION_HELP)
+    bookable_sessions = serializers.IntegerField(
+        help_text="How many sessions can be booked now (within the date and venue filters); a course counts once.")
+    seats_left = serializers.SerializerMethodField(
+        help_text="Seats left on the next bookable session (next_session.seats_left), null when none: per session, "
+                  "never summed over sessions.")
     rating_avg = serializers.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
     cover_image_url = serializers.SerializerMethodField()
@@ -33,14 +49,20 @@ class EventListSerializer(serializers.ModelSerializer):
     class Meta:
         model = MenuItem
         fields = ["id", "title", "category", "category_label", "venue", "tags", "audience", "booking_required",
-                  "next_starts_at", "min_price", "seats_left", "rating_avg", "rating_count", "cover_image_url"]
+                  "next_starts_at", "min_price", "next_session", "bookable_sessions", "seats_left", "rating_avg",
+                  "rating_count", "cover_image_url"]
+
+    def get_seats_left(self, obj) -> int | None:
+        return obj.next_session.seats_left if obj.next_session else None
 
     def get_cover_image_url(self, obj) -> str | None:
         return f"/culture/images/{obj.cover_image_id}/" if obj.cover_image_id else None
 
 
 class SessionSerializer(serializers.ModelSerializer):
-    seats_left = serializers.IntegerField()
+    seats_left = serializers.IntegerField(help_text="This session's capacity minus its taken seats. A course enrols in "
+                                                    "every lesson at once: the event's next_session.seats_left is what "
+                                                    "one enrolment can take.")
     venue_name = serializers.SerializerMethodField()
 
     class Meta:
@@ -61,6 +83,8 @@ class EventDetailSerializer(serializers.ModelSerializer):
     category_label = serializers.CharField(source="get_category_display")
     rating_avg = serializers.FloatField(allow_null=True)
     rating_count = serializers.IntegerField()
+    next_session = NextSessionSerializer(allow_null=True, help_text=NEXT_SESSION_HELP)
+    bookable_sessions = serializers.IntegerField(help_text="How many sessions can be booked now; a course counts once.")
     sessions = serializers.SerializerMethodField()
     image_urls = serializers.SerializerMethodField()
 
@@ -68,7 +92,7 @@ class EventDetailSerializer(serializers.ModelSerializer):
         model = MenuItem
         fields = ["id", "title", "description", "category", "category_label", "venue", "branch", "tags", "audience",
                   "booking_required", "max_seats_per_booking", "cancel_hours_before", "entry_mode", "entry_fields",
-                  "rating_avg", "rating_count", "sessions", "image_urls"]
+                  "rating_avg", "rating_count", "next_session", "bookable_sessions", "sessions", "image_urls"]
 
     def get_sessions(self, obj) -> list[dict]:
         return SessionSerializer(self.context["sessions"], many=True).data

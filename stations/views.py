@@ -175,7 +175,9 @@ def station_detail(request, pk: int):
 
 def station_photo(request, pk: int, photo_id: int):
     """Station photos are public, but media files have no public route: served here, only for active stations."""
-    photo = get_object_or_404(StationPhoto, pk=photo_id, station_id=pk, station__is_active=True)
+    # station__pk, not station_id: the foreign key's own column has no overflow guard, so a 20-digit id in the
+    # address reached the database driver (a 500 on SQLite); the primary key's lookup finds nothing instead.
+    photo = get_object_or_404(StationPhoto, pk=photo_id, station__pk=pk, station__is_active=True)
     try:
         return FileResponse(photo.image.open("rb"))
     except FileNotFoundError as e:

@@ -17,10 +17,12 @@ def test_public_event_list_and_detail_without_an_account(client, palace, django_
     assert response.status_code == 200
     row = response.json()["results"][0]
     assert row["title"] == "新春职工文艺汇演" and row["seats_left"] == 10 and row["min_price"] == "50.00"
+    assert row["next_session"]["id"] == palace.session.pk and row["bookable_sessions"] == 1
     with django_assert_max_num_queries(2):  # cached: the savepoint pair only
         assert client.get(reverse("api:culture-events")).json()["results"][0]["seats_left"] == 10
     detail = client.get(reverse("api:culture-event", args=[palace.item.pk])).json()
     assert detail["sessions"][0]["seats_left"] == 10 and detail["sessions"][0]["member_price"] == "20.00"
+    assert detail["next_session"]["seats_left"] == 10 and detail["bookable_sessions"] == 1
 
 
 def test_event_list_filters_like_the_page(client, palace, make_item):
@@ -30,6 +32,30 @@ def test_event_list_filters_like_the_page(client, palace, make_item):
     assert [r["title"] for r in client.get(url, {"q": "春节"}).json()["results"]] == ["新春职工文艺汇演"]
     bad = client.get(url, {"date_from": "not-a-date"})
     assert bad.status_code == 400 and "date_from" in bad.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("value", ["999", "99999999999999999999", "-1", "abc", "a\x00b", "1.5"])
+def test_a_bad_filter_answers_400_naming_each_bad_parameter(client, palace, value):
+    """The API's convention (docs/api.md): a value that is not allowed answers 400 with the parameter in
+    `fields`, so a client never reads an unfiltered list as if it were filtered."""
+    response = client.get(reverse("api:culture-events"), {"venue": value, "category": "film", "price": value})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and set(error["fields"]) == {"venue", "price"}
+
+
+def test_a_yes_no_filter_takes_yes_or_no_only(client, palace):
+    url = reverse("api:culture-events")
+    assert client.get(url, {"seats_left": "true"}).status_code == 200
+    assert client.get(url, {"seats_left": "0"}).status_code == 200
+    wrong = client.get(url, {"seats_left": "perhaps"})
+    assert wrong.status_code == 400 and list(wrong.json()["error"]["fields"]) == ["seats_left"]
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc", "0"])
+def test_a_page_out_of_reach_answers_404_in_the_envelope(client, palace, page):
+    response = client.get(reverse("api:culture-events"), {"page": page})
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
 def test_member_books_cancels_and_lists_tickets(client, palace):
@@ -129,3 +155,64 @@ def test_rating_through_the_api_needs_attendance(client, palace):
 def test_schema_is_valid(client):
     assert client.get(reverse("api-schema")).status_code == 200
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+# --- Seats per session (#16.3) -----------------------------------------------------------------------------
+
+def _event(client, title):
+    from django.core.cache import cache
+
+    cache.clear()
+    return next(r for r in client.get(reverse("api:culture-events")).json()["results"] if r["title"] == title)
+
+
+def test_an_event_reads_the_next_bookable_sessions_seats_and_how_many_can_be_booked(client, palace, make_session):
+    """A visitor (signed out) reads per-session figures: the next session with seats, not a sum."""
+    palace.session.seats_taken = palace.session.capacity
+    palace.session.save()
+    later = make_session(capacity=10, seats_taken=4, starts_at=timezone.now() + timedelta(days=5))
+    make_session(capacity=10, starts_at=timezone.now() + timedelta(days=6))
+    event = _event(client, "新春职工文艺汇演")
+    assert event["next_session"]["id"] == later.pk and event["next_session"]["seats_left"] == 6
+    assert event["seats_left"] == 6 and event["bookable_sessions"] == 2
+
+
+def test_a_courses_figure_is_what_one_enrolment_can_take_and_matches_booking(client, palace, make_item,
+                                                                           make_session):
+    """A member enrols through the API in a 30-place course of 8 lessons: 30 before, 29 after, never 240."""
+    course = make_item(title="职工书法基础班", category="course", max_seats_per_booking=1)
+    lessons = [make_session(item=course, capacity=30, starts_at=timezone.now() + timedelta(days=2 + 7 * week))
+               for week in range(8)]
+    event = _event(client, "职工书法基础班")
+    assert event["next_session"]["seats_left"] == 30 and event["bookable_sessions"] == 1
+    client.force_login(palace.member.user)
+    booked = client.post(reverse("api:culture-bookings"), {"session": event["next_session"]["id"], "seats": 1},
+                         content_type="application/json")
+    assert booked.status_code == 201 and booked.json()["session"] == lessons[0].pk
+    assert _event(client, "职工书法基础班")["seats_left"] == 29
+    detail = client.get(reverse("api:culture-event", args=[event["id"]])).json()
+    assert detail["next_session"]["seats_left"] == 29 and detail["bookable_sessions"] == 1
+
+
+def test_a_full_or_walk_in_event_has_no_next_session(client, palace, make_item, make_session):
+    palace.session.seats_taken = palace.session.capacity
+    palace.session.save()
+    walk_in = make_item(title="职工书屋", booking_required=False)
+    make_session(item=walk_in)
+    for title in ("新春职工文艺汇演", "职工书屋"):
+        event = _event(client, title)
+        assert event["next_session"] is None and event["seats_left"] is None and event["bookable_sessions"] == 0
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_event_list_queries_do_not_grow_with_items_and_sessions(client, palace, make_item, make_session, count,
+                                                                django_assert_num_queries):
+    for i in range(count):
+        item = make_item(title=f"项目 {i}", category="course" if i % 2 else "film")
+        for day in range(3):
+            make_session(item=item, starts_at=timezone.now() + timedelta(days=1 + day))
+    with django_assert_num_queries(5):  # count, page of ids, page of items with figures; the savepoint pair
+        results = client.get(reverse("api:culture-events")).json()["results"]
+    assert len(results) == min(count + 1, 20)
+    assert {r["bookable_sessions"] for r in results if r["category"] == "film"} == {3}
+    assert {r["bookable_sessions"] for r in results if r["category"] == "course"} == {1}

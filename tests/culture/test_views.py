@@ -73,9 +73,57 @@ def test_menu_filters_and_chinese_search(client, palace, make_item, make_session
     assert titles(venue=palace.venue.pk) == {"新春职工文艺汇演", "职工电影周：长津湖", "书画展"}
 
 
+@pytest.mark.parametrize("venue", ["999", "99999999999999999999", "-1", "abc", "１x", "a\x00b"])
+def test_a_bad_filter_value_is_reported_and_the_other_filters_still_apply(client, palace, make_item, make_session,
+                                                                          venue):
+    """The visitor (signed out) asks for films at a venue that is not there: the page says the venue was left
+    out and lists the films, not everything."""
+    film = make_item(title="职工电影周：长津湖", category=Category.FILM)
+    make_session(item=film)
+    response = client.get(reverse("culture:menu"), {"venue": venue, "category": "film"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "以下筛选条件的值无效，已忽略；其他条件照常生效。" in body and 'href="#id_venue">场馆</a>' in body
+    assert [i.title for i in response.context["items"]] == ["职工电影周：长津湖"]
+
+
+def test_each_bad_filter_is_named_and_the_good_ones_apply_for_a_member(client, palace, make_item, make_session):
+    client.force_login(palace.member.user)
+    film = make_item(title="职工电影周：长津湖", category=Category.FILM, tags="电影")
+    make_session(item=film, price=0, member_price=0)
+    make_item(title="电影沙龙", category=Category.EXHIBITION, tags="电影")
+    response = client.get(reverse("culture:menu"), {"venue": "999", "date_to": "9999-12-31", "price": "gratis",
+                                                    "seats_left": "perhaps", "q": "电影", "category": "film"})
+    body = response.content.decode()
+    for label in ("场馆", "结束日期", "费用", "只看有余票"):
+        assert f'">{label}</a>' in body
+    assert "日期应在 2000-01-01 至 2100-12-31 之间。" in body
+    assert [i.title for i in response.context["items"]] == ["职工电影周：长津湖"]
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-1", "abc", "a\x00b", "1.5"])
+def test_a_page_number_out_of_reach_shows_a_page_and_says_which(client, palace, page):
+    response = client.get(reverse("culture:menu"), {"page": page})
+    assert response.status_code == 200
+    assert "页码无效，显示的是第 1 页。" in response.content.decode()
+    assert [i.title for i in response.context["items"]] == ["新春职工文艺汇演"]
+
+
+def test_good_filters_show_no_warning(client, palace):
+    body = client.get(reverse("culture:menu"), {"venue": palace.venue.pk, "page": "1"}).content.decode()
+    assert "已忽略" not in body and "页码无效" not in body
+
+
 def test_bad_date_range_says_so(client, palace):
     response = client.get(reverse("culture:menu"), {"date_from": "2026-12-10", "date_to": "2026-12-01"})
     assert "结束日期不能早于开始日期" in response.content.decode()
+
+
+@pytest.mark.parametrize("start", ["9999-12-30", "0001-01-01", "abc", "a\x00b", "99999999999999999999"])
+def test_week_from_an_unusable_start_shows_this_week_and_says_so(client, start):
+    response = client.get(reverse("culture:week"), {"start": start})
+    assert response.status_code == 200 and response.context["start"] == timezone.localdate()
+    assert "起始日期无效" in response.content.decode()
 
 
 def test_week_view_lists_sessions_by_day(client, palace, django_assert_max_num_queries):
@@ -295,6 +343,8 @@ def test_staff_review_contest_entries_on_their_page(client, palace, make_item):
     assert client.get(url).status_code == 404
     client.force_login(palace.manager_a)
     assert "合唱比赛" in client.get(reverse("culture:staff")).content.decode()
+    for hostile in ("abc", "a\x00b", "99999999999999999999", "-1", "１", ""):
+        assert client.post(url, {"entry": hostile, "decision": "accept"}).status_code == 404, hostile
     refused = client.post(url, {"entry": entry.pk, "decision": "reject", "note": ""})
     assert refused.status_code == 400
     entry.refresh_from_db()
@@ -335,6 +385,21 @@ def test_course_page_offers_one_enrolment_for_all_lessons(client, palace, make_i
     assert page.count("报名全部课程") == 1 and "全部 3 节课" in page
 
 
+def test_a_course_page_offers_the_waiting_list_when_one_lesson_is_full(client, palace, make_item, make_session):
+    """One enrolment needs a seat on every lesson: a member sees the course's figure, not the first lesson's,
+    and is offered the waiting list when a later lesson is full — what booking would answer."""
+    client.force_login(palace.member.user)
+    course = make_item(title="书法基础班", category=Category.COURSE, max_seats_per_booking=1)
+    make_session(item=course, capacity=20, seats_taken=2, starts_at=timezone.now() + timedelta(days=2))
+    later = make_session(item=course, capacity=20, seats_taken=5, starts_at=timezone.now() + timedelta(days=9))
+    page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
+    assert "报名名额余 15 位" in page and "报名全部课程" in page and "余 18 / 20 位" not in page
+    later.seats_taken = 20
+    later.save()
+    page = client.get(reverse("culture:item", args=[course.pk])).content.decode()
+    assert "报名全部课程" not in page and "加入候补" in page
+
+
 def test_cached_menu_page_carries_each_visitors_own_working_csrf_token(palace, django_assert_num_queries):
     from django.test import Client
 
@@ -354,3 +419,97 @@ def test_signed_in_menu_shows_their_own_header(client, palace):
     client.force_login(palace.member.user)
     html = client.get(reverse("culture:menu")).content.decode()
     assert str(palace.member.user) in html and "新春职工文艺汇演" in html
+
+
+# --- Seats per session (#16.3) -----------------------------------------------------------------------------
+
+def _card(client, title: str) -> str:
+    """The text of one item's card on the menu, as the visitor reads it (the cache cleared: live figures)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    body = client.get(reverse("culture:menu")).content.decode()
+    card = body[body.index(f"<h3>{title}</h3>"):]
+    return re.sub(r"\s+", " ", card[:card.index("</li>")])
+
+
+def test_a_course_shows_the_seats_of_one_enrolment_not_the_sum_of_its_lessons(client, palace, make_item,
+                                                                                  make_session):
+    """A 30-place course of 8 lessons read "余 240 位"; a visitor (signed out) now reads 30, and after a member
+    enrols, 29 — what the next enrolment can take."""
+    course = make_item(title="职工书法基础班", category=Category.COURSE, max_seats_per_booking=1)
+    lessons = [make_session(item=course, capacity=30, starts_at=timezone.now() + timedelta(days=2 + 7 * week))
+               for week in range(8)]
+    card = _card(client, "职工书法基础班")
+    assert "余 30 位" in card and "240" not in card and "场可约" not in card
+    services.booking_create(session_id=lessons[0].pk, seats=1, user=palace.member.user)
+    assert "余 29 位" in _card(client, "职工书法基础班")
+
+
+def test_a_course_with_one_full_lesson_reads_full_as_booking_refuses_it(client, palace, make_item, make_session):
+    course = make_item(title="电工技能提升培训", category=Category.COURSE, max_seats_per_booking=1)
+    first = make_session(item=course, capacity=20, starts_at=timezone.now() + timedelta(days=2))
+    make_session(item=course, capacity=20, seats_taken=20, starts_at=timezone.now() + timedelta(days=9))
+    assert "已满" in _card(client, "电工技能提升培训")
+    with pytest.raises(services.SessionFull):
+        services.booking_create(session_id=first.pk, seats=1, user=palace.member.user)
+    titles = {i.title for i in client.get(reverse("culture:menu"), {"seats_left": "on"}).context["items"]}
+    assert "电工技能提升培训" not in titles
+
+
+def test_several_sessions_show_how_many_can_be_booked_and_the_next_ones_seats(client, palace, make_session):
+    """The palace's show has sessions of 10 places: the next one with 3 taken, a full one, a later one."""
+    palace.session.seats_taken = 3
+    palace.session.save()
+    make_session(capacity=10, seats_taken=10, starts_at=timezone.now() + timedelta(days=4))
+    make_session(capacity=10, starts_at=timezone.now() + timedelta(days=5))
+    card = _card(client, "新春职工文艺汇演")
+    assert "2 场可约，最近一场余 7 位" in card and "余 27" not in card and "余 17" not in card
+
+
+def test_the_next_bookable_session_is_counted_not_a_full_or_unopened_one(client, palace, make_session):
+    palace.session.seats_taken = palace.session.capacity
+    palace.session.save()
+    make_session(capacity=12, seats_taken=4, starts_at=timezone.now() + timedelta(days=6))
+    make_session(capacity=50, starts_at=timezone.now() + timedelta(days=7),
+                 booking_opens_at=timezone.now() + timedelta(days=1))
+    assert "余 8 位" in _card(client, "新春职工文艺汇演")
+
+
+def test_sessions_not_open_yet_say_so_and_full_ones_say_full(client, palace, make_item, make_session):
+    palace.session.booking_opens_at = timezone.now() + timedelta(days=1)
+    palace.session.save()
+    assert "预约未开放" in _card(client, "新春职工文艺汇演")
+    full = make_item(title="书画展")
+    make_session(item=full, capacity=5, seats_taken=5)
+    closed = make_item(title="闭幕式")
+    make_session(item=closed, booking_closes_at=timezone.now() - timedelta(hours=1))
+    assert "已满" in _card(client, "书画展") and "预约已截止" in _card(client, "闭幕式")
+
+
+def test_staff_and_members_read_the_same_per_session_figure(client, palace, make_session):
+    make_session(capacity=10, seats_taken=6, starts_at=timezone.now() + timedelta(days=5))
+    for who in (palace.member.user, palace.manager_a):
+        client.force_login(who)
+        assert "2 场可约，最近一场余 10 位" in _card(client, "新春职工文艺汇演")
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_menu_with_courses_and_many_sessions_keeps_its_query_count(client, palace, make_item, make_session, count,
+                                                                    django_assert_num_queries):
+    for i in range(count):
+        course = make_item(title=f"培训班 {i}", category=Category.COURSE)
+        for week in range(4):
+            make_session(item=course, starts_at=timezone.now() + timedelta(days=1 + 7 * week))
+    with django_assert_num_queries(6):  # venues, count, one page of ids, that page with its figures; savepoints
+        response = client.get(reverse("culture:menu"))
+    assert response.content.decode().count("余 10 位") == min(count + 1, 20)
+
+
+def test_an_english_reader_reads_the_seat_figure_and_the_filter_notice_in_english(client, palace, make_session,
+                                                                                 settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    make_session(capacity=10, starts_at=timezone.now() + timedelta(days=5))
+    assert "2 sessions open for booking, next has 10 seats left" in _card(client, "新春职工文艺汇演")
+    body = client.get(reverse("culture:menu"), {"venue": "999"}).content.decode()
+    assert "These filter values are not valid and were left out; the other filters still apply." in body
