@@ -344,10 +344,15 @@ def run() -> None:
     print(f"menu / minimal ratio: {ratio:.2f} (goal ≥ {GOAL}) → {'met' if ratio >= GOAL else 'NOT met'}")
     print(f"API  / minimal ratio: {api / minimal if minimal else 0:.2f} (informational)")
     rounds_text = ", ".join(f"{m[0] / n[0]:.2f}" for m, n in zip(menu_rps, minimal_rps, strict=True))
+    def errors(count: int, ok: int) -> str:
+        # Only answers 200 count as done; any other (e.g. 429 from the API's throttle) is an error.
+        return f"; {count:,} of {count + ok:,} answers not 200" if count else ""
+
     record("menu list /culture/ req/s ÷ minimal Django view req/s, gunicorn", ratio, "", goal=GOAL, op="≥",
-           note=f"{menu:,.0f} / {minimal:,.0f} req/s; rounds {rounds_text}")
+           note=f"{menu:,.0f} / {minimal:,.0f} req/s; rounds {rounds_text}{errors(menu_err, menu_ok)}"
+                f"{errors(minimal_err, minimal_ok)}")
     record("API /api/v1/events/ req/s ÷ minimal view req/s", api / minimal if minimal else 0.0, "",
-           note=f"{api:,.0f} req/s")
+           note=f"{api:,.0f} req/s{errors(api_err, api_ok)}")
     print_uncached_timings()
 
 

@@ -258,8 +258,9 @@ def render(figures: list[Figure], runs: list[Run], *, machine_info: dict[str, st
     lines = [
         "# Benchmark report",
         "",
-        f"Written by `make bench` (`python -m bench`, bench/report.py) on {written:%Y-%m-%d %H:%M} "
-        "(Asia/Shanghai). Do not edit by hand: run the benchmarks again. "
+        f"Written by `python -m bench` (bench/report.py; `make bench` runs every benchmark, `python -m bench NAME` "
+        f"one, replacing its rows) on {written:%Y-%m-%d %H:%M} (Asia/Shanghai); when each benchmark ran is under "
+        "Runs. Do not edit by hand: run the benchmarks again. "
         "How each benchmark measures, and the history of the figures: [docs/benchmarks.md](../docs/benchmarks.md).",
         "",
         f"**{met} of {len(goals)} goals met.** Ratio: goal ÷ measured when lower is better (`<`, `≤`), "
