@@ -145,7 +145,7 @@ def _bulk_insert_claims(count: int, *, start: int, state: str) -> None:
             INSERT INTO benefits_claim (
                 number, enrolment_id, member_id, branch_id, kind, state, version, diagnosis, disease_code,
                 first_diagnosis, hospital, grade, invoice_numbers, bank_name, bank_account, account_holder,
-                assessment, flags, hospital_days_paid, reject_reason, decision_message, created_at,
+                assessment, flags, return_items, hospital_days_paid, reject_reason, decision_message, created_at,
                 state_changed_at, proposed_amount, event_date
             )
             SELECT 'Q' || lpad(n::text, 12, '0'),
@@ -155,6 +155,7 @@ def _bulk_insert_claims(count: int, *, start: int, state: str) -> None:
                    '{{}}'::jsonb,
                    CASE WHEN mod(n, 7) = 0 THEN '[{{"code": "duplicate_invoice", "message": "x"}}]'::jsonb
                         ELSE '[]'::jsonb END,
+                   '[]'::jsonb,
                    0, '', '', now(), now() - make_interval(mins => mod(n, 50000)::int), 900.00, current_date
             FROM generate_series(%s, %s) AS n
         """, [state, start, start + count - 1])  # noqa: S608
