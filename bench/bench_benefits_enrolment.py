@@ -102,6 +102,13 @@ def run() -> None:
     elapsed, _ = results[SIZES[-1]]
     print(f"goal: {SIZES[-1]} members under {GOAL_SECONDS:.0f} s — {elapsed:.2f} s "
           f"(ratio to goal {elapsed / GOAL_SECONDS:.2f}; below 1 meets it)")
-    same = results[SIZES[0]][1] == results[SIZES[-1]][1]
-    print(f"queries at {SIZES[0]} and {SIZES[-1]}: {results[SIZES[0]][1]} and {results[SIZES[-1]][1]} — "
-          f"{'constant' if same else 'GROWING'}")
+    small, large = results[SIZES[0]][1], results[SIZES[-1]][1]
+    # The goal is "not growing": fewer queries at the larger size meet it too.
+    print(f"queries at {SIZES[0]} and {SIZES[-1]}: {small} and {large} — "
+          f"{'constant' if small == large else 'fewer' if large < small else 'GROWING'}")
+    from bench.report import record
+
+    record(f"group enrolment of {SIZES[-1]:,} members", elapsed, "s", goal=GOAL_SECONDS, op="<",
+           note="" if connection.vendor == "postgresql" else "the goal is stated on PostgreSQL")
+    record("queries of that enrolment", large, "", goal=small, op="≤",
+           goal_note=f"as at {SIZES[0]:,} members: not growing")

@@ -25,6 +25,8 @@ from pathlib import Path
 from django.http import HttpResponse
 from django.urls import include, path
 
+from bench.report import record, run_child
+
 PG_URL = "postgres://postgres@127.0.0.1:5432/union_portal_bench_culture"
 ITEMS = 20_000
 SESSIONS = 100_000
@@ -259,7 +261,7 @@ def run() -> None:
     if connection.vendor != "postgresql":
         print(f"re-running on PostgreSQL ({PG_URL})", flush=True)
         env = {**os.environ, "BENCH_DATABASE_URL": PG_URL, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
-        subprocess.run([sys.executable, "-m", "bench", "culture_menu"], cwd=ROOT, env=env, check=True)
+        run_child("culture_menu", env, cwd=ROOT)  # its figures join this run's report
         return
     ensure_database(os.environ.get("BENCH_DATABASE_URL", PG_URL))
     from django.core.management import call_command
@@ -341,6 +343,16 @@ def run() -> None:
     print("per round, menu/minimal: " + ", ".join(f"{m[0] / n[0]:.2f}" for m, n in rounds))
     print(f"menu / minimal ratio: {ratio:.2f} (goal ≥ {GOAL}) → {'met' if ratio >= GOAL else 'NOT met'}")
     print(f"API  / minimal ratio: {api / minimal if minimal else 0:.2f} (informational)")
+    rounds_text = ", ".join(f"{m[0] / n[0]:.2f}" for m, n in zip(menu_rps, minimal_rps, strict=True))
+    def errors(count: int, ok: int) -> str:
+        # Only answers 200 count as done; any other (e.g. 429 from the API's throttle) is an error.
+        return f"; {count:,} of {count + ok:,} answers not 200" if count else ""
+
+    record("menu list /culture/ req/s ÷ minimal Django view req/s, gunicorn", ratio, "", goal=GOAL, op="≥",
+           note=f"{menu:,.0f} / {minimal:,.0f} req/s; rounds {rounds_text}{errors(menu_err, menu_ok)}"
+                f"{errors(minimal_err, minimal_ok)}")
+    record("API /api/v1/events/ req/s ÷ minimal view req/s", api / minimal if minimal else 0.0, "",
+           note=f"{api:,.0f} req/s{errors(api_err, api_ok)}")
     print_uncached_timings()
 
 

@@ -5,8 +5,6 @@ waiting list, none lost or doubled. Figure: attempts (bookings or waiting-list e
 """
 
 import os
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.bench_culture_menu import PG_URL, ensure_database
+from bench.report import record, run_child
 
 ATTEMPTS = 1_000
 SEATS = 100
@@ -88,7 +87,7 @@ def run() -> None:
     if connection.vendor != "postgresql":
         print(f"re-running on PostgreSQL ({PG_URL})", flush=True)
         env = {**os.environ, "BENCH_DATABASE_URL": PG_URL, "DJANGO_SETTINGS_MODULE": "portal.settings.bench"}
-        subprocess.run([sys.executable, "-m", "bench", "culture_rush"], cwd=ROOT, env=env, check=True)
+        run_child("culture_rush", env, cwd=ROOT)  # its figures join this run's report
         return
     ensure_database(os.environ.get("BENCH_DATABASE_URL", PG_URL))
     from django.core.management import call_command
@@ -153,3 +152,9 @@ def run() -> None:
         f"(each: eligibility checks, conditional UPDATE or waiting-list insert, ticket, audit, inbox message)"
     )
     print(f"exactly {SEATS} confirmed, the rest waiting-listed, none lost or doubled: {'yes' if ok else 'NO'}")
+    record(f"booking rush: {ATTEMPTS:,} attempts on {SEATS} seats, {THREADS} threads", ATTEMPTS / elapsed, "/s")
+    record("confirmed bookings (and seats taken)", confirmed.count(), "", goal=SEATS, op="=",
+           note="" if session.seats_taken == confirmed.count() else f"seats_taken {session.seats_taken}")
+    record("waiting-list entries", waiting.count(), "", goal=ATTEMPTS - SEATS, op="=")
+    record("people booked or waiting, each once", len(people), "", goal=ATTEMPTS, op="=",
+           note=f"{len(errors)} errors" if errors else "")

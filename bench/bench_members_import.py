@@ -158,6 +158,14 @@ def run() -> None:
     print(f"re-import of the same file: {rate_again:,.0f} rows/s (ratio {rate_again / GOAL_ROWS_PER_SECOND:.2f}x); "
           f"created {job.created_count}, updated {job.updated_count} — no duplicates")
     _clear("导入基准工会")
+    from bench.report import record
+
+    record(f"import of {SIZES[1]:,} new members", rate, "rows/s", goal=GOAL_ROWS_PER_SECOND, op="≥")
+    record(f"re-import of the same {SIZES[1]:,} rows (all unchanged)", rate_again, "rows/s",
+           goal=GOAL_ROWS_PER_SECOND, op="≥")
+    # "Flat memory" taken literally: 10× the rows, no more memory than the 10,000-row import took.
+    record(f"peak RSS growth during the {SIZES[1]:,}-row import", large, "MB", goal=small, op="≤",
+           goal_note=f"as at {SIZES[0]:,} rows: flat")
 
     if vendor == "sqlite":
         from bench.postgres import rerun_on_postgres

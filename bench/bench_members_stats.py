@@ -118,10 +118,13 @@ def run() -> None:
         ("one district + its 10 streets", [district.pk, *streets]),
     ]
     worst = 0.0
+    from bench.report import record
+
     for label, ids in cases:
         first, median = _time(lambda ids=ids: branch_statistics(ids))
         worst = max(worst, median)
         print(f"  {label:<40} first {first:7.1f} ms, median {median:7.1f} ms")
+        record(f"subtree statistics, {label}, median of 7", median, "ms", goal=GOAL_MS, op="<")
     city = branch_statistics([root.pk])[0]
     print(f"city: {city.members:,} members / {city.workers:,} workers = {city.unionisation_rate}%, "
           f"{city.base_unions_covered:,} of {city.base_unions:,} base unions covered")

@@ -38,6 +38,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import NoReturn
 
+from bench.report import record
+
 STATIONS = 200_000
 NEAREST = 10
 QUERIES = 200
@@ -283,6 +285,9 @@ def _measure_server_time(points) -> tuple[float, float]:
     print(f"  goal < {GOAL_MS:.0f} ms: {verdict} (ratio to goal {median / GOAL_MS:.2f})")
     print(f"  full scan (read all, haversine each, keep 10): median {scan:.0f} ms → indexed search is "
           f"{scan / median:.0f}× faster (time ratio {median / scan:.4f})")
+    record(f"nearest {NEAREST} of {STATIONS:,} stations, median ({len(points)} points)", median, "ms", goal=GOAL_MS,
+           op="<", note=f"p95 {p95:.2f} ms")
+    record("full scan ÷ indexed search, median times", scan / median, "×", note=f"full scan {scan:.0f} ms")
     from stations import cards
 
     answers, answer_cpu = [], []
@@ -500,6 +505,8 @@ def _measure_rps(load_passes, warm_points) -> None:
     verdict = "MET" if median >= GOAL_RPS_RATIO else "NOT MET"
     print(f"  median of {len(ratios)} passes: ratio search / minimal = {median:.2f} (goal ≥ {GOAL_RPS_RATIO}: "
           f"{verdict})")
+    record(f"search API req/s ÷ minimal Django view req/s, gunicorn, median of {len(ratios)} passes", median, "",
+           goal=GOAL_RPS_RATIO, op="≥", note="passes " + ", ".join(f"{r:.2f}" for r in ratios))
 
 
 def _wait_for_workers_warm(master_pid: int, limit_seconds: float = 120.0) -> None:
