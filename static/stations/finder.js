@@ -39,11 +39,30 @@
     var hasOrigin = !isNaN(originLat);
     if (!markers.length && !hasOrigin) return;
     holder.hidden = false;
+    var note = document.getElementById("station-map-note");
+    if (note) note.hidden = false;  // the page says which server the map's pictures come from
     var map = L.map(holder, { scrollWheelZoom: false });
-    L.tileLayer(holder.getAttribute("data-tile-url"), {
+    map.attributionControl.setPrefix("Leaflet");  // plain text: no flag, no link lost in the text
+    var layer = L.tileLayer(holder.getAttribute("data-tile-url"), {
       maxZoom: 18,
+      subdomains: holder.getAttribute("data-subdomains") || "abc",
       attribution: holder.getAttribute("data-attribution")
     }).addTo(map);
+    // Tiles that do not come (a blocked or unreachable server): the map gives way to the list above it.
+    var loaded = 0, failed = 0;
+    layer.on("tileload", function () { loaded += 1; });
+    layer.on("tileerror", function () {
+      failed += 1;
+      if (failed >= 4 && loaded === 0 && !holder.hidden) {
+        map.remove();
+        holder.hidden = true;
+        var message = document.createElement("p");
+        message.className = "empty";
+        message.setAttribute("role", "status");
+        message.textContent = holder.getAttribute("data-text-failed");
+        holder.parentNode.insertBefore(message, holder);
+      }
+    });
     var points = [];
     markers.forEach(function (m) {
       var link = document.createElement("a");
