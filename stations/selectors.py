@@ -530,7 +530,9 @@ def stations_managed_by(user) -> QuerySet[Station]:
 
 
 def visit_daily_counts(*, stations: QuerySet[Station], date_from, date_to) -> list[dict]:
-    """Counted visits per station and local day: [{station_id, station__name, day, visits, people}]."""
+    """Counted visits per station and local day: [{station_id, station__name, day, visits, people, unverified}].
+    `people` counts verified numbers only (a signed-in user's); visits with a typed-in number, which anyone can
+    make up, are `unverified`, counted apart."""
     return list(
         Visit.objects.filter(
             station__in=stations,
@@ -539,7 +541,8 @@ def visit_daily_counts(*, stations: QuerySet[Station], date_from, date_to) -> li
         )
         .annotate(day=TruncDate("visited_at", tzinfo=LOCAL_TZ))
         .values("station_id", "station__name", "day")
-        .annotate(visits=Count("pk"), people=Count("mobile", distinct=True))
+        .annotate(visits=Count("pk"), people=Count("mobile", distinct=True, filter=Q(mobile_verified=True)),
+                  unverified=Count("pk", filter=Q(mobile_verified=False)))
         .order_by("-day", "station__name")
     )
 

@@ -109,7 +109,10 @@ class VisitDailySerializer(serializers.Serializer):
     station__name = serializers.CharField()
     day = serializers.DateField()
     visits = serializers.IntegerField()
-    people = serializers.IntegerField()
+    people = serializers.IntegerField(help_text="Distinct verified numbers (signed-in users' own).")
+    unverified = serializers.IntegerField(
+        help_text="Visits with a number typed in while signed out: anyone can type any number, so they are counted "
+                  "apart and not in `people`.")
 
 
 class NeedPublicSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,8 +104,9 @@ def visit_record(
     station = station_from_visit_token(station_id=station_id, token=token)
     if job_type not in JobType.values:
         raise StationError(_("请选择职业。"), field="job_type")
+    verified = False
     if user is not None and user.is_authenticated:
-        mobile = user.mobile
+        mobile, verified = user.mobile, bool(user.mobile_verified)
     else:
         user = None
         try:
@@ -118,7 +120,8 @@ def visit_record(
         # constraint on (station, mobile, hour): the second insert fails and is reported, not counted.
         with transaction.atomic():
             visit = Visit.objects.create(
-                station=station, user=user, mobile=mobile, job_type=job_type, visited_at=visited_at, hour=hour
+                station=station, user=user, mobile=mobile, job_type=job_type, visited_at=visited_at, hour=hour,
+                mobile_verified=verified,
             )
             audit_log(actor=user, action="station.visit_recorded", target=visit, data={"station": station.pk})
     except IntegrityError as e:
@@ -136,14 +139,20 @@ def rating_create(*, user, station_id: int, score: int, comment: str = "") -> Ra
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise StationError(_("评分须为 1 到 5 分。"), field="score")
     station = get_object_or_404(Station, pk=station_id, is_active=True)
+    # The user's own visits: those recorded signed in, and those made with their number once it is verified (a
+    # number typed in by someone else is not theirs until they prove it).
+    own = Q(user=user) | (Q(mobile=user.mobile) if user.mobile_verified else Q(pk__in=[]))
     with transaction.atomic():
         visit = (
             Visit.objects.select_for_update(of=("self",))
-            .filter(station=station, mobile=user.mobile, rating__isnull=True)
+            .filter(own, station=station, rating__isnull=True)
             .order_by("-visited_at")
             .first()
         )
         if visit is None:
+            if Visit.objects.filter(own, station=station).exists():
+                # Visited and rated already: the refusal says so, not "scan first" (they did).
+                raise StationError(_("您已评价过在这个驿站的到访；下次到访登记后可以再评价。"), field="score")
             raise StationError(_("请先扫描驿站二维码登记到访，再进行评价。"), field="score")
         try:
             # One rating per visit (the one-to-one column is unique): two submits race to the same visit.

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from . import selectors, services
 from .forms import DEFAULT_RADIUS_KM, NeedForm, RatingForm, StationFilterForm, VisitForm
 from .hours import interval_text, week_summary
-from .models import AMENITY_LABELS, Need, Rating, Station, StationPhoto, Visit
+from .models import AMENITY_LABELS, JobType, Need, Rating, Station, StationPhoto, Visit
 
 PAGE_SIZE = 20
 NEAREST_ON_PAGE = 20
@@ -196,7 +196,10 @@ def visit_scan(request, pk: int, token: str):
         station = services.station_from_visit_token(station_id=pk, token=token)
     except services.StationError as e:
         return render(request, "stations/visit_invalid.html", {"message": e.message}, status=404)
-    form = VisitForm(request.POST or None)
+    # A signed-in worker's occupation is remembered from their last visit: the next visit is one tap.
+    last_job = (Visit.objects.filter(user=request.user).order_by("-visited_at").values_list("job_type", flat=True)
+                .first() if request.user.is_authenticated else None)
+    form = VisitForm(request.POST or None, initial={"job_type": last_job} if last_job else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.visit_record(
@@ -209,7 +212,10 @@ def visit_scan(request, pk: int, token: str):
             messages.success(request, _("已登记到访，欢迎歇脚！"))
             return redirect("stations:detail", pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "stations/visit.html", {"station": station, "form": form}, status=status)
+    return render(request, "stations/visit.html", {
+        "station": station, "form": form, "last_job": last_job,
+        "last_job_label": JobType(last_job).label if last_job in JobType.values else "",
+    }, status=status)
 
 
 @login_required
