@@ -1,0 +1,24 @@
+"""Punctuation around values in templates, in the page's language: Chinese pages take full-width marks
+（value）and "：", English pages " (value)" and ": ". A full-width mark written around a value in a template would
+show on English pages too."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+def _chinese() -> bool:
+    return (get_language() or "zh-hans").startswith("zh")
+
+
+@register.simple_tag
+def paren(value):
+    """（value） or (value), the value escaped."""
+    return format_html("（{}）", value) if _chinese() else format_html(" ({})", value)
+
+
+@register.simple_tag
+def colon():
+    return "：" if _chinese() else ": "
