@@ -79,8 +79,8 @@ def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(br
 
     # The first member cancels from the ticket (accepting a confirmation if the page asks for one).
     first.on("dialog", lambda dialog: dialog.accept())
-    first.get_by_role("button", name="取消预约").click()
-    first.wait_for_load_state()
+    with first.expect_navigation():
+        first.get_by_role("button", name="取消预约").click()
     page_check(first)
     assert "已取消" in first.inner_text("main")
 
