@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_portal
 STACK_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: venv run test lint bench stack compiled-messages migrate seed messages lock clean
+.PHONY: venv run test lint bench journeys stack compiled-messages migrate seed messages lock clean
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
@@ -50,6 +50,12 @@ test: $(STAMP) lint compiled-messages
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The browser journeys (tests/browser): PostgreSQL in DATABASE_URL, Chromium installed (apt-get install chromium),
+# a real Celery worker when CELERY_BROKER_URL is set. `.ci/run` runs them as its last step.
+journeys: $(STAMP) compiled-messages
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	$(BIN)/pytest -m browser tests/browser --create-db
 
 # web (gunicorn), worker and beat against the local PostgreSQL and Redis, without Docker (see README), on the
 # production settings: DEBUG off, static files collected and compressed, a secret key generated once into

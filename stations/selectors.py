@@ -544,23 +544,34 @@ def visit_daily_counts(*, stations: QuerySet[Station], date_from, date_to) -> li
     )
 
 
+NAV_MODES = ("walk", "ride", "drive")
+# Each map's word for the mode in its web URI.
+AMAP_MODES = {"walk": "walk", "ride": "ride", "drive": "car"}
+QQ_MODES = {"walk": "walk", "ride": "bike", "drive": "drive"}
+
+
 def nav_links(station: Station) -> dict[str, str]:
-    """Links that open navigation in a Chinese map app: both take GCJ-02 coordinates."""
+    """Navigation to the station as web addresses that open in any browser and inside WeChat (where the posters
+    send people, and where an app-only `baidumap://` link does nothing), each map app taking over if installed:
+    AutoNavi (高德) and Tencent (腾讯) for walking, riding and driving, Baidu (百度) its place page, which offers
+    the route. All take GCJ-02 coordinates. "amap" (walking) and "baidu" keep the API's earlier keys."""
     from urllib.parse import quote
 
     g_lat, g_lng = geo.wgs84_to_gcj02(station.lat, station.lng)
-    name = quote(station.name)
-    return {
-        "amap": (
-            f"https://uri.amap.com/navigation?to={g_lng:.6f},{g_lat:.6f},{name}"
-            "&mode=walk&coordinate=gaode&callnative=1&src=union-portal"
-        ),
-        "baidu": (
-            f"baidumap://map/direction?destination=latlng:{g_lat:.6f},{g_lng:.6f}|name:{name}"
-            "&coord_type=gcj02&mode=walking&src=union-portal"
-        ),
-        "baidu_web": (
-            f"https://api.map.baidu.com/direction?destination=latlng:{g_lat:.6f},{g_lng:.6f}|name:{name}"
-            "&coord_type=gcj02&mode=walking&region=&output=html&src=union-portal"
-        ),
-    }
+    name, address = quote(station.name), quote(station.address or station.name)
+    links = {}
+    for mode in NAV_MODES:
+        links[f"amap_{mode}"] = (
+            f"https://uri.amap.com/navigation?to={g_lng:.6f},{g_lat:.6f},{name}&mode={AMAP_MODES[mode]}"
+            "&coordinate=gaode&callnative=1&src=union-portal"
+        )
+        links[f"qq_{mode}"] = (
+            f"https://apis.map.qq.com/uri/v1/routeplan?type={QQ_MODES[mode]}&to={name}"
+            f"&tocoord={g_lat:.6f},{g_lng:.6f}&referer=union-portal"
+        )
+    links["baidu"] = (
+        f"https://api.map.baidu.com/marker?location={g_lat:.6f},{g_lng:.6f}&title={name}&content={address}"
+        "&coord_type=gcj02&output=html&src=union-portal"
+    )
+    links["amap"] = links["amap_walk"]
+    return links

@@ -29,17 +29,22 @@ from .models import AMENITY_LABELS, Need, Rating, Station, StationPhoto, Visit
 
 PAGE_SIZE = 20
 NEAREST_ON_PAGE = 20
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
 
 
 def map_settings() -> dict:
-    """Read at request time so deployments choose their own tile server (STATION_MAP_TILE_URL); tiles
-    served in GCJ-02 (Amap, Tencent) need markers shifted, which STATION_MAP_TILE_GCJ02 turns on."""
+    """Read at request time so deployments choose their own tile server (STATION_MAP_TILE_URL); tiles served in
+    GCJ-02 (AutoNavi, the default, and Tencent) need markers shifted, which STATION_MAP_TILE_GCJ02 turns on. The
+    tile server's host is named on the page: the visitor's browser asks it for the map's pictures."""
+    from urllib.parse import urlsplit
+
+    url = settings.STATION_MAP_TILE_URL
+    subdomains = settings.STATION_MAP_TILE_SUBDOMAINS
     return {
-        "tile_url": getattr(settings, "STATION_MAP_TILE_URL", DEFAULT_TILE_URL),
-        "attribution": getattr(settings, "STATION_MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
-        "gcj02": bool(getattr(settings, "STATION_MAP_TILE_GCJ02", False)),
+        "tile_url": url,
+        "subdomains": subdomains,
+        "attribution": settings.STATION_MAP_TILE_ATTRIBUTION,
+        "gcj02": bool(settings.STATION_MAP_TILE_GCJ02),
+        "host": urlsplit(url.replace("{s}", (subdomains or "a")[0])).hostname or "",
     }
 
 

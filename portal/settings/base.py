@@ -171,10 +171,16 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", def
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=600)
 
 # --- Services' own knobs -------------------------------------------------------------------------------
-# Map tiles for the stations map; GCJ02=True for Chinese tile servers (Amap, Tencent), whose tiles are offset.
-STATION_MAP_TILE_URL = env("STATION_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-STATION_MAP_TILE_ATTRIBUTION = env("STATION_MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
-STATION_MAP_TILE_GCJ02 = env.bool("STATION_MAP_TILE_GCJ02", default=False)
+# Map tiles for the stations map. The default is AutoNavi's (高德) raster tiles: served in mainland China, fast there,
+# in GCJ-02 (so markers are shifted: GCJ02=True). OpenStreetMap's tiles are slow or unreachable there and would send
+# every visitor's map area abroad. `{s}` takes each of STATION_MAP_TILE_SUBDOMAINS.
+STATION_MAP_TILE_URL = env(
+    "STATION_MAP_TILE_URL",
+    default="https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+)
+STATION_MAP_TILE_SUBDOMAINS = env("STATION_MAP_TILE_SUBDOMAINS", default="1234")
+STATION_MAP_TILE_ATTRIBUTION = env("STATION_MAP_TILE_ATTRIBUTION", default="© 高德地图 AutoNavi")
+STATION_MAP_TILE_GCJ02 = env.bool("STATION_MAP_TILE_GCJ02", default=True)
 # The station search answers from each process's memory (stations/cards.py), reading the stations' change log at
 # most this often: a change shows in searches within this many seconds. 0 reads it before every search.
 STATIONS_SEARCH_REFRESH_SECONDS = env.float("STATIONS_SEARCH_REFRESH_SECONDS", default=1.0)
@@ -419,11 +425,17 @@ HEADLESS_CLIENTS = ("app", "browser")
 # map's tile server (its origin, read from STATION_MAP_TILE_URL) and data: URIs (QR codes). The API's browsable
 # docs (Swagger UI, ReDoc) inject their own <style> elements; their views add 'unsafe-inline' for styles only
 # (portal/urls.py). Uploaded documents carry a stricter policy of their own (sandbox).
-def _origin_of(url_template: str) -> str:
+def _tile_origins(url_template: str, subdomains: str) -> list[str]:
+    """The origins the map's tiles come from: one per subdomain letter when the URL has `{s}` (a CSP host may
+    only start with a wildcard, so "webrd0*" would not do)."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url_template.replace("{s}", "*"))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    origins = []
+    for sub in (subdomains or "a") if "{s}" in url_template else [""]:
+        parts = urlsplit(url_template.replace("{s}", sub))
+        if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
 
 
 CONTENT_SECURITY_POLICY = {
@@ -431,7 +443,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", *filter(None, [_origin_of(STATION_MAP_TILE_URL)])],
+        "img-src": ["'self'", "data:", *_tile_origins(STATION_MAP_TILE_URL, STATION_MAP_TILE_SUBDOMAINS)],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

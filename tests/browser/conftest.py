@@ -70,8 +70,8 @@ def chromium(django_db_setup):
     except ImportError:
         _unavailable("Playwright for Python is not installed (make venv)")
     # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls around it are plain
-    # synchronous calls (and the live server answers in threads of its own). Set only while a browser runs: at
-    # import time it leaked into every test of a full run, and `check --deploy` run by a test refuses it.
+    # synchronous calls (and the live server answers in threads of its own). Set only while the browser runs:
+    # a subprocess of another test (`check --deploy`) must not inherit it.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
@@ -159,7 +159,6 @@ def _describe(violations: list[dict]) -> str:
 def page_check(page, *, widths=(NARROW, DESKTOP)) -> None:
     """axe-core on the page at each width (then back to the page's own): no serious or critical violation."""
     own = page.viewport_size
-    print(f"[journey] {page.url}", flush=True)
     try:
         for size in widths:
             page.set_viewport_size(size)

@@ -80,8 +80,35 @@ def test_an_empty_finder_says_so_without_blaming_filters(client, db):
 def test_detail_shows_hours_amenities_and_map_app_links(client, many):
     station = many[7]
     html = client.get(reverse("stations:detail", args=[station.pk])).content.decode()
-    assert "uri.amap.com/navigation" in html and "baidumap://map/direction" in html and "coord_type=gcj02" in html
+    assert "uri.amap.com/navigation" in html and "coord_type=gcj02" in html
     assert "饮用水" in html and "需求清单" in html
+
+
+def test_navigation_is_web_addresses_for_walking_riding_and_driving(client, many):
+    """Links that open in a browser and inside WeChat (an app-only baidumap:// link does nothing there), with
+    the mode each map calls walking, riding and driving, in GCJ-02 like the maps."""
+    from stations import geo
+
+    station = many[7]
+    html = client.get(reverse("stations:detail", args=[station.pk])).content.decode()
+    hrefs = re.findall(r'href="([^"]+)"', html.replace("&amp;", "&"))
+    nav = [h for h in hrefs if "amap.com" in h or "map.qq.com" in h or "map.baidu.com" in h]
+    assert nav and all(h.startswith("https://") for h in nav) and "baidumap://" not in html
+    for mode in ("mode=walk", "mode=ride", "mode=car", "type=walk", "type=bike", "type=drive"):
+        assert any(mode in h for h in nav), mode
+    g_lat, g_lng = geo.wgs84_to_gcj02(station.lat, station.lng)
+    assert any(f"to={g_lng:.6f},{g_lat:.6f}" in h for h in nav)
+    assert any(f"tocoord={g_lat:.6f},{g_lng:.6f}" in h for h in nav)
+    assert any("api.map.baidu.com/marker" in h and "coord_type=gcj02" in h for h in nav)
+
+
+def test_the_finder_names_the_tile_server_and_its_origin_is_allowed(client, many, settings):
+    """The map's pictures come from a third party: the page says which, and only its hosts are let through."""
+    html = client.get(LIST).content.decode()
+    assert "webrd01.is.autonavi.com" in html and 'data-subdomains="1234"' in html
+    policy = client.get(LIST)["Content-Security-Policy"]
+    assert all(f"https://webrd0{n}.is.autonavi.com" in policy for n in "1234")
+    assert "openstreetmap" not in html and "openstreetmap" not in policy
 
 
 def test_inactive_station_is_not_public(client, station_factory):
