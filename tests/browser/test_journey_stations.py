@@ -67,7 +67,11 @@ def test_a_visitor_finds_the_nearest_open_station_with_water_and_opens_navigatio
     first.get_by_role("link", name=stations.nearest.name).click()
     page.wait_for_url("**" + reverse("stations:detail", args=[stations.nearest.pk]))
     page_check(page)
-    navigation = page.get_by_role("link", name="高德地图导航")
+    # Every navigation link is a web address (it opens in any browser and in WeChat), none app-only.
+    section = page.locator("section[aria-labelledby=nav-h]")
+    for link in section.get_by_role("link").all():
+        assert urlsplit(link.get_attribute("href")).scheme == "https", link.get_attribute("href")
+    navigation = section.locator("tr", has_text="步行").get_by_role("link", name="高德地图")
     href = navigation.get_attribute("href")
     parts = urlsplit(href)
     assert parts.scheme == "https" and parts.netloc == "uri.amap.com" and parts.path == "/navigation", href
