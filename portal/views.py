@@ -14,8 +14,27 @@ from .api import api_error_response
 logger = logging.getLogger(__name__)
 
 
+def staff_tools(user) -> set[str]:
+    """The staff tools the home page offers this user: each only to the roles its page lets in (a card that opens
+    on a 403 or 404 is a tool the user does not have). Statistics are for every role; superusers get them all."""
+    from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
+    from culture.services import STAFF_ROLES as CULTURE_ROLES
+    from members.imports import IMPORT_ROLES
+    from members.models import StaffRole
+    from members.selectors import user_is_staff_of_any_branch
+    from stations.selectors import STATION_MANAGER_ROLES
+
+    if not user.is_authenticated or not user_is_staff_of_any_branch(user):
+        return set()
+    tools = {
+        "applications": [StaffRole.Role.BRANCH_ADMIN], "benefits": BENEFITS_ROLES, "culture": CULTURE_ROLES,
+        "imports": IMPORT_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,
+    }
+    return {tool for tool, roles in tools.items() if user_is_staff_of_any_branch(user, roles=roles)}
+
+
 def home(request):
-    return render(request, "home.html")
+    return render(request, "home.html", {"staff_tools": staff_tools(request.user)})
 
 
 @cache_control(public=True, max_age=24 * 3600)

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from members.selectors import user_is_staff_of_any_branch
+
 from . import selectors, services
 from .forms import DEFAULT_RADIUS_KM, NeedForm, RatingForm, StationFilterForm, VisitForm
 from .hours import interval_text, week_summary
@@ -281,9 +283,11 @@ def poster(request, pk: int):
 @login_required
 def staff_visits(request):
     """Daily visit statistics of the stations the user manages."""
-    stations = selectors.stations_managed_by(request.user)
-    if not request.user.is_superuser and not stations.exists():
+    # The role opens the page, not the stations: a new station manager whose branch has none yet sees an empty
+    # table, not a 404 on the tool the home page offers them.
+    if not user_is_staff_of_any_branch(request.user, roles=selectors.STATION_MANAGER_ROLES):
         raise Http404
+    stations = selectors.stations_managed_by(request.user)
     today = timezone.localdate()
     try:
         days = max(1, min(int(request.GET.get("days", 14)), 92))

@@ -265,3 +265,12 @@ def test_a_visitor_reads_hours_as_people_say_them(client, station_factory):
     assert "周一至周六" in html and "08:00–12:00、14:00–18:00" in html
     assert re.search(r"<th scope=\"row\">周日</th><td>休息</td>", html)
     assert re.search(r"(今天|明天|周一) \d\d:\d\d (关门|开门)", html)
+
+
+def test_a_station_manager_without_stations_yet_opens_the_visit_statistics(client, personas, org_tree, staff_of):
+    """The home page offers the tool by role; the page must open for the role, not only once stations exist."""
+    client.force_login(personas.manager_a)
+    response = client.get(reverse("stations:staff-visits"))
+    assert response.status_code == 200 and "没有到访记录" in response.content.decode()
+    client.force_login(staff_of(org_tree.district_a, role="events_manager"))
+    assert client.get(reverse("stations:staff-visits")).status_code == 404

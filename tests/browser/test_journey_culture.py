@@ -1,0 +1,128 @@
+"""The cultural palace as people walk it on a phone: a visitor browses the menu and opens an item; a member signs in
+and books the last seat at the member price; a second member finds the session full and joins the waiting list; the
+first member cancels, the worker offers the freed seat, and the second member accepts it from their page; the
+palace's events manager checks the ticket in once, and a second scan of it is refused saying when it was used.
+Personas: a visitor, two members, the events manager of the item's branch."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from tests.browser.conftest import page_check, sign_in, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "journey-pass-2026"
+
+
+@pytest.fixture
+def palace(org_tree, staff_of, member_factory):
+    from types import SimpleNamespace
+
+    from tests.culture.factories import MenuItemFactory, SessionFactory, VenueFactory
+
+    venue = VenueFactory(branch=org_tree.district_a, name="大剧场")
+    item = MenuItemFactory(branch=org_tree.district_a, venue=venue, title="新春职工文艺汇演",
+                           description="歌舞、小品、戏曲同台", tags="演出 春节", max_seats_per_booking=1)
+    # One seat: the first booking fills it, the second member queues.
+    session = SessionFactory(item=item, capacity=1, price=Decimal("50.00"), member_price=Decimal("20.00"))
+    people = SimpleNamespace(
+        manager=staff_of(org_tree.district_a, role="events_manager"),
+        first=member_factory(branch=org_tree.base_a1).user,
+        second=member_factory(branch=org_tree.base_a2).user,
+    )
+    for user in vars(people).values():
+        user.set_password(PASSWORD)
+        user.save()
+    return SimpleNamespace(item=item, session=session, people=people)
+
+
+def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(browsing, palace):
+    from culture.models import Booking, WaitlistEntry
+
+    item, session, people = palace.item, palace.session, palace.people
+
+    # A visitor, signed out, browses the menu and opens the item: both prices are shown.
+    visitor = browsing.open()
+    visitor.goto(reverse("culture:menu"))
+    page_check(visitor)
+    visitor.get_by_role("link", name=item.title).first.click()
+    visitor.wait_for_url("**" + reverse("culture:item", args=[item.pk]))
+    page_check(visitor)
+    assert "¥50.00" in visitor.inner_text("main") and "¥20.00" in visitor.inner_text("main")
+
+    # The first member signs in and books the only seat, at the member price.
+    first = browsing.open()
+    sign_in(first, people.first.mobile, PASSWORD, next_url=reverse("culture:item", args=[item.pk]))
+    first.goto(reverse("culture:item", args=[item.pk]))
+    page_check(first)
+    first.get_by_role("button", name="会员预约").click()
+    first.wait_for_url("**/culture/tickets/*/")
+    page_check(first)
+    ticket_text = first.inner_text("main")
+    assert "¥20.00" in ticket_text and "会员价" in ticket_text, ticket_text
+    booking = Booking.objects.get(session=session, user=people.first)
+    assert booking.unit_price == Decimal("20.00") and booking.is_member_price
+
+    # The second member finds the session full and joins the waiting list.
+    second = browsing.open()
+    sign_in(second, people.second.mobile, PASSWORD)
+    second.goto(reverse("culture:item", args=[item.pk]))
+    page_check(second)
+    assert "已满" in second.inner_text("main")
+    second.get_by_role("button", name="加入候补").click()
+    second.wait_for_url("**" + reverse("culture:my"))
+    page_check(second)
+    entry = WaitlistEntry.objects.get(session=session, user=people.second)
+    assert entry.status == WaitlistEntry.Status.WAITING
+
+    # The first member cancels from the ticket (accepting a confirmation if the page asks for one).
+    first.on("dialog", lambda dialog: dialog.accept())
+    with first.expect_navigation():
+        first.get_by_role("button", name="取消预约").click()
+    page_check(first)
+    assert "已取消" in first.inner_text("main")
+
+    # The worker offers the freed seat; the second member sees the offer on their page and in their inbox.
+    wait_until(lambda: WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.OFFERED).exists(),
+               what="the waiting list to be offered the freed seat")
+    second.goto(reverse("members:inbox"))
+    page_check(second)
+    assert item.title in second.inner_text("main")
+    second.goto(reverse("culture:my"))
+    page_check(second)
+    second.get_by_role("button", name="确认预约").click()
+    second.wait_for_url("**/culture/tickets/*/")
+    page_check(second)
+    accepted = Booking.objects.get(session=session, user=people.second, status=Booking.Status.CONFIRMED)
+    assert accepted.unit_price == Decimal("20.00") and accepted.is_member_price
+    assert "会员价" in second.inner_text("main")
+
+    # The events manager checks the ticket in once from the staff page; a second scan is refused.
+    staff = browsing.open()
+    sign_in(staff, people.manager.mobile, PASSWORD)
+    staff.goto(reverse("culture:staff"))
+    page_check(staff)
+    staff.locator(f"a[href='{reverse('culture:check-in', args=[session.pk])}']").click()
+    staff.wait_for_url("**" + reverse("culture:check-in", args=[session.pk]))
+    page_check(staff)
+    for attempt in ("first", "second"):
+        staff.fill("input[name=code]", accepted.code)
+        with staff.expect_navigation():
+            staff.get_by_role("button", name="验票", exact=True).click()
+        page_check(staff)
+        result = staff.inner_text("#check-in-result")
+        if attempt == "first":
+            assert staff.locator(".check-ok").count() == 1, f"the first check-in was refused: {result}"
+        else:
+            assert staff.locator(".check-ok").count() == 0, f"the ticket was admitted twice: {result}"
+            assert "使用过" in staff.inner_text(".check-fail"), result
+    accepted.refresh_from_db()
+    assert accepted.checked_in_at is not None and accepted.checked_in_by == people.manager
+
+    # The member's ticket now says they are in.
+    second.reload()
+    page_check(second)
+    assert "入场" in second.inner_text("main")
+
