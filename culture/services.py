@@ -254,7 +254,12 @@ def booking_cancel(*, booking_id: int, user=None, code: str | None = None, now=N
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError(_("该预约已取消。"), code="cancelled")
         if booking.checked_in_at:
-            raise BookingError(_("已入场的预约不能取消。"), code="used")
+            raise BookingError(
+                _("这张票已于 %(time)s 在%(place)s检票入场，不能取消。") % {
+                    "time": f"{timezone.localtime(booking.checked_in_at):%Y-%m-%d %H:%M}",
+                    "place": booking.checked_in_place or _("入口")},
+                code="used",
+            )
         session = booking.session
         deadline = session.cancel_deadline(session.item.cancel_hours_before)
         if now >= deadline:

@@ -291,6 +291,11 @@ def ticket(request, code: str):
 @require_POST
 def ticket_cancel(request, code: str):
     booking = get_object_or_404(Booking, code=code)
+    if request.POST.get("confirm") != "1":
+        # The form's tick box is required in the browser; without it (no HTML5 validation, a stray POST)
+        # nothing is cancelled: cancelling frees the seats for the queue and cannot be undone.
+        messages.error(request, _("请勾选确认后再取消预约。"))
+        return redirect("culture:ticket", code)
     try:
         services.booking_cancel(booking_id=booking.pk, code=code)
     except services.BookingError as e:

@@ -1,0 +1,68 @@
+"""Tickets people can trust (#16.6). Personas: the ticket holder (a member), another visitor (no ticket),
+palace staff of the item's branch (district A), staff of another branch (district B)."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from culture import services
+from culture.models import Booking
+
+pytestmark = pytest.mark.django_db
+
+
+def book(palace, user, seats=1, session=None):
+    return services.booking_create(session_id=(session or palace.session).pk, seats=seats, user=user)
+
+
+# --- Cancel confirms first; a used ticket shows when and where ------------------------------------------------
+
+def test_the_ticket_holder_is_asked_to_confirm_how_many_seats_they_cancel(client, palace):
+    booking = book(palace, palace.member.user, seats=2)
+    page = client.get(reverse("culture:ticket", args=[booking.code])).content.decode()
+    assert "取消 2 个座位的预约？" in page and 'name="confirm"' in page
+    # Without the tick (no JavaScript, no HTML5 validation): nothing is cancelled, and the page says why.
+    response = client.post(reverse("culture:ticket-cancel", args=[booking.code]), follow=True)
+    assert "请勾选确认" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+    response = client.post(reverse("culture:ticket-cancel", args=[booking.code]), {"confirm": "1"}, follow=True)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED and "预约已取消" in response.content.decode()
+
+
+def test_a_checked_in_ticket_shows_when_and_where_without_qr_or_cancel(client, palace):
+    booking = book(palace, palace.member.user, seats=2)
+    services.ticket_check_in(session_id=palace.session.pk, code=booking.code, staff=palace.manager_a)
+    page = client.get(reverse("culture:ticket", args=[booking.code])).content.decode()
+    assert "已检票" in page and "大剧场" in page
+    assert "ticket-qr" not in page and "ticket-cancel" not in page and "取消 2 个座位" not in page
+
+
+def test_the_service_refuses_to_cancel_a_checked_in_ticket_and_says_when(palace):
+    booking = book(palace, palace.member.user)
+    services.ticket_check_in(session_id=palace.session.pk, code=booking.code, staff=palace.manager_a)
+    with pytest.raises(services.BookingError) as e:
+        services.booking_cancel(booking_id=booking.pk, user=palace.member.user)
+    assert e.value.code == "used" and "检票入场" in e.value.message and "大剧场" in e.value.message
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+
+def test_staff_see_the_seat_count_of_the_ticket_they_admit(client, palace):
+    booking = book(palace, palace.member.user, seats=2)
+    client.force_login(palace.manager_a)
+    page = client.post(reverse("culture:check-in", args=[palace.session.pk]), {"code": booking.code}).content.decode()
+    assert 'class="check-seats">2 人入场' in page
+
+
+def test_the_ticket_says_how_and_where_to_pay(client, palace, make_session):
+    booking = book(palace, palace.member.user, seats=2)
+    page = client.get(reverse("culture:ticket", args=[booking.code])).content.decode()
+    assert booking.total_price == Decimal("40.00")
+    assert "到场支付" in page and "¥40.00" in page and palace.venue.address in page
+    free = make_session(price=0, member_price=0)
+    free_booking = book(palace, palace.member.user, session=free)
+    page = client.get(reverse("culture:ticket", args=[free_booking.code])).content.decode()
+    assert "免费，无需支付" in page and "到场支付" not in page
