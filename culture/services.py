@@ -30,6 +30,8 @@ from members.services import audit_log
 from members.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 
 from .models import (
+    SHORT_CODE_ALPHABET,
+    SHORT_CODE_LENGTH,
     Attendance,
     Booking,
     Category,
@@ -40,6 +42,7 @@ from .models import (
     Session,
     VisitorCode,
     WaitlistEntry,
+    new_short_code,
 )
 
 STAFF_ROLES = [StaffRole.Role.EVENTS_MANAGER, StaffRole.Role.BRANCH_ADMIN]
@@ -164,6 +167,24 @@ def _new_code() -> str:
     return secrets.token_urlsafe(18)
 
 
+def _new_short_code() -> str:
+    """A short code not yet given out. Two bookings drawing the same free code at the same instant (odds about
+    one in 10^12) are stopped by the unique index; the loser's booking fails and can be retried."""
+    while True:
+        code = new_short_code()
+        if not Booking.objects.filter(short_code=code).exists():
+            return code
+
+
+def short_code_normalize(text: str) -> str | None:
+    """What staff type for a short code, as stored: "k7qx 3m9p" or "K7QX-3M9P" → "K7QX3M9P".
+    None when it cannot be a short code (a long QR code, a typo with a look-alike character)."""
+    compact = "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
+    if len(compact) == SHORT_CODE_LENGTH and all(ch in SHORT_CODE_ALPHABET for ch in compact):
+        return compact
+    return None
+
+
 def _ensure_bookable(session: Session, booker: Booker, seats: int, *, now=None) -> None:
     now = now or timezone.now()
     item = session.item
@@ -215,7 +236,7 @@ def _booking_create(session: Session, booker: Booker, seats: int) -> Booking:
             booking = Booking.objects.create(
                 session=session, user=booker.user, member=booker.member, mobile=booker.mobile, name=booker.name,
                 seats=seats, unit_price=unit, total_price=_money(unit * seats), is_member_price=booker.is_member,
-                code=_new_code(),
+                code=_new_code(), short_code=_new_short_code(),
             )
             audit_log(actor=booker.user, action="culture.booking.created", target=booking,
                       data={"seats": seats, "session": session.pk})
@@ -389,6 +410,7 @@ def waitlist_accept(*, entry_id: int, user=None, visitor_mobile: str | None = No
             session=session, user=entry.user, member=entry.member, mobile=entry.mobile, name=entry.name,
             seats=entry.seats, unit_price=unit, total_price=_money(unit * entry.seats),
             is_member_price=entry.member_id is not None, code=_new_code(),
+            short_code=_new_short_code(),
         )
         entry.status = WaitlistEntry.Status.ACCEPTED
         entry.booking = booking
@@ -483,8 +505,14 @@ def ticket_check_in(*, session_id: int, code: str, staff, place: str = "", now=N
     session = Session.objects.select_related("item", "venue", "item__venue").get(pk=session_id)
     _ensure_staff(staff, session.item)
     place = place or (session.venue or session.item.venue).name
-    booking = Booking.objects.select_related("session__item").filter(code=code).first() if code else None
+    short = short_code_normalize(code)
+    lookup = {"short_code": short} if short else {"code": code}
+    booking = Booking.objects.select_related("session__item").filter(**lookup).first() if code else None
     if booking is None:
+        if short or len(code) <= 12:
+            raise CheckInError(
+                _("票码无效：没有票码为 %(code)s 的票。请核对票面上的 8 位短码（不含 0、O、1、I、L）。")
+                % {"code": code[:20]}, code="forged")
         raise CheckInError(_("票码无效：没有这张票。"), code="forged")
     if booking.status != Booking.Status.CONFIRMED:
         raise CheckInError(_("这张票已取消，不能入场。"), code="cancelled")

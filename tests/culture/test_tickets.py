@@ -4,10 +4,11 @@ palace staff of the item's branch (district A), staff of another branch (distric
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from culture import services
-from culture.models import Booking
+from culture.models import SHORT_CODE_ALPHABET, Booking
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +67,63 @@ def test_the_ticket_says_how_and_where_to_pay(client, palace, make_session):
     free_booking = book(palace, palace.member.user, session=free)
     page = client.get(reverse("culture:ticket", args=[free_booking.code])).content.decode()
     assert "免费，无需支付" in page and "到场支付" not in page
+
+
+# --- A short typable code ------------------------------------------------------------------------------------
+
+def test_each_ticket_gets_a_short_code_without_look_alikes_shown_in_two_groups(client, palace):
+    booking = book(palace, palace.member.user, seats=2)
+    assert len(booking.short_code) == 8 and set(booking.short_code) <= set(SHORT_CODE_ALPHABET)
+    assert not set(booking.short_code) & set("01OIL")
+    page = client.get(reverse("culture:ticket", args=[booking.code])).content.decode()
+    assert f"{booking.short_code[:4]} {booking.short_code[4:]}" in page
+
+
+def test_short_codes_are_unique_in_the_database(palace):
+    first = book(palace, palace.member.user)
+    second = book(palace, palace.other_member.user)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Booking.objects.filter(pk=second.pk).update(short_code=first.short_code)
+
+
+@pytest.mark.parametrize("typed", [
+    lambda c: c.lower(), lambda c: f"{c[:4]} {c[4:]}", lambda c: f"{c[:4]}-{c[4:]}".lower(), lambda c: f" {c} ",
+])
+def test_staff_of_the_branch_admit_a_short_code_however_it_is_typed(client, palace, typed):
+    booking = book(palace, palace.member.user, seats=2)
+    client.force_login(palace.manager_a)
+    page = client.post(reverse("culture:check-in", args=[palace.session.pk]),
+                       {"code": typed(booking.short_code)}).content.decode()
+    assert "验票通过" in page
+    booking.refresh_from_db()
+    assert booking.checked_in_at is not None
+
+
+def test_the_long_qr_code_still_admits(palace):
+    booking = book(palace, palace.member.user)
+    services.ticket_check_in(session_id=palace.session.pk, code=booking.code, staff=palace.manager_a)
+    booking.refresh_from_db()
+    assert booking.checked_in_at is not None
+
+
+def test_a_short_code_typed_wrong_says_so_and_admits_nobody(client, palace):
+    booking = book(palace, palace.member.user)
+    wrong = ("2" if booking.short_code[0] != "2" else "3") + booking.short_code[1:]
+    client.force_login(palace.manager_a)
+    url = reverse("culture:check-in", args=[palace.session.pk])
+    for typed in (wrong, "K7QX 3M9"):  # one character wrong; one character missing
+        response = client.post(url, {"code": typed})
+        assert response.status_code == 400 and "票码无效" in response.content.decode()
+        assert "8 位短码" in response.content.decode()
+    assert not Booking.objects.filter(checked_in_at__isnull=False).exists()
+
+
+def test_staff_of_another_branch_cannot_admit_a_short_code(client, palace):
+    booking = book(palace, palace.member.user)
+    client.force_login(palace.manager_b)
+    response = client.post(reverse("culture:check-in", args=[palace.session.pk]), {"code": booking.short_code})
+    assert response.status_code == 404
+    with pytest.raises(services.NotInScope):
+        services.ticket_check_in(session_id=palace.session.pk, code=booking.short_code, staff=palace.manager_b)
+    booking.refresh_from_db()
+    assert booking.checked_in_at is None
