@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -362,8 +363,7 @@ def waitlist_offer(*, session_id: int, now=None) -> list[WaitlistEntry]:
             and (session.booking_closes_at is None or session.booking_closes_at > now)
         )
         if open_for_booking:
-            expires = min(now + timedelta(hours=OFFER_HOURS), session.booking_closes_at or session.starts_at,
-                          session.starts_at)
+            expires = min(offer_expiry(now), session.booking_closes_at or session.starts_at, session.starts_at)
             for entry in WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.WAITING):
                 if not _seats_take(_lessons(session), entry.seats):
                     break  # strictly in order: a later, smaller request does not jump the queue
@@ -375,6 +375,33 @@ def waitlist_offer(*, session_id: int, now=None) -> list[WaitlistEntry]:
                 _tell_waiting(entry, expires)
                 offered.append(entry)
     return offered
+
+
+def _clock(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"CULTURE_OFFER_QUIET_FROM/UNTIL must be HH:MM, not {value!r}") from None
+
+
+def offer_expiry(now):
+    """When an offer made at `now` ends: OFFER_HOURS later, unless that falls in the quiet hours of the night
+    (CULTURE_OFFER_QUIET_FROM to CULTURE_OFFER_QUIET_UNTIL, local time); then at the end of those hours.
+    An offer made at 22:30 does not run out at 03:07 while its holder sleeps."""
+    expires = timezone.localtime(now + timedelta(hours=OFFER_HOURS))
+    quiet_from = _clock(getattr(settings, "CULTURE_OFFER_QUIET_FROM", "21:00"))
+    quiet_until = _clock(getattr(settings, "CULTURE_OFFER_QUIET_UNTIL", "09:00"))
+    clock = expires.time()
+    if quiet_from == quiet_until:
+        return expires
+    if quiet_from < quiet_until:  # a window within one day, e.g. 00:00–07:00
+        quiet, morning = quiet_from <= clock < quiet_until, expires.date()
+    else:  # across midnight, e.g. 21:00–09:00
+        quiet = clock >= quiet_from or clock < quiet_until
+        morning = expires.date() + timedelta(days=1) if clock >= quiet_from else expires.date()
+    if not quiet:
+        return expires
+    return timezone.make_aware(datetime.combine(morning, quiet_until))
 
 
 def _tell_waiting(entry: WaitlistEntry, expires) -> None:

@@ -1,14 +1,17 @@
 """Tickets people can trust (#16.6). Personas: the ticket holder (a member), another visitor (no ticket),
 palace staff of the item's branch (district A), staff of another branch (district B)."""
 
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from culture import services
-from culture.models import SHORT_CODE_ALPHABET, Booking
+from culture.models import SHORT_CODE_ALPHABET, Booking, Session
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +130,54 @@ def test_staff_of_another_branch_cannot_admit_a_short_code(client, palace):
         services.ticket_check_in(session_id=palace.session.pk, code=booking.short_code, staff=palace.manager_b)
     booking.refresh_from_db()
     assert booking.checked_in_at is None
+
+
+# --- Offers made late in the evening last until the morning ------------------------------------------------------
+
+def at(day, clock: str):
+    """An aware datetime on `day` (a local date) at a local clock time."""
+    return timezone.make_aware(datetime.combine(day, time.fromisoformat(clock)))
+
+
+@pytest.mark.parametrize("made, hours, expected", [
+    ("22:30", 4.6, "09:00"),   # would expire at 03:06: lasts until the morning instead
+    ("15:00", 12, "09:00"),    # would expire at 03:00
+    ("10:00", 11.5, "09:00"),  # would expire at 21:30, in the evening
+    ("22:30", 12, "10:30"),    # expires in the daytime: unchanged
+    ("08:00", 12, "20:00"),
+])
+def test_an_offer_does_not_expire_in_the_night(palace, monkeypatch, made, hours, expected):
+    monkeypatch.setattr(services, "OFFER_HOURS", hours)
+    day = timezone.localdate() + timedelta(days=1)
+    expires = timezone.localtime(services.offer_expiry(at(day, made)))
+    assert f"{expires:%H:%M}" == expected and expires > at(day, made)
+
+
+@override_settings(CULTURE_OFFER_QUIET_FROM="23:00", CULTURE_OFFER_QUIET_UNTIL="07:30")
+def test_the_quiet_hours_are_a_setting(palace, monkeypatch):
+    monkeypatch.setattr(services, "OFFER_HOURS", 4)
+    day = timezone.localdate() + timedelta(days=1)
+    assert f"{timezone.localtime(services.offer_expiry(at(day, '22:30'))):%H:%M}" == "07:30"
+    assert f"{timezone.localtime(services.offer_expiry(at(day, '18:30'))):%H:%M}" == "22:30"
+
+
+def test_the_waiting_member_gets_an_offer_made_late_that_lasts_until_morning_but_not_past_the_start(
+        palace, monkeypatch, make_session):
+    monkeypatch.setattr(services, "OFFER_HOURS", 4)
+    start = timezone.localtime(palace.session.starts_at)
+    evening = at(start.date() - timedelta(days=2), "22:30")
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=10)
+    entry = services.waitlist_join(session_id=palace.session.pk, seats=1, user=palace.other_member.user)
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=9)
+    services.waitlist_offer(session_id=palace.session.pk, now=evening)
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+    assert timezone.localtime(entry.offer_expires_at) == at(start.date() - timedelta(days=1), "09:00")
+    # A session starting at 08:00 the next morning: the offer cannot outlast the start.
+    early = make_session(starts_at=at(start.date(), "08:00"), capacity=1)
+    Session.objects.filter(pk=early.pk).update(seats_taken=1)
+    other = services.waitlist_join(session_id=early.pk, seats=1, user=palace.member.user)
+    Session.objects.filter(pk=early.pk).update(seats_taken=0)
+    services.waitlist_offer(session_id=early.pk, now=at(start.date() - timedelta(days=1), "22:30"))
+    other.refresh_from_db()
+    assert other.offer_expires_at == early.starts_at
