@@ -170,12 +170,8 @@ def item_detail(request, item_id: int):
         raise Http404 from None
     url = request.build_absolute_uri(reverse("culture:item", args=[item.pk]))
     mobile = verified_mobile(request)
-    # A visitor's own places in this item's queues (members see theirs on their page too).
-    queued = (WaitlistEntry.objects.filter(session__item=item, status__in=["waiting", "offered"])
-              .filter(user=request.user) if request.user.is_authenticated
-              else WaitlistEntry.objects.filter(session__item=item, status__in=["waiting", "offered"],
-                                                user__isnull=True, mobile=mobile) if mobile
-              else WaitlistEntry.objects.none()).select_related("session")
+    # The asker's own places in this item's queues, with their position (members see theirs on their page too).
+    queued = selectors.waitlist_for_item(item, user=request.user, visitor_mobile=mobile)
     return render(request, "culture/item.html", {
         "queued": queued,
         "item": item, "sessions": selectors.item_sessions(item), "images": list(item.images.all()),

@@ -181,3 +181,34 @@ def test_the_waiting_member_gets_an_offer_made_late_that_lasts_until_morning_but
     services.waitlist_offer(session_id=early.pk, now=at(start.date() - timedelta(days=1), "22:30"))
     other.refresh_from_db()
     assert other.offer_expires_at == early.starts_at
+
+
+# --- Queue position ----------------------------------------------------------------------------------------------
+
+def test_waiting_people_see_their_place_in_the_queue(client, palace, member_factory):
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=10)
+    first = member_factory(branch=palace.tree.base_a1).user
+    services.waitlist_join(session_id=palace.session.pk, seats=1, user=first)
+    services.waitlist_join(session_id=palace.session.pk, seats=2, user=palace.other_member.user)
+    # A visitor (verified mobile, no account) queues third.
+    session = client.session
+    session["culture_verified_mobile"] = {"mobile": "13812345678", "at": __import__("time").time()}
+    session.save()
+    client.post(reverse("culture:book", args=[palace.session.pk]), {"seats": 1, "waitlist": "1"})
+    page = client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
+    assert "候补第 3 位" in page
+
+    client.force_login(palace.other_member.user)
+    assert "候补第 2 位" in client.get(reverse("culture:my")).content.decode()
+    assert "候补第 2 位" in client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
+    # The first in line leaves: everyone behind moves up.
+    services.waitlist_leave(entry_id=palace.session.waitlist.get(user=first).pk, user=first)
+    assert "候补第 1 位" in client.get(reverse("culture:my")).content.decode()
+
+
+def test_someone_not_in_the_queue_sees_no_position(client, palace, member_factory):
+    Session.objects.filter(pk=palace.session.pk).update(seats_taken=10)
+    services.waitlist_join(session_id=palace.session.pk, seats=1, user=palace.other_member.user)
+    client.force_login(palace.member.user)
+    assert "候补第" not in client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
+    assert "候补第" not in client.get(reverse("culture:my")).content.decode()
