@@ -31,6 +31,7 @@ from members.selectors import branches_in_scope
 from portal.api import ID_MAX
 
 from . import selectors, services
+from .calendar import ticket_ics
 from .forms import (
     BookingForm,
     CheckInForm,
@@ -282,6 +283,17 @@ def ticket(request, code: str):
     booking = get_object_or_404(Booking.objects.select_related("session__item", "session__venue",
                                                                "session__item__venue"), code=code)
     return render(request, "culture/ticket.html", {"booking": booking, "qr": mark_safe(_qr_svg(booking.code))})  # noqa: S308
+
+
+@require_GET
+def ticket_calendar(request, code: str):
+    """The session as an .ics file for the phone's calendar; like the ticket, the code is the key."""
+    booking = get_object_or_404(Booking.objects.select_related("session__item", "session__venue",
+                                                               "session__item__venue"), code=code)
+    response = HttpResponse(ticket_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ticket-{booking.short_code}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

@@ -1,6 +1,7 @@
 """Tickets people can trust (#16.6). Personas: the ticket holder (a member), another visitor (no ticket),
 palace staff of the item's branch (district A), staff of another branch (district B)."""
 
+import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
@@ -212,3 +213,59 @@ def test_someone_not_in_the_queue_sees_no_position(client, palace, member_factor
     client.force_login(palace.member.user)
     assert "候补第" not in client.get(reverse("culture:item", args=[palace.item.pk])).content.decode()
     assert "候补第" not in client.get(reverse("culture:my")).content.decode()
+
+
+# --- Add to calendar (.ics) --------------------------------------------------------------------------------------
+
+def parse_ics(text: str) -> dict[str, tuple[str, str]]:
+    """The VEVENT's properties as {name: (parameters, value)}, after unfolding (RFC 5545 3.1)."""
+    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
+    raw = text.split("\r\n")
+    assert all(len(line.encode()) <= 75 for line in raw)
+    lines = []
+    for line in raw:
+        if line.startswith(" "):
+            lines[-1] += line[1:]
+        elif line:
+            lines.append(line)
+    event = lines[lines.index("BEGIN:VEVENT") + 1:lines.index("END:VEVENT")]
+    assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR" and "VERSION:2.0" in lines
+    assert "TZID:Asia/Shanghai" in lines and "TZOFFSETTO:+0800" in lines
+    props = {}
+    for line in event:
+        head, value = line.split(":", 1)
+        name, _, params = head.partition(";")
+        props[name] = (params, value)
+    return props
+
+
+def unescape(value: str) -> str:
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def test_the_ticket_holder_adds_the_session_to_their_calendar(client, palace, make_item, make_session):
+    item = make_item(title="话剧《雷雨》; 第二幕, 加演\\特别场" + "——" * 20)
+    starts = at(timezone.localdate() + timedelta(days=4), "19:30")
+    session = make_session(item=item, starts_at=starts, ends_at=starts + timedelta(hours=2, minutes=15))
+    booking = book(palace, palace.member.user, seats=2, session=session)
+    page = client.get(reverse("culture:ticket", args=[booking.code])).content.decode()
+    url = reverse("culture:ticket-calendar", args=[booking.code])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    props = parse_ics(response.content.decode())
+    assert props["DTSTART"] == ("TZID=Asia/Shanghai", f"{starts:%Y%m%d}T193000")
+    assert props["DTEND"] == ("TZID=Asia/Shanghai", f"{starts:%Y%m%d}T214500")
+    assert props["UID"][1] == f"culture-booking-{booking.pk}@" + props["UID"][1].split("@")[1]
+    assert props["DTSTAMP"][1].endswith("Z")
+    assert unescape(props["SUMMARY"][1]) == item.title
+    assert "\\;" in props["SUMMARY"][1] and "\\," in props["SUMMARY"][1] and "\\\\" in props["SUMMARY"][1]
+    assert unescape(props["LOCATION"][1]) == f"{palace.venue.name}, {palace.venue.address}"
+    description = unescape(props["DESCRIPTION"][1])
+    assert "2 人" in description and booking.short_code_display in description and booking.code in description
+    assert props["STATUS"][1] == "CONFIRMED"
+
+
+def test_another_visitor_with_a_wrong_code_gets_no_calendar(client, palace):
+    book(palace, palace.member.user)
+    assert client.get(reverse("culture:ticket-calendar", args=["not-a-ticket"])).status_code == 404
