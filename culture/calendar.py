@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Booking
 
@@ -54,7 +55,7 @@ def ticket_ics(booking: Booking) -> str:
     ticket_url = f"{settings.SITE_URL}{reverse('culture:ticket', args=[booking.code])}"
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
     description = "\n".join([
-        _("%(n)s 人") % {"n": booking.seats},
+        ngettext("%(n)s 个座位", "%(n)s 个座位", booking.seats) % {"n": booking.seats},
         _("短票码：%(code)s") % {"code": booking.short_code_display},
         _("入场时出示电子票：%(url)s") % {"url": ticket_url},
     ])

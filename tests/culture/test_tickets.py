@@ -262,7 +262,7 @@ def test_the_ticket_holder_adds_the_session_to_their_calendar(client, palace, ma
     assert "\\;" in props["SUMMARY"][1] and "\\," in props["SUMMARY"][1] and "\\\\" in props["SUMMARY"][1]
     assert unescape(props["LOCATION"][1]) == f"{palace.venue.name}, {palace.venue.address}"
     description = unescape(props["DESCRIPTION"][1])
-    assert "2 人" in description and booking.short_code_display in description and booking.code in description
+    assert "2 个座位" in description and booking.short_code_display in description and booking.code in description
     assert props["STATUS"][1] == "CONFIRMED"
 
 
