@@ -4,6 +4,7 @@ palace staff of the item's branch (district A), staff of another branch (distric
 import re
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -269,3 +270,18 @@ def test_the_ticket_holder_adds_the_session_to_their_calendar(client, palace, ma
 def test_another_visitor_with_a_wrong_code_gets_no_calendar(client, palace):
     book(palace, palace.member.user)
     assert client.get(reverse("culture:ticket-calendar", args=["not-a-ticket"])).status_code == 404
+
+
+# --- A scanner without BarcodeDetector ---------------------------------------------------------------------------
+
+def test_the_check_in_page_serves_its_own_qr_decoder(client, palace):
+    from django.contrib.staticfiles import finders
+
+    client.force_login(palace.manager_a)
+    page = client.get(reverse("culture:check-in", args=[palace.session.pk])).content.decode()
+    assert "vendor/jsqr/jsQR.js" in page and "https://" not in page.split("<main", 1)[-1].split("</main>")[0]
+    decoder = finders.find("vendor/jsqr/jsQR.js")
+    assert decoder and finders.find("vendor/jsqr/LICENSE")
+    assert "jsQR" in Path(decoder).read_text(encoding="utf-8")[:2000]
+    assert "window.jsQR" in Path(finders.find("culture/check_in.js")).read_text(encoding="utf-8")
+    assert "8 位短票码" in page
