@@ -149,6 +149,7 @@ def seed() -> None:
                     unit_price=0,
                     total_price=0,
                     code=f"bench-{k}",
+                    short_code=f"B{k:07d}",
                     checked_in_at=now,
                 )
                 for k, s in enumerate(rated)

@@ -166,7 +166,7 @@ class BookingAdmin(ReadOnlyScopedAdmin):
     list_filter = ["status", "is_member_price"]
     search_fields = ["name", "session__item__title"]
     list_select_related = ["session__item"]
-    exclude = ["code"]
+    exclude = ["code", "short_code"]  # either one admits the ticket at the gate
 
     @admin.display(description=_("手机号码"))
     def masked_mobile(self, obj):

@@ -5,6 +5,7 @@ Invariants live in the database: a session is never overbooked (CheckConstraint 
 one live booking per person and session, one rating per booking, one ticket code per booking.
 """
 
+import secrets
 from datetime import timedelta
 from decimal import Decimal
 
@@ -209,6 +210,15 @@ class Session(models.Model):
         return self.starts_at - timedelta(hours=hours)
 
 
+# No look-alikes: no 0/O, 1/I/L. 31 characters, 8 of them: about 8.5 × 10^11 codes.
+SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SHORT_CODE_LENGTH = 8
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for __ in range(SHORT_CODE_LENGTH))
+
+
 class Booking(models.Model):
     """A ticket: seats on a session (for a training course, the enrolment in all its lessons). The QR code
     carries `code`, a random secret with a unique index; whoever holds it holds the ticket."""
@@ -230,6 +240,9 @@ class Booking(models.Model):
     is_member_price = models.BooleanField(_("会员价"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.CONFIRMED)
     code = models.CharField(_("票码"), max_length=64, unique=True)
+    # A short code people can read out and type at the gate: 8 characters of SHORT_CODE_ALPHABET.
+    # The default covers bookings made outside services.py (the admin, tests); services draw one not yet used.
+    short_code = models.CharField(_("短票码"), max_length=8, unique=True, default=new_short_code)
     created_at = models.DateTimeField(_("预约时间"), default=timezone.now)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("入场时间"), null=True, blank=True)
@@ -252,6 +265,11 @@ class Booking(models.Model):
 
     def __str__(self) -> str:
         return f"{self.session} · {self.name or self.mobile} × {self.seats}"
+
+    @property
+    def short_code_display(self) -> str:
+        """"K7QX3M9P" shown as "K7QX 3M9P": two groups of four are easier to read out and type."""
+        return f"{self.short_code[:4]} {self.short_code[4:]}"
 
 
 class Attendance(models.Model):

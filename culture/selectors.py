@@ -220,9 +220,32 @@ def bookings_of(user) -> QuerySet[Booking]:
     )
 
 
+def with_queue_position(entries: QuerySet[WaitlistEntry]) -> QuerySet[WaitlistEntry]:
+    """Annotates `queue_position`: 1 + the entries still waiting ahead of this one in its session's queue
+    (the order offers follow: created_at, then id). One subquery, however many entries are listed."""
+    ahead = (
+        WaitlistEntry.objects.filter(session=OuterRef("session"), status=WaitlistEntry.Status.WAITING)
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lt=OuterRef("id")))
+        .order_by().values("session").annotate(n=Count("id")).values("n")
+    )
+    return entries.annotate(queue_position=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1)
+
+
 def waitlist_of(user) -> QuerySet[WaitlistEntry]:
-    return (WaitlistEntry.objects.filter(user=user, status__in=["waiting", "offered"])
-            .select_related("session__item").order_by("session__starts_at"))
+    return with_queue_position(WaitlistEntry.objects.filter(user=user, status__in=["waiting", "offered"])
+                               .select_related("session__item").order_by("session__starts_at"))
+
+
+def waitlist_for_item(item: MenuItem, *, user=None, visitor_mobile: str | None = None) -> QuerySet[WaitlistEntry]:
+    """The asker's own live places in this item's queues: a signed-in user's, or a verified visitor's."""
+    live = WaitlistEntry.objects.filter(session__item=item, status__in=["waiting", "offered"])
+    if user is not None and user.is_authenticated:
+        live = live.filter(user=user)
+    elif visitor_mobile:
+        live = live.filter(user__isnull=True, mobile=visitor_mobile)
+    else:
+        return WaitlistEntry.objects.none()
+    return with_queue_position(live.select_related("session"))
 
 
 # --- Staff -------------------------------------------------------------------------------------------------

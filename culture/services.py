@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -30,6 +31,8 @@ from members.services import audit_log
 from members.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 
 from .models import (
+    SHORT_CODE_ALPHABET,
+    SHORT_CODE_LENGTH,
     Attendance,
     Booking,
     Category,
@@ -40,6 +43,7 @@ from .models import (
     Session,
     VisitorCode,
     WaitlistEntry,
+    new_short_code,
 )
 
 STAFF_ROLES = [StaffRole.Role.EVENTS_MANAGER, StaffRole.Role.BRANCH_ADMIN]
@@ -164,6 +168,24 @@ def _new_code() -> str:
     return secrets.token_urlsafe(18)
 
 
+def _new_short_code() -> str:
+    """A short code not yet given out. Two bookings drawing the same free code at the same instant (odds about
+    one in 10^12) are stopped by the unique index; the loser's booking fails and can be retried."""
+    while True:
+        code = new_short_code()
+        if not Booking.objects.filter(short_code=code).exists():
+            return code
+
+
+def short_code_normalize(text: str) -> str | None:
+    """What staff type for a short code, as stored: "k7qx 3m9p" or "K7QX-3M9P" → "K7QX3M9P".
+    None when it cannot be a short code (a long QR code, a typo with a look-alike character)."""
+    compact = "".join(ch for ch in text if not ch.isspace() and ch != "-").upper()
+    if len(compact) == SHORT_CODE_LENGTH and all(ch in SHORT_CODE_ALPHABET for ch in compact):
+        return compact
+    return None
+
+
 def _ensure_bookable(session: Session, booker: Booker, seats: int, *, now=None) -> None:
     now = now or timezone.now()
     item = session.item
@@ -215,7 +237,7 @@ def _booking_create(session: Session, booker: Booker, seats: int) -> Booking:
             booking = Booking.objects.create(
                 session=session, user=booker.user, member=booker.member, mobile=booker.mobile, name=booker.name,
                 seats=seats, unit_price=unit, total_price=_money(unit * seats), is_member_price=booker.is_member,
-                code=_new_code(),
+                code=_new_code(), short_code=_new_short_code(),
             )
             audit_log(actor=booker.user, action="culture.booking.created", target=booking,
                       data={"seats": seats, "session": session.pk})
@@ -254,7 +276,12 @@ def booking_cancel(*, booking_id: int, user=None, code: str | None = None, now=N
         if booking.status != Booking.Status.CONFIRMED:
             raise BookingError(_("该预约已取消。"), code="cancelled")
         if booking.checked_in_at:
-            raise BookingError(_("已入场的预约不能取消。"), code="used")
+            raise BookingError(
+                _("这张票已于 %(time)s 在%(place)s检票入场，不能取消。") % {
+                    "time": f"{timezone.localtime(booking.checked_in_at):%Y-%m-%d %H:%M}",
+                    "place": booking.checked_in_place or _("入口")},
+                code="used",
+            )
         session = booking.session
         deadline = session.cancel_deadline(session.item.cancel_hours_before)
         if now >= deadline:
@@ -336,8 +363,7 @@ def waitlist_offer(*, session_id: int, now=None) -> list[WaitlistEntry]:
             and (session.booking_closes_at is None or session.booking_closes_at > now)
         )
         if open_for_booking:
-            expires = min(now + timedelta(hours=OFFER_HOURS), session.booking_closes_at or session.starts_at,
-                          session.starts_at)
+            expires = min(offer_expiry(now), session.booking_closes_at or session.starts_at, session.starts_at)
             for entry in WaitlistEntry.objects.filter(session=session, status=WaitlistEntry.Status.WAITING):
                 if not _seats_take(_lessons(session), entry.seats):
                     break  # strictly in order: a later, smaller request does not jump the queue
@@ -349,6 +375,33 @@ def waitlist_offer(*, session_id: int, now=None) -> list[WaitlistEntry]:
                 _tell_waiting(entry, expires)
                 offered.append(entry)
     return offered
+
+
+def _clock(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"CULTURE_OFFER_QUIET_FROM/UNTIL must be HH:MM, not {value!r}") from None
+
+
+def offer_expiry(now):
+    """When an offer made at `now` ends: OFFER_HOURS later, unless that falls in the quiet hours of the night
+    (CULTURE_OFFER_QUIET_FROM to CULTURE_OFFER_QUIET_UNTIL, local time); then at the end of those hours.
+    An offer made at 22:30 does not run out at 03:07 while its holder sleeps."""
+    expires = timezone.localtime(now + timedelta(hours=OFFER_HOURS))
+    quiet_from = _clock(getattr(settings, "CULTURE_OFFER_QUIET_FROM", "21:00"))
+    quiet_until = _clock(getattr(settings, "CULTURE_OFFER_QUIET_UNTIL", "09:00"))
+    clock = expires.time()
+    if quiet_from == quiet_until:
+        return expires
+    if quiet_from < quiet_until:  # a window within one day, e.g. 00:00–07:00
+        quiet, morning = quiet_from <= clock < quiet_until, expires.date()
+    else:  # across midnight, e.g. 21:00–09:00
+        quiet = clock >= quiet_from or clock < quiet_until
+        morning = expires.date() + timedelta(days=1) if clock >= quiet_from else expires.date()
+    if not quiet:
+        return expires
+    return timezone.make_aware(datetime.combine(morning, quiet_until))
 
 
 def _tell_waiting(entry: WaitlistEntry, expires) -> None:
@@ -384,6 +437,7 @@ def waitlist_accept(*, entry_id: int, user=None, visitor_mobile: str | None = No
             session=session, user=entry.user, member=entry.member, mobile=entry.mobile, name=entry.name,
             seats=entry.seats, unit_price=unit, total_price=_money(unit * entry.seats),
             is_member_price=entry.member_id is not None, code=_new_code(),
+            short_code=_new_short_code(),
         )
         entry.status = WaitlistEntry.Status.ACCEPTED
         entry.booking = booking
@@ -478,8 +532,14 @@ def ticket_check_in(*, session_id: int, code: str, staff, place: str = "", now=N
     session = Session.objects.select_related("item", "venue", "item__venue").get(pk=session_id)
     _ensure_staff(staff, session.item)
     place = place or (session.venue or session.item.venue).name
-    booking = Booking.objects.select_related("session__item").filter(code=code).first() if code else None
+    short = short_code_normalize(code)
+    lookup = {"short_code": short} if short else {"code": code}
+    booking = Booking.objects.select_related("session__item").filter(**lookup).first() if code else None
     if booking is None:
+        if short or len(code) <= 12:
+            raise CheckInError(
+                _("票码无效：没有票码为 %(code)s 的票。请核对票面上的 8 位短码（不含 0、O、1、I、L）。")
+                % {"code": code[:20]}, code="forged")
         raise CheckInError(_("票码无效：没有这张票。"), code="forged")
     if booking.status != Booking.Status.CONFIRMED:
         raise CheckInError(_("这张票已取消，不能入场。"), code="cancelled")

@@ -16,6 +16,7 @@ urlpatterns = [
     # a query) is no ticket and answers 404 before the database is asked.
     re_path(r"^tickets/(?P<code>[A-Za-z0-9_-]{1,64})/$", views.ticket, name="ticket"),
     re_path(r"^tickets/(?P<code>[A-Za-z0-9_-]{1,64})/cancel/$", views.ticket_cancel, name="ticket-cancel"),
+    re_path(r"^tickets/(?P<code>[A-Za-z0-9_-]{1,64})/calendar\.ics$", views.ticket_calendar, name="ticket-calendar"),
     path("me/", views.my_culture, name="my"),
     path("waitlist/<int:entry_id>/accept/", views.waitlist_accept, name="waitlist-accept"),
     path("waitlist/<int:entry_id>/leave/", views.waitlist_leave, name="waitlist-leave"),

@@ -31,6 +31,7 @@ from members.selectors import branches_in_scope
 from portal.api import ID_MAX
 
 from . import selectors, services
+from .calendar import ticket_ics
 from .forms import (
     BookingForm,
     CheckInForm,
@@ -170,12 +171,8 @@ def item_detail(request, item_id: int):
         raise Http404 from None
     url = request.build_absolute_uri(reverse("culture:item", args=[item.pk]))
     mobile = verified_mobile(request)
-    # A visitor's own places in this item's queues (members see theirs on their page too).
-    queued = (WaitlistEntry.objects.filter(session__item=item, status__in=["waiting", "offered"])
-              .filter(user=request.user) if request.user.is_authenticated
-              else WaitlistEntry.objects.filter(session__item=item, status__in=["waiting", "offered"],
-                                                user__isnull=True, mobile=mobile) if mobile
-              else WaitlistEntry.objects.none()).select_related("session")
+    # The asker's own places in this item's queues, with their position (members see theirs on their page too).
+    queued = selectors.waitlist_for_item(item, user=request.user, visitor_mobile=mobile)
     return render(request, "culture/item.html", {
         "queued": queued,
         "item": item, "sessions": selectors.item_sessions(item), "images": list(item.images.all()),
@@ -288,9 +285,25 @@ def ticket(request, code: str):
     return render(request, "culture/ticket.html", {"booking": booking, "qr": mark_safe(_qr_svg(booking.code))})  # noqa: S308
 
 
+@require_GET
+def ticket_calendar(request, code: str):
+    """The session as an .ics file for the phone's calendar; like the ticket, the code is the key."""
+    booking = get_object_or_404(Booking.objects.select_related("session__item", "session__venue",
+                                                               "session__item__venue"), code=code)
+    response = HttpResponse(ticket_ics(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ticket-{booking.short_code}.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_POST
 def ticket_cancel(request, code: str):
     booking = get_object_or_404(Booking, code=code)
+    if request.POST.get("confirm") != "1":
+        # The form's tick box is required in the browser; without it (no HTML5 validation, a stray POST)
+        # nothing is cancelled: cancelling frees the seats for the queue and cannot be undone.
+        messages.error(request, _("请勾选确认后再取消预约。"))
+        return redirect("culture:ticket", code)
     try:
         services.booking_cancel(booking_id=booking.pk, code=code)
     except services.BookingError as e:

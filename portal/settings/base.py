@@ -185,6 +185,10 @@ STATION_MAP_TILE_GCJ02 = env.bool("STATION_MAP_TILE_GCJ02", default=True)
 # most this often: a change shows in searches within this many seconds. 0 reads it before every search.
 STATIONS_SEARCH_REFRESH_SECONDS = env.float("STATIONS_SEARCH_REFRESH_SECONDS", default=1.0)
 CULTURE_WAITLIST_OFFER_HOURS = env.int("CULTURE_WAITLIST_OFFER_HOURS", default=12)
+# Local clock times (HH:MM): a waiting-list offer that would expire from QUIET_FROM in the evening until
+# QUIET_UNTIL in the morning lasts until QUIET_UNTIL instead, so nobody loses seats while asleep.
+CULTURE_OFFER_QUIET_FROM = env.str("CULTURE_OFFER_QUIET_FROM", default="21:00")
+CULTURE_OFFER_QUIET_UNTIL = env.str("CULTURE_OFFER_QUIET_UNTIL", default="09:00")
 CULTURE_MENU_CACHE_SECONDS = env.int("CULTURE_MENU_CACHE_SECONDS", default=30)
 
 # --- Celery ---------------------------------------------------------------------------------------

@@ -204,7 +204,7 @@ def test_full_session_page_offers_the_waiting_list(client, palace):
 
 def test_ticket_holder_cancels_from_the_ticket_page(client, palace):
     booking = services.booking_create(session_id=palace.session.pk, seats=1, user=palace.member.user)
-    client.post(reverse("culture:ticket-cancel", args=[booking.code]))
+    client.post(reverse("culture:ticket-cancel", args=[booking.code]), {"confirm": "1"})
     booking.refresh_from_db()
     assert booking.status == "cancelled"
 
