@@ -696,23 +696,29 @@ class DocumentsAdded:
     refused: list[DocumentRefused]
 
 
-def documents_add(*, actor, claim_id: int, kind: str, uploads) -> DocumentsAdded:
-    """Several files of one kind at once, as a phone's picker gives them. Each is checked and stored on its own
-    (`document_add`, one transaction each): a refused file is named with its reason and the good ones are kept.
-    What refuses the whole batch (another member's claim, a claim past editing, no kind, no file) raises."""
+def documents_batch(uploads, add_one) -> DocumentsAdded:
+    """Several files of one kind at once, as a phone's picker gives them, each stored by `add_one(upload)` in its
+    own transaction: a refused file is named with its reason and the good ones are kept. What refuses the whole
+    batch (another member's claim, a claim past editing, no kind, no file) raises."""
     uploads = list(uploads)
     if not uploads:
         raise ClaimError(_("请选择要上传的文件。"), fields={"file": _("请选择要上传的文件。")})
     result = DocumentsAdded(added=[], refused=[])
     for upload in uploads:
         try:
-            result.added.append(document_add(actor=actor, claim_id=claim_id, kind=kind, upload=upload))
+            result.added.append(add_one(upload))
         except ClaimError as e:
             if e.code != "invalid" or "kind" in e.fields:
                 raise  # the claim or the kind refuses, not this file: no other file would fare better
             name = str(getattr(upload, "name", "") or "")[:80] or _("未命名文件")
             result.refused.append(DocumentRefused(name=name, message=e.message))
     return result
+
+
+def documents_add(*, actor, claim_id: int, kind: str, uploads) -> DocumentsAdded:
+    """Files of one kind for one claim (`documents_batch` of `document_add`)."""
+    return documents_batch(uploads, lambda upload: document_add(actor=actor, claim_id=claim_id, kind=kind,
+                                                                upload=upload))
 
 
 def document_remove(*, actor, claim_id: int, token, as_stay: bool = False) -> ClaimDocument:

@@ -124,6 +124,19 @@ def wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
+def upload_messages(request, result: claims.DocumentsAdded | None, error: str | None) -> None:
+    """What became of each file of a batch posted without the upload script, as page messages."""
+    if error:
+        messages.error(request, error)
+        return
+    for refused in result.refused:
+        messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": refused.name, "reason": refused.message})
+    if result.added:
+        count = len(result.added)
+        messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
+                         % {"count": count})
+
+
 def _upload_answer(claim: Claim, result: claims.DocumentsAdded | None, error: str | None) -> JsonResponse:
     added = result.added if result else []
     refused = result.refused if result else []
@@ -159,16 +172,7 @@ def claim_document_upload(request, claim_id):
             error = e.message
     if wants_json(request):
         return _upload_answer(claim, result, error)
-    if error:
-        messages.error(request, error)
-    else:
-        for refused in result.refused:
-            messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": refused.name,
-                                                                          "reason": refused.message})
-        if result.added:
-            count = len(result.added)
-            messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
-                             % {"count": count})
+    upload_messages(request, result, error)
     return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
 
 

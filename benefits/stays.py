@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from members.services import audit_log
 
 from . import claims, claims_selectors, rules
-from .claims import ClaimError, DocumentRefused, DocumentsAdded
+from .claims import ClaimError, DocumentsAdded
 from .models import BenefitRule, Claim, ClaimDocument, ClaimStay, Enrolment
 
 S = Claim.State
@@ -171,20 +171,9 @@ def stay_document_add(*, actor, stay_id: int, kind: str, upload) -> ClaimDocumen
 
 
 def stay_documents_add(*, actor, stay_id: int, kind: str, uploads) -> DocumentsAdded:
-    """Several files of one kind at once, each kept or refused on its own (as `claims.documents_add`)."""
-    uploads = list(uploads)
-    if not uploads:
-        raise ClaimError(_("请选择要上传的文件。"), fields={"file": _("请选择要上传的文件。")})
-    result = DocumentsAdded(added=[], refused=[])
-    for upload in uploads:
-        try:
-            result.added.append(stay_document_add(actor=actor, stay_id=stay_id, kind=kind, upload=upload))
-        except ClaimError as e:
-            if e.code != "invalid" or "kind" in e.fields:
-                raise
-            name = str(getattr(upload, "name", "") or "")[:80] or _("未命名文件")
-            result.refused.append(DocumentRefused(name=name, message=e.message))
-    return result
+    """Several files of one kind at once, each kept or refused on its own (`claims.documents_batch`)."""
+    return claims.documents_batch(uploads, lambda upload: stay_document_add(actor=actor, stay_id=stay_id, kind=kind,
+                                                                            upload=upload))
 
 
 def stay_document_remove(*, actor, stay_id: int, token) -> None:

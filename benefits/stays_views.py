@@ -8,14 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from members.models import Member
 
 from . import claims, stays
 from . import claims_selectors as selectors
-from .claims_views import wants_json
+from .claims_views import upload_messages, wants_json
 from .forms import ClaimDocumentForm, StayFactsForm
 from .models import Claim, ClaimStay
 
@@ -147,16 +146,7 @@ def stay_document_upload(request, stay_id):
             error = e.message
     if wants_json(request):
         return _upload_answer(stay, result, error)
-    if error:
-        messages.error(request, error)
-    else:
-        for refused in result.refused:
-            messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": refused.name,
-                                                                          "reason": refused.message})
-        if result.added:
-            count = len(result.added)
-            messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
-                             % {"count": count})
+    upload_messages(request, result, error)
     return redirect("benefits:stay", stay.pk)
 
 
