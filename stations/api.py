@@ -125,9 +125,9 @@ def _plain_nearest_search(request) -> HttpResponse | None:
     body = cards.nearest_answer(lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], kind=kind,
                                 amenities=amenities, using=Station.objects.db)
     if body is None:
-        rows, _radius, _rounds = selectors.stations_nearest_rows(lat=p["lat"], lng=p["lng"], limit=p["limit"],
-                                                                 max_km=p["radius_km"], kind=kind,
-                                                                 amenities=amenities)
+        rows, _radius, _rounds = selectors.station_search(lat=p["lat"], lng=p["lng"], limit=p["limit"],
+                                                          max_km=p["radius_km"], kind=kind,
+                                                          amenities=amenities)
         text = json.dumps({"count": len(rows), "next": None, "previous": None, "results": rows},
                           ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         body = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
@@ -188,20 +188,12 @@ class StationSearchView(ListAPIView):
         if "lat" not in p:
             page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
             return self.get_paginated_response(self.get_serializer(page, many=True).data)
-        if p.get("q"):
-            # A text search goes the database way (the in-memory index holds no names): the nearest drawn from
-            # the stations that match.
-            stations = selectors.stations_nearest(
-                lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], base=self.get_queryset(),
-            ).stations
-            rows = self.get_serializer(stations, many=True).data
-            return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
-        # The nearest search answers plain dicts with StationListSerializer's fields, built by the selector
-        # from one row per station (the serializer's per-field work cost more than the queries).
-        rows, _radius, _rounds = selectors.stations_nearest_rows(
+        # The one search answers plain dicts with StationListSerializer's fields, built by the selector from one
+        # row per station (the serializer's per-field work cost more than the queries).
+        rows, _radius, _rounds = selectors.station_search(
             lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], kind=p.get("kind", ""),
             amenities=sorted(p.get("amenity", [])), open_now=p.get("open_now", False),
-            district=p.get("district", ""),
+            district=p.get("district", ""), q=p.get("q", ""),
         )
         return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
 

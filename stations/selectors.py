@@ -372,7 +372,7 @@ def _station_rows_and_version(
 def _nearest_chosen(
     *, lat: float, lng: float, limit: int, max_km: float, kind: str, amenities: list[str] | None, district: str,
     open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str,
-    anywhere: bool = False,
+    anywhere: bool = False, q: str = "", use_index: bool = True,
 ) -> tuple[list[tuple[float, int]], dict[int, dict], float, int]:
     """[(distance_km, pk)] of the winners, nearest first; their station_rows; the radius searched; the number
     of SQL box queries.
@@ -384,9 +384,15 @@ def _nearest_chosen(
     against hours and exceptions, which the index does not hold), a caller's own queryset, or no index to
     be had (the version row missing, another thread building) go the SQL way: bounding boxes on the
     (lat, lng) index, widened until enough lie inside. `anywhere` lifts the radius's cap (NEAREST_MAX_KM) to
-    the whole Earth, for "the nearest one beyond the radius"."""
+    the whole Earth, for "the nearest one beyond the radius". A text query `q` draws from the stations whose
+    name, address or district match it (text_search_q). `use_index=False` forces the SQL way: the fallback,
+    which tests hold to the same answers as the index."""
     max_km = max(0.01, min(max_km, ANYWHERE_KM if anywhere else NEAREST_MAX_KM))
-    if base is None and not open_now:
+    if q:
+        base = (base if base is not None else stations_filtered(
+            kind=kind, amenities=amenities, open_now=open_now, district=district, now=now,
+        )).filter(text_search_q(q))
+    if base is None and not open_now and use_index:
         index = published_index(using=using)
         if index is None:
             index = station_index(using=using)
@@ -414,16 +420,20 @@ def _nearest_chosen(
     return chosen, station_rows([pk for _d, pk in chosen], now, using=using), radius, rounds
 
 
-def stations_nearest_rows(
+def station_search(
     *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
-    amenities: list[str] | None = None, district: str = "", open_now: bool = False, now: datetime | None = None,
+    amenities: list[str] | None = None, district: str = "", open_now: bool = False, q: str = "",
+    now: datetime | None = None, use_index: bool = True,
 ) -> tuple[list[dict], float, int]:
-    """The search API's hot path: the `limit` nearest active stations matching the filters within max_km,
-    nearest first, as dicts with exact `distance_km` (rounded to metres, as shown); the radius searched;
-    the number of box queries (0 when the in-memory index answered). Same results as stations_nearest."""
+    """The one station search from a point, whatever its filters (kind, amenities, district, open-now, text):
+    the `limit` nearest active stations matching them within max_km, nearest first, as dicts with
+    StationListSerializer's fields and exact `distance_km` (rounded to metres, as shown); the radius searched;
+    the number of SQL box queries (0 when the in-memory index answered). The API, the finder page
+    (stations_nearest, the same engine as Station objects) and the API's plain path (cards.nearest_answer,
+    the same index with its rows kept in memory) all draw from _nearest_chosen."""
     chosen, details, radius, rounds = _nearest_chosen(
         lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
-        open_now=open_now, now=now, using=Station.objects.db,
+        open_now=open_now, now=now, using=Station.objects.db, q=q, use_index=use_index,
     )
     rows = []
     for d, pk in chosen:
@@ -434,9 +444,13 @@ def stations_nearest_rows(
     return rows, radius, rounds
 
 
+# The name the search's callers and tests knew it by.
+stations_nearest_rows = station_search
+
+
 def stations_nearest(
     *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
-    amenities: list[str] | None = None, district: str = "", open_now: bool = False,
+    amenities: list[str] | None = None, district: str = "", open_now: bool = False, q: str = "",
     base: QuerySet[Station] | None = None, now: datetime | None = None, anywhere: bool = False,
 ) -> NearestResult:
     """The `limit` active stations nearest to (lat, lng) within max_km matching the filters (or, with `base`,
@@ -447,7 +461,7 @@ def stations_nearest(
     using = base.db if base is not None else Station.objects.db
     chosen, details, radius, rounds = _nearest_chosen(
         lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
-        open_now=open_now, now=now, base=base, using=using, anywhere=anywhere,
+        open_now=open_now, now=now, base=base, using=using, anywhere=anywhere, q=q,
     )
     stations = []
     for d, pk in chosen:
@@ -481,19 +495,11 @@ def stations_find(
     open_now: bool = False, district: str = "", q: str = "", now: datetime | None = None,
 ) -> FinderAnswer:
     """The finder page's search from a point: the `limit` nearest matching stations within radius_km, and
-    when there are none, the nearest one beyond. A text query goes the database way (the in-memory index
-    holds no names): the nearest search drawn from the stations that match it."""
+    when there are none, the nearest one beyond; the one search (station_search's engine, as Station objects)."""
 
     def nearest(*, limit, max_km, anywhere=False, **filters):
-        base = None
-        if filters.get("q"):
-            base = stations_filtered(kind=filters["kind"], amenities=filters["amenities"],
-                                     open_now=filters["open_now"], district=filters["district"], now=now)
-            base = base.filter(text_search_q(filters["q"]))
-        return stations_nearest(
-            lat=lat, lng=lng, limit=limit, max_km=max_km, kind=filters["kind"], amenities=filters["amenities"],
-            open_now=filters["open_now"], district=filters["district"], base=base, now=now, anywhere=anywhere,
-        ).stations
+        return stations_nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, now=now, anywhere=anywhere,
+                                **filters).stations
 
     filters = {"kind": kind, "amenities": list(amenities or []), "open_now": open_now, "district": district, "q": q}
     stations = nearest(limit=limit, max_km=radius_km, **filters)
