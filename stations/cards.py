@@ -18,7 +18,7 @@ many seconds before it, and the searches between two polls touch no database at 
 out of the order they were written: see migration 0004 for why the watermark is a snapshot's xmin there.
 
 Searches inside a transaction (which may see its own uncommitted writes), and a process whose cards are being
-built by another thread, answer the database way instead (selectors.stations_nearest_rows).
+built by another thread, answer the database way instead (selectors.station_search).
 """
 
 import json
@@ -321,7 +321,7 @@ def nearest_answer(
     using: str = "default", now: datetime | None = None,
 ) -> bytes | None:
     """The search API's answer body for the `limit` nearest active stations of `kind` with all `amenities`
-    within max_km — the bytes the DRF view would write for stations_nearest_rows — or None when the cards
+    within max_km — the bytes the DRF view would write for selectors.station_search — or None when the cards
     cannot answer (search_cards)."""
     current = search_cards(using=using)
     if current is None:

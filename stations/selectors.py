@@ -444,10 +444,6 @@ def station_search(
     return rows, radius, rounds
 
 
-# The name the search's callers and tests knew it by.
-stations_nearest_rows = station_search
-
-
 def stations_nearest(
     *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
     amenities: list[str] | None = None, district: str = "", open_now: bool = False, q: str = "",

@@ -26,7 +26,7 @@ NOON = datetime.combine(_TODAY + timedelta(days=(2 - _TODAY.weekday()) % 7), tim
 
 
 def _database_answer(lat, lng, *, limit=10, max_km=50.0, now=None) -> bytes:
-    rows, _radius, _rounds = selectors.stations_nearest_rows(lat=lat, lng=lng, limit=limit, max_km=max_km, now=now)
+    rows, _radius, _rounds = selectors.station_search(lat=lat, lng=lng, limit=limit, max_km=max_km, now=now)
     return JSONRenderer().render({"count": len(rows), "next": None, "previous": None, "results": rows})
 
 
@@ -85,7 +85,7 @@ def test_the_cards_answer_is_the_database_answer_byte_for_byte(street, fresh_car
                             ("", ["nursing_room"])]:
         mine = cards.nearest_answer(lat=24.42, lng=118.1, limit=10, max_km=50, kind=kind, amenities=amenities,
                                     now=NOON)
-        rows, _radius, _rounds = selectors.stations_nearest_rows(lat=24.42, lng=118.1, limit=10, max_km=50,
+        rows, _radius, _rounds = selectors.station_search(lat=24.42, lng=118.1, limit=10, max_km=50,
                                                                  kind=kind, amenities=amenities, now=NOON)
         assert mine == JSONRenderer().render({"count": len(rows), "next": None, "previous": None, "results": rows})
     assert _names(cards.nearest_answer(lat=24.42, lng=118.1, limit=10, max_km=50, amenities=["wifi"])) == [

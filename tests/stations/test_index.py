@@ -284,18 +284,18 @@ def test_a_search_reads_its_version_with_its_details(station_factory, django_ass
     index.index_forget()
     a = station_factory(lat=24.40, lng=118.10)
     b = station_factory(lat=24.50, lng=118.10)
-    selectors.stations_nearest_rows(lat=24.41, lng=118.1, limit=5)  # builds the shared index
+    selectors.station_search(lat=24.41, lng=118.1, limit=5)  # builds the shared index
     with django_assert_num_queries(1):
-        rows, _radius, rounds = selectors.stations_nearest_rows(lat=24.41, lng=118.1, limit=5)
+        rows, _radius, rounds = selectors.station_search(lat=24.41, lng=118.1, limit=5)
     assert [r["id"] for r in rows] == [a.pk, b.pk] and rounds == 0
     stale = index.published_index()
     with connection.cursor() as cursor:  # committed at once, by a writer the process knows nothing of
         cursor.execute("UPDATE stations_station SET lat = %s WHERE id = %s", [24.405, b.pk])
-    rows, _radius, rounds = selectors.stations_nearest_rows(lat=24.41, lng=118.1, limit=5)
+    rows, _radius, rounds = selectors.station_search(lat=24.41, lng=118.1, limit=5)
     assert [r["id"] for r in rows] == [b.pk, a.pk] and rounds == 0
     assert index.published_index() is not stale
     with django_assert_num_queries(1):
-        assert [r["id"] for r in selectors.stations_nearest_rows(lat=24.41, lng=118.1, limit=5)[0]] == [b.pk, a.pk]
+        assert [r["id"] for r in selectors.station_search(lat=24.41, lng=118.1, limit=5)[0]] == [b.pk, a.pk]
     index.index_forget()
 
 

@@ -204,7 +204,7 @@ def varied(station_factory, personas):
 def test_search_rows_equal_the_serializer_over_the_decorated_stations(varied, moment):
     """The API's hot path (SQL rows made into dicts) answers exactly what the serializer over stations_decorate
     (the ORM path, open-now by hours.open_at) answers: same stations, order, fields, ratings and open-now."""
-    rows, _radius, _rounds = selectors.stations_nearest_rows(lat=24.47, lng=118.1, limit=12, now=moment)
+    rows, _radius, _rounds = selectors.station_search(lat=24.47, lng=118.1, limit=12, now=moment)
     distances = {r["id"]: r["distance_km"] for r in rows}
     assert len(rows) == 12
     assert rows == _list_fields_the_old_way([r["id"] for r in rows], moment, distances)
@@ -229,7 +229,7 @@ def test_search_rows_with_filters_match_the_queryset_search(varied):
     moment = at(2026, 10, 2, 9, 45)
     for filters in ({"kind": "service"}, {"amenities": ["wifi"]}, {"open_now": True}, {"district": "思明区"},
                     {"amenities": ["toilet", "water"], "open_now": True}):
-        rows, _r, _n = selectors.stations_nearest_rows(lat=24.47, lng=118.1, limit=6, now=moment, **filters)
+        rows, _r, _n = selectors.station_search(lat=24.47, lng=118.1, limit=6, now=moment, **filters)
         base = selectors.stations_filtered(now=moment, **filters)
         assert [r["id"] for r in rows] == [s.pk for s in selectors.stations_nearest(
             lat=24.47, lng=118.1, limit=6, base=base, now=moment).stations], filters
