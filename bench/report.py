@@ -261,7 +261,8 @@ def render(figures: list[Figure], runs: list[Run], *, machine_info: dict[str, st
         f"Written by `python -m bench` (bench/report.py; `make bench` runs every benchmark, `python -m bench NAME` "
         f"one, replacing its rows) on {written:%Y-%m-%d %H:%M} (Asia/Shanghai); when each benchmark ran is under "
         "Runs. Do not edit by hand: run the benchmarks again. "
-        "How each benchmark measures, and the history of the figures: [docs/benchmarks.md](../docs/benchmarks.md).",
+        "How each benchmark measures, with its command and goal: [docs/benchmarks.md](../docs/benchmarks.md) (earlier "
+        "figures: its git history).",
         "",
         f"**{met} of {len(goals)} goals met.** Ratio: goal ÷ measured when lower is better (`<`, `≤`), "
         "measured ÷ goal when higher is better (`≥`), so a ratio ≥ 1 means the goal is met "
