@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import error_show
 from core.money import yuan, yuan_text
 from members.selectors import branches_in_scope
 
@@ -197,7 +198,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 try:
                     claims.REVIEW_ACTIONS[action](**kwargs)
                 except claims.ClaimError as e:
-                    self.message_user(request, e.message, messages.ERROR)
+                    error_show(request, e)
                 else:
                     done = gettext("已处理：%(action)s。") % {"action": claims.ACTION_LABELS[action]}
                     self.message_user(request, done, messages.SUCCESS)
@@ -280,7 +281,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             try:
                 result = claims.payout_batch_create(actor=request.user, branch_id=form.cleaned_data["branch"].pk)
             except claims.ClaimError as e:
-                self.message_user(request, e.message, messages.ERROR)
+                error_show(request, e)
             else:
                 self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s。") % {
                     "number": result.batch.number, "count": result.count, "total": yuan_text(result.total),
@@ -313,7 +314,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
                                                    note=form.cleaned_data["note"])
                     self.message_user(request, gettext("已标记为发放失败，申请退回待发放。"), messages.SUCCESS)
             except claims.ClaimError as e:
-                self.message_user(request, e.message, messages.ERROR)
+                error_show(request, e)
             return HttpResponseRedirect(request.path)
         items = selectors.batch_rows(batch)
         total = sum((i.amount for i in items if i.status != PayoutItem.Status.FAILED), start=0)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.errors import error_show
 from members.models import Member
 from members.selectors import branches_in_scope
 
@@ -55,7 +56,7 @@ def claim_new(request):
             claim = claims.claim_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk,
                                         kind=form.cleaned_data["kind"])
         except claims.ClaimError as e:
-            messages.error(request, e.message)
+            error_show(request, e)
         else:
             messages.success(request, _("草稿已创建，请填写申请内容并上传材料。"))
             return redirect("benefits:claim-edit", claim.pk)
@@ -100,9 +101,7 @@ def claim_edit(request, claim_id):
         try:
             claims.claim_update(actor=request.user, claim_id=claim.pk, facts=form.cleaned_data)
         except claims.ClaimError as e:
-            for field, message in e.fields.items():
-                form.add_error(field if field in form.fields else None, message)
-            messages.error(request, e.message)
+            error_show(request, e, form=form)
             status = 400
         else:
             messages.success(request, _("已保存。"))
@@ -183,7 +182,7 @@ def claim_document_remove(request, claim_id, token):
     try:
         claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
     except claims.ClaimError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("材料已移除。"))
     return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
@@ -196,7 +195,7 @@ def claim_submit(request, claim_id):
     try:
         claims.claim_submit(actor=request.user, claim_id=claim.pk)
     except claims.ClaimError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("申请已提交，系统核算后将交由工会审核。"))
     return redirect("benefits:claim", claim.pk)
@@ -213,7 +212,7 @@ def claim_withdraw(request, claim_id):
     try:
         claims.claim_withdraw(actor=request.user, claim_id=claim.pk, message=form.cleaned_data["message"])
     except claims.ClaimError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("申请已撤回。"))
     return redirect("benefits:claim", claim.pk)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import error_show
 from members.models import Member
 
 from . import claims, stays
@@ -21,11 +22,6 @@ from .models import Claim, ClaimStay
 
 def _own_stay(request, stay_id) -> ClaimStay:
     return get_object_or_404(selectors.member_stays(request.user), pk=stay_id)
-
-
-def _form_errors(form, error: claims.ClaimError) -> None:
-    for field, message in error.fields.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _payee_initial(user) -> dict:
@@ -44,8 +40,7 @@ def stay_new(request):
         try:
             stay = stays.stay_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk, facts=facts)
         except claims.ClaimError as e:
-            _form_errors(form, e)
-            messages.error(request, e.message)
+            error_show(request, e, form=form)
             status = 400
         else:
             messages.success(request, _("已按住院情况生成申请，请上传材料后一并提交。"))
@@ -87,8 +82,7 @@ def stay_detail(request, stay_id):
             try:
                 stays.stay_update(actor=request.user, stay_id=stay.pk, facts=form.cleaned_data)
             except claims.ClaimError as e:
-                _form_errors(form, e)
-                messages.error(request, e.message)
+                error_show(request, e, form=form)
                 status = 400
             else:
                 messages.success(request, _("已保存，各项申请一并更新。"))
@@ -157,7 +151,7 @@ def stay_document_remove(request, stay_id, token):
     try:
         stays.stay_document_remove(actor=request.user, stay_id=stay.pk, token=token)
     except claims.ClaimError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("材料已移除。"))
     return redirect("benefits:stay", stay.pk)
@@ -170,7 +164,7 @@ def stay_submit(request, stay_id):
     try:
         stays.stay_submit(actor=request.user, stay_id=stay.pk)
     except claims.ClaimError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("这次住院的各项申请已一并提交，系统核算后将交由工会审核。"))
     return redirect("benefits:stay", stay.pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import error_show
 from members.http import client_ip
 from members.models import Member
 
@@ -86,7 +87,7 @@ def plan_enrol(request, plan_id):
             employer_non_public=form.cleaned_data["employer_non_public"],
         )
     except services.BenefitsError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
         return redirect("benefits:plan", plan.pk)
     messages.success(request, _("参保登记成功。") if enrolment.status == Enrolment.Status.PENDING
                      else _("参保成功，缴费已由补贴全额承担。"))
@@ -117,7 +118,7 @@ def enrolment_renew(request, enrolment_id):
     try:
         renewed = services.enrolment_renew(actor=request.user, enrolment_id=enrolment_id)
     except services.BenefitsError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
         return redirect("benefits:my-cover")
     messages.success(request, _("已为您续保%(plan)s。") % {"plan": renewed.plan.name})
     return redirect("benefits:enrolment", renewed.pk)
@@ -142,7 +143,7 @@ def enrolment_pay(request, enrolment_id):
             # The member pays on WeChat's page; the notification (or the reconciliation) records it.
             return redirect(provider.checkout_url(payment, client_ip=client_ip(request)))
     except services.BenefitsError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
         return redirect("benefits:enrolment", enrolment.pk)
     return redirect(provider.checkout_url(payment))
 
@@ -171,7 +172,7 @@ def sandbox_gateway(request, token):
         try:
             sandbox.handle_callback(body, sandbox.sign(body))
         except services.BenefitsError as e:
-            messages.error(request, e.message)
+            error_show(request, e)
         else:
             messages.success(request, _("支付成功，保障已生效。"))
         return redirect("benefits:enrolment", enrolment.pk)
@@ -317,7 +318,7 @@ def staff_record_payment(request, enrolment_id):
             payment = services.payment_record_offline(actor=request.user, enrolment_id=enrolment.pk,
                                                       **form.cleaned_data)
         except services.BenefitsError as e:
-            form.add_error(None, e.message)
+            error_show(request, e, form=form)
         else:
             messages.success(request, _("已记录缴费 %(number)s。") % {"number": payment.number})
             return redirect(f"{_url('benefits:staff-unpaid')}?plan={enrolment.plan_id}")
@@ -362,7 +363,7 @@ def staff_group_enrol(request):
                     renewals_only=data["renewals_only"],
                 )
             except services.BenefitsError as e:
-                form.add_error(None, e.message)
+                error_show(request, e, form=form)
             else:
                 messages.success(request, _("已为 %(count)s 人办理参保，集体缴费 %(amount)s 元。")
                                  % {"count": result.enrolled, "amount": result.member_total})

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import bounded_date
+from core.errors import error_show
 from core.spreadsheets import csv_writer, xlsx_append
 from members.http import client_ip
 from members.selectors import branches_in_scope
@@ -231,10 +232,10 @@ def book(request, session_id: int):
         booking = services.booking_create(session_id=session.pk, seats=form.cleaned_data["seats"], user=user,
                                           visitor_mobile=mobile)
     except services.SessionFull as e:
-        messages.warning(request, e.message)
+        error_show(request, e, level=messages.WARNING)
         return redirect("culture:item", session.item_id)
     except services.BookingError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
         return redirect("culture:item", session.item_id)
     messages.success(request, _("预约成功，请在入场时出示二维码。"))
     return redirect("culture:ticket", booking.code)
@@ -253,7 +254,7 @@ def verify_mobile(request):
                 services.visitor_code_send(mobile=send_form.cleaned_data["mobile"], client_ip=client_ip(request))
                 messages.success(request, _("验证码已发送。"))
             except services.CultureError as e:
-                messages.error(request, e.message)
+                error_show(request, e)
                 if e.code == "rate_limited":
                     limited = True
             code_form = CodeForm(initial={"mobile": send_form.cleaned_data["mobile"]})
@@ -265,7 +266,7 @@ def verify_mobile(request):
                 services.visitor_code_check(mobile=code_form.cleaned_data["mobile"],
                                             code=code_form.cleaned_data["code"])
             except services.CultureError as e:
-                messages.error(request, e.message)
+                error_show(request, e)
             else:
                 request.session[VERIFIED_MOBILE_KEY] = {"mobile": code_form.cleaned_data["mobile"], "at": time.time()}
                 messages.success(request, _("手机号码已验证，可以预约了。"))
@@ -307,7 +308,7 @@ def ticket_cancel(request, code: str):
     try:
         services.booking_cancel(booking_id=booking.pk, code=code)
     except services.BookingError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("预约已取消，名额已释放。"))
     return redirect("culture:ticket", code)
@@ -328,7 +329,7 @@ def _waitlist_action(request, entry_id: int, action):
     try:
         result = action(entry_id=entry.pk, user=user, visitor_mobile=verified_mobile(request))
     except services.BookingError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
         return redirect("culture:my" if user else "culture:item", *([] if user else [entry.session.item_id]))
     return result
 
@@ -362,7 +363,7 @@ def rate(request, booking_id: int):
         services.rating_create(booking_id=booking_id, user=request.user, score=form.cleaned_data["score"],
                                comment=form.cleaned_data["comment"])
     except services.CultureError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
     else:
         messages.success(request, _("感谢您的评价。"))
     return redirect("culture:my")
@@ -382,7 +383,7 @@ def contest_enter(request, item_id: int):
                 team_members=(data.get("team_members") or "").splitlines(),
             )
         except services.CultureError as e:
-            messages.error(request, e.message)
+            error_show(request, e)
         else:
             messages.success(request, _("报名已提交，请等待审核结果。"))
             return redirect("culture:item", item.pk)
@@ -527,7 +528,7 @@ def contest_entries(request, item_id: int):
             messages.success(request, _("审核结果已保存并通知报名人。"))
             return redirect("culture:contest-entries", item.pk)
         except services.CultureError as e:
-            messages.error(request, e.message)
+            error_show(request, e)
             status = 400
     entries = ContestEntry.objects.filter(item=item).select_related("user").order_by("status", "created_at")
     return render(request, "culture/contest_entries.html", {"item": item, "entries": entries}, status=status)
@@ -561,7 +562,7 @@ def orders(request):
                     wished_dates=data["wished_dates"], headcount=data["headcount"],
                     site_address=data["site_address"], note=data["note"])
             except services.CultureError as e:
-                messages.error(request, e.message)
+                error_show(request, e)
                 status = 400
             else:
                 messages.success(request, _("点单已提交，文化宫受理后会通知您。"))
@@ -603,7 +604,7 @@ def order_detail(request, order_id: int):
             else:
                 raise Http404
         except services.CultureError as e:
-            messages.error(request, e.message)
+            error_show(request, e)
         return render(request, "culture/order.html", {"order": order, "palace_side": palace_side,
                                                       "accept_form": accept_form, "decline_form": decline_form},
                       status=400)

@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import error_show
+
 from . import awards, exports
 from .models import Award, Branch, ImportJob, Member
 from .selectors import branches_in_scope, user_is_staff_of_any_branch
@@ -138,7 +140,7 @@ class AwardAdmin(_ScopedByBranch, admin.ModelAdmin):
                 awards.award_decide(actor=request.user, award_id=award_id, approve=approve)
                 done += 1
             except awards.AwardError as e:
-                self.message_user(request, e.message, level=messages.ERROR)
+                error_show(request, e)
         if done:
             self.message_user(request, gettext("已处理 %(n)d 项评定。") % {"n": done}, level=messages.SUCCESS)
 

@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import error_show
+
 from . import personal_data, selectors, services
 from .id_numbers import mask_id_number
 from .models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
@@ -122,7 +124,7 @@ class BranchAdminForm(forms.ModelForm):
                 children_kinds=children_kinds,
             )
         except services.MembershipError as error:
-            self.add_error(error.field if error.field in self.fields else None, error.message)
+            error_show(None, error, form=self)
         return cleaned
 
 
@@ -267,7 +269,7 @@ def _member_status_action(change: str, description):
                 services.member_status_change(actor=request.user, member_id=member_id, change=change)
                 done += 1
             except services.MembershipError as error:
-                modeladmin.message_user(request, error.message, messages.WARNING)
+                error_show(request, error, level=messages.WARNING)
         if done:
             modeladmin.message_user(request, gettext("已处理 %(count)d 位会员。") % {"count": done}, messages.SUCCESS)
 
@@ -354,7 +356,7 @@ def _reject_with_reason(modeladmin, request, queryset, *, reject, title):
                 reject(pk, form.cleaned_data["reason"])
                 done += 1
             except services.MembershipError as error:
-                modeladmin.message_user(request, error.message, messages.WARNING)
+                error_show(request, error, level=messages.WARNING)
         if done:
             modeladmin.message_user(request, gettext("已退回 %(count)d 份申请。") % {"count": done}, messages.SUCCESS)
         return None
@@ -399,7 +401,7 @@ class MembershipApplicationAdmin(BranchScopedAdmin):
                 actor=request.user, application_ids=list(queryset.values_list("pk", flat=True)), approve=True
             )
         except services.MembershipError as error:
-            self.message_user(request, error.message, messages.ERROR)
+            error_show(request, error)
             return
         self.message_user(request, gettext("已批准 %(done)d 份申请。") % result, messages.SUCCESS)
         if result["skipped"]:
@@ -448,7 +450,7 @@ class TransferAdmin(BranchScopedAdmin):
                 services.transfer_approve(actor=request.user, transfer_id=pk)
                 done += 1
             except services.MembershipError as error:
-                self.message_user(request, error.message, messages.WARNING)
+                error_show(request, error, level=messages.WARNING)
         if done:
             self.message_user(request, gettext("已批准 %(count)d 份转会。") % {"count": done}, messages.SUCCESS)
 

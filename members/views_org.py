@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.errors import error_show
+
 from . import cards, selectors, services
 from .forms_org import (
     BranchSearchForm,
     DecisionForm,
     MembershipApplyForm,
     TransferRequestForm,
-    add_service_error,
 )
 from .models import Branch, Member, MembershipApplication, StaffRole, Transfer
 
@@ -69,7 +70,7 @@ def branch_join(request, branch_id):
             try:
                 services.membership_apply(user=request.user, branch_id=branch.pk, **form.cleaned_data)
             except services.MembershipError as error:
-                add_service_error(form, error)
+                error_show(request, error, form=form)
             else:
                 messages.success(request, _("申请已提交，工会审核后会通知您。"))
                 return redirect("members:membership")
@@ -111,7 +112,7 @@ def transfer_request(request, branch_id):
         try:
             services.transfer_request(user=request.user, to_branch_id=branch.pk, note=form.cleaned_data["note"])
         except services.MembershipError as error:
-            add_service_error(form, error)
+            error_show(request, error, form=form)
         else:
             messages.success(request, _("转会申请已提交，转入工会审核后会通知您。"))
             return redirect("members:membership")
@@ -128,7 +129,7 @@ def transfer_cancel(request, transfer_id):
     except services.MembershipError as error:
         if error.code == "not_found":
             raise Http404 from None
-        messages.error(request, error.message)
+        error_show(request, error)
     else:
         messages.success(request, _("转会申请已撤回。"))
     return redirect("members:membership")
@@ -232,7 +233,7 @@ def staff_applications_decide(request):
             actor=request.user, application_ids=ids, approve=approve, reason=form.cleaned_data.get("reason", "")
         )
     except services.MembershipError as error:
-        messages.error(request, error.message)
+        error_show(request, error)
     else:
         done_message = _("已批准 %(done)d 份申请。") if approve else _("已退回 %(done)d 份申请。")
         messages.success(request, done_message % result)
@@ -260,5 +261,5 @@ def staff_transfer_decide(request, transfer_id):
             )
             messages.success(request, _("已退回转会申请。"))
     except services.MembershipError as error:
-        messages.error(request, error.message)
+        error_show(request, error)
     return redirect("members:staff-applications")

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import error_show
 from core.spreadsheets import csv_writer
 from members.selectors import branches_in_scope, user_is_staff_of_any_branch
 from members.services import audit_log
@@ -257,7 +258,7 @@ class NeedAdmin(ScopedAdmin):
             try:
                 services.need_answer(actor=request.user, need_id=obj.pk, answer=obj.answer, close=True)
             except services.StationError as e:
-                messages.error(request, e.message)
+                error_show(request, e)
 
 
 @admin.register(Rating)
@@ -276,4 +277,4 @@ class RatingAdmin(ScopedAdmin):
             try:
                 services.rating_reply(actor=request.user, rating_id=obj.pk, reply=obj.reply)
             except services.StationError as e:
-                messages.error(request, e.message)
+                error_show(request, e)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import error_show
 from members.selectors import user_is_staff_of_any_branch
 
 from . import selectors, services
@@ -209,7 +210,7 @@ def visit_scan(request, pk: int, token: str):
                 user=request.user, mobile=form.cleaned_data["mobile"],
             )
         except services.StationError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
+            error_show(request, e, form=form)
         else:
             messages.success(request, _("已登记到访，欢迎歇脚！"))
             return redirect("stations:detail", pk)
@@ -231,7 +232,7 @@ def rate(request, pk: int):
                 user=request.user, station_id=pk, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
             )
         except services.StationError as e:
-            form.add_error(None, e.message)
+            error_show(request, e, form=form)
         else:
             messages.success(request, _("感谢您的评价！"))
             return redirect("stations:detail", pk)
@@ -251,7 +252,7 @@ def needs(request, pk: int):
             try:
                 services.need_create(user=request.user, station_id=pk, **form.cleaned_data)
             except services.StationError as e:
-                form.add_error(None, e.message)
+                error_show(request, e, form=form)
             else:
                 messages.success(request, _("需求已提交，工作人员答复后会通知您。"))
                 return redirect("stations:needs", pk)
