@@ -76,3 +76,23 @@ def error_show(request, error: ApplicationError, *, form=None, level: int = mess
         said.update(str(m) for m in value)
     if str(error.message) not in said:
         form.add_error(None, error.message)
+
+
+class page_errors:
+    """A page's door onto a service: `with page_errors(request, form=form) as page: ...` runs the block; an
+    ApplicationError raised in it is shown (error_show) and ends the block, and `page.error` holds it (None when
+    the block ran through). Anything else rises as it would."""
+
+    def __init__(self, request, *, form=None, level: int = messages.ERROR):
+        self.request, self.form, self.level = request, form, level
+        self.error: ApplicationError | None = None
+
+    def __enter__(self) -> "page_errors":
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if exc is None or not isinstance(exc, ApplicationError):
+            return False
+        self.error = exc
+        error_show(self.request, exc, form=self.form, level=self.level)
+        return True

@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import error_show
+from core.errors import error_show, page_errors
 
 from . import personal_data, selectors, services
 from .id_numbers import mask_id_number
@@ -265,11 +265,9 @@ def _member_status_action(change: str, description):
     def action(modeladmin, request, queryset):
         done = 0
         for member_id in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request, level=messages.WARNING):
                 services.member_status_change(actor=request.user, member_id=member_id, change=change)
                 done += 1
-            except services.MembershipError as error:
-                error_show(request, error, level=messages.WARNING)
         if done:
             modeladmin.message_user(request, gettext("已处理 %(count)d 位会员。") % {"count": done}, messages.SUCCESS)
 
@@ -352,11 +350,9 @@ def _reject_with_reason(modeladmin, request, queryset, *, reject, title):
     if form.is_bound and form.is_valid():
         done = 0
         for pk in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request, level=messages.WARNING):
                 reject(pk, form.cleaned_data["reason"])
                 done += 1
-            except services.MembershipError as error:
-                error_show(request, error, level=messages.WARNING)
         if done:
             modeladmin.message_user(request, gettext("已退回 %(count)d 份申请。") % {"count": done}, messages.SUCCESS)
         return None
@@ -446,11 +442,9 @@ class TransferAdmin(BranchScopedAdmin):
     def approve_selected(self, request, queryset):
         done = 0
         for pk in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request, level=messages.WARNING):
                 services.transfer_approve(actor=request.user, transfer_id=pk)
                 done += 1
-            except services.MembershipError as error:
-                error_show(request, error, level=messages.WARNING)
         if done:
             self.message_user(request, gettext("已批准 %(count)d 份转会。") % {"count": done}, messages.SUCCESS)
 
