@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import error_show, page_errors
+from core.errors import page_errors
 
 from . import personal_data, selectors, services
 from .id_numbers import mask_id_number
@@ -113,7 +113,7 @@ class BranchAdminForm(forms.ModelForm):
         if self.errors:
             return cleaned
         parent = cleaned.get("parent")
-        try:
+        with page_errors(None, form=self):  # a form's own check: the error lands on it, no request needed
             children_kinds = ()
             if self.instance.pk:
                 children_kinds = Branch.objects.get_children(self.instance).values_list("kind", flat=True)
@@ -123,8 +123,6 @@ class BranchAdminForm(forms.ModelForm):
                 kind=cleaned.get("kind"), federated_type=cleaned.get("federated_type", ""), parent=parent,
                 children_kinds=children_kinds,
             )
-        except services.MembershipError as error:
-            error_show(None, error, form=self)
         return cleaned
 
 
@@ -392,16 +390,13 @@ class MembershipApplicationAdmin(BranchScopedAdmin):
 
     @admin.action(description=_("批准所选申请"), permissions=["change"])
     def approve_selected(self, request, queryset):
-        try:
+        with page_errors(request):
             result = services.applications_decide(
                 actor=request.user, application_ids=list(queryset.values_list("pk", flat=True)), approve=True
             )
-        except services.MembershipError as error:
-            error_show(request, error)
-            return
-        self.message_user(request, gettext("已批准 %(done)d 份申请。") % result, messages.SUCCESS)
-        if result["skipped"]:
-            self.message_user(request, gettext("%(skipped)d 份申请已处理过，已跳过。") % result, messages.WARNING)
+            self.message_user(request, gettext("已批准 %(done)d 份申请。") % result, messages.SUCCESS)
+            if result["skipped"]:
+                self.message_user(request, gettext("%(skipped)d 份申请已处理过，已跳过。") % result, messages.WARNING)
 
     @admin.action(description=_("退回所选申请（需填写理由）"), permissions=["change"])
     def reject_selected(self, request, queryset):
