@@ -96,7 +96,8 @@ def object_id_field(**kwargs) -> serializers.IntegerField:
 
 
 def error_response(message: str, *, code: str = "invalid", status_code: int = 400, fields=None) -> Response:
-    """For services' domain errors raised in API views: the same envelope as validation errors."""
+    """For a refusal an API view decides itself (a service's ApplicationError needs none: the handler answers
+    it): the same envelope as validation errors."""
     return Response({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status_code)
 
 
