@@ -71,8 +71,6 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             )
         except Plan.DoesNotExist:
             return error_response(_("找不到该方案。"), code="not_found", status_code=404)
-        except services.BenefitsError as e:
-            return error_response(e.message)
         return Response(self.get_serializer(self.get_queryset().get(pk=enrolment.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -86,15 +84,12 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         provider = online_provider()
         if provider is None:
             return error_response(_("暂不支持在线缴费，请向所在工会缴纳。"), code="no_online_payment")
-        try:
-            payment = services.payment_start_online(user=request.user, enrolment_id=enrolment.pk,
-                                                    amount=data.validated_data["amount"], provider=provider.code)
-            if provider.code == Payment.Provider.WECHATPAY:
-                url = provider.checkout_url(payment, client_ip=client_ip(request))
-            else:
-                url = request.build_absolute_uri(provider.checkout_url(payment))
-        except services.BenefitsError as e:
-            return error_response(e.message)
+        payment = services.payment_start_online(user=request.user, enrolment_id=enrolment.pk,
+                                                amount=data.validated_data["amount"], provider=provider.code)
+        if provider.code == Payment.Provider.WECHATPAY:
+            url = provider.checkout_url(payment, client_ip=client_ip(request))
+        else:
+            url = request.build_absolute_uri(provider.checkout_url(payment))
         return Response({"payment": payment.number, "amount": payment.amount, "checkout_url": url},
                         status=status.HTTP_201_CREATED)
 
@@ -105,10 +100,7 @@ class EnrolmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
         """Renews this active enrolment in next year's plan, same tier (from the plan's `renewal_opens`); the new
         enrolment is then paid like any other."""
         enrolment = self.get_object()
-        try:
-            renewed = services.enrolment_renew(actor=request.user, enrolment_id=enrolment.pk)
-        except services.BenefitsError as e:
-            return error_response(e.message)
+        renewed = services.enrolment_renew(actor=request.user, enrolment_id=enrolment.pk)
         return Response(self.get_serializer(self.get_queryset().get(pk=renewed.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -152,8 +144,6 @@ class GroupEnrolmentView(APIView):
             )
         except Plan.DoesNotExist:
             return error_response(_("找不到该方案。"), code="not_found", status_code=404)
-        except services.BenefitsError as e:
-            return error_response(e.message)
         body = {
             "payment": result.payment.number, "enrolled": result.enrolled, "member_total": result.member_total,
             "subsidy_total": result.subsidy_total,

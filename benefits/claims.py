@@ -68,13 +68,8 @@ FEN = Decimal("0.01")
 class ClaimError(BenefitsError):
     """A claim action that cannot be done, with a message for people (and the fields it concerns)."""
 
-    code = "invalid"
-
     def __init__(self, message, *, fields: dict | None = None, code: str | None = None):
-        super().__init__(str(message))
-        self.fields = fields or {}
-        if code:
-            self.code = code
+        super().__init__(str(message), code, fields)
 
 
 class ClaimChanged(ClaimError):

@@ -23,6 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import page_errors
 from core.money import yuan, yuan_text
 from members.selectors import branches_in_scope
 
@@ -194,11 +195,8 @@ class ClaimAdmin(admin.ModelAdmin):
                     kwargs.update(message=values["message"], items=values["items"])
                 else:
                     kwargs.update(message=values["message"])
-                try:
+                with page_errors(request):
                     claims.REVIEW_ACTIONS[action](**kwargs)
-                except claims.ClaimError as e:
-                    self.message_user(request, e.message, messages.ERROR)
-                else:
                     done = gettext("已处理：%(action)s。") % {"action": claims.ACTION_LABELS[action]}
                     self.message_user(request, done, messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
@@ -277,11 +275,8 @@ class PayoutBatchAdmin(admin.ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         form = BuildBatchForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
-            try:
+            with page_errors(request):
                 result = claims.payout_batch_create(actor=request.user, branch_id=form.cleaned_data["branch"].pk)
-            except claims.ClaimError as e:
-                self.message_user(request, e.message, messages.ERROR)
-            else:
                 self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s。") % {
                     "number": result.batch.number, "count": result.count, "total": yuan_text(result.total),
                 }, messages.SUCCESS)
@@ -300,7 +295,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         if batch is None:
             raise Http404
         if request.method == "POST":
-            try:
+            with page_errors(request):
                 if request.POST.get("do") == "paid":
                     count = claims.payout_batch_mark_paid(actor=request.user, batch_id=batch.pk)
                     done = gettext("已标记发放：%(count)s 笔。") % {"count": count}
@@ -312,8 +307,6 @@ class PayoutBatchAdmin(admin.ModelAdmin):
                     claims.payout_item_mark_failed(actor=request.user, item_id=form.cleaned_data["item"],
                                                    note=form.cleaned_data["note"])
                     self.message_user(request, gettext("已标记为发放失败，申请退回待发放。"), messages.SUCCESS)
-            except claims.ClaimError as e:
-                self.message_user(request, e.message, messages.ERROR)
             return HttpResponseRedirect(request.path)
         items = selectors.batch_rows(batch)
         total = sum((i.amount for i in items if i.status != PayoutItem.Status.FAILED), start=0)

@@ -17,21 +17,14 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from portal.api import ID_MAX, ErrorEnvelopeSerializer, error_response, object_id_field
+from portal.api import ID_MAX, ErrorEnvelopeSerializer, object_id_field
 from portal.parsers import ObjectJSONParser
 
 from . import claims, document_links
 from . import claims_selectors as selectors
 from .models import BenefitKind, Claim, ClaimDocument, ClaimEvent, DocumentKind, RejectReason
 
-STATUS_BY_CODE = {"not_found": 404, "conflict": 409, "forbidden": 403}
 ERRORS = {400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer}
-
-
-def claim_error_response(e: claims.ClaimError) -> Response:
-    return error_response(e.message, code=e.code, status_code=STATUS_BY_CODE.get(e.code, 400),
-                          fields={k: [str(v)] if not isinstance(v, list) else [str(x) for x in v]
-                                  for k, v in e.fields.items()})
 
 
 @extend_schema_serializer(component_name="ClaimDocument")
@@ -291,11 +284,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         data = ClaimCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            claim = claims.claim_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
-                                        kind=data.validated_data["kind"], facts=_facts_from(data.validated_data))
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        claim = claims.claim_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
+                                    kind=data.validated_data["kind"], facts=_facts_from(data.validated_data))
         return self._answer(claim.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=ClaimUpdateSerializer, responses={200: ClaimSerializer, **ERRORS})
@@ -303,10 +293,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         claim = self.get_object()
         data = ClaimUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            claims.claim_update(actor=request.user, claim_id=claim.pk, facts=_facts_from(data.validated_data))
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        claims.claim_update(actor=request.user, claim_id=claim.pk, facts=_facts_from(data.validated_data))
         return self._answer(claim.pk)
 
     @extend_schema(request={"multipart/form-data": ClaimDocumentUploadSerializer},
@@ -317,11 +304,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         claim = self.get_object()
         data = ClaimDocumentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            document = claims.document_add(actor=request.user, claim_id=claim.pk, kind=data.validated_data["kind"],
-                                           upload=data.validated_data["file"])
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        document = claims.document_add(actor=request.user, claim_id=claim.pk, kind=data.validated_data["kind"],
+                                       upload=data.validated_data["file"])
         return Response(ClaimDocumentSerializer(document, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
@@ -330,20 +314,14 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def remove_document(self, request, pk=None, token=None):
         """Takes a document off a draft (it is kept, marked removed)."""
         claim = self.get_object()
-        try:
-            claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: ClaimSerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         claim = self.get_object()
-        try:
-            claims.claim_submit(actor=request.user, claim_id=claim.pk)
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        claims.claim_submit(actor=request.user, claim_id=claim.pk)
         return self._answer(claim.pk)
 
     @extend_schema(request=ClaimWithdrawSerializer, responses={200: ClaimSerializer, **ERRORS})
@@ -352,11 +330,8 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         claim = self.get_object()
         data = ClaimWithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            claims.claim_withdraw(actor=request.user, claim_id=claim.pk,
-                                  message=data.validated_data.get("message", ""))
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        claims.claim_withdraw(actor=request.user, claim_id=claim.pk,
+                              message=data.validated_data.get("message", ""))
         return self._answer(claim.pk)
 
     @extend_schema(responses={200: ClaimEventSerializer(many=True)})
@@ -412,9 +387,6 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             kwargs.update(message=values["message"])
             if values["action"] == "return":
                 kwargs.update(items=values["items"])
-        try:
-            claims.REVIEW_ACTIONS[values["action"]](**kwargs)
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        claims.REVIEW_ACTIONS[values["action"]](**kwargs)
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(ClaimReviewSerializer(claim, context=self.get_serializer_context()).data)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.errors import page_errors
 from members.models import Member
 from members.selectors import branches_in_scope
 
@@ -51,12 +52,9 @@ def claim_new(request):
     enrolments = selectors.member_claimable_enrolments(request.user)
     form = ClaimStartForm(request.POST or None, enrolments=enrolments)
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request):
             claim = claims.claim_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk,
                                         kind=form.cleaned_data["kind"])
-        except claims.ClaimError as e:
-            messages.error(request, e.message)
-        else:
             messages.success(request, _("草稿已创建，请填写申请内容并上传材料。"))
             return redirect("benefits:claim-edit", claim.pk)
     status = 400 if request.method == "POST" else 200
@@ -97,16 +95,12 @@ def claim_edit(request, claim_id):
                           initial=_facts_initial(claim))
     status = 200
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form) as outcome:
             claims.claim_update(actor=request.user, claim_id=claim.pk, facts=form.cleaned_data)
-        except claims.ClaimError as e:
-            for field, message in e.fields.items():
-                form.add_error(field if field in form.fields else None, message)
-            messages.error(request, e.message)
-            status = 400
-        else:
             messages.success(request, _("已保存。"))
             return redirect("benefits:claim", claim.pk)
+        if outcome.error:
+            status = 400
     elif request.method == "POST":
         status = 400
     checklist = selectors.claim_document_checklist(claim)
@@ -180,11 +174,8 @@ def claim_document_upload(request, claim_id):
 @require_POST
 def claim_document_remove(request, claim_id, token):
     claim = _own_claim(request, claim_id)
-    try:
+    with page_errors(request):
         claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
-    except claims.ClaimError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("材料已移除。"))
     return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
 
@@ -193,11 +184,8 @@ def claim_document_remove(request, claim_id, token):
 @require_POST
 def claim_submit(request, claim_id):
     claim = _own_claim(request, claim_id)
-    try:
+    with page_errors(request):
         claims.claim_submit(actor=request.user, claim_id=claim.pk)
-    except claims.ClaimError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("申请已提交，系统核算后将交由工会审核。"))
     return redirect("benefits:claim", claim.pk)
 
@@ -210,11 +198,8 @@ def claim_withdraw(request, claim_id):
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("benefits:claim", claim.pk)
-    try:
+    with page_errors(request):
         claims.claim_withdraw(actor=request.user, claim_id=claim.pk, message=form.cleaned_data["message"])
-    except claims.ClaimError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("申请已撤回。"))
     return redirect("benefits:claim", claim.pk)
 

@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.errors import ApplicationError
 from core.services import outbox_add
 from members.models import Branch, Member
 from members.notifications import notification_send, recipient_text
@@ -21,12 +22,8 @@ from . import selectors
 from .models import FROZEN_MESSAGE, ZERO, BenefitRule, Enrolment, Payment, Plan, PlanNotice, SubsidyRule, Tier
 
 
-class BenefitsError(Exception):
-    """A domain error with a message for people."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class BenefitsError(ApplicationError):
+    """A rule of the mutual-aid plan said no, with a message for people."""
 
 
 class PaymentError(BenefitsError):

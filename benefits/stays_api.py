@@ -18,15 +18,14 @@ from rest_framework.response import Response
 from portal.api import ErrorEnvelopeSerializer, object_id_field
 from portal.parsers import ObjectJSONParser
 
-from . import claims, stays
 from . import claims_selectors as selectors
+from . import stays
 from .claims_api import (
     ERRORS,
     ClaimDocumentSerializer,
     ClaimDocumentUploadSerializer,
     ClaimSerializer,
     FactsSerializer,
-    claim_error_response,
 )
 from .models import Claim, ClaimStay
 
@@ -116,11 +115,8 @@ class StayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         give the self-pay line; the payee defaults to the last submitted claim's."""
         data = StayCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            stay = stays.stay_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
-                                     facts=_facts_from(data.validated_data))
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        stay = stays.stay_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
+                                 facts=_facts_from(data.validated_data))
         return self._answer(stay.pk, status.HTTP_201_CREATED)
 
     @extend_schema(request=FactsSerializer, responses={200: StaySerializer, **ERRORS})
@@ -130,10 +126,7 @@ class StayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         stay = self.get_object()
         data = FactsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            stays.stay_update(actor=request.user, stay_id=stay.pk, facts=_facts_from(data.validated_data))
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        stays.stay_update(actor=request.user, stay_id=stay.pk, facts=_facts_from(data.validated_data))
         return self._answer(stay.pk)
 
     @extend_schema(request={"multipart/form-data": ClaimDocumentUploadSerializer},
@@ -144,11 +137,8 @@ class StayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         stay = self.get_object()
         data = ClaimDocumentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            document = stays.stay_document_add(actor=request.user, stay_id=stay.pk,
-                                               kind=data.validated_data["kind"], upload=data.validated_data["file"])
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        document = stays.stay_document_add(actor=request.user, stay_id=stay.pk,
+                                           kind=data.validated_data["kind"], upload=data.validated_data["file"])
         return Response(ClaimDocumentSerializer(document, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
@@ -157,10 +147,7 @@ class StayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def remove_document(self, request, pk=None, token=None):
         """Takes a document off every line (kept, marked removed)."""
         stay = self.get_object()
-        try:
-            stays.stay_document_remove(actor=request.user, stay_id=stay.pk, token=token)
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        stays.stay_document_remove(actor=request.user, stay_id=stay.pk, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: StaySerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
@@ -168,8 +155,5 @@ class StayViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def submit(self, request, pk=None):
         """Submits every line, or none (the error lists what is missing)."""
         stay = self.get_object()
-        try:
-            stays.stay_submit(actor=request.user, stay_id=stay.pk)
-        except claims.ClaimError as e:
-            return claim_error_response(e)
+        stays.stay_submit(actor=request.user, stay_id=stay.pk)
         return self._answer(stay.pk)

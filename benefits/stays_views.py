@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import page_errors
 from members.models import Member
 
 from . import claims, stays
@@ -21,11 +22,6 @@ from .models import Claim, ClaimStay
 
 def _own_stay(request, stay_id) -> ClaimStay:
     return get_object_or_404(selectors.member_stays(request.user), pk=stay_id)
-
-
-def _form_errors(form, error: claims.ClaimError) -> None:
-    for field, message in error.fields.items():
-        form.add_error(field if field in form.fields else None, message)
 
 
 def _payee_initial(user) -> dict:
@@ -41,15 +37,12 @@ def stay_new(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         facts = {name: value for name, value in form.cleaned_data.items() if name != "enrolment"}
-        try:
+        with page_errors(request, form=form) as outcome:
             stay = stays.stay_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk, facts=facts)
-        except claims.ClaimError as e:
-            _form_errors(form, e)
-            messages.error(request, e.message)
-            status = 400
-        else:
             messages.success(request, _("已按住院情况生成申请，请上传材料后一并提交。"))
             return redirect("benefits:stay", stay.pk)
+        if outcome.error:
+            status = 400
     elif request.method == "POST":
         status = 400
     return render(request, "benefits/claims/stay_new.html", {"form": form, "enrolments": enrolments}, status=status)
@@ -84,15 +77,12 @@ def stay_detail(request, stay_id):
     if editable:
         form = StayFactsForm(request.POST or None, initial=_facts_initial(live))
         if request.method == "POST" and form.is_valid():
-            try:
+            with page_errors(request, form=form) as outcome:
                 stays.stay_update(actor=request.user, stay_id=stay.pk, facts=form.cleaned_data)
-            except claims.ClaimError as e:
-                _form_errors(form, e)
-                messages.error(request, e.message)
-                status = 400
-            else:
                 messages.success(request, _("已保存，各项申请一并更新。"))
                 return redirect("benefits:stay", stay.pk)
+            if outcome.error:
+                status = 400
         elif request.method == "POST":
             status = 400
     elif request.method == "POST":
@@ -154,11 +144,8 @@ def stay_document_upload(request, stay_id):
 @require_POST
 def stay_document_remove(request, stay_id, token):
     stay = _own_stay(request, stay_id)
-    try:
+    with page_errors(request):
         stays.stay_document_remove(actor=request.user, stay_id=stay.pk, token=token)
-    except claims.ClaimError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("材料已移除。"))
     return redirect("benefits:stay", stay.pk)
 
@@ -167,10 +154,7 @@ def stay_document_remove(request, stay_id, token):
 @require_POST
 def stay_submit(request, stay_id):
     stay = _own_stay(request, stay_id)
-    try:
+    with page_errors(request):
         stays.stay_submit(actor=request.user, stay_id=stay.pk)
-    except claims.ClaimError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("这次住院的各项申请已一并提交，系统核算后将交由工会审核。"))
     return redirect("benefits:stay", stay.pk)

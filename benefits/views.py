@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.errors import page_errors
 from members.http import client_ip
 from members.models import Member
 
@@ -80,17 +81,15 @@ def plan_enrol(request, plan_id):
             "plan": plan, "tiers": _described_tiers(plan), "form": form, "member": member,
             "window_open": _window_open_for(plan, member),
         }, status=400)
-    try:
+    with page_errors(request):
         enrolment = services.enrolment_create(
             actor=request.user, plan_id=plan.pk, tier_id=form.cleaned_data["tier"].pk, member=member,
             employer_non_public=form.cleaned_data["employer_non_public"],
         )
-    except services.BenefitsError as e:
-        messages.error(request, e.message)
-        return redirect("benefits:plan", plan.pk)
-    messages.success(request, _("参保登记成功。") if enrolment.status == Enrolment.Status.PENDING
-                     else _("参保成功，缴费已由补贴全额承担。"))
-    return redirect("benefits:enrolment", enrolment.pk)
+        messages.success(request, _("参保登记成功。") if enrolment.status == Enrolment.Status.PENDING
+                         else _("参保成功，缴费已由补贴全额承担。"))
+        return redirect("benefits:enrolment", enrolment.pk)
+    return redirect("benefits:plan", plan.pk)
 
 
 def _own_enrolment(request, enrolment_id) -> Enrolment:
@@ -114,13 +113,11 @@ def enrolment_detail(request, enrolment_id):
 @require_POST
 def enrolment_renew(request, enrolment_id):
     """One tap on "renew" (my cover): next year's plan, same tier; then the member pays as for any enrolment."""
-    try:
+    with page_errors(request):
         renewed = services.enrolment_renew(actor=request.user, enrolment_id=enrolment_id)
-    except services.BenefitsError as e:
-        messages.error(request, e.message)
-        return redirect("benefits:my-cover")
-    messages.success(request, _("已为您续保%(plan)s。") % {"plan": renewed.plan.name})
-    return redirect("benefits:enrolment", renewed.pk)
+        messages.success(request, _("已为您续保%(plan)s。") % {"plan": renewed.plan.name})
+        return redirect("benefits:enrolment", renewed.pk)
+    return redirect("benefits:my-cover")
 
 
 @login_required
@@ -135,16 +132,14 @@ def enrolment_pay(request, enrolment_id):
     if provider is None:
         messages.error(request, _("暂不支持在线缴费，请向所在工会缴纳。"))
         return redirect("benefits:enrolment", enrolment.pk)
-    try:
+    with page_errors(request):
         payment = services.payment_start_online(user=request.user, enrolment_id=enrolment.pk,
                                                 amount=form.cleaned_data["amount"], provider=provider.code)
         if provider.code == Payment.Provider.WECHATPAY:
             # The member pays on WeChat's page; the notification (or the reconciliation) records it.
             return redirect(provider.checkout_url(payment, client_ip=client_ip(request)))
-    except services.BenefitsError as e:
-        messages.error(request, e.message)
-        return redirect("benefits:enrolment", enrolment.pk)
-    return redirect(provider.checkout_url(payment))
+        return redirect(provider.checkout_url(payment))
+    return redirect("benefits:enrolment", enrolment.pk)
 
 
 def _sandbox_or_404():
@@ -168,11 +163,8 @@ def sandbox_gateway(request, token):
             return redirect("benefits:enrolment", enrolment.pk)
         sandbox = SandboxProvider()
         body = sandbox.callback_body(payment)
-        try:
+        with page_errors(request):
             sandbox.handle_callback(body, sandbox.sign(body))
-        except services.BenefitsError as e:
-            messages.error(request, e.message)
-        else:
             messages.success(request, _("支付成功，保障已生效。"))
         return redirect("benefits:enrolment", enrolment.pk)
     return render(request, "benefits/sandbox_gateway.html", {"payment": payment, "enrolment": enrolment})
@@ -313,12 +305,9 @@ def staff_record_payment(request, enrolment_id):
     )
     form = OfflinePaymentForm(request.POST or None, initial={"amount": enrolment.member_part})
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form):
             payment = services.payment_record_offline(actor=request.user, enrolment_id=enrolment.pk,
                                                       **form.cleaned_data)
-        except services.BenefitsError as e:
-            form.add_error(None, e.message)
-        else:
             messages.success(request, _("已记录缴费 %(number)s。") % {"number": payment.number})
             return redirect(f"{_url('benefits:staff-unpaid')}?plan={enrolment.plan_id}")
     status = 400 if request.method == "POST" else 200
@@ -354,16 +343,13 @@ def staff_group_enrol(request):
         if tier is None:
             form.add_error("tier_code", _("该方案没有这个档次。"))
         if not form.errors:
-            try:
+            with page_errors(request, form=form):
                 result = services.group_enrolment_create(
                     actor=request.user, plan_id=data["plan"].pk, tier_id=tier.pk, branch_id=data["branch"].pk,
                     member_ids=member_ids, method=data["method"], amount=data["amount"],
                     reference=data["reference"], employer_non_public=data["employer_non_public"],
                     renewals_only=data["renewals_only"],
                 )
-            except services.BenefitsError as e:
-                form.add_error(None, e.message)
-            else:
                 messages.success(request, _("已为 %(count)s 人办理参保，集体缴费 %(amount)s 元。")
                                  % {"count": result.enrolled, "amount": result.member_total})
     status = 400 if request.method == "POST" and form.errors else 200

@@ -43,12 +43,6 @@ MENU_PARAMETERS = [
 ]
 
 
-def _domain_error(e: services.CultureError) -> Response:
-    not_found = e.code == "not_found"
-    return error_response(e.message, code=e.code,
-                          status_code=status.HTTP_404_NOT_FOUND if not_found else status.HTTP_400_BAD_REQUEST)
-
-
 class EventListView(generics.ListAPIView):
     """The public service menu, with the page's filters."""
 
@@ -115,17 +109,14 @@ class BookingListCreateView(APIView):
         values = data.validated_data
         if not Session.objects.filter(pk=values["session"], item__status=MenuItem.Status.PUBLISHED).exists():
             raise Http404
-        try:
-            if values["join_waitlist_if_full"]:
-                booking, entry = services.booking_or_waitlist(session_id=values["session"], seats=values["seats"],
-                                                              user=request.user)
-                if entry is not None:
-                    return Response(WaitlistSerializer(entry).data, status=status.HTTP_202_ACCEPTED)
-            else:
-                booking = services.booking_create(session_id=values["session"], seats=values["seats"],
-                                                  user=request.user)
-        except services.CultureError as e:
-            return _domain_error(e)
+        if values["join_waitlist_if_full"]:
+            booking, entry = services.booking_or_waitlist(session_id=values["session"], seats=values["seats"],
+                                                          user=request.user)
+            if entry is not None:
+                return Response(WaitlistSerializer(entry).data, status=status.HTTP_202_ACCEPTED)
+        else:
+            booking = services.booking_create(session_id=values["session"], seats=values["seats"],
+                                              user=request.user)
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
@@ -133,10 +124,7 @@ class BookingCancelView(APIView):
     @extend_schema(request=None, responses=BookingSerializer)
     def post(self, request, pk: int):
         booking = get_object_or_404(Booking, pk=pk, user=request.user)
-        try:
-            booking = services.booking_cancel(booking_id=booking.pk, user=request.user)
-        except services.CultureError as e:
-            return _domain_error(e)
+        booking = services.booking_cancel(booking_id=booking.pk, user=request.user)
         return Response(BookingSerializer(booking).data)
 
 
@@ -145,11 +133,8 @@ class BookingRateView(APIView):
     def post(self, request, pk: int):
         data = RatingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            rating = services.rating_create(booking_id=pk, user=request.user, score=data.validated_data["score"],
-                                            comment=data.validated_data.get("comment", ""))
-        except services.CultureError as e:
-            return _domain_error(e)
+        rating = services.rating_create(booking_id=pk, user=request.user, score=data.validated_data["score"],
+                                        comment=data.validated_data.get("comment", ""))
         return Response({"id": rating.pk, "score": rating.score}, status=status.HTTP_201_CREATED)
 
 
@@ -178,11 +163,8 @@ class WaitlistListCreateView(APIView):
         if not Session.objects.filter(pk=data.validated_data["session"],
                                       item__status=MenuItem.Status.PUBLISHED).exists():
             raise Http404
-        try:
-            entry = services.waitlist_join(session_id=data.validated_data["session"],
-                                           seats=data.validated_data["seats"], user=request.user)
-        except services.CultureError as e:
-            return _domain_error(e)
+        entry = services.waitlist_join(session_id=data.validated_data["session"],
+                                       seats=data.validated_data["seats"], user=request.user)
         return Response(WaitlistSerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -190,10 +172,7 @@ class WaitlistAcceptView(APIView):
     @extend_schema(request=None, responses={201: BookingSerializer})
     def post(self, request, pk: int):
         entry = get_object_or_404(WaitlistEntry, pk=pk, user=request.user)
-        try:
-            booking = services.waitlist_accept(entry_id=entry.pk, user=request.user)
-        except services.CultureError as e:
-            return _domain_error(e)
+        booking = services.waitlist_accept(entry_id=entry.pk, user=request.user)
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
@@ -201,10 +180,7 @@ class WaitlistLeaveView(APIView):
     @extend_schema(request=None, responses=WaitlistSerializer)
     def post(self, request, pk: int):
         entry = get_object_or_404(WaitlistEntry, pk=pk, user=request.user)
-        try:
-            entry = services.waitlist_leave(entry_id=entry.pk, user=request.user)
-        except services.CultureError as e:
-            return _domain_error(e)
+        entry = services.waitlist_leave(entry_id=entry.pk, user=request.user)
         return Response(WaitlistSerializer(entry).data)
 
 
@@ -217,12 +193,8 @@ class CheckInView(APIView):
         data = CheckInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = get_object_or_404(selectors.sessions_in_scope(request.user), pk=data.validated_data["session"])
-        try:
-            result = services.ticket_check_in(session_id=session.pk, code=data.validated_data["code"],
-                                              staff=request.user)
-        except services.CheckInError as e:
-            return error_response(e.message, code=e.code,
-                                  status_code=status.HTTP_409_CONFLICT if e.code == "used" else 400)
+        result = services.ticket_check_in(session_id=session.pk, code=data.validated_data["code"],
+                                          staff=request.user)
         booking = result.booking
         return Response(CheckInResultSerializer({
             "booking": booking.pk, "seats": booking.seats, "name": booking.name,

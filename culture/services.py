@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.digits import ascii_digits
+from core.errors import ApplicationError
 from core.services import outbox_add
 from members.models import Member, StaffRole, User
 from members.notifications import notification_send, recipient_text, sms_queue
@@ -53,13 +54,14 @@ VISITOR_CODE_RESEND_SECONDS = 60
 VISITOR_CODE_MAX_ATTEMPTS = 5
 
 
-class CultureError(Exception):
+class CultureError(ApplicationError):
     """A rule of the palace said no; `message` is written for the person who asked."""
 
+    # The palace's API has always answered its refusals 400 (`forbidden` and `full` included), not found 404.
+    statuses = {"not_found": 404}
+
     def __init__(self, message: str, *, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+        super().__init__(message, code)
 
 
 class BookingError(CultureError):
@@ -72,7 +74,8 @@ class SessionFull(BookingError):
 
 
 class CheckInError(CultureError):
-    pass
+    # A ticket already used is a conflict at the door (409); every other refusal 400, as it always answered.
+    statuses = {"used": 409}
 
 
 class NotInScope(CultureError):

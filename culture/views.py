@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.dates import bounded_date
+from core.errors import error_show, page_errors
 from core.spreadsheets import csv_writer, xlsx_append
 from members.http import client_ip
 from members.selectors import branches_in_scope
@@ -231,10 +232,10 @@ def book(request, session_id: int):
         booking = services.booking_create(session_id=session.pk, seats=form.cleaned_data["seats"], user=user,
                                           visitor_mobile=mobile)
     except services.SessionFull as e:
-        messages.warning(request, e.message)
+        error_show(request, e, level=messages.WARNING)
         return redirect("culture:item", session.item_id)
     except services.BookingError as e:
-        messages.error(request, e.message)
+        error_show(request, e)
         return redirect("culture:item", session.item_id)
     messages.success(request, _("预约成功，请在入场时出示二维码。"))
     return redirect("culture:ticket", booking.code)
@@ -253,7 +254,7 @@ def verify_mobile(request):
                 services.visitor_code_send(mobile=send_form.cleaned_data["mobile"], client_ip=client_ip(request))
                 messages.success(request, _("验证码已发送。"))
             except services.CultureError as e:
-                messages.error(request, e.message)
+                error_show(request, e)
                 if e.code == "rate_limited":
                     limited = True
             code_form = CodeForm(initial={"mobile": send_form.cleaned_data["mobile"]})
@@ -261,12 +262,9 @@ def verify_mobile(request):
         code_form = CodeForm(request.POST)
         send_form = MobileForm(prefix="send", initial={"mobile": request.POST.get("mobile", "")[:20]})
         if code_form.is_valid():
-            try:
+            with page_errors(request):
                 services.visitor_code_check(mobile=code_form.cleaned_data["mobile"],
                                             code=code_form.cleaned_data["code"])
-            except services.CultureError as e:
-                messages.error(request, e.message)
-            else:
                 request.session[VERIFIED_MOBILE_KEY] = {"mobile": code_form.cleaned_data["mobile"], "at": time.time()}
                 messages.success(request, _("手机号码已验证，可以预约了。"))
                 return redirect(next_url)
@@ -304,11 +302,8 @@ def ticket_cancel(request, code: str):
         # nothing is cancelled: cancelling frees the seats for the queue and cannot be undone.
         messages.error(request, _("请勾选确认后再取消预约。"))
         return redirect("culture:ticket", code)
-    try:
+    with page_errors(request):
         services.booking_cancel(booking_id=booking.pk, code=code)
-    except services.BookingError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("预约已取消，名额已释放。"))
     return redirect("culture:ticket", code)
 
@@ -325,12 +320,9 @@ def my_culture(request):
 def _waitlist_action(request, entry_id: int, action):
     entry = get_object_or_404(WaitlistEntry, pk=entry_id)
     user = request.user if request.user.is_authenticated else None
-    try:
-        result = action(entry_id=entry.pk, user=user, visitor_mobile=verified_mobile(request))
-    except services.BookingError as e:
-        messages.error(request, e.message)
-        return redirect("culture:my" if user else "culture:item", *([] if user else [entry.session.item_id]))
-    return result
+    with page_errors(request):
+        return action(entry_id=entry.pk, user=user, visitor_mobile=verified_mobile(request))
+    return redirect("culture:my" if user else "culture:item", *([] if user else [entry.session.item_id]))
 
 
 @require_POST
@@ -358,12 +350,9 @@ def rate(request, booking_id: int):
     if not form.is_valid():
         messages.error(request, _("请选择 1 到 5 分。"))
         return redirect("culture:my")
-    try:
+    with page_errors(request):
         services.rating_create(booking_id=booking_id, user=request.user, score=form.cleaned_data["score"],
                                comment=form.cleaned_data["comment"])
-    except services.CultureError as e:
-        messages.error(request, e.message)
-    else:
         messages.success(request, _("感谢您的评价。"))
     return redirect("culture:my")
 
@@ -376,14 +365,11 @@ def contest_enter(request, item_id: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         answers = {k[2:]: v for k, v in data.items() if k.startswith("f_")}
-        try:
+        with page_errors(request):
             services.contest_entry_submit(
                 item_id=item.pk, user=request.user, answers=answers, team_name=data.get("team_name", ""),
                 team_members=(data.get("team_members") or "").splitlines(),
             )
-        except services.CultureError as e:
-            messages.error(request, e.message)
-        else:
             messages.success(request, _("报名已提交，请等待审核结果。"))
             return redirect("culture:item", item.pk)
     return render(request, "culture/contest_enter.html", {"item": item, "form": form},
@@ -520,14 +506,13 @@ def contest_entries(request, item_id: int):
         if not entry_id.isascii() or not entry_id.isdigit() or not 0 < int(entry_id) <= ID_MAX:
             raise Http404
         entry = get_object_or_404(ContestEntry, pk=int(entry_id), item=item)
-        try:
+        with page_errors(request) as outcome:
             services.contest_entry_review(entry_id=entry.pk, staff=request.user,
                                           accept=request.POST.get("decision") == "accept",
                                           note=request.POST.get("note", ""))
             messages.success(request, _("审核结果已保存并通知报名人。"))
             return redirect("culture:contest-entries", item.pk)
-        except services.CultureError as e:
-            messages.error(request, e.message)
+        if outcome.error:
             status = 400
     entries = ContestEntry.objects.filter(item=item).select_related("user").order_by("status", "created_at")
     return render(request, "culture/contest_entries.html", {"item": item, "entries": entries}, status=status)
@@ -555,17 +540,15 @@ def orders(request):
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with page_errors(request) as outcome:
                 order = services.group_order_create(
                     branch_id=data["branch"].pk, item_id=data["item"].pk, user=request.user,
                     wished_dates=data["wished_dates"], headcount=data["headcount"],
                     site_address=data["site_address"], note=data["note"])
-            except services.CultureError as e:
-                messages.error(request, e.message)
-                status = 400
-            else:
                 messages.success(request, _("点单已提交，文化宫受理后会通知您。"))
                 return redirect("culture:order", order.pk)
+            if outcome.error:
+                status = 400
         else:
             status = 400
     page = Paginator(_orders_visible(request.user).order_by("-created_at"), 30).get_page(request.GET.get("page"))
@@ -579,7 +562,7 @@ def order_detail(request, order_id: int):
     accept_form, decline_form = OrderAcceptForm(), OrderDeclineForm()
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
+        with page_errors(request):
             if action == "accept" and palace_side:
                 accept_form = OrderAcceptForm(request.POST)
                 if accept_form.is_valid():
@@ -602,8 +585,6 @@ def order_detail(request, order_id: int):
                 return redirect("culture:order", order.pk)
             else:
                 raise Http404
-        except services.CultureError as e:
-            messages.error(request, e.message)
         return render(request, "culture/order.html", {"order": order, "palace_side": palace_side,
                                                       "accept_form": accept_form, "decline_form": decline_form},
                       status=400)

@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import page_errors
+
 from . import awards, exports
 from .models import Award, Branch, ImportJob, Member
 from .selectors import branches_in_scope, user_is_staff_of_any_branch
@@ -134,11 +136,9 @@ class AwardAdmin(_ScopedByBranch, admin.ModelAdmin):
     def _decide(self, request, queryset, approve: bool):
         done = 0
         for award_id in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request):
                 awards.award_decide(actor=request.user, award_id=award_id, approve=approve)
                 done += 1
-            except awards.AwardError as e:
-                self.message_user(request, e.message, level=messages.ERROR)
         if done:
             self.message_user(request, gettext("已处理 %(n)d 项评定。") % {"n": done}, level=messages.SUCCESS)
 

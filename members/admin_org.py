@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import page_errors
+
 from . import personal_data, selectors, services
 from .id_numbers import mask_id_number
 from .models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
@@ -111,7 +113,7 @@ class BranchAdminForm(forms.ModelForm):
         if self.errors:
             return cleaned
         parent = cleaned.get("parent")
-        try:
+        with page_errors(None, form=self):  # a form's own check: the error lands on it, no request needed
             children_kinds = ()
             if self.instance.pk:
                 children_kinds = Branch.objects.get_children(self.instance).values_list("kind", flat=True)
@@ -121,8 +123,6 @@ class BranchAdminForm(forms.ModelForm):
                 kind=cleaned.get("kind"), federated_type=cleaned.get("federated_type", ""), parent=parent,
                 children_kinds=children_kinds,
             )
-        except services.MembershipError as error:
-            self.add_error(error.field if error.field in self.fields else None, error.message)
         return cleaned
 
 
@@ -263,11 +263,9 @@ def _member_status_action(change: str, description):
     def action(modeladmin, request, queryset):
         done = 0
         for member_id in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request, level=messages.WARNING):
                 services.member_status_change(actor=request.user, member_id=member_id, change=change)
                 done += 1
-            except services.MembershipError as error:
-                modeladmin.message_user(request, error.message, messages.WARNING)
         if done:
             modeladmin.message_user(request, gettext("已处理 %(count)d 位会员。") % {"count": done}, messages.SUCCESS)
 
@@ -350,11 +348,9 @@ def _reject_with_reason(modeladmin, request, queryset, *, reject, title):
     if form.is_bound and form.is_valid():
         done = 0
         for pk in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request, level=messages.WARNING):
                 reject(pk, form.cleaned_data["reason"])
                 done += 1
-            except services.MembershipError as error:
-                modeladmin.message_user(request, error.message, messages.WARNING)
         if done:
             modeladmin.message_user(request, gettext("已退回 %(count)d 份申请。") % {"count": done}, messages.SUCCESS)
         return None
@@ -394,16 +390,13 @@ class MembershipApplicationAdmin(BranchScopedAdmin):
 
     @admin.action(description=_("批准所选申请"), permissions=["change"])
     def approve_selected(self, request, queryset):
-        try:
+        with page_errors(request):
             result = services.applications_decide(
                 actor=request.user, application_ids=list(queryset.values_list("pk", flat=True)), approve=True
             )
-        except services.MembershipError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return
-        self.message_user(request, gettext("已批准 %(done)d 份申请。") % result, messages.SUCCESS)
-        if result["skipped"]:
-            self.message_user(request, gettext("%(skipped)d 份申请已处理过，已跳过。") % result, messages.WARNING)
+            self.message_user(request, gettext("已批准 %(done)d 份申请。") % result, messages.SUCCESS)
+            if result["skipped"]:
+                self.message_user(request, gettext("%(skipped)d 份申请已处理过，已跳过。") % result, messages.WARNING)
 
     @admin.action(description=_("退回所选申请（需填写理由）"), permissions=["change"])
     def reject_selected(self, request, queryset):
@@ -444,11 +437,9 @@ class TransferAdmin(BranchScopedAdmin):
     def approve_selected(self, request, queryset):
         done = 0
         for pk in queryset.values_list("pk", flat=True):
-            try:
+            with page_errors(request, level=messages.WARNING):
                 services.transfer_approve(actor=request.user, transfer_id=pk)
                 done += 1
-            except services.MembershipError as error:
-                self.message_user(request, error.message, messages.WARNING)
         if done:
             self.message_user(request, gettext("已批准 %(count)d 份转会。") % {"count": done}, messages.SUCCESS)
 

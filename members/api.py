@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from portal.api import ErrorEnvelopeSerializer, StandardPagination, error_response
+from portal.api import ErrorEnvelopeSerializer, StandardPagination
 
 from . import notifications, services
 from .models import Notification
@@ -33,11 +33,7 @@ class MeView(generics.RetrieveUpdateAPIView):
     def update(self, request, *args, **kwargs):
         serializer = self.get_serializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            services.user_profile_update(user=request.user, **serializer.validated_data)
-        except services.ProfileError as exc:
-            fields = {exc.field: [exc.message]} if exc.field else None
-            return error_response(exc.message, fields=fields)
+        services.user_profile_update(user=request.user, **serializer.validated_data)
         return Response(self.get_serializer(request.user).data)
 
 

@@ -21,15 +21,6 @@ from .models import Branch, Member, MembershipApplication, StaffRole, Transfer
 BRANCH_ADMIN = [StaffRole.Role.BRANCH_ADMIN]
 
 
-def _service_error(error: services.MembershipError) -> Response:
-    if error.code == "not_found":
-        return error_response(error.message, code="not_found", status_code=status.HTTP_404_NOT_FOUND)
-    if error.code == "forbidden":
-        return error_response(error.message, code="forbidden", status_code=status.HTTP_403_FORBIDDEN)
-    fields = {error.field: [error.message]} if error.field else None
-    return error_response(error.message, code=error.code, fields=fields)
-
-
 # --- Public branch search ------------------------------------------------------------------------------
 
 
@@ -163,10 +154,7 @@ class MembershipView(APIView):
         data = ApplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
-        try:
-            application = services.membership_apply(user=request.user, branch_id=values.pop("branch"), **values)
-        except services.MembershipError as error:
-            return _service_error(error)
+        application = services.membership_apply(user=request.user, branch_id=values.pop("branch"), **values)
         return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
@@ -175,12 +163,9 @@ class MembershipTransferView(APIView):
     def post(self, request):
         data = TransferInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            transfer = services.transfer_request(
-                user=request.user, to_branch_id=data.validated_data["to_branch"], note=data.validated_data["note"]
-            )
-        except services.MembershipError as error:
-            return _service_error(error)
+        transfer = services.transfer_request(
+            user=request.user, to_branch_id=data.validated_data["to_branch"], note=data.validated_data["note"]
+        )
         return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
 
@@ -305,10 +290,7 @@ class StaffApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         application = self.get_object()
-        try:
-            application = services.application_approve(actor=request.user, application_id=application.pk)
-        except services.MembershipError as error:
-            return _service_error(error)
+        application = services.application_approve(actor=request.user, application_id=application.pk)
         return Response(ApplicationSerializer(application).data)
 
     @extend_schema(request=DecisionSerializer, responses={200: ApplicationSerializer}, summary="Reject, with a reason")
@@ -317,12 +299,9 @@ class StaffApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         application = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            application = services.application_reject(
-                actor=request.user, application_id=application.pk, reason=data.validated_data["reason"]
-            )
-        except services.MembershipError as error:
-            return _service_error(error)
+        application = services.application_reject(
+            actor=request.user, application_id=application.pk, reason=data.validated_data["reason"]
+        )
         return Response(ApplicationSerializer(application).data)
 
     @extend_schema(
@@ -338,13 +317,10 @@ class StaffApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         ids = set(data.validated_data["ids"])
         if self.get_queryset().filter(pk__in=ids).count() != len(ids):
             return error_response(_("有申请不存在或不在您的管理范围内。"), code="not_found", status_code=404)
-        try:
-            result = services.applications_decide(
-                actor=request.user, application_ids=list(ids), approve=data.validated_data["decision"] == "approve",
-                reason=data.validated_data["reason"],
-            )
-        except services.MembershipError as error:
-            return _service_error(error)
+        result = services.applications_decide(
+            actor=request.user, application_ids=list(ids), approve=data.validated_data["decision"] == "approve",
+            reason=data.validated_data["reason"],
+        )
         return Response(result)
 
 
@@ -367,10 +343,7 @@ class StaffTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         transfer = self.get_object()
-        try:
-            transfer = services.transfer_approve(actor=request.user, transfer_id=transfer.pk)
-        except services.MembershipError as error:
-            return _service_error(error)
+        transfer = services.transfer_approve(actor=request.user, transfer_id=transfer.pk)
         return Response(TransferSerializer(transfer).data)
 
     @extend_schema(request=DecisionSerializer, responses={200: TransferSerializer}, summary="Reject, with a reason")
@@ -379,11 +352,8 @@ class StaffTransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
         transfer = self.get_object()
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            transfer = services.transfer_reject(
-                actor=request.user, transfer_id=transfer.pk, reason=data.validated_data["reason"]
-            )
-        except services.MembershipError as error:
-            return _service_error(error)
+        transfer = services.transfer_reject(
+            actor=request.user, transfer_id=transfer.pk, reason=data.validated_data["reason"]
+        )
         return Response(TransferSerializer(transfer).data)
 

@@ -11,6 +11,8 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
+
 from .models import Award, Branch, StaffRole
 from .selectors import branches_in_scope
 from .services import audit_log
@@ -18,10 +20,8 @@ from .services import audit_log
 AWARD_ROLES = ["branch_admin"]
 
 
-class AwardError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class AwardError(ApplicationError):
+    """An award evaluation that cannot be made, with a message for people."""
 
 
 def _money(value) -> Decimal:

@@ -1,5 +1,5 @@
 """Forms of joining, transfers and staff decisions. Validation of substance happens in the services, whose
-MembershipError names the field at fault; `add_service_error` puts it on the form."""
+MembershipError names the field at fault; `core.errors.page_errors` puts it on the form."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,12 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from core.text import validate_visible
 
 from .models import Branch, Member
-
-
-def add_service_error(form: forms.Form, error) -> None:
-    """Shows a services.MembershipError on the field it names (or on the whole form)."""
-    field = error.field if error.field in form.fields else None
-    form.add_error(field, error.message)
 
 
 class BranchSearchForm(forms.Form):

@@ -36,6 +36,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ApplicationError
 from core.services import outbox_add
 from core.spreadsheets import csv_unneutralise
 
@@ -110,14 +111,10 @@ def _employment_type_values() -> dict[str, str]:
     return {**_labels_in_every_language(dict(Member.EmploymentType.choices)), **EMPLOYMENT_TYPE_VALUES}
 
 
-class ImportRefused(Exception):
+class ImportRefused(ApplicationError):
     """The file or the request cannot be imported; `message` says why, for the person who uploaded it. Where the
     import job can meet the refusal, `message` is a lazy text: it becomes the uploader's notification, written
     in their language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from portal.sql import row_insert
 
 from .id_numbers import parse_id_number
@@ -48,13 +49,8 @@ def audit_log(*, actor, action: str, target: models.Model | None = None, data: d
     ))
 
 
-class ProfileError(Exception):
-    """A profile change that cannot be made; `message` is shown to the person."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class ProfileError(ApplicationError):
+    """A profile change that cannot be made; `message` is shown to the person, `field` names the field at fault."""
 
 
 PROFILE_FIELDS = ("name", "notify_by_email", "notify_by_sms", "language")
@@ -93,15 +89,12 @@ def user_profile_update(*, user, **changes):
 # --- Branch tree, staff roles, joining, transfers --------------------------------------------------------
 
 
-class MembershipError(Exception):
+class MembershipError(ApplicationError):
     """A request about branches, members, applications or transfers that cannot be done; `message` says why
     in words people understand, `field` names the form field at fault when there is one."""
 
     def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
+        super().__init__(message, code, field=field)
 
 
 # Which kinds may sit directly under which: the city federation is the root; a base union has no children.

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from core.errors import error_show, page_errors
+
 from . import cards, selectors, services
 from .forms_org import (
     BranchSearchForm,
     DecisionForm,
     MembershipApplyForm,
     TransferRequestForm,
-    add_service_error,
 )
 from .models import Branch, Member, MembershipApplication, StaffRole, Transfer
 
@@ -66,11 +67,8 @@ def branch_join(request, branch_id):
             return ratelimit.respond_429(request)
         form = MembershipApplyForm(request.POST)
         if form.is_valid():
-            try:
+            with page_errors(request, form=form):
                 services.membership_apply(user=request.user, branch_id=branch.pk, **form.cleaned_data)
-            except services.MembershipError as error:
-                add_service_error(form, error)
-            else:
                 messages.success(request, _("申请已提交，工会审核后会通知您。"))
                 return redirect("members:membership")
         status = 400
@@ -108,11 +106,8 @@ def transfer_request(request, branch_id):
     member = _own_member(request.user)
     form = TransferRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form):
             services.transfer_request(user=request.user, to_branch_id=branch.pk, note=form.cleaned_data["note"])
-        except services.MembershipError as error:
-            add_service_error(form, error)
-        else:
             messages.success(request, _("转会申请已提交，转入工会审核后会通知您。"))
             return redirect("members:membership")
     status = 400 if request.method == "POST" else 200
@@ -128,7 +123,7 @@ def transfer_cancel(request, transfer_id):
     except services.MembershipError as error:
         if error.code == "not_found":
             raise Http404 from None
-        messages.error(request, error.message)
+        error_show(request, error)
     else:
         messages.success(request, _("转会申请已撤回。"))
     return redirect("members:membership")
@@ -227,13 +222,10 @@ def staff_applications_decide(request):
     if in_scope != len(set(ids)):
         raise Http404
     approve = request.POST.get("decision") == "approve"
-    try:
+    with page_errors(request):
         result = services.applications_decide(
             actor=request.user, application_ids=ids, approve=approve, reason=form.cleaned_data.get("reason", "")
         )
-    except services.MembershipError as error:
-        messages.error(request, error.message)
-    else:
         done_message = _("已批准 %(done)d 份申请。") if approve else _("已退回 %(done)d 份申请。")
         messages.success(request, done_message % result)
         if result["skipped"]:
@@ -250,7 +242,7 @@ def staff_transfer_decide(request, transfer_id):
     )
     form = DecisionForm(request.POST)
     form.is_valid()
-    try:
+    with page_errors(request):
         if request.POST.get("decision") == "approve":
             services.transfer_approve(actor=request.user, transfer_id=transfer_id)
             messages.success(request, _("已批准转会。"))
@@ -259,6 +251,4 @@ def staff_transfer_decide(request, transfer_id):
                 actor=request.user, transfer_id=transfer_id, reason=form.cleaned_data.get("reason", "")
             )
             messages.success(request, _("已退回转会申请。"))
-    except services.MembershipError as error:
-        messages.error(request, error.message)
     return redirect("members:staff-applications")

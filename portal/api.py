@@ -14,6 +14,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import ApplicationError, application_error_response
+
 
 class StandardPagination(PageNumberPagination):
     page_size = 20
@@ -44,7 +46,12 @@ def _flatten_field_errors(detail) -> dict:
 
 
 def exception_handler(exc, context):
-    """Turns every DRF error into the one documented error envelope."""
+    """Turns every DRF error and every ApplicationError a service raised into the one documented error envelope.
+    Anything else (a bug) is left to rise: Django answers it 500 and logs it."""
+    if isinstance(exc, ApplicationError):
+        # The request's transaction is not marked for rollback: the service already rolled back its own change,
+        # and what the door did before (an attempt counted, an audit entry) stays, as when views caught it.
+        return application_error_response(exc)
     if isinstance(exc, Http404):
         # A service's own message stays; get_object_or_404's names the model in English ("No Claim matches the
         # given query.") and an empty one says nothing: both become ours.
@@ -89,7 +96,8 @@ def object_id_field(**kwargs) -> serializers.IntegerField:
 
 
 def error_response(message: str, *, code: str = "invalid", status_code: int = 400, fields=None) -> Response:
-    """For services' domain errors raised in API views: the same envelope as validation errors."""
+    """For a refusal an API view decides itself (a service's ApplicationError needs none: the handler answers
+    it): the same envelope as validation errors."""
     return Response({"error": {"code": code, "message": str(message), "fields": fields or {}}}, status=status_code)
 
 

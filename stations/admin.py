@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import page_errors
 from core.spreadsheets import csv_writer
 from members.selectors import branches_in_scope, user_is_staff_of_any_branch
 from members.services import audit_log
@@ -254,10 +255,8 @@ class NeedAdmin(ScopedAdmin):
     def save_model(self, request, obj, form, change):
         # Answering goes through the service: scope check, row lock, audit and the member's notification.
         if "answer" in form.changed_data:
-            try:
+            with page_errors(request):
                 services.need_answer(actor=request.user, need_id=obj.pk, answer=obj.answer, close=True)
-            except services.StationError as e:
-                messages.error(request, e.message)
 
 
 @admin.register(Rating)
@@ -273,7 +272,5 @@ class RatingAdmin(ScopedAdmin):
 
     def save_model(self, request, obj, form, change):
         if "reply" in form.changed_data:
-            try:
+            with page_errors(request):
                 services.rating_reply(actor=request.user, rating_id=obj.pk, reply=obj.reply)
-            except services.StationError as e:
-                messages.error(request, e.message)

@@ -137,10 +137,6 @@ def _plain_nearest_search(request) -> HttpResponse | None:
     return response
 
 
-def _error_from(e: services.StationError) -> Response:
-    return error_response(e.message, fields={e.field: [e.message]} if e.field else None)
-
-
 class StationSearchView(ListAPIView):
     """Active stations. With lat and lng: the nearest within radius_km, nearest first, with distance_km (one
     page of at most `limit`). Without: all matching stations by district and name, paginated."""
@@ -223,13 +219,10 @@ class VisitCreateView(APIView):
     def post(self, request, pk: int):
         body = VisitCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            visit = services.visit_record(
-                station_id=pk, token=body.validated_data["token"], job_type=body.validated_data["job_type"],
-                user=request.user, mobile=body.validated_data["mobile"],
-            )
-        except services.StationError as e:
-            return _error_from(e)
+        visit = services.visit_record(
+            station_id=pk, token=body.validated_data["token"], job_type=body.validated_data["job_type"],
+            user=request.user, mobile=body.validated_data["mobile"],
+        )
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
@@ -273,10 +266,7 @@ class NeedListCreateView(APIView):
     def post(self, request, pk: int):
         body = NeedCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            need = services.need_create(user=request.user, station_id=pk, **body.validated_data)
-        except services.StationError as e:
-            return _error_from(e)
+        need = services.need_create(user=request.user, station_id=pk, **body.validated_data)
         return Response(NeedPublicSerializer(need).data, status=status.HTTP_201_CREATED)
 
 
@@ -287,10 +277,7 @@ class NeedAnswerView(APIView):
     def post(self, request, need_id: int):
         body = NeedAnswerSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            need = services.need_answer(actor=request.user, need_id=need_id, **body.validated_data)
-        except services.StationError as e:
-            return _error_from(e)
+        need = services.need_answer(actor=request.user, need_id=need_id, **body.validated_data)
         return Response(NeedPublicSerializer(need).data)
 
 
@@ -309,10 +296,7 @@ class RatingListCreateView(APIView):
     def post(self, request, pk: int):
         body = RatingCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            rating = services.rating_create(user=request.user, station_id=pk, **body.validated_data)
-        except services.StationError as e:
-            return _error_from(e)
+        rating = services.rating_create(user=request.user, station_id=pk, **body.validated_data)
         return Response(RatingSerializer(rating).data, status=status.HTTP_201_CREATED)
 
 
@@ -323,10 +307,7 @@ class RatingReplyView(APIView):
     def post(self, request, rating_id: int):
         body = RatingReplySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            rating = services.rating_reply(actor=request.user, rating_id=rating_id, reply=body.validated_data["reply"])
-        except services.StationError as e:
-            return _error_from(e)
+        rating = services.rating_reply(actor=request.user, rating_id=rating_id, reply=body.validated_data["reply"])
         return Response(RatingSerializer(rating).data)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ApplicationError
 from members.models import normalize_mobile
 from members.notifications import notification_send, recipient_text
 from members.services import audit_log
@@ -23,13 +24,8 @@ from .selectors import stations_managed_by
 VISIT_TOKEN_SALT = "stations.visit-poster"  # noqa: S105 — a signing namespace, not a secret
 
 
-class StationError(Exception):
-    """A domain error with a message for people."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class StationError(ApplicationError):
+    """A rule of the stations said no, with a message for people (and the field at fault, when there is one)."""
 
 
 # --- Coordinates and hours ------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.errors import page_errors
 from members.selectors import user_is_staff_of_any_branch
 
 from . import selectors, services
@@ -203,14 +204,11 @@ def visit_scan(request, pk: int, token: str):
                 .first() if request.user.is_authenticated else None)
     form = VisitForm(request.POST or None, initial={"job_type": last_job} if last_job else None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form):
             services.visit_record(
                 station_id=pk, token=token, job_type=form.cleaned_data["job_type"],
                 user=request.user, mobile=form.cleaned_data["mobile"],
             )
-        except services.StationError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
             messages.success(request, _("已登记到访，欢迎歇脚！"))
             return redirect("stations:detail", pk)
     status = 400 if request.method == "POST" else 200
@@ -226,13 +224,10 @@ def rate(request, pk: int):
     station = get_object_or_404(Station, pk=pk, is_active=True)
     form = RatingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with page_errors(request, form=form):
             services.rating_create(
                 user=request.user, station_id=pk, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
             )
-        except services.StationError as e:
-            form.add_error(None, e.message)
-        else:
             messages.success(request, _("感谢您的评价！"))
             return redirect("stations:detail", pk)
     status = 400 if request.method == "POST" else 200
@@ -248,11 +243,8 @@ def needs(request, pk: int):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         if form.is_valid():
-            try:
+            with page_errors(request, form=form):
                 services.need_create(user=request.user, station_id=pk, **form.cleaned_data)
-            except services.StationError as e:
-                form.add_error(None, e.message)
-            else:
                 messages.success(request, _("需求已提交，工作人员答复后会通知您。"))
                 return redirect("stations:needs", pk)
     paginator = Paginator(Need.objects.filter(station=station).only(
