@@ -50,10 +50,13 @@ def test_a_waitlist_offer_and_its_booking_reach_an_english_speaking_member_in_en
     with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
         services.waitlist_offer(session_id=palace.session.pk)  # the beat task, in the site's language
     entry.refresh_from_db()
-    by = f"{timezone.localtime(entry.offer_expires_at):%m-%d %H:%M}"
+    expires = timezone.localtime(entry.offer_expires_at)
+    # Each in its reader's date format: "5 Dec, 09:00" and "12月5日 09:00".
+    by_en = f"{expires.day} {expires:%b}, {expires:%H:%M}"
+    by_zh = f"{expires.month}月{expires.day}日 {expires:%H:%M}"
     assert message(english_member, "culture.waitlist.offered").title == (
-        f"A place is available: {TITLE}. Please confirm by {by}")
-    assert message(palace.member.user, "culture.waitlist.offered").title == f"候补到位：{TITLE}，请在 {by} 前确认"
+        f"A place is available: {TITLE}. Please confirm by {by_en}")
+    assert message(palace.member.user, "culture.waitlist.offered").title == f"候补到位：{TITLE}，请在 {by_zh} 前确认"
 
     with translation.override("zh-hans"):
         services.waitlist_accept(entry_id=entry.pk, user=english_member)
