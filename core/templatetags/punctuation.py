@@ -49,3 +49,13 @@ def lparen():
 @register.simple_tag
 def rparen():
     return "）" if _chinese() else ")"
+
+
+@register.simple_tag
+def semicolon():
+    return "；" if _chinese() else "; "
+
+
+@register.simple_tag
+def full_stop():
+    return "。" if _chinese() else "."
