@@ -16,9 +16,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from benefits import claims
 from culture import services as culture_services
 from culture.models import Session
 from stations.models import HoursException, OpeningHours
+from tests.benefits.claims_helpers import stay_facts
 from tests.benefits.factories import make_active_enrolment, make_plan
 from tests.culture.factories import MenuItemFactory, SessionFactory, VenueFactory
 from tests.stations.factories import StationFactory
@@ -80,6 +82,9 @@ def world(org_tree, staff_of, member_factory, user_factory):
     plan.tiers.filter(code="basic").update(name="Basic")
     plan.tiers.filter(code="enhanced").update(name="Enhanced")
     enrolment = make_active_enrolment(plan, member)
+    claim = claims.claim_create(actor=member.user, enrolment_id=enrolment.pk, kind="inpatient_self_pay",
+                                facts=stay_facts(diagnosis="Appendicitis", hospital="City Hospital",
+                                                 bank_name="City Bank", account_holder="Li Ming"))
 
     data = [b.name for b in (org_tree.city, org_tree.district_a, org_tree.district_b, org_tree.base_a1,
                              org_tree.base_a2, org_tree.base_b1)]
@@ -97,6 +102,7 @@ def pages_of(world):
         reverse("stations:list") + "?lat=24.47&lng=118.12",
         reverse("stations:detail", args=[w["station"].pk]),
         reverse("stations:detail", args=[w["night"].pk]),
+        reverse("culture:verify-mobile") + f"?next={reverse('culture:item', args=[w['show'].pk])}",
     ]
     member = [
         reverse("culture:menu"),
@@ -108,7 +114,9 @@ def pages_of(world):
         reverse("benefits:my-cover"),
         reverse("benefits:enrolment", args=[w["enrolment"].pk]),
         reverse("benefits:claims"),
+        reverse("benefits:claim", args=[w["claim"].pk]),
     ]
+    other = [reverse("culture:ticket", args=[w["used"].code]), reverse("culture:my")]
     staff = [
         reverse("culture:staff"),
         reverse("culture:check-in", args=[w["session"].pk]),
@@ -117,7 +125,8 @@ def pages_of(world):
         reverse("culture:orders"),
     ]
     return [(None, p) for p in public] + [(w["member"].user, p) for p in member] + [
-        (w["manager"], p) for p in staff] + [(w["station_manager"], reverse("stations:staff-visits"))]
+        (w["manager"], p) for p in staff] + [(w["station_manager"], reverse("stations:staff-visits"))] + [
+        (w["other"].user, p) for p in other]
 
 
 def test_palace_finder_and_mutual_aid_pages_in_english_have_no_chinese_punctuation_or_dates(client, world):
