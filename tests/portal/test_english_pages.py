@@ -151,3 +151,13 @@ def test_the_same_pages_in_chinese_keep_chinese_dates(client, world):
     page = client.get(reverse("culture:week")).content.decode()
     assert re.search(r"\d+月\d+日", visible_text(page, [])) and "星期" in page
     assert Session.objects.count() == 2
+
+
+def test_the_calendar_file_in_english_has_no_chinese_punctuation(client, world):
+    """The .ics times are machine dates (DTSTART;TZID=Asia/Shanghai:20261206T193000); its description follows
+    the language."""
+    client.force_login(world["member"].user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    ics = client.get(reverse("culture:ticket-calendar", args=[world["booking"].code])).content.decode()
+    assert "Grand Theatre" in ics and world["booking"].short_code[:4] in ics
+    assert not chinese_marks(ics)
