@@ -161,3 +161,21 @@ def test_the_calendar_file_in_english_has_no_chinese_punctuation(client, world):
     ics = client.get(reverse("culture:ticket-calendar", args=[world["booking"].code])).content.decode()
     assert "Grand Theatre" in ics and world["booking"].short_code[:4] in ics
     assert not chinese_marks(ics)
+
+
+def test_one_date_format_per_language_on_the_ticket_and_the_cover_pages(client, world):
+    """English shows day, month name, year (6 Dec 2026, 19:30) on the ticket and the mutual-aid pages alike; the
+    Chinese pages keep 2026-12-06 19:30 and 2026年12月6日."""
+    starts = timezone.localtime(world["session"].starts_at)
+    cover_start = world["enrolment"].cover_start
+    client.force_login(world["member"].user)
+    ticket = reverse("culture:ticket", args=[world["booking"].code])
+    chinese_ticket = visible_text(client.get(ticket).content.decode(), [])
+    chinese_cover = visible_text(client.get(reverse("benefits:my-cover")).content.decode(), [])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english_ticket = visible_text(client.get(ticket).content.decode(), [])
+    english_cover = visible_text(client.get(reverse("benefits:my-cover")).content.decode(), [])
+    assert f"{starts.day} {starts:%b %Y}, {starts:%H:%M}" in english_ticket
+    assert f"{cover_start.day} {cover_start:%b %Y}" in english_cover
+    assert f"{starts:%Y-%m-%d %H:%M}" in chinese_ticket
+    assert f"{cover_start.year}年{cover_start.month}月{cover_start.day}日" in chinese_cover
