@@ -689,7 +689,9 @@ def _clean_answers(fields: list, answers: dict) -> dict:
             value = value[:500]
         cleaned[name] = value
     if errors:
-        raise CultureError("；".join(errors.values()), code="fields")
+        # Each message is a whole sentence with its own full stop (。 or .): a space between them reads in
+        # either language, where "；" would show on English pages.
+        raise CultureError(" ".join(errors.values()), code="fields")
     return cleaned
 
 
