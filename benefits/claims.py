@@ -197,7 +197,7 @@ def fact_rows(claim: Claim) -> list[FactRow]:
         value = getattr(claim, name)
         label = str(Claim._meta.get_field(name).verbose_name)
         if isinstance(value, list | tuple):
-            rows.append(FactRow(name, label, "、".join(map(str, value)) or "—", tuple(map(str, value))))
+            rows.append(FactRow(name, label, str(_lazy_list(list(map(str, value)))) or "—", tuple(map(str, value))))
             continue
         if value is None or value == "":
             text = "—"

@@ -112,11 +112,17 @@ class BookingSerializer(serializers.ModelSerializer):
     item_title = serializers.CharField(source="session.item.title")
     starts_at = serializers.DateTimeField(source="session.starts_at")
     ticket_url = serializers.SerializerMethodField()
+    short_code = serializers.CharField(
+        read_only=True, min_length=8, max_length=8,
+        help_text="The 8-character code to type at the gate when the QR cannot be scanned (no look-alike "
+                  "characters; shown on the ticket as two groups of four). Only the booking's owner is ever shown it.")
 
     class Meta:
         model = Booking
+        # Only ever serialized for the booking's owner (the user's own list, booking and cancel answers): the codes
+        # admit the holder at the gate, so no other member and no staff list receives them.
         fields = ["id", "session", "item_title", "starts_at", "seats", "unit_price", "total_price", "is_member_price",
-                  "status", "code", "ticket_url", "created_at", "checked_in_at"]
+                  "status", "code", "short_code", "ticket_url", "created_at", "checked_in_at"]
 
     def get_ticket_url(self, obj) -> str:
         return f"/culture/tickets/{obj.code}/"

@@ -22,6 +22,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.datewords import datetime_text, month_day_time_text
 from core.digits import ascii_digits
 from core.errors import ApplicationError
 from core.services import outbox_add
@@ -200,7 +201,7 @@ def _ensure_bookable(session: Session, booker: Booker, seats: int, *, now=None) 
         raise BookingError(_("该场次已开始或已结束，不能再预约。"), code="past")
     if session.booking_opens_at and now < session.booking_opens_at:
         opens = timezone.localtime(session.booking_opens_at)
-        raise BookingError(_("预约尚未开放，开放时间：%(time)s。") % {"time": f"{opens:%Y-%m-%d %H:%M}"},
+        raise BookingError(_("预约尚未开放，开放时间：%(time)s。") % {"time": datetime_text(opens)},
                            code="not_open")
     if session.booking_closes_at and now >= session.booking_closes_at:
         raise BookingError(_("该场次预约已截止。"), code="closed")
@@ -281,7 +282,7 @@ def booking_cancel(*, booking_id: int, user=None, code: str | None = None, now=N
         if booking.checked_in_at:
             raise BookingError(
                 _("这张票已于 %(time)s 在%(place)s检票入场，不能取消。") % {
-                    "time": f"{timezone.localtime(booking.checked_in_at):%Y-%m-%d %H:%M}",
+                    "time": datetime_text(booking.checked_in_at),
                     "place": booking.checked_in_place or _("入口")},
                 code="used",
             )
@@ -411,7 +412,7 @@ def _tell_waiting(entry: WaitlistEntry, expires) -> None:
     from django.urls import reverse
 
     title = recipient_text(gettext_lazy("候补到位：%(title)s，请在 %(time)s 前确认"),
-                           title=entry.session.item.title, time=f"{timezone.localtime(expires):%m-%d %H:%M}")
+                           title=entry.session.item.title, time=month_day_time_text(expires))
     if entry.user_id:
         notification_send(user=entry.user, kind="culture.waitlist.offered", title=title,
                           url=reverse("culture:my"))
@@ -586,7 +587,7 @@ def _lesson_check_in(booking, session, staff, place, now) -> CheckInResult:
 
 def _used_message(when, place) -> str:
     return _("这张票已于 %(time)s 在%(place)s使用过。") % {
-        "time": f"{timezone.localtime(when):%Y-%m-%d %H:%M:%S}", "place": place or _("入口")}
+        "time": datetime_text(when), "place": place or _("入口")}
 
 
 # --- Ratings -----------------------------------------------------------------------------------------------
@@ -691,7 +692,9 @@ def _clean_answers(fields: list, answers: dict) -> dict:
             value = value[:500]
         cleaned[name] = value
     if errors:
-        raise CultureError("；".join(errors.values()), code="fields")
+        # Each message is a whole sentence with its own full stop (。 or .): a space between them reads in
+        # either language, where "；" would show on English pages.
+        raise CultureError(" ".join(errors.values()), code="fields")
     return cleaned
 
 
@@ -795,7 +798,7 @@ def group_order_accept(*, order_id: int, staff, starts_at, ends_at, note: str = 
         notification_send(user=order.requested_by, kind="culture.order.accepted",
                           title=recipient_text(gettext_lazy("团体点单已受理：《%(title)s》排期 %(time)s"),
                                                title=order.item.title,
-                                               time=f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}"),
+                                               time=datetime_text(starts_at)),
                           url=f"/culture/orders/{order.pk}/")
     return order
 

@@ -98,7 +98,7 @@ def _menu_cache_key(request) -> str:
     user = request.user
     role = "staff" if user.is_authenticated and user.is_staff else "user" if user.is_authenticated else "anon"
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"culture:menu:v1:{get_language()}:{role}:{digest}"
+    return f"culture:menu:v2:{get_language()}:{role}:{digest}"
 
 
 CSRF_PLACEHOLDER = "culture-csrf-placeholder-7f3a"

@@ -22,3 +22,40 @@ def paren(value):
 @register.simple_tag
 def colon():
     return "：" if _chinese() else ": "
+
+
+@register.simple_tag
+def comma():
+    return "，" if _chinese() else ", "
+
+
+@register.simple_tag
+def list_sep():
+    """Between the items of a list written out: 、 or ", "."""
+    return "、" if _chinese() else ", "
+
+
+@register.filter
+def join_list(values):
+    return ("、" if _chinese() else ", ").join(str(v) for v in values)
+
+
+@register.simple_tag
+def lparen():
+    """The opening mark of a bracket whose content is markup ({% paren %} takes a value): （ or " (" ."""
+    return "（" if _chinese() else " ("
+
+
+@register.simple_tag
+def rparen():
+    return "）" if _chinese() else ")"
+
+
+@register.simple_tag
+def semicolon():
+    return "；" if _chinese() else "; "
+
+
+@register.simple_tag
+def full_stop():
+    return "。" if _chinese() else "."

@@ -131,6 +131,8 @@ LOGIN_REDIRECT_URL = "home"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date formats per language (portal/formats/<lang>/formats.py); templates use the names, never a spelled format.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -86,7 +86,9 @@
           L.marker([first.lat, first.lng], { title: first.name, alt: first.name }).addTo(group).bindPopup(link);
           return;
         }
-        var names = pile.items.map(function (m) { return m.name; }).join("、");
+        // The names as a list in the page's language (<html lang>): 、 between Chinese items, ", " in English.
+        var sep = (document.documentElement.lang || "zh").indexOf("zh") === 0 ? "、" : ", ";
+        var names = pile.items.map(function (m) { return m.name; }).join(sep);
         var bounds = L.latLngBounds(pile.items.map(function (m) { return [m.lat, m.lng]; }));
         var icon = L.divIcon({ className: "station-cluster", html: String(pile.items.length), iconSize: [44, 44] });
         L.marker(bounds.getCenter(), { icon: icon, title: names, alt: names, keyboard: true })

@@ -80,6 +80,27 @@ def test_another_member_cannot_cancel_my_booking(client, palace):
     assert booking.status == "confirmed"
 
 
+def test_the_owner_reads_the_short_code_and_another_member_never_does(client, palace):
+    """The typable gate code (#16.6) is in the owner's booking answers and ticket list, in no one else's."""
+    client.force_login(palace.member.user)
+    created = client.post(reverse("api:culture-bookings"), {"session": palace.session.pk, "seats": 1},
+                          content_type="application/json").json()
+    booking = Booking.objects.get(pk=created["id"])
+    assert len(booking.short_code) == 8 and created["short_code"] == booking.short_code
+    assert [t["short_code"] for t in client.get(reverse("api:culture-tickets")).json()["results"]] == [
+        booking.short_code]
+    assert [b["short_code"] for b in client.get(reverse("api:culture-bookings")).json()] == [booking.short_code]
+
+    services.booking_create(session_id=palace.session.pk, seats=1, user=palace.other_member.user)
+    client.force_login(palace.other_member.user)
+    answers = [client.get(reverse("api:culture-tickets")).content.decode(),
+               client.get(reverse("api:culture-bookings")).content.decode(),
+               client.post(reverse("api:culture-booking-cancel", args=[booking.pk])).content.decode()]
+    assert all(booking.short_code not in answer and booking.code not in answer for answer in answers)
+    client.logout()
+    assert booking.short_code not in client.get(reverse("api:culture-tickets")).content.decode()
+
+
 def test_anonymous_cannot_book_through_the_api(client, palace):
     response = client.post(reverse("api:culture-bookings"), {"session": palace.session.pk, "seats": 1},
                            content_type="application/json")

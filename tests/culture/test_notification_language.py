@@ -50,10 +50,13 @@ def test_a_waitlist_offer_and_its_booking_reach_an_english_speaking_member_in_en
     with django_capture_on_commit_callbacks(execute=True), translation.override("zh-hans"):
         services.waitlist_offer(session_id=palace.session.pk)  # the beat task, in the site's language
     entry.refresh_from_db()
-    by = f"{timezone.localtime(entry.offer_expires_at):%m-%d %H:%M}"
+    expires = timezone.localtime(entry.offer_expires_at)
+    # Each in its reader's date format: "5 Dec, 09:00" and "12月5日 09:00".
+    by_en = f"{expires.day} {expires:%b}, {expires:%H:%M}"
+    by_zh = f"{expires.month}月{expires.day}日 {expires:%H:%M}"
     assert message(english_member, "culture.waitlist.offered").title == (
-        f"A place is available: {TITLE}. Please confirm by {by}")
-    assert message(palace.member.user, "culture.waitlist.offered").title == f"候补到位：{TITLE}，请在 {by} 前确认"
+        f"A place is available: {TITLE}. Please confirm by {by_en}")
+    assert message(palace.member.user, "culture.waitlist.offered").title == f"候补到位：{TITLE}，请在 {by_zh} 前确认"
 
     with translation.override("zh-hans"):
         services.waitlist_accept(entry_id=entry.pk, user=english_member)
@@ -71,7 +74,8 @@ def test_a_visitors_waitlist_sms_is_written_when_the_offer_is_made(palace, djang
     with django_capture_on_commit_callbacks(execute=True), translation.override("en"):
         services.waitlist_offer(session_id=palace.session.pk)
     entry.refresh_from_db()
-    by = f"{timezone.localtime(entry.offer_expires_at):%m-%d %H:%M}"
+    expires = timezone.localtime(entry.offer_expires_at)
+    by = f"{expires.day} {expires:%b}, {expires:%H:%M}"  # the English date format too
     assert OutboundSms.objects.get(to="13812345678").body.startswith(
         f"【工会服务门户】A place is available: {TITLE}. Please confirm by {by} ")
 
@@ -131,7 +135,8 @@ def test_group_order_messages_reach_each_staff_member_in_their_language(palace, 
     submitted = Notification.objects.filter(kind="culture.order.submitted", url=f"/culture/orders/{accepted.pk}/")
     assert submitted.get(user=english_manager).title == f"New group order: {branch} ordered “{TITLE}”"
     assert submitted.get(user=palace.manager_a).title == f"新的团体点单：{branch} 点了《{TITLE}》"
-    when = f"{timezone.localtime(start):%Y-%m-%d %H:%M}"
+    local = timezone.localtime(start)
+    when = f"{local.day} {local:%b %Y, %H:%M}"  # in the reader's date format: 14 Dec 2026, 19:45
     assert message(english_staff, "culture.order.accepted").title == (
         f"Group order accepted: “{TITLE}” scheduled for {when}")
     english_decline = message(english_staff, "culture.order.declined")
