@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import ISO_DATE_INPUT
 from members.models import Branch
 
 from .models import Payment, Plan, Tier
@@ -75,11 +76,6 @@ class ClaimStartForm(forms.Form):
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.plan.name} · {e.tier.name}"
         offered = {rule.kind for enrolment in enrolments for rule in enrolment.tier.rules.all()}
         self.fields["kind"].choices = [(k, label) for k, label in BenefitKind.choices if k in offered]
-
-
-# A date picker is given its value as YYYY-MM-DD whatever the language's display format ("2026/11/02" in
-# Chinese): any other shape leaves the picker empty, and a member saving the page again would lose the date.
-ISO_DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class ClaimFactsForm(forms.Form):

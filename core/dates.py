@@ -13,6 +13,13 @@ DATE_MIN = date(2000, 1, 1)
 DATE_MAX = date(2100, 12, 31)
 OUT_OF_RANGE = _("日期应在 %(min)s 至 %(max)s 之间。")
 
+# A date picker (<input type="date">) is given its value as YYYY-MM-DD whatever the language's display format
+# ("2026/11/02" in Chinese): any other shape leaves the picker empty, and a person saving the page again would
+# lose the date. Every form's date picker uses this widget.
+ISO_DATE_INPUT = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+# The same for <input type="datetime-local">, which reads YYYY-MM-DDTHH:MM only.
+ISO_DATETIME_INPUT = forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"})
+
 
 class BoundedDateField(forms.DateField):
     """A form's date field that accepts DATE_MIN…DATE_MAX only."""

@@ -40,3 +40,28 @@ def masked_name(name: str) -> str:
     """A person's name for a public page: the first character, then one * for each other (张三丰 → 张**)."""
     name = visible_strip(str(name or ""))
     return name[0] + "*" * (len(name) - 1) if name else ""
+
+
+# Marks that already set a title apart: a title such as 周末亲子电影《熊出没·逆转时空》 carries its own, and
+# wrapping it again reads 《周末亲子电影《熊出没·逆转时空》》.
+_TITLE_MARKS = set("《》〈〉“”\"")
+
+
+def book_title(title: str, *, language: str | None = None) -> str:
+    """`title` set apart as a title in the language (the active one unless given): 《title》 in Chinese,
+    “title” in English, or as it is when it already holds title marks or quotes of its own."""
+    from django.utils.translation import get_language
+
+    title = str(title or "")
+    if not title or _TITLE_MARKS.intersection(title):
+        return title
+    if (language or get_language() or "zh-hans").startswith("zh"):
+        return f"《{title}》"
+    return f"“{title}”"
+
+
+def book_title_lazy(title: str):
+    """book_title for a message written later in its reader's language (members.notifications.recipient_text)."""
+    from django.utils.functional import lazy
+
+    return lazy(book_title, str)(title)

@@ -216,7 +216,8 @@ class ContestEntryAdmin(ReadOnlyScopedAdmin):
 
 @admin.register(GroupOrder)
 class GroupOrderAdmin(ReadOnlyScopedAdmin):
-    list_display = ["item", "branch", "headcount", "wished_dates", "status", "scheduled_starts_at", "created_at"]
+    list_display = ["item", "branch", "headcount", "wished_from", "wished_to", "status", "scheduled_starts_at",
+                    "created_at"]
     list_filter = ["status"]
     list_select_related = ["item", "branch"]
 

@@ -144,7 +144,8 @@ def seed() -> list[tuple[str, str, str]]:
     district = Branch.objects.get_children(city).filter(name="思明区总工会").first()
     rows = [("文化宫活动管理员 events manager（示范市总工会）", palace_manager.mobile, DEMO_PASSWORD)]
     if district is not None:
-        district_manager = _user("13900000011", "思明区活动专干", is_staff=True)
+        # Its own number: 13900000011 and 13900000012 are members.demo's pending applicants.
+        district_manager = _user("13900000013", "思明区活动专干", is_staff=True)
         StaffRole.objects.get_or_create(user=district_manager, branch=district, role=StaffRole.Role.EVENTS_MANAGER)
         rows.append(("区工会活动专干 events manager（思明区总工会，可团体点单）", district_manager.mobile,
                      DEMO_PASSWORD))

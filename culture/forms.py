@@ -1,11 +1,14 @@
+from datetime import timedelta
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.dates import BoundedDateField
-from members.models import normalize_mobile
+from core.dates import ISO_DATE_INPUT, ISO_DATETIME_INPUT, BoundedDateField
+from members.models import Branch, normalize_mobile
 from portal.api import ID_MAX
 
-from .models import Category, GroupOrder, Venue
+from .models import ORDER_DAYS_AHEAD, Category, Venue
 
 
 class YesNoCheckbox(forms.CheckboxInput):
@@ -35,8 +38,8 @@ class MenuFilterForm(forms.Form):
     category = forms.ChoiceField(label=_("类别"), required=False, choices=[("", _("全部类别")), *Category.choices])
     venue = forms.ModelChoiceField(label=_("场馆"), required=False, queryset=Venue.objects.none(),
                                    empty_label=_("全部场馆"))
-    date_from = BoundedDateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("开始日期"), required=False, widget=ISO_DATE_INPUT)
+    date_to = BoundedDateField(label=_("结束日期"), required=False, widget=ISO_DATE_INPUT)
     price = forms.ChoiceField(label=_("费用"), required=False,
                               choices=[("", _("不限")), ("free", _("免费")), ("paid", _("收费"))])
     seats_left = YesNoField(label=_("只看有余票"), required=False)
@@ -85,21 +88,42 @@ class RatingForm(forms.Form):
     comment = forms.CharField(label=_("评价"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class GroupOrderForm(forms.ModelForm):
-    class Meta:
-        model = GroupOrder
-        fields = ["branch", "item", "wished_dates", "headcount", "site_address", "note"]
-        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+class GroupOrderForm(forms.Form):
+    """A branch orders an item for its workers. The branch is one of the orderer's own (the first, usually the
+    only one, is chosen already: no empty "---------" choice for a field that must be filled); the item is picked
+    from the orderable ones only, grouped by category, after a prompt the browser's `required` refuses to send."""
+
+    branch = forms.ModelChoiceField(label=_("点单工会"), queryset=Branch.objects.none(), empty_label=None)
+    item = forms.TypedChoiceField(label=_("服务项目"), coerce=int, choices=())
+    wished_from = BoundedDateField(label=_("期望最早日期"), widget=ISO_DATE_INPUT)
+    wished_to = BoundedDateField(label=_("期望最晚日期"), widget=ISO_DATE_INPUT,
+                                 help_text=_("只要一天时，两个日期填同一天。"))
+    headcount = forms.IntegerField(label=_("参加人数"), min_value=1, max_value=100000)
+    site_address = forms.CharField(label=_("活动地点"), max_length=255)
+    note = forms.CharField(label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, branches, items, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches
-        self.fields["item"].queryset = items
+        groups: dict[str, list] = {}
+        for item in items:
+            groups.setdefault(item.get_category_display(), []).append((item.pk, item.title))
+        self.fields["item"].choices = [("", _("请选择服务项目")), *groups.items()]
+        today = timezone.localdate()
+        for name in ("wished_from", "wished_to"):
+            self.fields[name].widget.attrs.update({"min": (today + timedelta(days=1)).isoformat(),
+                                                  "max": (today + timedelta(days=ORDER_DAYS_AHEAD)).isoformat()})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("wished_from") and data.get("wished_to") and data["wished_to"] < data["wished_from"]:
+            self.add_error("wished_to", _("最晚日期不能早于最早日期。"))
+        return data
 
 
 class OrderAcceptForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = forms.DateTimeField(label=_("开始时间"), widget=ISO_DATETIME_INPUT)
+    ends_at = forms.DateTimeField(label=_("结束时间"), widget=ISO_DATETIME_INPUT)
     note = forms.CharField(label=_("备注"), required=False, max_length=500)
 
 
@@ -109,8 +133,8 @@ class OrderDeclineForm(forms.Form):
 
 class ExportForm(forms.Form):
     session = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX, widget=forms.HiddenInput)
-    date_from = BoundedDateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = BoundedDateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("开始日期"), required=False, widget=ISO_DATE_INPUT)
+    date_to = BoundedDateField(label=_("结束日期"), required=False, widget=ISO_DATE_INPUT)
     format = forms.ChoiceField(label=_("格式"), choices=[("csv", "CSV"), ("xlsx", "Excel (XLSX)")], initial="csv")
 
 

@@ -121,6 +121,16 @@ class MenuItem(models.Model):
     def is_course(self) -> bool:
         return self.category == Category.COURSE
 
+    # What a branch can order for its workers (GroupOrder): something the palace brings to the branch's site — a
+    # show, a film, an exhibition, a course, a union service. A sports court is a place at the palace and a contest
+    # is entered, not delivered: neither can be ordered for a site.
+    ORDERABLE_CATEGORIES = (Category.PERFORMANCE, Category.FILM, Category.EXHIBITION, Category.COURSE,
+                            Category.SERVICE)
+
+    @property
+    def is_orderable(self) -> bool:
+        return self.is_published and self.category in self.ORDERABLE_CATEGORIES
+
     @property
     def tag_list(self) -> list[str]:
         return [t for t in self.tags.replace("，", " ").replace(",", " ").split() if t]
@@ -380,6 +390,10 @@ class ContestEntry(models.Model):
         return f"{self.item} · {self.team_name or self.user}"
 
 
+# How far ahead a group order's wished dates may lie: the palace plans its touring season a year at most ahead.
+ORDER_DAYS_AHEAD = 366
+
+
 class GroupOrder(models.Model):
     """A branch orders a menu item for its workers (一站式点单): a touring show or a course at their site."""
 
@@ -394,7 +408,8 @@ class GroupOrder(models.Model):
     item = models.ForeignKey(MenuItem, on_delete=models.PROTECT, related_name="orders", verbose_name=_("服务项目"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("提交人"))
-    wished_dates = models.CharField(_("期望日期"), max_length=200)
+    wished_from = models.DateField(_("期望最早日期"), null=True)
+    wished_to = models.DateField(_("期望最晚日期"), null=True)
     headcount = models.PositiveIntegerField(_("参加人数"), validators=[MinValueValidator(1)])
     site_address = models.CharField(_("活动地点"), max_length=255)
     note = models.TextField(_("备注"), blank=True)
@@ -419,6 +434,9 @@ class GroupOrder(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="declined") | ~Q(decline_reason=""), name="culture_declined_order_has_reason"
             ),
+            # Orders placed before the dates were picked (free text then, kept in the note) have none.
+            models.CheckConstraint(condition=Q(wished_to__gte=F("wished_from")),
+                                   name="culture_order_wished_dates_in_order"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from members.selectors import branches_in_scope
 
-from .models import Attendance, Booking, Category, ItemImage, MenuItem, Rating, Session, WaitlistEntry
+from .models import Attendance, Booking, Category, GroupOrder, ItemImage, MenuItem, Rating, Session, WaitlistEntry
 
 STAFF_ROLES = ["events_manager", "branch_admin"]
 
@@ -250,6 +250,16 @@ def waitlist_for_item(item: MenuItem, *, user=None, visitor_mobile: str | None =
 
 # --- Staff -------------------------------------------------------------------------------------------------
 
+def viewer_is_palace_staff(request) -> bool:
+    """Whether the signed-in viewer holds a palace role somewhere; worked out once per request."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if not hasattr(request, "_palace_staff"):
+        request._palace_staff = branches_in_scope(user, roles=STAFF_ROLES).exists()
+    return request._palace_staff
+
+
 def items_in_scope(user) -> QuerySet[MenuItem]:
     return MenuItem.objects.filter(branch__in=branches_in_scope(user, roles=STAFF_ROLES))
 
@@ -299,3 +309,31 @@ def satisfaction(user, *, by: str = "item") -> list[dict]:
         .order_by("month", field)
     )
     return [{"label": r[field], "month": r["month"], "avg": r["avg"], "n": r["n"]} for r in rows]
+
+
+# --- Group orders ------------------------------------------------------------------------------------------
+
+def group_orders_visible(user) -> QuerySet[GroupOrder]:
+    """Orders of the user's branches (their side) and orders for items of the palaces they run."""
+    scope = branches_in_scope(user, roles=STAFF_ROLES)
+    return GroupOrder.objects.filter(Q(branch__in=scope) | Q(item__branch__in=scope)).select_related(
+        "branch", "item", "requested_by")
+
+
+def group_order_side(user, order: GroupOrder) -> str | None:
+    """Which side of an order `user` stands on: "palace" (staff of the organising branch: accept or decline),
+    "orderer" (staff of the ordering branch who do not run the item: withdraw), or None. The staff of a city
+    federation that runs the palace also have the ordering district in their scope: they act as the palace."""
+    scope = branches_in_scope(user, roles=STAFF_ROLES)
+    if scope.filter(pk=order.item.branch_id).exists():
+        return "palace"
+    if scope.filter(pk=order.branch_id).exists():
+        return "orderer"
+    return None
+
+
+def orderable_items(user) -> QuerySet[MenuItem]:
+    """What `user` may order for a branch: published items of an orderable category (MenuItem.ORDERABLE_CATEGORIES)
+    that the user's own branches do not run (nobody orders from themselves)."""
+    return (MenuItem.objects.filter(status=MenuItem.Status.PUBLISHED, category__in=MenuItem.ORDERABLE_CATEGORIES)
+            .exclude(branch__in=branches_in_scope(user, roles=STAFF_ROLES)).order_by("category", "title"))

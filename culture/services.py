@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -26,13 +26,16 @@ from core.datewords import datetime_text, month_day_time_text
 from core.digits import ascii_digits
 from core.errors import ApplicationError
 from core.services import outbox_add
+from core.text import book_title, book_title_lazy
 from members.models import Member, StaffRole, User
 from members.notifications import notification_send, recipient_text, sms_queue
 from members.selectors import branches_in_scope
 from members.services import audit_log
 from members.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 
+from . import selectors
 from .models import (
+    ORDER_DAYS_AHEAD,
     SHORT_CODE_ALPHABET,
     SHORT_CODE_LENGTH,
     Attendance,
@@ -753,27 +756,41 @@ def _palace_staff(item: MenuItem):
                                is_active=True).distinct()
 
 
-def group_order_create(*, branch_id: int, item_id: int, user, wished_dates: str, headcount: int,
-                       site_address: str, note: str = "") -> GroupOrder:
+def group_order_create(*, branch_id: int, item_id: int, user, wished_from: date, wished_to: date, headcount: int,
+                       site_address: str, note: str = "", today: date | None = None) -> GroupOrder:
     """A branch's staff order a menu item for their workers; the palace's events managers are told."""
     if not branches_in_scope(user, roles=STAFF_ROLES).filter(pk=branch_id).exists():
         raise NotInScope()
     item = MenuItem.objects.filter(pk=item_id, status=MenuItem.Status.PUBLISHED).first()
     if item is None:
         raise CultureError(_("该服务项目不存在或未发布。"), code="not_found")
+    if not item.is_orderable:
+        raise CultureError(
+            _("%(title)s是%(category)s，不能点单上门；可以点演出、电影、展览、培训课程和工会服务。") % {
+                "title": book_title(item.title), "category": item.get_category_display()},
+            code="not_orderable")
+    if staff_may_manage(user, item):
+        raise CultureError(_("您是该项目主办工会的工作人员，不能向自己点单。"), code="own_item")
     if not headcount or headcount < 1:
         raise CultureError(_("参加人数至少为 1。"), code="headcount")
-    if not wished_dates.strip() or not site_address.strip():
-        raise CultureError(_("请填写期望日期和活动地点。"), code="fields")
+    if not site_address.strip():
+        raise CultureError(_("请填写活动地点。"), code="fields")
+    today = today or timezone.localdate()
+    if not wished_from or not wished_to:
+        raise CultureError(_("请选择期望的最早和最晚日期。"), code="dates")
+    if wished_to < wished_from:
+        raise CultureError(_("最晚日期不能早于最早日期。"), code="dates")
+    if wished_from <= today or wished_to > today + timedelta(days=ORDER_DAYS_AHEAD):
+        raise CultureError(_("期望日期须在明天到一年之内。"), code="dates")
     with transaction.atomic():
         order = GroupOrder.objects.create(branch_id=branch_id, item=item, requested_by=user,
-                                          wished_dates=wished_dates.strip()[:200], headcount=headcount,
+                                          wished_from=wished_from, wished_to=wished_to, headcount=headcount,
                                           site_address=site_address.strip()[:255], note=note.strip())
         audit_log(actor=user, action="culture.order.submitted", target=order)
         for staff in _palace_staff(item):
             notification_send(user=staff, kind="culture.order.submitted",
-                              title=recipient_text(gettext_lazy("新的团体点单：%(branch)s 点了《%(title)s》"),
-                                                   branch=order.branch.name, title=item.title),
+                              title=recipient_text(gettext_lazy("新的团体点单：%(branch)s 点了%(title)s"),
+                                                   branch=order.branch.name, title=book_title_lazy(item.title)),
                               url=f"/culture/orders/{order.pk}/")
     return order
 
@@ -796,8 +813,8 @@ def group_order_accept(*, order_id: int, staff, starts_at, ends_at, note: str = 
         order.save()
         audit_log(actor=staff, action="culture.order.accepted", target=order)
         notification_send(user=order.requested_by, kind="culture.order.accepted",
-                          title=recipient_text(gettext_lazy("团体点单已受理：《%(title)s》排期 %(time)s"),
-                                               title=order.item.title,
+                          title=recipient_text(gettext_lazy("团体点单已受理：%(title)s排期 %(time)s"),
+                                               title=book_title_lazy(order.item.title),
                                                time=datetime_text(starts_at)),
                           url=f"/culture/orders/{order.pk}/")
     return order
@@ -817,7 +834,8 @@ def group_order_decline(*, order_id: int, staff, reason: str) -> GroupOrder:
         order.save()
         audit_log(actor=staff, action="culture.order.declined", target=order, data={"reason": order.decline_reason})
         notification_send(user=order.requested_by, kind="culture.order.declined",
-                          title=recipient_text(gettext_lazy("团体点单未能受理：《%(title)s》"), title=order.item.title),
+                          title=recipient_text(gettext_lazy("团体点单未能受理：%(title)s"),
+                                               title=book_title_lazy(order.item.title)),
                           body=order.decline_reason, url=f"/culture/orders/{order.pk}/")
     return order
 
@@ -825,8 +843,11 @@ def group_order_decline(*, order_id: int, staff, reason: str) -> GroupOrder:
 def group_order_cancel(*, order_id: int, user) -> GroupOrder:
     with transaction.atomic():
         order = GroupOrder.objects.select_for_update().select_related("item").get(pk=order_id)
-        if not branches_in_scope(user, roles=STAFF_ROLES).filter(pk=order.branch_id).exists():
+        side = selectors.group_order_side(user, order)
+        if side is None:
             raise NotInScope()
+        if side != "orderer":
+            raise CultureError(_("只有点单的工会可以撤销点单；文化宫不能受理时请婉拒并写明原因。"), code="forbidden")
         if order.status != GroupOrder.Status.SUBMITTED:
             raise CultureError(_("该点单已处理，不能撤销。"), code="decided")
         order.status = GroupOrder.Status.CANCELLED
@@ -834,6 +855,6 @@ def group_order_cancel(*, order_id: int, user) -> GroupOrder:
         audit_log(actor=user, action="culture.order.cancelled", target=order)
         for staff in _palace_staff(order.item):
             notification_send(user=staff, kind="culture.order.cancelled",
-                              title=recipient_text(gettext_lazy("团体点单已撤销：%(branch)s《%(title)s》"),
-                                                   branch=order.branch.name, title=order.item.title))
+                              title=recipient_text(gettext_lazy("团体点单已撤销：%(branch)s，%(title)s"),
+                                                   branch=order.branch.name, title=book_title_lazy(order.item.title)))
     return order

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.middleware.csrf import get_token
@@ -46,7 +47,7 @@ from .forms import (
     RatingForm,
     contest_entry_form,
 )
-from .models import Booking, ContestEntry, GroupOrder, ItemImage, MenuItem, Session, Venue, WaitlistEntry
+from .models import Booking, ContestEntry, ItemImage, MenuItem, Session, Venue, WaitlistEntry
 
 VERIFIED_MOBILE_KEY = "culture_verified_mobile"
 VERIFIED_MOBILE_SECONDS = 2 * 3600
@@ -96,7 +97,8 @@ def page_replaced(asked: str | None, shown: int) -> bool:
 def _menu_cache_key(request) -> str:
     """The menu body depends on the query, the language and which links the visitor's nav shows."""
     user = request.user
-    role = "staff" if user.is_authenticated and user.is_staff else "user" if user.is_authenticated else "anon"
+    role = ("anon" if not user.is_authenticated else "staff" if selectors.viewer_is_palace_staff(request)
+            else "user")
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     return f"culture:menu:v2:{get_language()}:{role}:{digest}"
 
@@ -520,30 +522,25 @@ def contest_entries(request, item_id: int):
 
 # --- Group orders ------------------------------------------------------------------------------------------
 
-def _orders_visible(user):
-    """Orders of the user's branches (their side) and orders for items of the palaces they run."""
-    from django.db.models import Q
-
-    scope = branches_in_scope(user, roles=services.STAFF_ROLES)
-    return GroupOrder.objects.filter(Q(branch__in=scope) | Q(item__branch__in=scope)).select_related(
-        "branch", "item", "requested_by")
-
-
 @login_required
 def orders(request):
+    """Orders the user's branches placed and orders for the palaces they run; the order form for those who may
+    order something (the palace's own staff order nothing from themselves)."""
     scope = branches_in_scope(request.user, roles=services.STAFF_ROLES)
     if not scope.exists():
         raise Http404
-    form = GroupOrderForm(request.POST or None, branches=scope.order_by("path"),
-                          items=MenuItem.objects.filter(status=MenuItem.Status.PUBLISHED).order_by("title"))
+    items = list(selectors.orderable_items(request.user))
+    form = GroupOrderForm(request.POST or None, branches=scope.order_by("path"), items=items) if items else None
     status = 200
     if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
         if form.is_valid():
             data = form.cleaned_data
             with page_errors(request) as outcome:
                 order = services.group_order_create(
-                    branch_id=data["branch"].pk, item_id=data["item"].pk, user=request.user,
-                    wished_dates=data["wished_dates"], headcount=data["headcount"],
+                    branch_id=data["branch"].pk, item_id=data["item"], user=request.user,
+                    wished_from=data["wished_from"], wished_to=data["wished_to"], headcount=data["headcount"],
                     site_address=data["site_address"], note=data["note"])
                 messages.success(request, _("点单已提交，文化宫受理后会通知您。"))
                 return redirect("culture:order", order.pk)
@@ -551,19 +548,27 @@ def orders(request):
                 status = 400
         else:
             status = 400
-    page = Paginator(_orders_visible(request.user).order_by("-created_at"), 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.group_orders_visible(request.user).order_by("-created_at"), 30).get_page(
+        request.GET.get("page"))
     return render(request, "culture/orders.html", {"form": form, "page": page}, status=status)
+
+
+ORDER_ACTIONS = {"palace": {"accept", "decline"}, "orderer": {"cancel"}}
 
 
 @login_required
 def order_detail(request, order_id: int):
-    order = get_object_or_404(_orders_visible(request.user), pk=order_id)
-    palace_side = services.staff_may_manage(request.user, order.item)
+    """One order, with the actions of the viewer's side only: the palace accepts or declines, the ordering branch
+    withdraws. A POST of the other side's action is refused (403) and changes nothing; the services check again."""
+    order = get_object_or_404(selectors.group_orders_visible(request.user), pk=order_id)
+    side = selectors.group_order_side(request.user, order)
     accept_form, decline_form = OrderAcceptForm(), OrderDeclineForm()
     if request.method == "POST":
         action = request.POST.get("action")
+        if action not in ORDER_ACTIONS.get(side, ()):
+            raise PermissionDenied
         with page_errors(request):
-            if action == "accept" and palace_side:
+            if action == "accept":
                 accept_form = OrderAcceptForm(request.POST)
                 if accept_form.is_valid():
                     services.group_order_accept(order_id=order.pk, staff=request.user,
@@ -572,21 +577,19 @@ def order_detail(request, order_id: int):
                                                 note=accept_form.cleaned_data["note"])
                     messages.success(request, _("已受理并排期。"))
                     return redirect("culture:order", order.pk)
-            elif action == "decline" and palace_side:
+            elif action == "decline":
                 decline_form = OrderDeclineForm(request.POST)
                 if decline_form.is_valid():
                     services.group_order_decline(order_id=order.pk, staff=request.user,
                                                  reason=decline_form.cleaned_data["reason"])
                     messages.success(request, _("已婉拒。"))
                     return redirect("culture:order", order.pk)
-            elif action == "cancel":
+            else:
                 services.group_order_cancel(order_id=order.pk, user=request.user)
                 messages.success(request, _("点单已撤销。"))
                 return redirect("culture:order", order.pk)
-            else:
-                raise Http404
-        return render(request, "culture/order.html", {"order": order, "palace_side": palace_side,
+        return render(request, "culture/order.html", {"order": order, "side": side,
                                                       "accept_form": accept_form, "decline_form": decline_form},
                       status=400)
-    return render(request, "culture/order.html", {"order": order, "palace_side": palace_side,
+    return render(request, "culture/order.html", {"order": order, "side": side,
                                                   "accept_form": accept_form, "decline_form": decline_form})

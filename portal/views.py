@@ -28,13 +28,19 @@ def staff_tools(user) -> set[str]:
         return set()
     tools = {
         "applications": [StaffRole.Role.BRANCH_ADMIN], "benefits": BENEFITS_ROLES, "culture": CULTURE_ROLES,
-        "imports": IMPORT_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,
+        "imports": IMPORT_ROLES, "orders": CULTURE_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,
     }
     return {tool for tool, roles in tools.items() if user_is_staff_of_any_branch(user, roles=roles)}
 
 
 def home(request):
-    return render(request, "home.html", {"staff_tools": staff_tools(request.user)})
+    """The member card's tile is for people with a member record: anyone else (a staff account, a worker who has
+    not joined yet) would open a page answering 404; they are offered joining instead."""
+    from members.models import Member
+
+    user = request.user
+    has_member = user.is_authenticated and Member.objects.filter(user=user).exists()
+    return render(request, "home.html", {"staff_tools": staff_tools(user), "has_member": has_member})
 
 
 @cache_control(public=True, max_age=24 * 3600)

@@ -6,11 +6,20 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
+from core import text
+
 register = template.Library()
 
 
 def _chinese() -> bool:
     return (get_language() or "zh-hans").startswith("zh")
+
+
+@register.filter
+def book_title(value):
+    """《title》 on Chinese pages, “title” on English ones; a title holding its own marks is left as it is
+    (core.text.book_title), so none is ever doubled."""
+    return text.book_title(value)
 
 
 @register.simple_tag

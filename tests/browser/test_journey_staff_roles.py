@@ -24,7 +24,7 @@ TOOLS = {
     "benefits:staff-group": (None, {"branch_admin", "finance"}),
     "culture:staff": ("文化宫工作台", {"branch_admin", "events_manager"}),
     "culture:satisfaction": (None, {"branch_admin", "events_manager"}),
-    "culture:orders": (None, {"branch_admin", "events_manager"}),
+    "culture:orders": ("一站式点单", {"branch_admin", "events_manager"}),
     "stations:staff-visits": ("驿站到访统计", {"branch_admin", "station_manager"}),
 }
 

@@ -6,6 +6,7 @@ types, very long text) in every query parameter the view reads and in every path
 routes a member is turned away from, the palace's events manager or the finder's station manager."""
 
 import io
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -14,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.handlers.wsgi import WSGIRequest
 from django.http import QueryDict
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
 from django.utils.regex_helper import normalize
 from PIL import Image
 
@@ -105,7 +107,9 @@ def samples(palace):
     SessionFactory(item=contest)
     image = ItemImage.objects.create(item=palace.item, image=_png())
     order = GroupOrder.objects.create(branch=palace.tree.district_a, item=palace.item, requested_by=palace.manager_a,
-                                      wished_dates="下月", headcount=30, site_address="工人路 1 号")
+                                      wished_from=timezone.localdate() + timedelta(days=30),
+                                      wished_to=timezone.localdate() + timedelta(days=40), headcount=30,
+                                      site_address="工人路 1 号")
     station = StationFactory(branch=palace.tree.district_a)
     photo = StationPhoto.objects.create(station=station, image=_png())
     VenueFactory(branch=palace.tree.district_a)

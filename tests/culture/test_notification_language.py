@@ -15,6 +15,7 @@ from members.models import Notification, OutboundSms
 
 pytestmark = pytest.mark.django_db
 
+SOON = timezone.localdate() + timedelta(days=20)
 TITLE = "新春职工文艺汇演"  # the palace's item: its own name is not translated
 
 
@@ -119,16 +120,16 @@ def test_group_order_messages_reach_each_staff_member_in_their_language(palace, 
     start = timezone.now() + timedelta(days=10)
     with translation.override("zh-hans"):
         accepted = services.group_order_create(branch_id=palace.tree.base_b1.pk, item_id=palace.item.pk,
-                                               user=english_staff, wished_dates="12月上旬", headcount=80,
+                                               user=english_staff, wished_from=SOON, wished_to=SOON, headcount=80,
                                                site_address="湖里物流园")
         services.group_order_accept(order_id=accepted.pk, staff=palace.manager_a, starts_at=start,
                                     ends_at=start + timedelta(hours=2))
         declined = services.group_order_create(branch_id=palace.tree.base_b1.pk, item_id=palace.item.pk,
-                                               user=english_staff, wished_dates="周末", headcount=20,
+                                               user=english_staff, wished_from=SOON, wished_to=SOON, headcount=20,
                                                site_address="园区食堂")
         services.group_order_decline(order_id=declined.pk, staff=palace.manager_a, reason="该节目暂不巡演")
         withdrawn = services.group_order_create(branch_id=palace.tree.base_a1.pk, item_id=palace.item.pk,
-                                                user=chinese_staff, wished_dates="周末", headcount=20,
+                                                user=chinese_staff, wished_from=SOON, wished_to=SOON, headcount=20,
                                                 site_address="车间")
         services.group_order_cancel(order_id=withdrawn.pk, user=chinese_staff)
 
@@ -143,4 +144,4 @@ def test_group_order_messages_reach_each_staff_member_in_their_language(palace, 
     assert english_decline.title == f"Group order declined: “{TITLE}”" and english_decline.body == "该节目暂不巡演"
     base = palace.tree.base_a1.name
     assert message(english_manager, "culture.order.cancelled").title == f"Group order withdrawn: {base}, “{TITLE}”"
-    assert message(palace.manager_a, "culture.order.cancelled").title == f"团体点单已撤销：{base}《{TITLE}》"
+    assert message(palace.manager_a, "culture.order.cancelled").title == f"团体点单已撤销：{base}，《{TITLE}》"

@@ -9,6 +9,8 @@ from culture import services
 from culture.models import Attendance, Booking, Category, ContestEntry, GroupOrder, Rating, Session, WaitlistEntry
 from members.models import AuditLogEntry, Notification, OutboundSms
 
+SOON = timezone.localdate() + timedelta(days=20)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -391,9 +393,11 @@ def test_group_order_from_a_branch_is_accepted_or_declined_by_the_palace(palace,
     base_staff = staff_of(palace.tree.base_b1, role="branch_admin")
     with pytest.raises(services.NotInScope):
         services.group_order_create(branch_id=palace.tree.base_a1.pk, item_id=palace.item.pk, user=base_staff,
-                                    wished_dates="12月上旬", headcount=80, site_address="湖里物流园")
+                                    wished_from=SOON, wished_to=SOON + timedelta(days=10),
+                                    headcount=80, site_address="湖里物流园")
     order = services.group_order_create(branch_id=palace.tree.base_b1.pk, item_id=palace.item.pk, user=base_staff,
-                                        wished_dates="12月上旬", headcount=80, site_address="湖里物流园")
+                                        wished_from=SOON, wished_to=SOON + timedelta(days=10),
+                                    headcount=80, site_address="湖里物流园")
     assert Notification.objects.filter(user=palace.manager_a, kind="culture.order.submitted").exists()
     with pytest.raises(services.NotInScope):
         services.group_order_decline(order_id=order.pk, staff=palace.manager_b, reason="档期已满")
@@ -413,7 +417,8 @@ def test_group_order_from_a_branch_is_accepted_or_declined_by_the_palace(palace,
         services.group_order_cancel(order_id=order.pk, user=base_staff)
 
     second = services.group_order_create(branch_id=palace.tree.base_b1.pk, item_id=palace.item.pk, user=base_staff,
-                                         wished_dates="周末", headcount=20, site_address="园区食堂")
+                                         wished_from=SOON, wished_to=SOON + timedelta(days=10),
+                                    headcount=20, site_address="园区食堂")
     services.group_order_decline(order_id=second.pk, staff=palace.manager_parent, reason="该节目暂不巡演")
     second.refresh_from_db()
     assert second.status == "declined" and second.decline_reason == "该节目暂不巡演"

@@ -296,15 +296,16 @@ def test_menu_shows_the_average_rating(client, palace):
 
 
 def test_group_order_pages_for_both_sides(client, palace, staff_of):
+    SOON = (timezone.localdate() + timedelta(days=20)).isoformat()
     branch_staff = staff_of(palace.tree.base_b1, role="branch_admin")
     client.force_login(branch_staff)
     response = client.post(reverse("culture:orders"), {
-        "branch": palace.tree.base_b1.pk, "item": palace.item.pk, "wished_dates": "12月中旬", "headcount": 60,
-        "site_address": "湖里物流园食堂", "note": ""})
+        "branch": palace.tree.base_b1.pk, "item": palace.item.pk, "wished_from": SOON, "wished_to": SOON,
+        "headcount": 60, "site_address": "湖里物流园食堂", "note": ""})
     order = GroupOrder.objects.get()
     assert response.status_code == 302
     bad = client.post(reverse("culture:orders"), {
-        "branch": palace.tree.base_a1.pk, "item": palace.item.pk, "wished_dates": "x", "headcount": 1,
+        "branch": palace.tree.base_a1.pk, "item": palace.item.pk, "wished_from": "x", "headcount": 1,
         "site_address": "y"})
     assert bad.status_code == 400 and GroupOrder.objects.count() == 1
     page = client.get(reverse("culture:order", args=[order.pk])).content.decode()
