@@ -131,20 +131,26 @@ class RealBeat:
                     pytrace=False)
 
 
+@pytest.fixture(scope="session")
+def journey_stack(request):
+    """A real Celery worker and beat (tests/worker.py) when a broker is configured (CI), else None. Session-scoped
+    and asked for before the browser and the live server, so that it stops after them: by then their database
+    connections are closed, and the test database can be dropped."""
+    if not os.environ.get("CELERY_BROKER_URL", "").strip():
+        return None
+    worker = request.getfixturevalue("celery_worker")
+    return RealBeat(request.getfixturevalue("celery_beat"), worker)
+
+
 @pytest.fixture
-def journey_tasks(request):
-    """The tasks the pages queue and beat's periodic ones: a real Celery worker and beat when a broker is
-    configured (CI), else in-process. Yields the beat (`every()`, `wait_until()`)."""
+def journey_tasks(journey_stack):
+    """The tasks the pages queue and beat's periodic ones: the real worker and beat of `journey_stack`, else
+    in-process. Yields the beat (`every()`, `wait_until()`)."""
     from portal.celery_app import app
 
     previous = app.conf.task_always_eager
-    if os.environ.get("CELERY_BROKER_URL", "").strip():
-        worker = request.getfixturevalue("celery_worker")
-        beat = RealBeat(request.getfixturevalue("celery_beat"), worker)
-        app.conf.task_always_eager = False
-    else:
-        beat = InProcessBeat()
-    yield beat
+    app.conf.task_always_eager = journey_stack is None
+    yield journey_stack or InProcessBeat()
     app.conf.task_always_eager = previous
 
 
@@ -190,7 +196,7 @@ class Browsing:
 
 
 @pytest.fixture
-def browsing(chromium, live_server, journey_tasks, request):
+def browsing(journey_stack, chromium, live_server, journey_tasks, request):
     people = Browsing(chromium, live_server.url, request.node)
     yield people
     people.close()
