@@ -52,7 +52,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 # The browser journeys (tests/browser): PostgreSQL in DATABASE_URL, Chromium installed (apt-get install chromium),
-# a real Celery worker when CELERY_BROKER_URL is set. `.ci/run` runs them as its last step.
+# a real Celery worker and beat when CELERY_BROKER_URL is set. `.ci/run` runs them as its last step.
 journeys: $(STAMP) compiled-messages
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	$(BIN)/pytest -m browser tests/browser --create-db

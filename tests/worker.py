@@ -11,6 +11,10 @@ rows it writes are committed and visible to the worker. The fixture, once per se
   other's tasks), short retry backoff, and the test SMS backend `tests.sms_backends.FlakySmsBackend`;
 - stops the worker before the test database is dropped.
 
+`celery_beat` (once per session, after the worker; the browser journeys ask for it) adds `celery -A portal beat` on
+django-celery-beat's DatabaseScheduler, as production runs it, on the same test database and queue; a test schedules
+a task of its own with `celery_beat.every(...)`. It is stopped before the worker.
+
 A test that needs workers of its own (several processes as production runs them, another SMS backend, another
 broker) asks for `celery_workers` instead: `celery_workers.start(...)` starts one on the test's own queue, this
 process publishes there while the test runs, and every worker it started is stopped when the test ends. A test
@@ -309,6 +313,118 @@ def celery_worker(django_db_setup, django_db_blocker, tmp_path_factory):
         _delete_queues(app, worker.queues)
         with django_db_blocker.unblock():
             _wait_disconnected(settings_dict)
+
+
+BEAT_START_TIMEOUT = 60
+
+
+@dataclass
+class CeleryBeat:
+    """A running `celery -A portal beat` on django-celery-beat's DatabaseScheduler (as Procfile.stack runs it), its
+    schedule in the test database and its tasks sent to the session worker's queue.
+
+    Transactional tests empty every table after them, the schedule's too: the scheduler keeps what it last read,
+    but a test that needs an entry of its own writes it with `every()`, which waits until beat sends it."""
+
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def check_running(self) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"Celery beat exited ({self.process.returncode}):\n{self.log()[-4000:]}", pytrace=False)
+
+    def sent(self, name: str) -> int:
+        """How many times beat has sent the entry `name` to the broker (its log says so for each)."""
+        return self.log().count(f"Sending due task {name} ")
+
+    def every(self, task: str, *, seconds: int, name: str, timeout: float = 30) -> None:
+        """Schedules `task` every `seconds` (an entry `name` of the test's own) beside settings.CELERY_BEAT_SCHEDULE,
+        and waits until beat has sent it once: the scheduler read the schedule again and runs it."""
+        from django.conf import settings
+        from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
+        from django_celery_beat.schedulers import ModelEntry
+
+        for entry_name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+            ModelEntry.from_entry(entry_name, **entry)
+        interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
+        PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, "interval": interval})
+        before = self.sent(name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_running()
+            # The scheduler reads the schedule again when the change mark moves on (it ignores the first mark it
+            # sees after the tables were emptied): move it every 1.2 s until the entry has been sent.
+            PeriodicTasks.update_changed()
+            pause = time.monotonic() + 1.2
+            while time.monotonic() < pause:
+                if self.sent(name) > before:
+                    return
+                time.sleep(0.2)
+        pytest.fail(f"Celery beat did not send {name} ({task}) within {timeout}s; beat log:\n{self.log()[-4000:]}",
+                    pytrace=False)
+
+    def stop(self) -> None:
+        """Stops it as a deploy does (SIGTERM: beat writes its schedule back and exits), killed after 20 s."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_beat(celery_worker, django_db_setup, django_db_blocker, tmp_path_factory):
+    """Celery beat beside the session's worker: django-celery-beat's DatabaseScheduler on the test database, the
+    tasks it sends going to the worker's queue. Started once, after the worker; stopped before it."""
+    from django.conf import settings
+    from django.db import connection
+
+    settings_dict = dict(connection.settings_dict)
+    base = tmp_path_factory.mktemp("celery-beat")
+    log_path = base / "beat.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
+        "DATABASE_URL": _database_url(settings_dict),
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"].strip(),
+        "CONN_MAX_AGE": "0",
+        "TEST_CELERY_QUEUE": celery_worker.queue,
+        "LOG_LEVEL": "INFO",  # "Sending due task …" for each entry sent: `CeleryBeat.sent` reads them
+    }
+    command = [
+        # The scheduler is the one settings name (CELERY_BEAT_SCHEDULER), as in Procfile.stack: a scheduler other
+        # than django-celery-beat's writes no schedule into the database, and the fixture fails waiting for it.
+        sys.executable, "-m", "celery", "-A", "portal", "beat",
+        # It looks for changes of the schedule at least every second (production: every 5 s). A file scheduler
+        # would keep its schedule in the temporary folder, never in the project.
+        "--max-interval", "1", "--schedule", str(base / "celerybeat-schedule"), "--loglevel", "INFO",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(  # noqa: S603 — our own beat command, fixed arguments
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    beat = CeleryBeat(process=process, log_path=log_path)
+    try:
+        from django_celery_beat.models import PeriodicTask
+
+        # Started when it has written settings.CELERY_BEAT_SCHEDULE into the test database.
+        names = set(settings.CELERY_BEAT_SCHEDULE)
+        deadline = time.monotonic() + BEAT_START_TIMEOUT
+        with django_db_blocker.unblock():
+            while set(PeriodicTask.objects.filter(name__in=names).values_list("name", flat=True)) != names:
+                beat.check_running()
+                if time.monotonic() > deadline:
+                    pytest.fail(f"Celery beat wrote no schedule within {BEAT_START_TIMEOUT}s:\n{beat.log()[-4000:]}",
+                                pytrace=False)
+                time.sleep(0.2)
+        yield beat
+    finally:
+        beat.stop()
 
 
 class CeleryWorkers:

@@ -2,9 +2,9 @@
 the portal served by pytest-django's live server, on a phone (390 × 844, zh-CN) unless a step says otherwise.
 
 Run with `make journeys` (or `pytest -m browser tests/browser`); the default run deselects them. CI's last step
-runs them on PostgreSQL with a real Celery worker on Redis (`journey_tasks`); locally without a broker the tasks
-run in-process. Without Chromium, Playwright or axe-core the journeys are skipped with the reason, or fail when
-REQUIRE_BROWSER_TESTS=1 (CI must not skip them).
+runs them on PostgreSQL with a real Celery worker and beat on Redis (`journey_tasks`); locally without a broker
+the tasks run in-process (and beat's, when a journey waits for them). Without Chromium, Playwright or axe-core
+the journeys are skipped with the reason, or fail when REQUIRE_BROWSER_TESTS=1 (CI must not skip them).
 
 Every page a journey opens is checked with axe-core at 360 px and at desktop width (`page_check`): no serious or
 critical violation. A failed journey leaves a screenshot of the page it was on in BROWSER_ARTIFACTS (default
@@ -86,17 +86,79 @@ def chromium(django_db_setup):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class InProcessBeat:
+    """Beat's stand-in when no broker is configured (a local run): `wait_until` runs the scheduled tasks
+    in-process before each look."""
+
+    def __init__(self):
+        self.tasks: list[str] = []
+
+    def every(self, task: str, *, seconds: int, name: str) -> None:
+        self.tasks.append(task)
+
+    def wait_until(self, predicate, *, timeout: float = 30, what: str = "the condition"):
+        from portal.celery_app import app
+
+        def ticked():
+            for task in self.tasks:
+                app.tasks[task].apply()
+            return predicate()
+
+        return wait_until(ticked, timeout=timeout, what=what)
+
+
+class RealBeat:
+    """The session's Celery beat (tests/worker.py `celery_beat`)."""
+
+    def __init__(self, beat, worker):
+        self.beat, self.worker = beat, worker
+
+    def every(self, task: str, *, seconds: int, name: str) -> None:
+        self.beat.every(task, seconds=seconds, name=name)
+
+    def wait_until(self, predicate, *, timeout: float = 30, what: str = "the condition"):
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.beat.check_running()
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.3)
+        pytest.fail(f"timed out after {timeout}s waiting for {what} (a task of Celery beat's)\n"
+                    f"beat log:\n{self.beat.log()[-3000:]}\nworker log:\n{self.worker.log()[-3000:]}",
+                    pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def journey_stack(request):
+    """A real Celery worker and beat (tests/worker.py) when a broker is configured (CI), else None. Session-scoped
+    and asked for before the browser and the live server, so that it stops after them: by then their database
+    connections are closed, and the test database can be dropped."""
+    if not os.environ.get("CELERY_BROKER_URL", "").strip():
+        return None
+    worker = request.getfixturevalue("celery_worker")
+    return RealBeat(request.getfixturevalue("celery_beat"), worker)
+
+
 @pytest.fixture
-def journey_tasks(request):
-    """The tasks the pages queue: to a real Celery worker when a broker is configured (CI), else in-process."""
+def journey_tasks(journey_stack):
+    """The tasks the pages queue and beat's periodic ones: the real worker and beat of `journey_stack`, else
+    in-process. Yields the beat (`every()`, `wait_until()`)."""
     from portal.celery_app import app
 
     previous = app.conf.task_always_eager
-    if os.environ.get("CELERY_BROKER_URL", "").strip():
-        request.getfixturevalue("celery_worker")
-        app.conf.task_always_eager = False
-    yield
+    app.conf.task_always_eager = journey_stack is None
+    yield journey_stack or InProcessBeat()
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def beat(journey_tasks):
+    """Celery beat as a journey sees it: `beat.every(task, seconds=…, name=…)` schedules a task of the test's
+    own (a short schedule, for the test only), `beat.wait_until(…)` waits for what it does."""
+    return journey_tasks
 
 
 class Browsing:
@@ -134,7 +196,7 @@ class Browsing:
 
 
 @pytest.fixture
-def browsing(chromium, live_server, journey_tasks, request):
+def browsing(journey_stack, chromium, live_server, journey_tasks, request):
     people = Browsing(chromium, live_server.url, request.node)
     yield people
     people.close()

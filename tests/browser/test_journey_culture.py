@@ -1,13 +1,16 @@
 """The cultural palace as people walk it on a phone: a visitor browses the menu and opens an item; a member signs in
-and books the last seat at the member price; a second member finds the session full and joins the waiting list; the
-first member cancels, the worker offers the freed seat, and the second member accepts it from their page; the
-palace's events manager checks the ticket in once, and a second scan of it is refused saying when it was used.
-Personas: a visitor, two members, the events manager of the item's branch."""
+and books the last seat at the member price; a second and a third member find the session full and join the waiting
+list; the first member cancels and the worker offers the freed seat to the second, who lets the offer run out; Celery
+beat's expiry run passes the seat on to the third, who accepts it from their page; the palace's events manager checks
+the ticket in once, and a second scan of it is refused saying when it was used.
+Personas: a visitor, three members, the events manager of the item's branch."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.browser.conftest import page_check, sign_in, wait_until
 
@@ -31,6 +34,7 @@ def palace(org_tree, staff_of, member_factory):
         manager=staff_of(org_tree.district_a, role="events_manager"),
         first=member_factory(branch=org_tree.base_a1).user,
         second=member_factory(branch=org_tree.base_a2).user,
+        third=member_factory(branch=org_tree.base_a1).user,
     )
     for user in vars(people).values():
         user.set_password(PASSWORD)
@@ -38,7 +42,7 @@ def palace(org_tree, staff_of, member_factory):
     return SimpleNamespace(item=item, session=session, people=people)
 
 
-def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(browsing, palace):
+def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(browsing, beat, palace):
     from culture.models import Booking, WaitlistEntry
 
     item, session, people = palace.item, palace.session, palace.people
@@ -61,11 +65,15 @@ def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(br
     first.wait_for_url("**/culture/tickets/*/")
     page_check(first)
     ticket_text = first.inner_text("main")
-    assert "¥20.00" in ticket_text and "会员价" in ticket_text, ticket_text
+    assert "¥20.00" in ticket_text and "会员价" in ticket_text and "¥50.00" not in ticket_text, (
+        f"the member's ticket does not show the member price ¥20.00:\n{ticket_text}"
+    )
     booking = Booking.objects.get(session=session, user=people.first)
-    assert booking.unit_price == Decimal("20.00") and booking.is_member_price
+    assert (booking.unit_price, booking.is_member_price) == (Decimal("20.00"), True), (
+        f"the member was charged {booking.unit_price} (member price: {booking.is_member_price}), not 20.00"
+    )
 
-    # The second member finds the session full and joins the waiting list.
+    # The second member, then the third, find the session full and join the waiting list.
     second = browsing.open()
     sign_in(second, people.second.mobile, PASSWORD)
     second.goto(reverse("culture:item", args=[item.pk]))
@@ -76,6 +84,13 @@ def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(br
     page_check(second)
     entry = WaitlistEntry.objects.get(session=session, user=people.second)
     assert entry.status == WaitlistEntry.Status.WAITING
+    third = browsing.open()
+    sign_in(third, people.third.mobile, PASSWORD)
+    third.goto(reverse("culture:item", args=[item.pk]))
+    third.get_by_role("button", name="加入候补").click()
+    third.wait_for_url("**" + reverse("culture:my"))
+    assert "候补第 2 位" in third.inner_text("main"), third.inner_text("main")
+    later = WaitlistEntry.objects.get(session=session, user=people.third)
 
     # The first member cancels from the ticket: the page asks them to confirm how many seats they give up.
     first.get_by_label("取消 1 个座位的预约？").check()
@@ -84,20 +99,40 @@ def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(br
     page_check(first)
     assert "已取消" in first.inner_text("main")
 
-    # The worker offers the freed seat; the second member sees the offer on their page and in their inbox.
+    # The worker offers the freed seat to the first in the queue; the second member sees it in their inbox.
     wait_until(lambda: WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistEntry.Status.OFFERED).exists(),
                what="the waiting list to be offered the freed seat")
     second.goto(reverse("members:inbox"))
     page_check(second)
     assert item.title in second.inner_text("main")
+    assert WaitlistEntry.objects.get(pk=later.pk).status == WaitlistEntry.Status.WAITING
+
+    # The second member lets the offer run out (the hours pass: its deadline is moved into the past). Celery beat's
+    # expiry run (every 2 s for this test; every 5 minutes in production) passes the seat on to the third member.
+    beat.every("culture.tasks.offers_expire", seconds=2, name="journey: culture offers expire")
+    WaitlistEntry.objects.filter(pk=entry.pk).update(offer_expires_at=timezone.now() - timedelta(minutes=1))
+    beat.wait_until(
+        lambda: WaitlistEntry.objects.filter(pk=later.pk, status=WaitlistEntry.Status.OFFERED).exists(),
+        what="beat's offers_expire to pass the expired offer on to the next in the queue",
+    )
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistEntry.Status.EXPIRED
     second.goto(reverse("culture:my"))
     page_check(second)
-    second.get_by_role("button", name="确认预约").click()
-    second.wait_for_url("**/culture/tickets/*/")
-    page_check(second)
-    accepted = Booking.objects.get(session=session, user=people.second, status=Booking.Status.CONFIRMED)
-    assert accepted.unit_price == Decimal("20.00") and accepted.is_member_price
-    assert "会员价" in second.inner_text("main")
+    assert second.get_by_role("button", name="确认预约").count() == 0, "the expired offer can still be accepted"
+    third.goto(reverse("culture:my"))
+    page_check(third)
+    third.get_by_role("button", name="确认预约").click()
+    third.wait_for_url("**/culture/tickets/*/")
+    page_check(third)
+    accepted = Booking.objects.get(session=session, user=people.third, status=Booking.Status.CONFIRMED)
+    ticket_text = third.inner_text("main")
+    assert "¥20.00" in ticket_text and "会员价" in ticket_text and "¥50.00" not in ticket_text, (
+        f"the ticket from the waiting list does not show the member price ¥20.00:\n{ticket_text}"
+    )
+    assert (accepted.unit_price, accepted.is_member_price) == (Decimal("20.00"), True), (
+        f"the member was charged {accepted.unit_price} from the waiting list (member price: "
+        f"{accepted.is_member_price}), not 20.00"
+    )
 
     # The events manager checks the ticket in once from the staff page; a second scan is refused.
     staff = browsing.open()
@@ -122,8 +157,8 @@ def test_visitor_browses_members_book_queue_and_the_ticket_is_checked_in_once(br
     assert accepted.checked_in_at is not None and accepted.checked_in_by == people.manager
 
     # The member's ticket now says they are in.
-    second.reload()
-    page_check(second)
-    assert "已检票" in second.inner_text("main")
-    assert second.locator(".ticket-qr").count() == 0 and second.locator("form.ticket-cancel").count() == 0
+    third.reload()
+    page_check(third)
+    assert "已检票" in third.inner_text("main")
+    assert third.locator(".ticket-qr").count() == 0 and third.locator("form.ticket-cancel").count() == 0
 

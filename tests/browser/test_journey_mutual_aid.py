@@ -137,8 +137,10 @@ def test_a_worker_joins_enrols_claims_one_stay_and_is_paid(browsing, federation)
     member_page.wait_for_url("**/claims/stays/*/")
     page_check(member_page)
     # The file field must open the picker (album and files), not the camera only.
-    assert member_page.locator("input[name=file]").get_attribute("capture") is None
-    assert member_page.locator("input[name=file]").get_attribute("multiple") is not None
+    file_input = member_page.locator("input[name=file]")
+    capture = file_input.get_attribute("capture")
+    assert capture is None, f"the upload field opens the camera only (capture={capture!r}): no photo can be chosen"
+    assert file_input.get_attribute("multiple") is not None, "the upload field takes one file at a time"
     for kind, photos in (("invoice", [_photo((250, 250, 240)), _photo((240, 240, 250))]),
                          ("discharge_summary", [_photo((255, 255, 255))])):
         member_page.select_option("select[name=kind]", kind)
