@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from members.http import client_ip
 from members.models import Member
-from portal.api import error_response
+from core.api import error_response
 
 from . import selectors, services
 from .models import Enrolment, Payment, Plan

@@ -37,7 +37,7 @@ from members.notifications import notification_send, notifications_send_many, re
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.services import audit_log
 from members.uploads import image_pixels_check
-from portal.sql import row_insert, rows_update
+from core.sql import row_insert, rows_update
 
 from . import claims_selectors, rules, selectors
 from .models import (

@@ -17,8 +17,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from portal.api import ID_MAX, ErrorEnvelopeSerializer, object_id_field
-from portal.parsers import ObjectJSONParser
+from core.api import ID_MAX, ErrorEnvelopeSerializer, object_id_field
+from core.parsers import ObjectJSONParser
 
 from . import claims, document_links
 from . import claims_selectors as selectors

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from members.models import Branch, Member, StaffRole, User
 from members.selectors import branches_in_scope
-from portal.sql import execute_prepared
+from core.sql import execute_prepared
 
 from . import rules
 from .models import (

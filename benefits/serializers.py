@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from portal.api import object_id_field
+from core.api import object_id_field
 
 from . import rules
 from .models import Enrolment, Payment, Plan, Tier

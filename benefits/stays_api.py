@@ -15,8 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from portal.api import ErrorEnvelopeSerializer, object_id_field
-from portal.parsers import ObjectJSONParser
+from core.api import ErrorEnvelopeSerializer, object_id_field
+from core.parsers import ObjectJSONParser
 
 from . import claims_selectors as selectors
 from . import stays

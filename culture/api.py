@@ -13,7 +13,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import error_response
+from core.api import error_response
 
 from . import selectors, services
 from .forms import MenuFilterForm

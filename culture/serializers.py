@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from portal.api import object_id_field
+from core.api import object_id_field
 
 from .models import Booking, MenuItem, Session, WaitlistEntry
 

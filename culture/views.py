@@ -30,7 +30,7 @@ from core.errors import error_show, page_errors
 from core.spreadsheets import csv_writer, xlsx_append
 from members.http import client_ip
 from members.selectors import branches_in_scope
-from portal.api import ID_MAX
+from core.api import ID_MAX
 
 from . import selectors, services
 from .calendar import ticket_ics

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from portal.api import ErrorEnvelopeSerializer, StandardPagination
+from core.api import ErrorEnvelopeSerializer, StandardPagination
 
 from . import notifications, services
 from .models import Notification

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.text import validate_visible
-from portal.api import error_response, object_id_field
+from core.api import error_response, object_id_field
 
 from . import cards, personal_data, selectors, services
 from .id_numbers import mask_id_number

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from portal.sql import row_insert
+from core.sql import row_insert
 
 from .id_numbers import parse_id_number
 from .models import (
@@ -39,7 +39,7 @@ from .selectors import (
 def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
     """Keeps who did what to which object. Callers run inside their own transaction, so the entry is saved
     or rolled back with the change it describes."""
-    # One plain INSERT (portal.sql): every change in the portal writes one of these, the claims task per claim.
+    # One plain INSERT (core.sql): every change in the portal writes one of these, the claims task per claim.
     return row_insert(AuditLogEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

@@ -7,7 +7,4 @@ class PortalConfig(AppConfig):
     verbose_name = _("门户")
 
     def ready(self) -> None:
-        from . import (
-            checks,  # noqa: F401 — registers the system checks
-            openapi,  # noqa: F401 — registers the schema's field extensions before any schema is built
-        )
+        from . import checks  # noqa: F401 — registers the system checks

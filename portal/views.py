@@ -8,8 +8,9 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import cache_control
 
+from core.api import api_error_response
+
 from . import health
-from .api import api_error_response
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.api import StandardPagination, error_response
-from portal.openapi import PAGINATION_PARAMETERS, paginated
+from core.api import StandardPagination, error_response
+from core.openapi import PAGINATION_PARAMETERS, paginated
 
 from . import cards, selectors, services
 from .models import AMENITY_CODES, Need, Rating, Station, StationResource, StationService

@@ -21,7 +21,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from members.selectors import branches_in_scope
-from portal.sql import execute_prepared
+from core.sql import execute_prepared
 
 from . import geo
 from .hours import STATUS_HORIZON_DAYS, hours_status, open_at

@@ -106,7 +106,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Hot fixed statements (the claims assessment's) are prepared once per PostgreSQL connection (portal/sql.py).
+# Hot fixed statements (the claims assessment's) are prepared once per PostgreSQL connection (core/sql.py).
 # Turn off behind a pooler that shares server sessions between clients (PgBouncer in transaction mode).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -276,7 +276,7 @@ REST_FRAMEWORK = {
         "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portal.api.StandardPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.StandardPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -284,10 +284,10 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "portal.api.exception_handler",
-    # A JSON body must be an object; any other shape answers 400 (portal.parsers.ObjectJSONParser).
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # A JSON body must be an object; any other shape answers 400 (core.parsers.ObjectJSONParser).
     "DEFAULT_PARSER_CLASSES": [
-        "portal.parsers.ObjectJSONParser",
+        "core.parsers.ObjectJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -313,10 +313,10 @@ SPECTACULAR_SETTINGS = {
     # validatorUrl None: Swagger UI would otherwise send the schema to validator.swagger.io for its badge.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
-    # Every answer an operation can give is in its schema: the error codes too (portal/openapi.py).
+    # Every answer an operation can give is in its schema: the error codes too (core/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "portal.openapi.document_error_responses",
+        "core.openapi.document_error_responses",
     ],
     # Several models have a `status` field with their own choices; name each enum after its model.
     "ENUM_NAME_OVERRIDES": {

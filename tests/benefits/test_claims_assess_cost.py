@@ -188,7 +188,7 @@ def test_assessing_a_claim_without_an_account_tells_only_the_reviewers(claim_wor
 
 
 def test_a_conditional_update_changes_only_matching_rows_and_counts_them(claim_world):
-    from portal.sql import rows_update
+    from core.sql import rows_update
 
     claim = draft_stay(claim_world)
     before = Claim.objects.get(pk=claim.pk)

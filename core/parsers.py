@@ -1,5 +1,5 @@
 """The API's body parsers (a module of its own: DRF reads DEFAULT_PARSER_CLASSES while rest_framework.views is
-being imported, so this must not import it, as portal.api does)."""
+being imported, so this must not import it, as core.api does)."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError

@@ -1,4 +1,4 @@
-"""The plain INSERT of portal.sql stores rows exactly as the ORM does.
+"""The plain INSERT of core.sql stores rows exactly as the ORM does.
 
 (Its UPDATE is tested on claims in tests/benefits/test_claims_assess_cost.py.)"""
 
@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from members.models import AuditLogEntry
-from portal.sql import row_insert
+from core.sql import row_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_an_inserted_row_reads_back_like_one_the_orm_created(user_factory):
 
 
 def test_placeholders_become_numbered_and_stray_percent_signs_are_refused():
-    from portal.sql import _numbered
+    from core.sql import _numbered
 
     assert _numbered('SELECT a FROM t WHERE b = %s AND c IN (%s, %s)') == (
         'SELECT a FROM t WHERE b = $1 AND c IN ($2, $3)')
@@ -51,7 +51,7 @@ STATEMENT = 'SELECT "action", "target_id" FROM "members_auditlogentry" WHERE "ac
 
 
 def _run(sql, params):
-    from portal.sql import execute_prepared
+    from core.sql import execute_prepared
 
     with connection.cursor() as cursor:
         execute_prepared(cursor, sql, params)

@@ -2,7 +2,7 @@
 
 drf-spectacular documents what a view declares; the answers every view shares come from the API's own layers
 (authentication, permissions, throttles, the parsers, pagination, Django's routing), so they are added here
-once, each where it can happen, all in the one error envelope (portal.api.ErrorEnvelopeSerializer):
+once, each where it can happen, all in the one error envelope (core.api.ErrorEnvelopeSerializer):
 
 - 400 where a body or a query parameter is read (validation, a malformed body, an unknown filter value), and
   on every change (a service refusing an action in the object's state);
