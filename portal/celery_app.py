@@ -1,6 +1,9 @@
 """The one Celery app, configured from Django settings (CELERY_* names)."""
 
+import importlib
+import importlib.util
 import os
+from pathlib import Path
 
 from celery import Celery
 from celery.signals import setup_logging, task_postrun, task_prerun
@@ -11,6 +14,32 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.local")
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def beat_schedule_of_apps() -> dict:
+    """Every installed app's periodic tasks: `<app>/schedules.py` holds `BEAT_SCHEDULE` (plain data, no models),
+    found as `autodiscover_tasks` finds `<app>/tasks.py`. Entry names are prefixed with their app, so none collide;
+    a duplicate would be a mistake and stops the start."""
+    from django.conf import settings
+
+    schedule: dict = {}
+    for name in settings.INSTALLED_APPS:
+        # Only the project's own apps: finding a module inside a third-party package would import that package
+        # (django.contrib.admin's imports models) before the app registry is ready.
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None or not Path(spec.origin).is_relative_to(settings.BASE_DIR):
+            continue
+        if importlib.util.find_spec(f"{name}.schedules") is None:
+            continue
+        entries = importlib.import_module(f"{name}.schedules").BEAT_SCHEDULE
+        clash = set(entries) & set(schedule)
+        if clash:
+            raise RuntimeError(f"beat schedule entries defined twice: {sorted(clash)}")
+        schedule.update(entries)
+    return schedule
+
+
+app.conf.beat_schedule = beat_schedule_of_apps()
 
 
 def route_task(name, args, kwargs, options, task=None, **kw):

@@ -341,13 +341,14 @@ class CeleryBeat:
         return self.log().count(f"Sending due task {name} ")
 
     def every(self, task: str, *, seconds: int, name: str, timeout: float = 30) -> None:
-        """Schedules `task` every `seconds` (an entry `name` of the test's own) beside settings.CELERY_BEAT_SCHEDULE,
+        """Schedules `task` every `seconds` (an entry `name` of the test's own) beside the apps' beat schedule,
         and waits until beat has sent it once: the scheduler read the schedule again and runs it."""
-        from django.conf import settings
         from django_celery_beat.models import IntervalSchedule, PeriodicTask, PeriodicTasks
         from django_celery_beat.schedulers import ModelEntry
 
-        for entry_name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        from portal.celery_app import app
+
+        for entry_name, entry in app.conf.beat_schedule.items():
             ModelEntry.from_entry(entry_name, **entry)
         interval, _ = IntervalSchedule.objects.get_or_create(every=seconds, period=IntervalSchedule.SECONDS)
         PeriodicTask.objects.update_or_create(name=name, defaults={"task": task, "interval": interval})
@@ -412,8 +413,10 @@ def celery_beat(celery_worker, django_db_setup, django_db_blocker, tmp_path_fact
     try:
         from django_celery_beat.models import PeriodicTask
 
-        # Started when it has written settings.CELERY_BEAT_SCHEDULE into the test database.
-        names = set(settings.CELERY_BEAT_SCHEDULE)
+        from portal.celery_app import app
+
+        # Started when it has written the apps' beat schedule into the test database.
+        names = set(app.conf.beat_schedule)
         deadline = time.monotonic() + BEAT_START_TIMEOUT
         with django_db_blocker.unblock():
             while set(PeriodicTask.objects.filter(name__in=names).values_list("name", flat=True)) != names:

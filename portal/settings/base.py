@@ -9,11 +9,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
-from core.schedules import BEAT_SCHEDULE as CORE_BEAT_SCHEDULE
-from culture.schedules import BEAT_SCHEDULE as CULTURE_BEAT_SCHEDULE
 from portal.logging import JSON_FORMATTER
-from stations.schedules import BEAT_SCHEDULE as STATIONS_BEAT_SCHEDULE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -207,10 +203,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Celery's Django fixup closes the database connection around every task unless this is set; it then closes it
 # every DB_REUSE_MAX tasks only, and portal/celery_app.py applies Django's CONN_MAX_AGE rule around each task.
 CELERY_DB_REUSE_MAX = 1000
-# Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the roof collects them.
-CELERY_BEAT_SCHEDULE: dict = {
-    **CORE_BEAT_SCHEDULE, **BENEFITS_BEAT_SCHEDULE, **CULTURE_BEAT_SCHEDULE, **STATIONS_BEAT_SCHEDULE,
-}
+# Each app keeps its periodic tasks in <app>/schedules.py (plain data, no models); the Celery app
+# (portal/celery_app.py) collects them from INSTALLED_APPS, as it finds their tasks: settings import no app.
 
 # Late acknowledgement that survives a killed worker: a message is acknowledged only when its task has finished,
 # and a pool child killed mid-task (kill -9, out of memory, the hard time limit) gives its message back to the

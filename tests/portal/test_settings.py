@@ -201,3 +201,19 @@ def test_the_stack_runs_production_settings_with_debug_off_and_site_url_on_its_p
     assert 'SITE_URL="${SITE_URL:-http://127.0.0.1:8123}"' in script
     assert "collectstatic" in script
     assert "DJANGO_DEBUG" not in script
+
+
+def test_the_celery_app_collects_every_apps_beat_schedule():
+    """Each app keeps its periodic tasks in its own schedules.py; the Celery app finds them (settings import no app),
+    and every entry names a registered task."""
+    from benefits.schedules import BEAT_SCHEDULE as benefits_schedule
+    from core.schedules import BEAT_SCHEDULE as core_schedule
+    from culture.schedules import BEAT_SCHEDULE as culture_schedule
+    from portal.celery_app import app
+    from stations.schedules import BEAT_SCHEDULE as stations_schedule
+
+    expected = {**core_schedule, **benefits_schedule, **culture_schedule, **stations_schedule}
+    assert app.conf.beat_schedule == expected
+    app.loader.import_default_modules()  # what a worker does at start: imports every app's tasks.py
+    assert {entry["task"] for entry in expected.values()} <= set(app.tasks)
+    assert not hasattr(settings, "CELERY_BEAT_SCHEDULE")

@@ -274,9 +274,9 @@ def test_the_log_is_pruned_after_a_day(station_factory):
 
 
 def test_the_prune_runs_daily():
-    from django.conf import settings
+    from portal.celery_app import app as celery_app
 
-    entry = settings.CELERY_BEAT_SCHEDULE["stations-changes-prune"]
+    entry = celery_app.conf.beat_schedule["stations-changes-prune"]
     assert entry["task"] == "stations.tasks.station_changes_prune"
 
 
