@@ -206,6 +206,8 @@ def test_the_stack_runs_production_settings_with_debug_off_and_site_url_on_its_p
 def test_the_celery_app_collects_every_apps_beat_schedule():
     """Each app keeps its periodic tasks in its own schedules.py; the Celery app finds them (settings import no app),
     and every entry names a registered task."""
+    from django.conf import settings
+
     from benefits.schedules import BEAT_SCHEDULE as benefits_schedule
     from core.schedules import BEAT_SCHEDULE as core_schedule
     from culture.schedules import BEAT_SCHEDULE as culture_schedule
