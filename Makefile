@@ -43,6 +43,8 @@ run: compiled-messages
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	# The house plan (pyproject.toml, [tool.importlinter]): floors, independent apps, no cycles.
+	$(BIN)/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 
 test: $(STAMP) lint compiled-messages

@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import error_response
 from members.http import client_ip
 from members.models import Member
-from core.api import error_response
 
 from . import selectors, services
 from .models import Enrolment, Payment, Plan

@@ -11,9 +11,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from core.sql import execute_prepared
 from members.models import Branch, Member, StaffRole, User
 from members.selectors import branches_in_scope
-from core.sql import execute_prepared
 
 from . import rules
 from .models import (

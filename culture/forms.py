@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.api import ID_MAX
 from core.dates import ISO_DATE_INPUT, ISO_DATETIME_INPUT, BoundedDateField
 from members.models import Branch, normalize_mobile
-from core.api import ID_MAX
 
 from .models import ORDER_DAYS_AHEAD, Category, Venue
 

@@ -25,12 +25,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.api import ID_MAX
 from core.dates import bounded_date
 from core.errors import error_show, page_errors
 from core.spreadsheets import csv_writer, xlsx_append
 from members.http import client_ip
 from members.selectors import branches_in_scope
-from core.api import ID_MAX
 
 from . import selectors, services
 from .calendar import ticket_ics

@@ -11,8 +11,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.text import validate_visible
 from core.api import error_response, object_id_field
+from core.text import validate_visible
 
 from . import cards, personal_data, selectors, services
 from .id_numbers import mask_id_number

@@ -20,8 +20,8 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from members.selectors import branches_in_scope
 from core.sql import execute_prepared
+from members.selectors import branches_in_scope
 
 from . import geo
 from .hours import STATUS_HORIZON_DAYS, hours_status, open_at
