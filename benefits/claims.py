@@ -30,13 +30,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from core import money
 from core.digits import ascii_digits
 from core.money import yuan
-from core.services import outbox_add
+from core.services import audit_log, outbox_add
 from core.sql import row_insert, rows_update
 from core.text import visible_strip
 from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many, recipient_text
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
-from members.services import audit_log
 from members.uploads import image_pixels_check
 
 from . import claims_selectors, rules, selectors

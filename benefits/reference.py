@@ -9,7 +9,7 @@ from datetime import date
 
 from django.db import transaction
 
-from members.services import audit_log
+from core.services import audit_log
 
 from .models import BenefitKind, BenefitRule, Disease, DiseaseList, Plan, Tier
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from members.services import audit_log
+from core.services import audit_log
 
 from . import claims, claims_selectors, rules
 from .claims import ClaimError, DocumentsAdded

@@ -16,11 +16,13 @@ from datetime import timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import OutboxMessage
+from .models import AuditLogEntry, OutboxMessage
+from .sql import row_insert
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +129,16 @@ def outbox_rerun(*, message_ids: list[int]) -> int:
         OutboxMessage.objects.filter(pk=message.pk).update(state=OutboxMessage.State.PENDING, sent_at=None)
         published += outbox_publish(message=message)
     return published
+
+
+def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
+    """Keeps who did what to which object. Callers run inside their own transaction, so the entry is saved
+    or rolled back with the change it describes."""
+    # One plain INSERT (core.sql): every change in the portal writes one of these, the claims task per claim.
+    return row_insert(AuditLogEntry(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        data=data or {},
+    ))

@@ -25,12 +25,11 @@ from django.utils.translation import gettext_lazy
 from core.datewords import datetime_text, month_day_time_text
 from core.digits import ascii_digits
 from core.errors import ApplicationError
-from core.services import outbox_add
+from core.services import audit_log, outbox_add
 from core.text import book_title, book_title_lazy
 from members.models import Member, StaffRole, User
 from members.notifications import notification_send, recipient_text, sms_queue
 from members.selectors import branches_in_scope
-from members.services import audit_log
 from members.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 
 from . import selectors

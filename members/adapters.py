@@ -20,11 +20,12 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.services import audit_log
+
 from .http import client_ip
 from .models import User, normalize_mobile
 from .notifications import sms_queue
 from .phone_codes import phone_code_sent
-from .services import audit_log
 from .sms_limits import sms_send_allowed
 
 # Codes sent by SMS: the sign-up (phone verification) code and the password reset code. Never a password.

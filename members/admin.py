@@ -10,8 +10,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.models import AuditLogEntry
+
 from . import notifications
-from .models import AuditLogEntry, Notification, NotificationDelivery, OutboundSms, SmsMessage, User
+from .models import Notification, NotificationDelivery, OutboundSms, SmsMessage, User
 from .selectors import users_in_scope
 
 

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from core.services import audit_log
 
 from .models import Award, Branch, StaffRole
 from .selectors import branches_in_scope
-from .services import audit_log
 
 AWARD_ROLES = ["branch_admin"]
 

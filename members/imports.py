@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
-from core.services import outbox_add
+from core.services import audit_log, outbox_add
 from core.spreadsheets import csv_unneutralise
 
 from . import services
@@ -52,7 +52,6 @@ from .models import (
 )
 from .notifications import language_of, notification_send, recipient_text
 from .selectors import branches_in_scope
-from .services import audit_log
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000

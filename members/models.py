@@ -4,7 +4,6 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -356,28 +355,6 @@ class OutboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.body[:30]}"
-
-
-class AuditLogEntry(models.Model):
-    """Who did what to which object, kept forever: every service that changes state writes one."""
-
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    action = models.CharField(_("操作"), max_length=80, db_index=True)
-    target_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
-    data = models.JSONField(_("详情"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = _("操作日志")
-        verbose_name_plural = _("操作日志")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
 
 # Joining, transfer and member-number models live in their own module; importing them here registers them.

@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 
-from core.services import outbox_add, outbox_add_many
+from core.services import audit_log, outbox_add, outbox_add_many
 
 from .models import Notification, NotificationDelivery, SmsMessage
 from .sms import get_sms_backend
@@ -217,8 +217,6 @@ def retry_countdown(retries: int) -> int:
 def notification_deliveries_retry(*, actor, delivery_ids) -> int:
     """Sends failed deliveries again (staff's "retry failed" action, after the task gave up). Deliveries
     that are pending or sent are left alone. Returns how many were queued."""
-    from .services import audit_log  # here, not at the top: services may import this module
-
     with transaction.atomic():
         deliveries = list(
             NotificationDelivery.objects.select_for_update()

@@ -11,10 +11,11 @@ Each time a full ID number is shown on one member's page (admin, API detail) an 
 and where. Lists never show full ID numbers to anyone.
 """
 
+from core.services import audit_log
+
 from .id_numbers import mask_id_number
 from .models import StaffRole
 from .selectors import branches_in_scope
-from .services import audit_log
 
 __all__ = ["full_data_branch_ids", "mask_id_number", "mask_mobile", "personal_data_reveal", "sees_personal_data"]
 

@@ -5,7 +5,7 @@ from allauth.account.adapter import get_adapter
 from allauth.mfa import signals as mfa_signals
 from django.dispatch import receiver
 
-from .services import audit_log
+from core.services import audit_log
 
 
 @receiver(account_signals.password_reset, dispatch_uid="members.audit.password_reset")

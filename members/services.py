@@ -2,9 +2,8 @@
 
 import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -12,11 +11,10 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.sql import row_insert
+from core.services import audit_log
 
 from .id_numbers import parse_id_number
 from .models import (
-    AuditLogEntry,
     Branch,
     Member,
     MemberNumberCounter,
@@ -34,19 +32,6 @@ from .selectors import (
     joinable_branch_kinds,
     user_has_branch_scope,
 )
-
-
-def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
-    """Keeps who did what to which object. Callers run inside their own transaction, so the entry is saved
-    or rolled back with the change it describes."""
-    # One plain INSERT (core.sql): every change in the portal writes one of these, the claims task per claim.
-    return row_insert(AuditLogEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
-        target_id=str(target.pk) if target is not None else "",
-        data=data or {},
-    ))
 
 
 class ProfileError(ApplicationError):

@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.models import OutboxMessage
-from core.services import outbox_rerun
-from members.services import audit_log
+from core.services import audit_log, outbox_rerun
 
 
 class WaitingFilter(admin.SimpleListFilter):

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import page_errors
+from core.services import audit_log
 from core.spreadsheets import csv_writer
 from members.selectors import branches_in_scope, user_is_staff_of_any_branch
-from members.services import audit_log
 
 from . import selectors, services
 from .forms import ImportForm, OpeningHoursFormSet, StationAdminForm

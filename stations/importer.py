@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.services import audit_log
 from core.spreadsheets import csv_unneutralise
 from members.selectors import branches_in_scope
-from members.services import audit_log
 
 from .hours import HoursError, hours_parse
 from .models import AMENITIES, OpeningHours, Station, amenity_field

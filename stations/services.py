@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
+from core.services import audit_log
 from members.models import normalize_mobile
 from members.notifications import notification_send, recipient_text
-from members.services import audit_log
 
 from . import geo
 from .hours import HoursError, Interval, hours_validate

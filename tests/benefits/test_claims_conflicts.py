@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from benefits import claims
 from benefits.models import Claim, ClaimEvent
-from members.models import AuditLogEntry, Notification, StaffRole
+from core.models import AuditLogEntry
+from members.models import Notification, StaffRole
 
 from .claims_helpers import approved, draft_stay, in_federation_review, submitted_stay
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from benefits import services
 from benefits.models import Enrolment, Payment, Plan, PlanNotice
 from benefits.payments import SandboxProvider
-from members.models import AuditLogEntry, Notification
+from core.models import AuditLogEntry
+from members.models import Notification
 from tests.benefits.factories import make_plan, make_subsidy
 
 D = Decimal

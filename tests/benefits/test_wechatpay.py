@@ -66,7 +66,7 @@ def test_the_member_is_sent_to_wechat_and_the_notification_activates_cover_once(
     enrolment.refresh_from_db()
     assert payment.status == "paid" and payment.provider_reference.startswith("4200")
     assert enrolment.status == Enrolment.Status.ACTIVE
-    from members.models import AuditLogEntry
+    from core.models import AuditLogEntry
 
     assert AuditLogEntry.objects.filter(action="benefits.payment.confirmed").count() == 1
 

@@ -15,11 +15,11 @@ from kombu.exceptions import OperationalError as BrokerRefused
 from benefits import claims
 from benefits.models_claims import Claim, ClaimEvent
 from core import services as outbox
-from core.models import OutboxMessage
+from core.models import AuditLogEntry, OutboxMessage
 from core.selectors import outbox_backlog
 from culture import services as culture_services
 from culture.models import Booking, Session, WaitlistEntry
-from members.models import AuditLogEntry, NotificationDelivery, OutboundSms, SmsMessage
+from members.models import NotificationDelivery, OutboundSms, SmsMessage
 from tests.benefits.claims_helpers import PDF_BYTES, draft_stay, upload
 
 

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from core.models import AuditLogEntry
 from core.sql import row_insert
-from members.models import AuditLogEntry
 
 pytestmark = pytest.mark.django_db
 

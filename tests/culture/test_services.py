@@ -5,9 +5,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.models import AuditLogEntry
 from culture import services
 from culture.models import Attendance, Booking, Category, ContestEntry, GroupOrder, Rating, Session, WaitlistEntry
-from members.models import AuditLogEntry, Notification, OutboundSms
+from members.models import Notification, OutboundSms
 
 SOON = timezone.localdate() + timedelta(days=20)
 

@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from members.models import AuditLogEntry, OutboundSms, User, normalize_mobile
+from core.models import AuditLogEntry
+from members.models import OutboundSms, User, normalize_mobile
 
 # Codes go by SMS through the outbox after each request commits, as in production.
 pytestmark = pytest.mark.usefixtures("commits_each_request")

@@ -9,7 +9,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.urls import reverse
 
-from members.models import AuditLogEntry
+from core.models import AuditLogEntry
 
 from .test_accounts import LOGIN_URL, PASSWORD, page_text
 

@@ -9,7 +9,8 @@ from django.contrib.auth.models import Permission
 from django.core import mail
 from django.urls import reverse
 
-from members.models import AuditLogEntry, Branch, Member, NotificationDelivery, OutboundSms, StaffRole, User
+from core.models import AuditLogEntry
+from members.models import Branch, Member, NotificationDelivery, OutboundSms, StaffRole, User
 from members.notifications import notification_send
 
 pytestmark = pytest.mark.django_db
@@ -290,18 +291,18 @@ def test_sibling_branch_admin_cannot_retry_another_branchs_delivery(
 
 
 def test_audit_log_is_read_only_and_for_superusers(client, superuser, tree, staff_of, user_factory):
-    from members.services import audit_log
+    from core.services import audit_log
 
     entry = audit_log(actor=superuser, action="test.done", target=user_factory())
     client.force_login(superuser)
-    url = reverse("admin:members_auditlogentry_changelist")
+    url = reverse("admin:core_auditlogentry_changelist")
     assert "test.done" in client.get(url).content.decode()
-    change_url = reverse("admin:members_auditlogentry_change", args=[entry.pk])
+    change_url = reverse("admin:core_auditlogentry_change", args=[entry.pk])
     assert client.get(change_url).status_code == 200
     client.post(change_url, {"action": "tampered"})
     entry.refresh_from_db()
     assert entry.action == "test.done"
-    assert client.get(reverse("admin:members_auditlogentry_delete", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("admin:core_auditlogentry_delete", args=[entry.pk])).status_code == 403
 
     client.force_login(staff_of(tree["parent"]))
     assert client.get(url).status_code == 403

@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
-from members.models import AuditLogEntry, Notification
+from core.models import AuditLogEntry
+from members.models import Notification
 from members.notifications import notification_send
 
 pytestmark = pytest.mark.django_db

@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from core.models import AuditLogEntry
 from members.awards import (
     AwardError,
     award_decide,
@@ -12,7 +13,7 @@ from members.awards import (
     award_year_totals,
     awarded_in_year,
 )
-from members.models import AuditLogEntry, Award
+from members.models import Award
 
 pytestmark = pytest.mark.django_db
 

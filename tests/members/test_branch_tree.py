@@ -2,8 +2,9 @@
 
 import pytest
 
+from core.models import AuditLogEntry
 from members import selectors, services
-from members.models import AuditLogEntry, Branch
+from members.models import Branch
 from tests.factories import make_branch
 
 

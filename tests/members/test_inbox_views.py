@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from members.models import AuditLogEntry, Notification
+from core.models import AuditLogEntry
+from members.models import Notification
 from members.notifications import notification_send
 
 pytestmark = pytest.mark.django_db

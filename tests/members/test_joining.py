@@ -6,8 +6,9 @@ import re
 import pytest
 from django.utils import timezone
 
+from core.models import AuditLogEntry
 from members import services
-from members.models import AuditLogEntry, Member, MemberNumberCounter, MembershipApplication, Notification
+from members.models import Member, MemberNumberCounter, MembershipApplication, Notification
 from tests.factories import ApplicantFactory, apply_form_data, id_number_for
 
 

@@ -4,8 +4,9 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from core.models import AuditLogEntry
 from members import notifications
-from members.models import AuditLogEntry, Notification, NotificationDelivery, OutboundSms
+from members.models import Notification, NotificationDelivery, OutboundSms
 from members.notifications import notification_deliver, notification_send
 from members.tasks import deliver_notification
 

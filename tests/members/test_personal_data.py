@@ -6,7 +6,7 @@ manager of the same branch, a branch admin of a sibling branch, the member, an o
 import pytest
 from django.urls import reverse
 
-from members.models import AuditLogEntry
+from core.models import AuditLogEntry
 
 
 @pytest.fixture

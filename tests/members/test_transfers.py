@@ -2,8 +2,9 @@
 
 import pytest
 
+from core.models import AuditLogEntry
 from members import services
-from members.models import AuditLogEntry, Member, Notification, Transfer
+from members.models import Member, Notification, Transfer
 
 
 @pytest.fixture

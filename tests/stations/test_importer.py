@@ -3,7 +3,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-from members.models import AuditLogEntry
+from core.models import AuditLogEntry
 from stations import geo
 from stations.importer import stations_import
 from stations.models import OpeningHours, Station

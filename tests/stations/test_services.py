@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 import pytest
 from django.http import Http404
 
-from members.models import AuditLogEntry, Notification
+from core.models import AuditLogEntry
+from members.models import Notification
 from stations import services
 from stations.models import Need, Rating, Station, Visit
 
