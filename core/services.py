@@ -73,14 +73,34 @@ def _publish(message: OutboxMessage) -> None:
         # Tasks are named, not imported, here (the ground knows no app): a web process may not have imported an
         # app's tasks module yet. Celery's autodiscovery imports them all, once.
         current_app.loader.import_default_modules()
-    current_app.tasks[message.task].apply_async(args=message.args, kwargs=message.kwargs)
+    task = current_app.tasks[message.task]
+    if not current_app.conf.task_always_eager:
+        task.apply_async(args=message.args, kwargs=message.kwargs)
+        return
+    # In-process (no broker: `make run`, the tests): the task runs here, now. What it raises is its own failure,
+    # not a broker's, and must not be taken for one: with CELERY_TASK_EAGER_PROPAGATES (the tests) a crashing
+    # task fails the request or test that queued it, as a bug should.
+    try:
+        task.apply_async(args=message.args, kwargs=message.kwargs)
+    except Exception as exc:
+        raise TaskCrashed(message) from exc
+
+
+class TaskCrashed(Exception):
+    """An in-process task raised (CELERY_TASK_EAGER_PROPAGATES): a bug, which `outbox_publish` lets through."""
 
 
 def outbox_publish(*, message: OutboxMessage) -> bool:
-    """Publishes one message and marks it sent. Never raises: called after a commit, a broker or database failure
-    here must not turn a saved change into an error; the message stays pending for the sweep."""
+    """Publishes one message and marks it sent. Called after a commit, a broker or database failure here must not
+    turn a saved change into an error: the message stays pending for the sweep. The one exception it lets through
+    is an in-process task's own crash (tests: CELERY_TASK_EAGER_PROPAGATES), a bug to see, not to retry."""
     try:
         _publish(message)
+    except TaskCrashed as crashed:
+        # It ran (in-process), so it is not left for the sweep to run again.
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            state=OutboxMessage.State.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+        raise crashed.__cause__ from None
     except Exception as exc:  # the broker refused, hung past its timeout, or the task is unknown
         logger.warning("outbox: could not publish, the sweep will", extra={
             "outbox_id": message.pk, "task": message.task, "error": f"{type(exc).__name__}: {exc}"[:300]})

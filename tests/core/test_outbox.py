@@ -7,6 +7,7 @@ broker timeouts are tested in tests/portal/test_reliability.py; the real worker 
 from datetime import timedelta
 
 import pytest
+from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -316,3 +317,24 @@ def test_a_database_outage_that_outlasts_the_tasks_retries_leaves_the_claim_to_t
     claim.refresh_from_db()
     assert claim.state == Claim.State.BASE_REVIEW
     assert ClaimEvent.objects.filter(claim=claim, action="assess").count() == 1
+
+
+@shared_task(name="tests.core.task_that_crashes")
+def task_that_crashes(reason: str) -> None:
+    raise LookupError(reason)
+
+
+def test_an_in_process_task_that_crashes_fails_what_queued_it(db, django_capture_on_commit_callbacks):
+    """In-process (the tests, `make run`) a crash is the task's own bug, not a broker away: with
+    CELERY_TASK_EAGER_PROPAGATES it rises out of the commit that published it, and the sweep does not run it again."""
+    with pytest.raises(LookupError, match="a bug"), django_capture_on_commit_callbacks(execute=True):
+        message = outbox.outbox_add(task="tests.core.task_that_crashes", args=["a bug"])
+    message.refresh_from_db()
+    assert message.state == OutboxMessage.State.SENT
+
+
+def test_a_broker_away_is_still_no_error(db, broker_away, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.outbox_add(task="tests.core.task_that_crashes", args=["never run"])
+    message.refresh_from_db()
+    assert message.state == OutboxMessage.State.PENDING and "refused" in message.last_error
