@@ -1,7 +1,4 @@
-"""Beat entries of the benefits app, for the lead to merge into CELERY_BEAT_SCHEDULE in portal/settings/base.py:
-
-    from benefits.schedules import BEAT_SCHEDULE as BENEFITS_BEAT_SCHEDULE
-    CELERY_BEAT_SCHEDULE = {**BENEFITS_BEAT_SCHEDULE}
+"""Beat entries of the benefits app; the Celery app (portal/celery_app.py) collects BEAT_SCHEDULE.
 
 Both tasks are idempotent (a PlanNotice row per member, plan and kind), so running them more often is harmless.
 """

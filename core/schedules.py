@@ -1,4 +1,4 @@
-"""Beat schedule of the ground floor; settings merge it into CELERY_BEAT_SCHEDULE."""
+"""Beat schedule of the ground floor; the Celery app (portal/celery_app.py) collects it."""
 
 BEAT_SCHEDULE = {
     # Work whose publish failed (broker away) and rows stuck between states are queued again.

@@ -1,4 +1,4 @@
-"""Beat schedules of the cultural palace; the lead merges BEAT_SCHEDULE into settings.CELERY_BEAT_SCHEDULE."""
+"""Beat schedules of the cultural palace; the Celery app (portal/celery_app.py) collects BEAT_SCHEDULE."""
 
 from celery.schedules import crontab
 

@@ -1,4 +1,4 @@
-"""Beat entries of the stations app, merged into CELERY_BEAT_SCHEDULE in portal/settings/base.py."""
+"""Beat entries of the stations app, collected by the Celery app (portal/celery_app.py)."""
 
 from celery.schedules import crontab
 
