@@ -23,11 +23,12 @@ def beat_schedule_of_apps() -> dict:
     from django.conf import settings
 
     schedule: dict = {}
+    project = Path(settings.BASE_DIR).resolve()
     for name in settings.INSTALLED_APPS:
         # Only the project's own apps: finding a module inside a third-party package would import that package
         # (django.contrib.admin's imports models) before the app registry is ready.
         spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None or not Path(spec.origin).is_relative_to(settings.BASE_DIR):
+        if spec is None or spec.origin is None or not Path(spec.origin).resolve().is_relative_to(project):
             continue
         if importlib.util.find_spec(f"{name}.schedules") is None:
             continue
