@@ -13,7 +13,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerRefused
 
 from benefits import claims
-from benefits.models_claims import Claim, ClaimEvent
+from benefits.models import Claim, ClaimEvent
 from core import services as outbox
 from core.models import OutboxMessage
 from core.selectors import outbox_backlog

@@ -9,7 +9,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerRefused
 
 from benefits import claims
-from benefits.models_claims import Claim, ClaimEvent
+from benefits.models import Claim, ClaimEvent
 from core import services as outbox
 from core.models import OutboxMessage
 from culture import services as culture_services
