@@ -27,12 +27,10 @@ from core.errors import page_errors
 from core.money import yuan, yuan_text
 from members.selectors import branches_in_scope
 
-from . import claims, claims_exports
-from . import claims_selectors as selectors
-from .admin import has_scope
-from .models import Claim, DocumentKind, PayoutBatch, PayoutItem, RejectReason
-
-__all__ = ["ClaimAdmin", "PayoutBatchAdmin"]  # admin.py star-imports this module: export only the admins
+from .. import claims, claims_exports
+from .. import claims_selectors as selectors
+from ..models import Claim, DocumentKind, PayoutBatch, PayoutItem, RejectReason
+from .plans import has_scope
 
 S = Claim.State
 
