@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import ISO_DATE_INPUT
 from members.models import Branch
 
+from .claims.services import fields_for_kind
+from .claims.stays import STAY_FACT_KIND
 from .models import Payment, Plan, Tier
 
 
@@ -106,8 +108,6 @@ class ClaimFactsForm(forms.Form):
     account_holder = forms.CharField(label=_("户名"), max_length=100, required=False)
 
     def __init__(self, *args, kind: str, diseases=(), **kwargs):
-        from .claims import fields_for_kind
-
         super().__init__(*args, **kwargs)
         wanted = fields_for_kind(kind)
         for name in list(self.fields):
@@ -123,8 +123,6 @@ class StayFactsForm(ClaimFactsForm):
     allowance's); on the first step, also which enrolment."""
 
     def __init__(self, *args, enrolments=None, **kwargs):
-        from .stays import STAY_FACT_KIND
-
         super().__init__(*args, kind=STAY_FACT_KIND, **kwargs)
         self.fields["self_paid"].help_text = _("没有个人自付费用可以不填，只申请住院津贴。")
         if enrolments is not None:

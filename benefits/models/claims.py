@@ -2,7 +2,7 @@
 
 Claims, their documents and their events are never deleted: a claim is withdrawn, a draft's document is
 marked removed. Every change of state or amount is a `ClaimEvent` row (who, when, from, to, why). State
-changes go through `benefits.claims` (a transition table and a version column checked in a conditional
+changes go through `benefits.claims.services` (a transition table and a version column checked in a conditional
 UPDATE), never through a bare save.
 """
 

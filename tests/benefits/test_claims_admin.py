@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, PayoutBatch
 from tests.benefits.claims_helpers import (
     EXPECTED_STAY_AMOUNT,
