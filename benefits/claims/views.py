@@ -1,4 +1,4 @@
-"""The member's claim pages, the private document view and decision letters: thin doors onto benefits.claims.services."""
+"""The member's claim pages, the private document view and decision letters: thin doors onto the services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
