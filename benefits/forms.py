@@ -8,7 +8,7 @@ from members.models import Branch
 
 from .claims.services import fields_for_kind
 from .claims.stays import STAY_FACT_KIND
-from .models import Payment, Plan, Tier
+from .models import BenefitKind, DocumentKind, Payment, Plan, Tier
 
 
 class EnrolForm(forms.Form):
@@ -71,8 +71,6 @@ class ClaimStartForm(forms.Form):
     kind = forms.ChoiceField(label=_("补助项目"))
 
     def __init__(self, *args, enrolments, **kwargs):
-        from .models import BenefitKind
-
         super().__init__(*args, **kwargs)
         self.fields["enrolment"].queryset = enrolments
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.plan.name} · {e.tier.name}"
@@ -175,8 +173,6 @@ class ClaimDocumentForm(forms.Form):
     )
 
     def __init__(self, *args, initial_kind: str | None = None, **kwargs):
-        from .models import DocumentKind
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = DocumentKind.choices
         if initial_kind:
