@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import services
+from . import services, wechatpay
 from .claims import services as claims_services
 
 
@@ -38,6 +38,4 @@ def remind_members_of_claims(self) -> None:
 
 @shared_task(acks_late=True)
 def payments_reconcile() -> dict:
-    from . import wechatpay
-
     return wechatpay.wechatpay_payments_reconcile()
