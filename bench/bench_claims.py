@@ -233,7 +233,7 @@ def _submitted_claims(world, count: int, *, start: int) -> list[int]:
 
 
 def bench_assessment_in_process(world) -> None:
-    from benefits import claims
+    from benefits.claims import services as claims
 
     ids = _submitted_claims(world, 500, start=9_000_000)
     started = time.perf_counter()
@@ -334,7 +334,7 @@ def _latency_at(world, users: dict, *, rate: float, count: int, start: int) -> N
     submission does not push the next ones back) and reports submit → assessed latency from the stored times."""
     from django.db.models import F
 
-    from benefits import claims
+    from benefits.claims import services as claims
     from benefits.models import Claim
 
     drafts = _submitted_claims(world, count, start=start)

@@ -1,7 +1,9 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api, claims_api, stays_api
+from . import api
+from .claims import api as claims_api
+from .claims import stays_api
 
 router = SimpleRouter()
 router.register("plans", api.PlanViewSet, basename="benefits-plan")

@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from core.spreadsheets import xlsx_append
 
 from . import selectors
-from .models import Plan
+from .models import Enrolment, Plan
 
 
 def enrolments_xlsx(user, *, plan: Plan, stream) -> None:
@@ -36,8 +36,6 @@ def enrolments_xlsx(user, *, plan: Plan, stream) -> None:
                      "member_part", "subsidy_part", "subsidy_rule__paying_branch__name", "payment__number",
                      "payment__is_group", "cover_start", "cover_end", "waiting_until")
     )
-    from .models import Enrolment
-
     labels = dict(Enrolment.Status.choices)
     for row in rows.iterator(chunk_size=2000):
         row = list(row)

@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from core.dates import ISO_DATE_INPUT
 from members.models import Branch
 
-from .models import Payment, Plan, Tier
+from .claims.services import fields_for_kind
+from .claims.stays import STAY_FACT_KIND
+from .models import BenefitKind, DocumentKind, Payment, Plan, Tier
 
 
 class EnrolForm(forms.Form):
@@ -69,8 +71,6 @@ class ClaimStartForm(forms.Form):
     kind = forms.ChoiceField(label=_("补助项目"))
 
     def __init__(self, *args, enrolments, **kwargs):
-        from .models import BenefitKind
-
         super().__init__(*args, **kwargs)
         self.fields["enrolment"].queryset = enrolments
         self.fields["enrolment"].label_from_instance = lambda e: f"{e.plan.name} · {e.tier.name}"
@@ -106,8 +106,6 @@ class ClaimFactsForm(forms.Form):
     account_holder = forms.CharField(label=_("户名"), max_length=100, required=False)
 
     def __init__(self, *args, kind: str, diseases=(), **kwargs):
-        from .claims import fields_for_kind
-
         super().__init__(*args, **kwargs)
         wanted = fields_for_kind(kind)
         for name in list(self.fields):
@@ -123,8 +121,6 @@ class StayFactsForm(ClaimFactsForm):
     allowance's); on the first step, also which enrolment."""
 
     def __init__(self, *args, enrolments=None, **kwargs):
-        from .stays import STAY_FACT_KIND
-
         super().__init__(*args, kind=STAY_FACT_KIND, **kwargs)
         self.fields["self_paid"].help_text = _("没有个人自付费用可以不填，只申请住院津贴。")
         if enrolments is not None:
@@ -177,8 +173,6 @@ class ClaimDocumentForm(forms.Form):
     )
 
     def __init__(self, *args, initial_kind: str | None = None, **kwargs):
-        from .models import DocumentKind
-
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = DocumentKind.choices
         if initial_kind:

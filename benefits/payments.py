@@ -18,7 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import services
+from . import services, wechatpay
 from .models import Payment
 
 
@@ -99,8 +99,6 @@ def provider(code: str) -> PaymentProvider:
 def online_provider() -> PaymentProvider | None:
     """Where members pay online: WeChat Pay where it is configured; the local sandbox gateway only where
     BENEFITS_SANDBOX_PAYMENTS is on (never in production); otherwise none, and members pay their union offline."""
-    from . import wechatpay  # it builds on this module's PaymentProvider
-
     if wechatpay.enabled():
         return wechatpay.WeChatPayProvider()
     if settings.BENEFITS_SANDBOX_PAYMENTS:

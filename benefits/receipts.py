@@ -1,5 +1,5 @@
 """PDF receipts (缴费收据) in Chinese, in the embedded font of `core.typesetting`, amounts as `core.money`
-writes them, issued by the federation running the plan (`letter_checks.payment_issuer`), dated, with a QR code to
+writes them, issued by the federation running the plan (`letters.payment_issuer`), dated, with a QR code to
 the public check of the receipt.
 
 One page per payment; a batch is one PDF with many pages. A group payment's receipt names the branch, the
@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from core.money import yuan, yuan_text
 from core.typesetting import draw_qr, draw_text, pdf_font, wrap
 
-from .letter_checks import PAYMENT, letter_verify_url, payment_issuer
+from .claims.letters import PAYMENT, letter_verify_url, payment_issuer
 from .models import Enrolment, Payment
 
 GREY = Color(0.35, 0.35, 0.35)

@@ -9,7 +9,7 @@ from members.models import Branch, Member
 from members.selectors import branches_in_scope
 
 from . import rules
-from .models import ZERO, BenefitRule, Enrolment, Payment, Plan, SubsidyRule, Tier
+from .models import ZERO, BenefitRule, Claim, Enrolment, Payment, Plan, SubsidyRule, Tier
 
 STAFF_ROLES = ["finance", "branch_admin", "claims_reviewer"]
 PAYMENT_ROLES = ["finance", "branch_admin"]
@@ -69,8 +69,6 @@ def enrolment_usage(enrolment: Enrolment, *, exclude_claim_id: int | None = None
                     ) -> tuple[rules.PaidThisYear, rules.InFlight]:
     """What the plan year's claims (but `exclude_claim_id`) use: granted by decided ones (approved, paid) and taken by
     those under review (their amount due and assessed days). One query."""
-    from .models import Claim
-
     decided = (Claim.State.APPROVED, Claim.State.PAID)
     claims = Claim.objects.filter(enrolment=enrolment, state__in=[*decided, Claim.State.BASE_REVIEW,
                                                                   Claim.State.FEDERATION_REVIEW])
@@ -85,8 +83,6 @@ def enrolment_usage(enrolment: Enrolment, *, exclude_claim_id: int | None = None
 def enrolment_paid_this_year(enrolment: Enrolment) -> rules.PaidThisYear:
     """What this enrolment was already granted in its plan year: approved and paid claims count against the
     yearly caps (money by kind and in total, hospital days, diseases paid once). Two queries."""
-    from .models import Claim
-
     granted = Claim.objects.filter(enrolment=enrolment, state__in=[Claim.State.APPROVED, Claim.State.PAID])
     by_kind = {}
     days = 0

@@ -2,7 +2,7 @@
 
 from core.services import outbox_add_once
 
-from .models_claims import Claim
+from .models import Claim
 
 
 def claims_unassessed_requeue(*, older_than) -> int:

@@ -1,7 +1,8 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from . import claims, services
+from . import services, wechatpay
+from .claims import services as claims_services
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
@@ -22,21 +23,19 @@ def notify_cover_ending(self) -> None:
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
 def assess_claim(self, claim_id: int) -> None:
-    claims.claim_assess(claim_id=claim_id)  # idempotent: a claim no longer "submitted" is left as it is
+    claims_services.claim_assess(claim_id=claim_id)  # idempotent: a claim no longer "submitted" is left as it is
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def remind_overdue_claims(self) -> None:
-    claims.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day
+    claims_services.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def remind_members_of_claims(self) -> None:
-    claims.claims_member_remind()  # idempotent: one ClaimReminder per claim and occasion
+    claims_services.claims_member_remind()  # idempotent: one ClaimReminder per claim and occasion
 
 
 @shared_task(acks_late=True)
 def payments_reconcile() -> dict:
-    from . import wechatpay
-
     return wechatpay.wechatpay_payments_reconcile()

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import claims_views, stays_views, views
+from . import views
+from .claims import stays_views
+from .claims import views as claims_views
 
 app_name = "benefits"
 

@@ -320,9 +320,9 @@ SPECTACULAR_SETTINGS = {
         "StationKindEnum": "stations.models.Station.Kind",
         "StationResourceKindEnum": "stations.models.StationResource.Kind",
         "BenefitKindEnum": "benefits.models.BenefitKind",
-        "ClaimDocumentKindEnum": "benefits.models_claims.DocumentKind",
-        "ClaimRejectReasonEnum": "benefits.models_claims.RejectReason",
-        "ClaimStateEnum": "benefits.models_claims.Claim.State",
+        "ClaimDocumentKindEnum": "benefits.models.DocumentKind",
+        "ClaimRejectReasonEnum": "benefits.models.RejectReason",
+        "ClaimStateEnum": "benefits.models.Claim.State",
         "AwardCategoryEnum": "members.models_data.Award.Category",
         "StationServiceCategoryEnum": "stations.models.ServiceCategory",
     },
@@ -504,7 +504,7 @@ SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
 STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
 
 
-# --- Claim documents opened by apps (benefits/document_links.py) --------------------------------------------------
+# --- Claim documents opened by apps (benefits/claims/documents.py) --------------------------------------------------
 # The API gives each document's URL signed for the user asking; it opens without a session for this many seconds.
 CLAIM_DOCUMENT_URL_MAX_AGE = env.int("CLAIM_DOCUMENT_URL_MAX_AGE", default=600)
 

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from benefits import claims
+from benefits.claims import services as claims
 
 
 def stay_facts(**overrides) -> dict:

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from benefits import claims, stays
+from benefits.claims import services as claims
+from benefits.claims import stays
 from benefits.models import Claim, ClaimDocument, ClaimStay
 from tests.benefits.claims_helpers import PDF_BYTES, png_bytes, stay_facts, upload
 from tests.benefits.factories import require_documents

@@ -4,7 +4,8 @@ lines are submitted once. PostgreSQL only: SQLite serialises every writer. Perso
 
 import pytest
 
-from benefits import claims, stays
+from benefits.claims import services as claims
+from benefits.claims import stays
 from benefits.models import Claim
 from tests.concurrency import postgres_only, run_at_once
 

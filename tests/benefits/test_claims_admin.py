@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, PayoutBatch
 from tests.benefits.claims_helpers import (
     EXPECTED_STAY_AMOUNT,
@@ -184,7 +184,7 @@ def test_mark_a_single_failure_in_the_admin(client, claim_world, django_capture_
 
 
 def test_the_queue_counts_at_most_cap_plus_one_rows(claim_world, monkeypatch):
-    from benefits.claims_admin import CappedCountPaginator
+    from benefits.admin.claims import CappedCountPaginator
 
     for _ in range(5):
         draft_stay(claim_world)

@@ -6,7 +6,9 @@ from decimal import Decimal
 from django.db.models import F
 from django.utils import timezone
 
-from benefits import claims, claims_selectors, selectors
+from benefits import selectors
+from benefits.claims import selectors as claims_selectors
+from benefits.claims import services as claims
 from benefits.models import BenefitRule, Claim, Disease, DiseaseList
 from core.models import OutboxMessage
 from members.models import Notification, NotificationDelivery

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, ClaimEvent
 from core.models import AuditLogEntry
 from members.models import Notification, StaffRole

@@ -4,7 +4,7 @@ import pytest
 
 
 def test_a_claimant_typing_a_full_width_account_gets_it_stored_in_ascii(claim_world):
-    from benefits import claims
+    from benefits.claims import services as claims
 
     world = claim_world
     account = "６２２２ ０２０２ ００１１ ２２３３ ４４５"  # as a Chinese input method types it

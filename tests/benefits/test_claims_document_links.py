@@ -9,7 +9,7 @@ import pytest
 from django.core import signing
 from rest_framework.test import APIClient
 
-from benefits import claims
+from benefits.claims import services as claims
 from members.models import StaffRole
 from tests.benefits.claims_helpers import PDF_BYTES, draft_stay, png_bytes, upload
 

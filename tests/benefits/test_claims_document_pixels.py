@@ -2,8 +2,8 @@
 
 import pytest
 
-from benefits import claims
-from benefits.models_claims import ClaimDocument
+from benefits.claims import services as claims
+from benefits.models import ClaimDocument
 from tests.benefits.claims_helpers import draft_stay, upload
 from tests.members.test_uploads import make_bomb_png, small_png
 

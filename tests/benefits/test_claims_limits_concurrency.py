@@ -10,7 +10,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import BenefitRule, Claim
 from tests.concurrency import postgres_only, run_at_once
 

@@ -23,7 +23,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import BenefitRule, Claim, Disease, DiseaseList
 from tests.benefits.factories import make_active_enrolment
 
@@ -234,7 +234,7 @@ def test_reviewers_see_the_members_other_claims_of_the_year_and_what_each_takes(
     api_client.force_authenticate(world.reviewer_base)
     listed = {c["number"]: c for c in api_client.get(f"/api/v1/claims/review/{second.pk}/").json()["year_claims"]}
     assert listed[first.number]["hospital_days_paid"] == 20 and listed[first.number]["state"] == S.BASE_REVIEW
-    from benefits import claims_selectors
+    from benefits.claims import selectors as claims_selectors
 
     with django_assert_max_num_queries(1):
         assert len(claims_selectors.year_claims(second)) == 3

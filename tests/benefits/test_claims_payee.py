@@ -4,7 +4,7 @@ claim, shown masked before it is created and changeable. Personas: the claimant 
 
 import pytest
 
-from benefits import claims
+from benefits.claims import services as claims
 from tests.benefits.claims_helpers import submitted_stay
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, Enrolment
 from tests.benefits.claims_helpers import draft_stay, submitted_stay
 

@@ -4,7 +4,7 @@ union's reviewer (staff), the claimant (owner), another member (outsider)."""
 
 import pytest
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, ClaimEvent
 from tests.benefits.claims_helpers import submitted_stay
 

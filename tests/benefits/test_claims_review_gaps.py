@@ -5,7 +5,7 @@ finance officer who is also the claimant, a colleague in finance, the base and f
 import pytest
 from django.urls import reverse
 
-from benefits import claims
+from benefits.claims import services as claims
 from members.models import StaffRole
 
 from .claims_helpers import approved, submitted_stay

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from benefits import claims
-from benefits.claims_selectors import year_limits
+from benefits.claims import services as claims
+from benefits.claims.selectors import year_limits
 from benefits.models import Claim
 from tests.benefits.claims_helpers import approved, in_federation_review, submitted_stay
 from tests.portal.test_i18n import compiled_catalogue, english_client  # noqa: F401 (the fixture, by name)

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image
 
-from benefits import claims, selectors
+from benefits import selectors
+from benefits.claims import services as claims
 from benefits.models import Claim, ClaimDocument, ClaimEvent, PayoutBatch, PayoutItem
 from members.models import Notification
 from tests.benefits.claims_helpers import (

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from benefits import claims
-from benefits import claims_selectors as selectors
+from benefits.claims import selectors
+from benefits.claims import services as claims
 from benefits.models import Claim, ClaimDocument
 from tests.benefits.claims_helpers import PDF_BYTES, draft_stay, jpeg_with_gps, png_bytes, submitted_stay, upload
 

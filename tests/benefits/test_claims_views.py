@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, ClaimDocument
 from tests.benefits.claims_helpers import (
     PDF_BYTES,

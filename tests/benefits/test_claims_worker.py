@@ -3,7 +3,7 @@ claim is assessed by the worker, once, even when its task is delivered twice."""
 
 import pytest
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim
 from benefits.tasks import assess_claim
 from tests.benefits.claims_helpers import PDF_BYTES, draft_stay, png_bytes, upload

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits import claims
+from benefits.claims import services as claims
 from benefits.models import Claim, Enrolment
 from benefits.tasks import assess_claim
 from core import services as outbox

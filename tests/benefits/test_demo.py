@@ -63,7 +63,7 @@ def test_in_a_later_year_the_demo_runs_the_plan_copied_to_that_year(monkeypatch)
 def test_on_any_day_the_demo_member_can_file_a_claim_today(monkeypatch, today):
     """`make run` late in the year (after the window closed) or early in the next: the demo member's cover began
     in the past, so an accident of today can be claimed and submitted at once."""
-    from benefits import claims
+    from benefits.claims import services as claims
 
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: today)
     members_demo.seed()

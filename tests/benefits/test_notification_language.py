@@ -11,7 +11,8 @@ import pytest
 from django.db.models import F
 from django.utils import timezone, translation
 
-from benefits import claims, services
+from benefits import services
+from benefits.claims import services as claims
 from benefits.models import Claim, Enrolment
 from members.models import Notification
 from tests.benefits.claims_helpers import PDF_BYTES, png_bytes, stay_facts, upload

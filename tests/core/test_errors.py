@@ -12,7 +12,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
-from benefits.claims import ClaimChanged, ClaimError
+from benefits.claims.services import ClaimChanged, ClaimError
 from core.errors import ApplicationError, error_show, page_errors
 from culture.models import Rating
 from culture.services import CheckInError, CultureError, NotInScope, SessionFull

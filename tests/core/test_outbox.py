@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerRefused
 
-from benefits import claims
-from benefits.models_claims import Claim, ClaimEvent
+from benefits.claims import services as claims
+from benefits.models import Claim, ClaimEvent
 from core import services as outbox
 from core.models import AuditLogEntry, OutboxMessage
 from core.selectors import outbox_backlog
@@ -297,7 +297,7 @@ def test_a_database_outage_that_outlasts_the_tasks_retries_leaves_the_claim_to_t
     def database_down(**kwargs):
         raise OperationalError("could not connect to server: Connection refused")
 
-    monkeypatch.setattr(tasks.claims, "claim_assess", database_down)
+    monkeypatch.setattr(tasks.claims_services, "claim_assess", database_down)
     # Here the task is meant to fail (as a worker's would); what is tested is that the claim waits for the sweep.
     from portal.celery_app import app
 

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerRefused
 
-from benefits import claims
-from benefits.models_claims import Claim, ClaimEvent
+from benefits.claims import services as claims
+from benefits.models import Claim, ClaimEvent
 from core import services as outbox
 from core.models import OutboxMessage
 from culture import services as culture_services

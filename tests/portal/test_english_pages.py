@@ -16,7 +16,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from benefits import claims
+from benefits.claims import services as claims
 from culture import services as culture_services
 from culture.models import Session
 from stations.models import HoursException, OpeningHours

@@ -2,7 +2,7 @@
 
 Claims, their documents and their events are never deleted: a claim is withdrawn, a draft's document is
 marked removed. Every change of state or amount is a `ClaimEvent` row (who, when, from, to, why). State
-changes go through `benefits.claims` (a transition table and a version column checked in a conditional
+changes go through `benefits.claims.services` (a transition table and a version column checked in a conditional
 UPDATE), never through a bare save.
 """
 
@@ -16,36 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Branch, Member
 
-from .models import BenefitKind  # defined before models.py imports this module
-
-__all__ = ["Claim", "ClaimDocument", "ClaimEvent", "ClaimInvoice", "ClaimReminder", "ClaimStay", "DocumentKind",
-           "PayoutBatch", "PayoutItem", "RejectReason"]
+from .choices import BenefitKind, DocumentKind, RejectReason
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
-
-
-class DocumentKind(models.TextChoices):
-    INVOICE = "invoice", _("医疗费用发票")
-    EXPENSE_LIST = "expense_list", _("费用明细清单")
-    DISCHARGE_SUMMARY = "discharge_summary", _("出院小结")
-    DIAGNOSIS = "diagnosis", _("诊断证明")
-    ID_CARD = "id_card", _("身份证")
-    BANK_CARD = "bank_card", _("银行卡")
-    INJURY_APPRAISAL = "injury_appraisal", _("伤残等级鉴定")
-    ACCIDENT_PROOF = "accident_proof", _("事故证明")
-    BIRTH_CERTIFICATE = "birth_certificate", _("出生医学证明")
-    OTHER = "other", _("其他材料")
-
-
-class RejectReason(models.TextChoices):
-    NOT_COVERED = "not_covered", _("事发时不在保障期内")
-    WAITING_PERIOD = "waiting_period", _("处于等待期")
-    DEADLINE = "deadline", _("超过申请时限")
-    NOT_LISTED = "not_listed", _("疾病不在病种目录内")
-    DUPLICATE = "duplicate", _("重复申请")
-    CAP_REACHED = "cap_reached", _("已达年度补助上限")
-    DOCUMENTS = "documents", _("材料不真实或不完整")
-    OTHER = "other", _("其他原因")
 
 
 def document_upload_to(instance, filename) -> str:

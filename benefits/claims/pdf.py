@@ -1,5 +1,5 @@
 """Decision letters (补助审核决定书) in Chinese: an A4 letter per approved, paid or rejected claim, with the
-breakdown of the amount or the reasons for refusal, issued by the union that decided (`letter_checks.claim_issuer`)
+breakdown of the amount or the reasons for refusal, issued by the union that decided (`letters.claim_issuer`)
 and dated, with a QR code to the public check of the letter.
 
 Set in the embedded font of `core.typesetting` (the same glyphs in every viewer), lines broken by its `wrap` (an
@@ -18,9 +18,9 @@ from reportlab.pdfgen import canvas
 from core.money import yuan, yuan_text
 from core.typesetting import draw_qr, draw_text, pdf_font, text_width, wrap
 
-from .letter_checks import CLAIM, LETTER_STATES, claim_issuer, letter_verify_url
-from .models import Claim, RejectReason
-from .receipts import amount_in_words
+from ..models import Claim, RejectReason
+from ..receipts import amount_in_words
+from .letters import CLAIM, LETTER_STATES, claim_issuer, letter_verify_url
 
 __all__ = ["LETTER_STATES", "decision_letter_pdf"]
 

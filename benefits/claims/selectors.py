@@ -15,8 +15,8 @@ from core.sql import execute_prepared
 from members.models import Branch, Member, StaffRole, User
 from members.selectors import branches_in_scope
 
-from . import rules
-from .models import (
+from .. import rules
+from ..models import (
     BenefitRule,
     Claim,
     ClaimDocument,
@@ -31,6 +31,7 @@ from .models import (
     Plan,
     Tier,
 )
+from ..selectors import enrolment_usage, tier_rule_specs
 
 REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
 FINANCE_ROLES = [StaffRole.Role.FINANCE]
@@ -376,8 +377,6 @@ class YearLimit:
 def year_limits(claim: Claim) -> list[YearLimit]:
     """Every yearly limit of the claim's tier (hospital days, each kind's money cap, the tier's total) counted as
     `claims._ensure_within_limits` counts them. Two queries (the tier's rules, the year's claims)."""
-    from .selectors import enrolment_usage, tier_rule_specs
-
     specs = tier_rule_specs(claim.enrolment.tier)
     paid, in_flight = enrolment_usage(claim.enrolment, exclude_claim_id=claim.pk)
     asking = claim.state in (*IN_REVIEW_STATES, Claim.State.SUBMITTED)
@@ -444,8 +443,6 @@ def assessment_reviewers(branch) -> list:
     `members.selectors.branch_admins_for(branch, role=claims_reviewer)`): the active users holding the role on the
     nearest of the branch and its ancestors where anyone holds it. One statement without ORM query building; the
     users carry only the fields a notification reads (id, email, mobile, the channel choices and the language)."""
-    from members.models import Branch, User
-
     paths = [branch.path[:end] for end in range(Branch.steplen, len(branch.path) + 1, Branch.steplen)]
     role, user, branch_table = StaffRole._meta.db_table, User._meta.db_table, Branch._meta.db_table
     marks = ", ".join(["%s"] * len(paths))

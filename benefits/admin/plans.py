@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from members.models import StaffRole
 from members.selectors import user_holds_role_at_root, user_is_staff_of_any_branch
 
-from . import receipts, selectors, services
-from .models import BenefitRule, Disease, DiseaseList, Enrolment, Payment, Plan, SubsidyRule, Tier
+from .. import receipts, selectors, services
+from ..models import BenefitRule, Disease, DiseaseList, Enrolment, Payment, Plan, SubsidyRule, Tier
 
 
 def is_plan_manager(user) -> bool:
@@ -241,5 +241,3 @@ class PaymentAdmin(ScopedReadAdmin):
         response = HttpResponse(receipts.receipts_pdf(loaded), content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="receipts.pdf"'
         return response
-
-from .claims_admin import *  # noqa: E402, F403

@@ -2,7 +2,7 @@
 
 The API hands out each document's URL signed for the user who asked, valid CLAIM_DOCUMENT_URL_MAX_AGE seconds.
 Opening it proves who the link was issued to; the view then checks that this user may still see the document
-(`claims_selectors.document_for`), on every request, so a link outlives neither a lost role nor a removed
+(`selectors.document_for`), on every request, so a link outlives neither a lost role nor a removed
 document. Links without a signature keep working with the session, as on the portal's pages.
 """
 

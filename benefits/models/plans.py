@@ -5,7 +5,7 @@ A plan that has enrolments is never edited in place: staff copy it to a new year
 """
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Branch, Member
 
+from ..rules import RuleSpecError, rule_spec_from_data
+from .choices import BenefitKind, DocumentKind
+
 ZERO = Decimal("0.00")
 FROZEN_MESSAGE = _("该方案已有会员参保，不能直接修改；请复制为新年度方案后再修改。")
 
@@ -25,17 +28,6 @@ def ensure_plan_not_frozen(plan_id) -> None:
     """A plan with enrolments is never edited in place (nor its tiers and rules)."""
     if plan_id and Enrolment.objects.filter(plan_id=plan_id).exists():
         raise ValidationError(FROZEN_MESSAGE)
-
-
-class BenefitKind(models.TextChoices):
-    SERIOUS_DISEASE = "serious_disease", _("重大疾病一次性补助")
-    HOSPITAL_DAILY = "hospital_daily", _("住院津贴")
-    INPATIENT_SELF_PAY = "inpatient_self_pay", _("住院自付费用补助")
-    LARGE_SINGLE_DISEASE = "large_single_disease", _("单病种大额医疗补助")
-    WORK_INJURY = "work_injury", _("工伤事故死亡或伤残补助")
-    ON_DUTY = "on_duty", _("因公殉职或致残补助")
-    NEWBORN_DISEASE = "newborn_disease", _("新生儿特种重病补助")
-    ACCIDENTAL_INJURY = "accidental_injury", _("意外伤害补助")
 
 
 class NaturalKeyManager(models.Manager):
@@ -277,8 +269,6 @@ class BenefitRule(models.Model):
     natural_key.dependencies = ["benefits.tier", "benefits.diseaselist"]
 
     def clean(self):
-        from .rules import RuleSpecError, rule_spec_from_data
-
         if self.tier_id:
             ensure_plan_not_frozen(Tier.objects.filter(pk=self.tier_id).values_list("plan_id", flat=True).first())
         try:
@@ -290,8 +280,6 @@ class BenefitRule(models.Model):
         )
         if needs_list and self.disease_list_id is None:
             raise ValidationError({"disease_list": _("该补助项目需要指定病种目录。")})
-        from .models_claims import DocumentKind
-
         documents = self.required_documents
         if not isinstance(documents, list) or any(d not in DocumentKind.values for d in documents):
             raise ValidationError({"required_documents": _("所需材料应为材料种类代码的列表：%(codes)s。")
@@ -338,8 +326,6 @@ class SubsidyRule(models.Model):
         return f"{self.paying_branch} · {self.plan}"
 
     def amount_for(self, fee: Decimal) -> Decimal:
-        from decimal import ROUND_HALF_UP
-
         if self.share is not None:
             return min(fee, (fee * self.share).quantize(Decimal("0.01"), ROUND_HALF_UP))
         return min(fee, self.fixed_amount)
@@ -484,6 +470,3 @@ class PlanNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id}/{self.member_id}/{self.kind}"
-
-
-from .models_claims import *  # noqa: E402, F403

@@ -17,17 +17,18 @@ from django.utils.translation import gettext as _
 
 from core.services import audit_log
 
-from . import claims, claims_selectors, rules
-from .claims import ClaimError, DocumentsAdded
-from .models import BenefitRule, Claim, ClaimDocument, ClaimStay, Enrolment
+from .. import rules
+from ..models import BenefitRule, Claim, ClaimDocument, ClaimStay, Enrolment
+from . import selectors, services
+from .services import ClaimError, DocumentsAdded
 
 S = Claim.State
 # The kinds a stay can give, in the order lines are shown.
 STAY_KINDS = (rules.HOSPITAL_DAILY, rules.INPATIENT_SELF_PAY)
 # Every fact a stay asks for: the self-pay subsidy's facts hold the daily allowance's.
 STAY_FACT_KIND = rules.INPATIENT_SELF_PAY
-assert set(claims.fields_for_kind(rules.HOSPITAL_DAILY)) <= set(claims.fields_for_kind(STAY_FACT_KIND))
-STAY_FIELDS = claims.fields_for_kind(STAY_FACT_KIND)
+assert set(services.fields_for_kind(rules.HOSPITAL_DAILY)) <= set(services.fields_for_kind(STAY_FACT_KIND))
+STAY_FIELDS = services.fields_for_kind(STAY_FACT_KIND)
 # What a stay is, without which no line can be filed: asked when the stay is entered.
 STAY_ENTRY_FACTS = ("diagnosis", "hospital", "admission_date", "discharge_date")
 LIVE_STATES = frozenset(set(S.values) - {S.WITHDRAWN})
@@ -59,7 +60,7 @@ class StayLineChoice:
 
 def stay_line_choices(enrolment: Enrolment, values: dict) -> list[StayLineChoice]:
     return [
-        StayLineChoice(kind=kind, label=str(claims.kind_label(kind)), refusal=stay_line_refusal(kind, values))
+        StayLineChoice(kind=kind, label=str(services.kind_label(kind)), refusal=stay_line_refusal(kind, values))
         for kind in stay_kinds_offered(enrolment)
     ]
 
@@ -71,19 +72,19 @@ def _entry_checked(values: dict) -> None:
 
 
 def _line_values(kind: str, values: dict) -> dict:
-    wanted = set(claims.fields_for_kind(kind))
+    wanted = set(services.fields_for_kind(kind))
     return {name: value for name, value in values.items() if name in wanted}
 
 
 def stay_create(*, actor, enrolment_id: int, facts: dict) -> ClaimStay:
     """The member enters a hospital stay once; a draft line is filed for each kind the facts qualify for."""
     with transaction.atomic():
-        enrolment = claims.own_active_enrolment(actor, enrolment_id)
+        enrolment = services.own_active_enrolment(actor, enrolment_id)
         offered = stay_kinds_offered(enrolment)
         if not offered:
             raise ClaimError(_("您参加的档次不包含住院补助。"),
                              fields={"enrolment": _("请选择包含住院补助的参保记录。")})
-        values = claims.facts_clean(STAY_FACT_KIND, claims.facts_with_saved_payee(facts, enrolment),
+        values = services.facts_clean(STAY_FACT_KIND, services.facts_with_saved_payee(facts, enrolment),
                                     enrolment=enrolment)
         _entry_checked(values)
         kinds = [kind for kind in offered if stay_line_refusal(kind, values) is None]
@@ -91,10 +92,10 @@ def stay_create(*, actor, enrolment_id: int, facts: dict) -> ClaimStay:
             # Only the self-pay subsidy is in the tier, and no self-paid cost was entered.
             raise ClaimError(_("提交的内容有误，请检查标出的项目。"),
                              fields={"self_paid": stay_line_refusal(offered[0], values)})
-        stay = ClaimStay.objects.create(number=claims.reference_number("S"), enrolment=enrolment,
+        stay = ClaimStay.objects.create(number=services.reference_number("S"), enrolment=enrolment,
                                         member=enrolment.member)
         for kind in kinds:
-            claims.claim_line_create(actor=actor, enrolment=enrolment, kind=kind,
+            services.claim_line_create(actor=actor, enrolment=enrolment, kind=kind,
                                      values=_line_values(kind, values), stay=stay)
         audit_log(actor=actor, action="benefits.stay.create", target=stay, data={"kinds": kinds})
     return stay
@@ -120,7 +121,7 @@ def stay_facts(lines: list[Claim]) -> dict:
     """The stay's facts as its lines hold them (each line holds those of its kind)."""
     facts: dict = {}
     for line in lines:
-        for name in claims.fields_for_kind(line.kind):
+        for name in services.fields_for_kind(line.kind):
             facts.setdefault(name, getattr(line, name))
     return facts
 
@@ -132,10 +133,10 @@ def stay_update(*, actor, stay_id: int, facts: dict) -> ClaimStay:
     with transaction.atomic():
         stay, lines = _stay_for_update(actor, stay_id)
         _drafts_only(lines)
-        claims.facts_refuse_foreign(STAY_FACT_KIND, facts)
+        services.facts_refuse_foreign(STAY_FACT_KIND, facts)
         merged = stay_facts(lines)
         merged.update({name: value for name, value in facts.items() if name in STAY_FIELDS})
-        values = claims.facts_clean(STAY_FACT_KIND, merged, enrolment=stay.enrolment)
+        values = services.facts_clean(STAY_FACT_KIND, merged, enrolment=stay.enrolment)
         _entry_checked(values)
         by_kind = {line.kind: line for line in lines}
         choices = stay_line_choices(stay.enrolment, values)
@@ -145,15 +146,15 @@ def stay_update(*, actor, stay_id: int, facts: dict) -> ClaimStay:
         for choice in choices:
             line = by_kind.get(choice.kind)
             if line is not None and choice.refusal:
-                claims.claim_withdraw(actor=actor, claim_id=line.pk, message=choice.refusal)
+                services.claim_withdraw(actor=actor, claim_id=line.pk, message=choice.refusal)
             elif line is not None:
-                claims.claim_update(actor=actor, claim_id=line.pk, facts=_line_values(choice.kind, values),
+                services.claim_update(actor=actor, claim_id=line.pk, facts=_line_values(choice.kind, values),
                                     as_stay=True)
             elif choice.refusal is None:
-                new = claims.claim_line_create(actor=actor, enrolment=stay.enrolment, kind=choice.kind,
+                new = services.claim_line_create(actor=actor, enrolment=stay.enrolment, kind=choice.kind,
                                                values=_line_values(choice.kind, values), stay=stay)
-                for document in claims_selectors.stay_documents(lines):
-                    claims.document_share(actor=actor, claim=new, stored=document)
+                for document in selectors.stay_documents(lines):
+                    services.document_share(actor=actor, claim=new, stored=document)
     return stay
 
 
@@ -163,16 +164,16 @@ def stay_document_add(*, actor, stay_id: int, kind: str, upload) -> ClaimDocumen
         _stay, lines = _stay_for_update(actor, stay_id)
         _drafts_only(lines)
         for line in lines:
-            claims.documents_check_room(line, kind)
-        document = claims.document_store(actor=actor, claim=lines[0], kind=kind, upload=upload)
+            services.documents_check_room(line, kind)
+        document = services.document_store(actor=actor, claim=lines[0], kind=kind, upload=upload)
         for line in lines[1:]:
-            claims.document_share(actor=actor, claim=line, stored=document)
+            services.document_share(actor=actor, claim=line, stored=document)
     return document
 
 
 def stay_documents_add(*, actor, stay_id: int, kind: str, uploads) -> DocumentsAdded:
-    """Several files of one kind at once, each kept or refused on its own (`claims.documents_batch`)."""
-    return claims.documents_batch(uploads, lambda upload: stay_document_add(actor=actor, stay_id=stay_id, kind=kind,
+    """Several files of one kind at once, each kept or refused on its own (`services.documents_batch`)."""
+    return services.documents_batch(uploads, lambda upload: stay_document_add(actor=actor, stay_id=stay_id, kind=kind,
                                                                             upload=upload))
 
 
@@ -185,14 +186,14 @@ def stay_document_remove(*, actor, stay_id: int, token) -> None:
         if document is None:
             raise ClaimError(_("找不到该材料。"), code="not_found")
         for row in ClaimDocument.objects.filter(claim__in=lines, file=document.file.name, removed_at__isnull=True):
-            claims.document_remove(actor=actor, claim_id=row.claim_id, token=row.token, as_stay=True)
+            services.document_remove(actor=actor, claim_id=row.claim_id, token=row.token, as_stay=True)
 
 
 def stay_missing(lines: list[Claim]) -> list[str]:
     """What the stay still lacks before its lines can be submitted, each item once."""
     missing: list[str] = []
     for line in lines:
-        for item in claims.claim_missing(line):
+        for item in services.claim_missing(line):
             if item not in missing:
                 missing.append(item)
     return missing
@@ -208,7 +209,7 @@ def stay_submit(*, actor, stay_id: int) -> ClaimStay:
             raise ClaimError(_("还不能提交，缺少：%(items)s。") % {"items": _("、").join(missing)},
                              fields={"missing": missing})
         for line in lines:
-            claims.claim_submit(actor=actor, claim_id=line.pk, as_stay=True)
+            services.claim_submit(actor=actor, claim_id=line.pk, as_stay=True)
         audit_log(actor=actor, action="benefits.stay.submit", target=stay,
                   data={"claims": [line.number for line in lines]})
     return stay

@@ -4,7 +4,7 @@
   with filters (level, state, kind, branch, waiting time, flagged); claims waiting longer than the plan's
   service time are highlighted. The claim page shows the facts, the documents inline (through the private
   document view), the breakdown, the flags and the whole history, with the actions allowed at its level.
-  Nothing is added, edited or deleted directly: every action calls `benefits.claims`.
+  Nothing is added, edited or deleted directly: every action calls `benefits.claims.services`.
 - Payout batches: finance of a subtree builds a batch from approved claims, exports the bank file (CSV or
   XLSX), marks the batch paid or single transfers failed.
 """
@@ -27,18 +27,15 @@ from core.errors import page_errors
 from core.money import yuan, yuan_text
 from members.selectors import branches_in_scope
 
-from . import claims, claims_exports
-from . import claims_selectors as selectors
-from .admin import has_scope
-from .models import Claim, DocumentKind, PayoutBatch, PayoutItem, RejectReason
-
-__all__ = ["ClaimAdmin", "PayoutBatchAdmin"]  # admin.py star-imports this module: export only the admins
+from ..claims import exports, selectors, services
+from ..models import Claim, DocumentKind, PayoutBatch, PayoutItem, RejectReason
+from .plans import has_scope
 
 S = Claim.State
 
 
 class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in claims.REVIEW_ACTIONS])
+    action = forms.ChoiceField(choices=[(a, a) for a in services.REVIEW_ACTIONS])
     version = forms.IntegerField(min_value=0, max_value=2**63 - 1)
     message = forms.CharField(label=_("意见或说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     reason = forms.ChoiceField(label=_("不予补助的原因"), choices=[("", "—"), *RejectReason.choices], required=False)
@@ -179,7 +176,7 @@ class ClaimAdmin(admin.ModelAdmin):
         claim = self.get_queryset(request).filter(pk=object_id).select_related("enrolment__tier").first()
         if claim is None:
             raise Http404
-        form = ReviewForm(request.POST or None, item_choices=claims.return_item_choices(claim))
+        form = ReviewForm(request.POST or None, item_choices=services.return_item_choices(claim))
         if request.method == "POST":
             if form.is_valid():
                 values = form.cleaned_data
@@ -196,33 +193,33 @@ class ClaimAdmin(admin.ModelAdmin):
                 else:
                     kwargs.update(message=values["message"])
                 with page_errors(request):
-                    claims.REVIEW_ACTIONS[action](**kwargs)
-                    done = gettext("已处理：%(action)s。") % {"action": claims.ACTION_LABELS[action]}
+                    services.REVIEW_ACTIONS[action](**kwargs)
+                    done = gettext("已处理：%(action)s。") % {"action": services.ACTION_LABELS[action]}
                     self.message_user(request, done, messages.SUCCESS)
                     return HttpResponseRedirect(request.path)
             else:
                 self.message_user(request, gettext("提交的内容有误，请重试。"), messages.ERROR)
-        allowed = claims.claim_actions_allowed(request.user, claim)
+        allowed = services.claim_actions_allowed(request.user, claim)
         timeline = selectors.claim_timeline(claim)
         # Why nothing is offered, when the claim waits for a decision: the reviewer reads the reason, not a page
         # without buttons.
         refusal = None
         if not allowed and claim.state in (S.BASE_REVIEW, S.FEDERATION_REVIEW):
-            refusal = claims.claim_action_refusal(request.user, claim, "return")
+            refusal = services.claim_action_refusal(request.user, claim, "return")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "title": gettext("补助申请 %(number)s") % {"number": claim.number},
             "claim": claim, "overdue": selectors.claim_is_overdue(claim),
-            "facts": claims.fact_rows(claim),
+            "facts": services.fact_rows(claim),
             "documents": selectors.claim_documents(claim),
-            "timeline": claims.timeline_rows(timeline),
-            "bank_changes": claims.claim_bank_changes(timeline),
+            "timeline": services.timeline_rows(timeline),
+            "bank_changes": services.claim_bank_changes(timeline),
             "year_claims": selectors.year_claims(claim), "year_limits": selectors.year_limits(claim),
             "can_act": bool(allowed), "allowed": allowed, "refusal": refusal,
             "form": ReviewForm(initial={"version": claim.version}),
             "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),
             "has_letter": claim.state in ("approved", "paid", "rejected"),
-            "return_choices": claims.return_item_choices(claim),
+            "return_choices": services.return_item_choices(claim),
         }
         return render(request, "admin/benefits/claim/review.html", context)
 
@@ -276,7 +273,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         form = BuildBatchForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             with page_errors(request):
-                result = claims.payout_batch_create(actor=request.user, branch_id=form.cleaned_data["branch"].pk)
+                result = services.payout_batch_create(actor=request.user, branch_id=form.cleaned_data["branch"].pk)
                 self.message_user(request, gettext("已生成批次 %(number)s：%(count)s 笔，共 %(total)s。") % {
                     "number": result.batch.number, "count": result.count, "total": yuan_text(result.total),
                 }, messages.SUCCESS)
@@ -297,14 +294,14 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         if request.method == "POST":
             with page_errors(request):
                 if request.POST.get("do") == "paid":
-                    count = claims.payout_batch_mark_paid(actor=request.user, batch_id=batch.pk)
+                    count = services.payout_batch_mark_paid(actor=request.user, batch_id=batch.pk)
                     done = gettext("已标记发放：%(count)s 笔。") % {"count": count}
                     self.message_user(request, done, messages.SUCCESS)
                 else:
                     form = FailForm(request.POST)
                     if not form.is_valid():
-                        raise claims.ClaimError(gettext("请写明发放失败的原因。"))
-                    claims.payout_item_mark_failed(actor=request.user, item_id=form.cleaned_data["item"],
+                        raise services.ClaimError(gettext("请写明发放失败的原因。"))
+                    services.payout_item_mark_failed(actor=request.user, item_id=form.cleaned_data["item"],
                                                    note=form.cleaned_data["note"])
                     self.message_user(request, gettext("已标记为发放失败，申请退回待发放。"), messages.SUCCESS)
             return HttpResponseRedirect(request.path)
@@ -312,7 +309,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         total = sum((i.amount for i in items if i.status != PayoutItem.Status.FAILED), start=0)
         # The payout steps the services would refuse this officer (their own claim) are not offered; the reason is.
         for item in items:
-            item.refusal = (claims.claim_action_refusal(request.user, item.claim, "payout_failed")
+            item.refusal = (services.claim_action_refusal(request.user, item.claim, "payout_failed")
                             if item.status == PayoutItem.Status.PENDING else None)
         pay_refusal = next((item.refusal for item in items if item.refusal), None)
         return render(request, "admin/benefits/payoutbatch/detail.html", {
@@ -325,4 +322,4 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         batch = self.get_queryset(request).filter(pk=batch_id).first()
         if batch is None or fmt not in ("csv", "xlsx"):
             raise Http404
-        return claims_exports.batch_response(batch, fmt)
+        return exports.batch_response(batch, fmt)

@@ -1,4 +1,4 @@
-"""The member's claim pages, the private document view and decision letters: thin doors onto benefits.claims."""
+"""The member's claim pages, the private document view and decision letters: thin doors onto the services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,10 +15,9 @@ from core.errors import page_errors
 from members.models import Member
 from members.selectors import branches_in_scope
 
-from . import claims, claims_pdf, document_links, letter_checks
-from . import claims_selectors as selectors
-from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
-from .models import BenefitRule, Claim, Disease
+from ..forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
+from ..models import BenefitRule, Claim, Disease
+from . import documents, letters, pdf, selectors, services
 
 EDITABLE = (Claim.State.DRAFT, Claim.State.RETURNED)
 
@@ -35,7 +34,7 @@ def _diseases_for(claim: Claim) -> list[tuple[str, str]]:
 
 
 def _facts_initial(claim: Claim) -> dict:
-    initial = {name: getattr(claim, name) for name in claims.fields_for_kind(claim.kind)}
+    initial = {name: getattr(claim, name) for name in services.fields_for_kind(claim.kind)}
     if "invoice_numbers" in initial:
         initial["invoice_numbers"] = ", ".join(claim.invoice_numbers)
     return {k: ("" if v is None else v) for k, v in initial.items()}
@@ -53,7 +52,7 @@ def claim_new(request):
     form = ClaimStartForm(request.POST or None, enrolments=enrolments)
     if request.method == "POST" and form.is_valid():
         with page_errors(request):
-            claim = claims.claim_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk,
+            claim = services.claim_create(actor=request.user, enrolment_id=form.cleaned_data["enrolment"].pk,
                                         kind=form.cleaned_data["kind"])
             messages.success(request, _("草稿已创建，请填写申请内容并上传材料。"))
             return redirect("benefits:claim-edit", claim.pk)
@@ -70,16 +69,16 @@ def claim_detail(request, claim_id):
     claim = _own_claim(request, claim_id)
     return render(request, "benefits/claims/detail.html", {
         "claim": claim, "documents": selectors.claim_documents(claim),
-        "timeline": claims.timeline_rows(selectors.claim_timeline(claim)),
-        "missing": claims.claim_missing(claim) if claim.state in EDITABLE else [],
-        "editable": claim.state in EDITABLE, "withdrawable": claim.state in claims.TRANSITIONS["withdraw"][0],
-        "facts": claims.fact_rows(claim),
+        "timeline": services.timeline_rows(selectors.claim_timeline(claim)),
+        "missing": services.claim_missing(claim) if claim.state in EDITABLE else [],
+        "editable": claim.state in EDITABLE, "withdrawable": claim.state in services.TRANSITIONS["withdraw"][0],
+        "facts": services.fact_rows(claim),
         "withdraw_form": ClaimWithdrawForm(),
-        "has_letter": claim.state in claims_pdf.LETTER_STATES,
-        "preview": claims.claim_preview(claim),
-        "return_items": claims.return_item_labels(claim),
-        "return_note": claims.claim_return_note(claim) if claim.state == Claim.State.RETURNED else "",
-        "expected_decision": claims.claim_expected_decision(claim),
+        "has_letter": claim.state in pdf.LETTER_STATES,
+        "preview": services.claim_preview(claim),
+        "return_items": services.return_item_labels(claim),
+        "return_note": services.claim_return_note(claim) if claim.state == Claim.State.RETURNED else "",
+        "expected_decision": services.claim_expected_decision(claim),
     })
 
 
@@ -96,7 +95,7 @@ def claim_edit(request, claim_id):
     status = 200
     if request.method == "POST" and form.is_valid():
         with page_errors(request, form=form) as outcome:
-            claims.claim_update(actor=request.user, claim_id=claim.pk, facts=form.cleaned_data)
+            services.claim_update(actor=request.user, claim_id=claim.pk, facts=form.cleaned_data)
             messages.success(request, _("已保存。"))
             return redirect("benefits:claim", claim.pk)
         if outcome.error:
@@ -108,7 +107,7 @@ def claim_edit(request, claim_id):
         "claim": claim, "form": form, "documents": selectors.claim_documents(claim), "checklist": checklist,
         # The picker starts on the first document still missing, so a member working down the list rarely changes it.
         "document_form": ClaimDocumentForm(initial_kind=next((c.kind for c in checklist if not c.present), None)),
-        "max_document_bytes": claims.MAX_DOCUMENT_BYTES,
+        "max_document_bytes": services.MAX_DOCUMENT_BYTES,
     }, status=status)
 
 
@@ -118,7 +117,7 @@ def wants_json(request) -> bool:
     return request.headers.get("Accept", "").startswith("application/json")
 
 
-def upload_messages(request, result: claims.DocumentsAdded | None, error: str | None) -> None:
+def upload_messages(request, result: services.DocumentsAdded | None, error: str | None) -> None:
     """What became of each file of a batch posted without the upload script, as page messages."""
     if error:
         messages.error(request, error)
@@ -131,7 +130,7 @@ def upload_messages(request, result: claims.DocumentsAdded | None, error: str | 
                          % {"count": count})
 
 
-def _upload_answer(claim: Claim, result: claims.DocumentsAdded | None, error: str | None) -> JsonResponse:
+def _upload_answer(claim: Claim, result: services.DocumentsAdded | None, error: str | None) -> JsonResponse:
     added = result.added if result else []
     refused = result.refused if result else []
     return JsonResponse({
@@ -160,9 +159,9 @@ def claim_document_upload(request, claim_id):
         error = _("请选择材料种类和文件。")
     else:
         try:
-            result = claims.documents_add(actor=request.user, claim_id=claim.pk, kind=form.cleaned_data["kind"],
+            result = services.documents_add(actor=request.user, claim_id=claim.pk, kind=form.cleaned_data["kind"],
                                           uploads=form.cleaned_data["file"])
-        except claims.ClaimError as e:
+        except services.ClaimError as e:
             error = e.message
     if wants_json(request):
         return _upload_answer(claim, result, error)
@@ -175,7 +174,7 @@ def claim_document_upload(request, claim_id):
 def claim_document_remove(request, claim_id, token):
     claim = _own_claim(request, claim_id)
     with page_errors(request):
-        claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
+        services.document_remove(actor=request.user, claim_id=claim.pk, token=token)
         messages.success(request, _("材料已移除。"))
     return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
 
@@ -185,7 +184,7 @@ def claim_document_remove(request, claim_id, token):
 def claim_submit(request, claim_id):
     claim = _own_claim(request, claim_id)
     with page_errors(request):
-        claims.claim_submit(actor=request.user, claim_id=claim.pk)
+        services.claim_submit(actor=request.user, claim_id=claim.pk)
         messages.success(request, _("申请已提交，系统核算后将交由工会审核。"))
     return redirect("benefits:claim", claim.pk)
 
@@ -199,7 +198,7 @@ def claim_withdraw(request, claim_id):
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("benefits:claim", claim.pk)
     with page_errors(request):
-        claims.claim_withdraw(actor=request.user, claim_id=claim.pk, message=form.cleaned_data["message"])
+        services.claim_withdraw(actor=request.user, claim_id=claim.pk, message=form.cleaned_data["message"])
         messages.success(request, _("申请已撤回。"))
     return redirect("benefits:claim", claim.pk)
 
@@ -222,9 +221,9 @@ def _claim_for_letter(user, claim_id) -> Claim:
 def claim_letter(request, claim_id):
     """The decision letter (PDF) of an approved, paid or rejected claim: to its member and reviewers only."""
     claim = _claim_for_letter(request.user, claim_id)
-    if claim.state not in claims_pdf.LETTER_STATES:
+    if claim.state not in pdf.LETTER_STATES:
         raise Http404
-    response = HttpResponse(claims_pdf.decision_letter_pdf(claim), content_type="application/pdf")
+    response = HttpResponse(pdf.decision_letter_pdf(claim), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="decision-{claim.number}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -236,7 +235,7 @@ def document_view(request, token):
     signed for its user (`?sig=`, short-lived); a browser with its session."""
     user = request.user
     if "sig" in request.GET:
-        user = document_links.document_link_user(token=token, signature=request.GET["sig"])
+        user = documents.document_link_user(token=token, signature=request.GET["sig"])
     document = selectors.document_for(user, token)
     if document is None:
         raise Http404
@@ -256,7 +255,7 @@ def document_view(request, token):
 def letter_verify(request, token):
     """The public check behind the QR code of a decision letter or receipt: what the paper should say (number,
     masked name, amount, decision, date, issuer), or that the code is not one the portal printed. No account."""
-    check = letter_checks.letter_check(token)
+    check = letters.letter_check(token)
     response = render(request, "benefits/letter_verify.html", {"check": check}, status=200 if check else 404)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

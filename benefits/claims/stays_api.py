@@ -18,16 +18,15 @@ from rest_framework.response import Response
 from core.api import ErrorEnvelopeSerializer, object_id_field
 from core.parsers import ObjectJSONParser
 
-from . import claims_selectors as selectors
-from . import stays
-from .claims_api import (
+from ..models import Claim, ClaimStay
+from . import selectors, stays
+from .api import (
     ERRORS,
     ClaimDocumentSerializer,
     ClaimDocumentUploadSerializer,
     ClaimSerializer,
     FactsSerializer,
 )
-from .models import Claim, ClaimStay
 
 STAY_FACTS = set(stays.STAY_FIELDS)
 

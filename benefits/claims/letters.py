@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.text import masked_name
 
-from .models import Claim, Payment
+from ..models import Claim, Payment
 
 _SALT = "benefits.letter-check"
 CLAIM, PAYMENT = "c", "p"

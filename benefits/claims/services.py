@@ -38,8 +38,8 @@ from members.notifications import notification_send, notifications_send_many, re
 from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
 from members.uploads import image_pixels_check
 
-from . import claims_selectors, rules, selectors
-from .models import (
+from .. import rules, selectors
+from ..models import (
     BenefitKind,
     BenefitRule,
     Claim,
@@ -54,7 +54,8 @@ from .models import (
     Plan,
     RejectReason,
 )
-from .services import BenefitsError
+from ..services import BenefitsError
+from . import selectors as claims_selectors
 
 S = Claim.State
 REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
@@ -564,7 +565,7 @@ def claim_create(*, actor, enrolment_id: int, kind: str, facts: dict | None = No
 
 
 def _ensure_not_a_stay_draft(claim: Claim, *, as_stay: bool) -> None:
-    """Before submission a stay's lines are changed together (benefits.stays), so their facts and documents stay
+    """Before submission a stay's lines are changed together (benefits.claims.stays), so their facts and documents stay
     one; after it (a line returned on its own) each line is changed on its own."""
     if claim.stay_id is not None and claim.state == S.DRAFT and not as_stay:
         raise ClaimError(_("这是一次住院申请中的一项，提交前请在住院申请中一并修改、上传或提交。"), code="stay_draft")

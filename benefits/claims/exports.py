@@ -7,8 +7,8 @@ from openpyxl import Workbook
 
 from core.spreadsheets import csv_writer, xlsx_append
 
-from . import claims_selectors
-from .models import PayoutBatch, PayoutItem
+from ..models import PayoutBatch, PayoutItem
+from . import selectors
 
 HEADER = ["序号", "户名", "开户银行", "银行账号", "金额", "申请编号", "摘要"]
 ACCOUNT_COLUMN = 3
@@ -17,7 +17,7 @@ ACCOUNT_COLUMN = 3
 def batch_rows(batch: PayoutBatch) -> list[list]:
     rows = []
     for index, item in enumerate(
-        (i for i in claims_selectors.batch_rows(batch) if i.status != PayoutItem.Status.FAILED), start=1
+        (i for i in selectors.batch_rows(batch) if i.status != PayoutItem.Status.FAILED), start=1
     ):
         claim = item.claim
         rows.append([index, claim.account_holder, claim.bank_name, claim.bank_account, item.amount,

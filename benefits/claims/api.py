@@ -20,9 +20,8 @@ from rest_framework.response import Response
 from core.api import ID_MAX, ErrorEnvelopeSerializer, object_id_field
 from core.parsers import ObjectJSONParser
 
-from . import claims, document_links
-from . import claims_selectors as selectors
-from .models import BenefitKind, Claim, ClaimDocument, ClaimEvent, DocumentKind, RejectReason
+from ..models import BenefitKind, Claim, ClaimDocument, ClaimEvent, DocumentKind, RejectReason
+from . import documents, selectors, services
 
 ERRORS = {400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer}
 
@@ -37,9 +36,9 @@ class ClaimDocumentSerializer(serializers.ModelSerializer):
 
     def get_url(self, document) -> str:
         """Signed for the user asking, valid CLAIM_DOCUMENT_URL_MAX_AGE seconds: an app opens it without a
-        session cookie (benefits/document_links.py)."""
+        session cookie (benefits/claims/documents.py)."""
         request = self.context.get("request")
-        url = document_links.document_url(token=document.token, user=getattr(request, "user", None))
+        url = documents.document_url(token=document.token, user=getattr(request, "user", None))
         return request.build_absolute_uri(url) if request is not None else url
 
 
@@ -84,7 +83,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClaimPreviewSerializer(allow_null=True))
     def get_preview(self, claim) -> dict | None:
-        assessment = claims.claim_preview(claim)
+        assessment = services.claim_preview(claim)
         if assessment is None:
             return None
         data = assessment.as_data()
@@ -92,10 +91,10 @@ class ClaimSerializer(serializers.ModelSerializer):
                 "lines": [line["text"] for line in data["lines"]]}
 
     def get_expected_decision(self, claim) -> date | None:
-        return claims.claim_expected_decision(claim)
+        return services.claim_expected_decision(claim)
 
     def get_return_item_labels(self, claim) -> list[str]:
-        return claims.return_item_labels(claim)
+        return services.return_item_labels(claim)
 
     def get_documents(self, claim) -> list[dict]:
         return ClaimDocumentSerializer(selectors.claim_documents(claim), many=True, context=self.context).data
@@ -104,7 +103,7 @@ class ClaimSerializer(serializers.ModelSerializer):
         """What still lacks before the claim can be submitted (drafts and returned claims)."""
         if claim.state not in (Claim.State.DRAFT, Claim.State.RETURNED):
             return []
-        return claims.claim_missing(claim)
+        return services.claim_missing(claim)
 
 
 @extend_schema_serializer(component_name="ClaimListItem")
@@ -161,7 +160,7 @@ class ClaimEventSerializer(serializers.ModelSerializer):
         fields = ["action", "label", "from_state", "to_state", "amount_from", "amount_to", "message", "at"]
 
     def get_label(self, event) -> str:
-        return str(claims.ACTION_LABELS.get(event.action, event.action))
+        return str(services.ACTION_LABELS.get(event.action, event.action))
 
 
 @extend_schema_serializer(component_name="ClaimReviewEvent")
@@ -207,7 +206,8 @@ class ClaimReviewSerializer(ClaimSerializer):
         return ClaimReviewEventSerializer(selectors.claim_timeline(claim), many=True).data
 
     def get_bank_changes(self, claim) -> list[dict]:
-        return [{"at": e.at, "changes": e.changes} for e in claims.claim_bank_changes(selectors.claim_timeline(claim))]
+        changes = services.claim_bank_changes(selectors.claim_timeline(claim))
+        return [{"at": e.at, "changes": e.changes} for e in changes]
 
     @extend_schema_field(YearClaimSerializer(many=True))
     def get_year_claims(self, claim) -> list[dict]:
@@ -216,11 +216,11 @@ class ClaimReviewSerializer(ClaimSerializer):
     @extend_schema_field(inline_serializer("ReturnItemChoice", {"value": serializers.CharField(),
                                                                "label": serializers.CharField()}, many=True))
     def get_return_item_choices(self, claim) -> list[dict]:
-        return [{"value": value, "label": label} for value, label in claims.return_item_choices(claim)]
+        return [{"value": value, "label": label} for value, label in services.return_item_choices(claim)]
 
     def get_actions_allowed(self, claim) -> list[str]:
         request = self.context.get("request")
-        return claims.claim_actions_allowed(request.user, claim) if request is not None else []
+        return services.claim_actions_allowed(request.user, claim) if request is not None else []
 
 
 @extend_schema_serializer(component_name="ClaimReviewListItem")
@@ -241,7 +241,7 @@ class ClaimReviewListSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="ClaimDecision")
 class ClaimDecisionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=[(a, str(claims.ACTION_LABELS[a])) for a in claims.REVIEW_ACTIONS])
+    action = serializers.ChoiceField(choices=[(a, str(services.ACTION_LABELS[a])) for a in services.REVIEW_ACTIONS])
     version = serializers.IntegerField(min_value=0, max_value=ID_MAX,
                                        help_text="The claim's version as read; a stale one answers 409.")
     message = serializers.CharField(required=False, allow_blank=True, default="")
@@ -284,7 +284,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def create(self, request):
         data = ClaimCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = claims.claim_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
+        claim = services.claim_create(actor=request.user, enrolment_id=data.validated_data["enrolment"],
                                     kind=data.validated_data["kind"], facts=_facts_from(data.validated_data))
         return self._answer(claim.pk, status.HTTP_201_CREATED)
 
@@ -293,7 +293,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         claim = self.get_object()
         data = ClaimUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        claims.claim_update(actor=request.user, claim_id=claim.pk, facts=_facts_from(data.validated_data))
+        services.claim_update(actor=request.user, claim_id=claim.pk, facts=_facts_from(data.validated_data))
         return self._answer(claim.pk)
 
     @extend_schema(request={"multipart/form-data": ClaimDocumentUploadSerializer},
@@ -304,7 +304,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         claim = self.get_object()
         data = ClaimDocumentUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        document = claims.document_add(actor=request.user, claim_id=claim.pk, kind=data.validated_data["kind"],
+        document = services.document_add(actor=request.user, claim_id=claim.pk, kind=data.validated_data["kind"],
                                        upload=data.validated_data["file"])
         return Response(ClaimDocumentSerializer(document, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
@@ -314,14 +314,14 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def remove_document(self, request, pk=None, token=None):
         """Takes a document off a draft (it is kept, marked removed)."""
         claim = self.get_object()
-        claims.document_remove(actor=request.user, claim_id=claim.pk, token=token)
+        services.document_remove(actor=request.user, claim_id=claim.pk, token=token)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses={200: ClaimSerializer, **ERRORS, 409: ErrorEnvelopeSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         claim = self.get_object()
-        claims.claim_submit(actor=request.user, claim_id=claim.pk)
+        services.claim_submit(actor=request.user, claim_id=claim.pk)
         return self._answer(claim.pk)
 
     @extend_schema(request=ClaimWithdrawSerializer, responses={200: ClaimSerializer, **ERRORS})
@@ -330,7 +330,7 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         claim = self.get_object()
         data = ClaimWithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claims.claim_withdraw(actor=request.user, claim_id=claim.pk,
+        services.claim_withdraw(actor=request.user, claim_id=claim.pk,
                               message=data.validated_data.get("message", ""))
         return self._answer(claim.pk)
 
@@ -387,6 +387,6 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             kwargs.update(message=values["message"])
             if values["action"] == "return":
                 kwargs.update(items=values["items"])
-        claims.REVIEW_ACTIONS[values["action"]](**kwargs)
+        services.REVIEW_ACTIONS[values["action"]](**kwargs)
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(ClaimReviewSerializer(claim, context=self.get_serializer_context()).data)

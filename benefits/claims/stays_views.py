@@ -1,5 +1,5 @@
 """The member's hospital-stay pages (住院申请): enter a stay once, upload its documents once, submit its lines
-together. Thin doors onto benefits.stays; each line is then an ordinary claim with its own page."""
+together. Thin doors onto benefits.claims.stays; each line is then an ordinary claim with its own page."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,11 +13,10 @@ from django.views.decorators.http import require_POST
 from core.errors import page_errors
 from members.models import Member
 
-from . import claims, stays
-from . import claims_selectors as selectors
-from .claims_views import upload_messages, wants_json
-from .forms import ClaimDocumentForm, StayFactsForm
-from .models import Claim, ClaimStay
+from ..forms import ClaimDocumentForm, StayFactsForm
+from ..models import Claim, ClaimStay
+from . import selectors, services, stays
+from .views import upload_messages, wants_json
 
 
 def _own_stay(request, stay_id) -> ClaimStay:
@@ -93,16 +92,16 @@ def stay_detail(request, stay_id):
     refused = [choice for choice in stays.stay_line_choices(stay.enrolment, facts)
                if choice.refusal and choice.kind not in {line.kind for line in live}]
     return render(request, "benefits/claims/stay.html", {
-        "stay": stay, "lines": [(line, claims.claim_preview(line)) for line in lines], "refused": refused,
+        "stay": stay, "lines": [(line, services.claim_preview(line)) for line in lines], "refused": refused,
         "editable": editable, "form": form, "checklist": checklist, "live_count": len(live),
         "documents": selectors.stay_documents(live or lines),
         "missing": stays.stay_missing(live) if editable else [],
         "document_form": ClaimDocumentForm(initial_kind=next((c.kind for c in checklist if not c.present), None)),
-        "max_document_bytes": claims.MAX_DOCUMENT_BYTES,
+        "max_document_bytes": services.MAX_DOCUMENT_BYTES,
     }, status=status)
 
 
-def _upload_answer(stay: ClaimStay, result: claims.DocumentsAdded | None, error: str | None) -> JsonResponse:
+def _upload_answer(stay: ClaimStay, result: services.DocumentsAdded | None, error: str | None) -> JsonResponse:
     added = result.added if result else []
     refused = result.refused if result else []
     live = selectors.stay_lines(stay, withdrawn=False)
@@ -132,7 +131,7 @@ def stay_document_upload(request, stay_id):
         try:
             result = stays.stay_documents_add(actor=request.user, stay_id=stay.pk, kind=form.cleaned_data["kind"],
                                               uploads=form.cleaned_data["file"])
-        except claims.ClaimError as e:
+        except services.ClaimError as e:
             error = e.message
     if wants_json(request):
         return _upload_answer(stay, result, error)

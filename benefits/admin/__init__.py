@@ -1,0 +1,32 @@
+"""The benefits app's admin screens, one module per concern; the admin's autodiscovery imports this package.
+
+`plans`: plans, tiers, rules, disease lists, subsidy rules, enrolments and payments.
+`claims`: the claims review queue and payout batches.
+"""
+
+from .claims import ClaimAdmin, PayoutBatchAdmin
+from .plans import (
+    BenefitRuleInline,
+    DiseaseListAdmin,
+    EnrolmentAdmin,
+    PaymentAdmin,
+    PlanAdmin,
+    SubsidyRuleAdmin,
+    TierAdmin,
+    has_scope,
+    is_plan_manager,
+)
+
+__all__ = [
+    "BenefitRuleInline",
+    "ClaimAdmin",
+    "DiseaseListAdmin",
+    "EnrolmentAdmin",
+    "PaymentAdmin",
+    "PayoutBatchAdmin",
+    "PlanAdmin",
+    "SubsidyRuleAdmin",
+    "TierAdmin",
+    "has_scope",
+    "is_plan_manager",
+]
