@@ -16,66 +16,13 @@ from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core.money import yuan, yuan_text
+from core.money import amount_in_words, yuan, yuan_text
 from core.typesetting import draw_qr, draw_text, pdf_font, wrap
 
 from .claims.letters import PAYMENT, letter_verify_url, payment_issuer
 from .models import Enrolment, Payment
 
 GREY = Color(0.35, 0.35, 0.35)
-
-
-DIGITS = "零壹贰叁肆伍陆柒捌玖"
-UNITS = ["", "拾", "佰", "仟"]
-SECTIONS = ["", "万", "亿"]
-
-
-def amount_in_words(amount) -> str:
-    """The amount in capital Chinese numerals, as receipts write it: 36.50 → 叁拾陆元伍角整."""
-    fen_total = int((amount * 100).to_integral_value())
-    yuan, fen = divmod(fen_total, 100)
-    jiao, fen = divmod(fen, 10)
-    words = ""
-    if yuan == 0:
-        words = "零元"
-    else:
-        groups = []
-        while yuan:
-            yuan, group = divmod(yuan, 10000)
-            groups.append(group)
-        parts = []
-        zero_pending = False
-        for index in range(len(groups) - 1, -1, -1):
-            group = groups[index]
-            if group == 0:
-                zero_pending = True
-                continue
-            text = ""
-            digits = [group // 1000 % 10, group // 100 % 10, group // 10 % 10, group % 10]
-            started = False
-            for position, digit in enumerate(digits):
-                if digit == 0:
-                    if started or parts:
-                        zero_pending = True
-                    continue
-                if zero_pending and (started or parts):
-                    text += "零"
-                zero_pending = False
-                text += DIGITS[digit] + UNITS[3 - position]
-                started = True
-            parts.append(text + SECTIONS[index])
-        words = "".join(parts) + "元"
-    if jiao == 0 and fen == 0:
-        return words + "整"
-    if jiao:
-        words += DIGITS[jiao] + "角"
-    elif fen:
-        words += "零"
-    if fen:
-        words += DIGITS[fen] + "分"
-    else:
-        words += "整"
-    return words
 
 
 def payments_for_receipts(payments) -> list[Payment]:

@@ -38,3 +38,56 @@ def yuan_text(amount) -> str:
     """`1,700.00 元`, for a sentence; "—" for no amount."""
     figures = _figures(amount)
     return NONE if figures is None else f"{figures} 元"
+
+
+CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+CAPITAL_UNITS = ["", "拾", "佰", "仟"]
+CAPITAL_SECTIONS = ["", "万", "亿"]
+
+
+def amount_in_words(amount) -> str:
+    """The amount in capital Chinese numerals, as receipts write it: 36.50 → 叁拾陆元伍角整."""
+    fen_total = int((amount * 100).to_integral_value())
+    whole_yuan, fen = divmod(fen_total, 100)
+    jiao, fen = divmod(fen, 10)
+    words = ""
+    if whole_yuan == 0:
+        words = "零元"
+    else:
+        groups = []
+        while whole_yuan:
+            whole_yuan, group = divmod(whole_yuan, 10000)
+            groups.append(group)
+        parts = []
+        zero_pending = False
+        for index in range(len(groups) - 1, -1, -1):
+            group = groups[index]
+            if group == 0:
+                zero_pending = True
+                continue
+            text = ""
+            digits = [group // 1000 % 10, group // 100 % 10, group // 10 % 10, group % 10]
+            started = False
+            for position, digit in enumerate(digits):
+                if digit == 0:
+                    if started or parts:
+                        zero_pending = True
+                    continue
+                if zero_pending and (started or parts):
+                    text += "零"
+                zero_pending = False
+                text += CAPITAL_DIGITS[digit] + CAPITAL_UNITS[3 - position]
+                started = True
+            parts.append(text + CAPITAL_SECTIONS[index])
+        words = "".join(parts) + "元"
+    if jiao == 0 and fen == 0:
+        return words + "整"
+    if jiao:
+        words += CAPITAL_DIGITS[jiao] + "角"
+    elif fen:
+        words += "零"
+    if fen:
+        words += CAPITAL_DIGITS[fen] + "分"
+    else:
+        words += "整"
+    return words

@@ -15,11 +15,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from core.money import yuan, yuan_text
+from core.money import amount_in_words, yuan, yuan_text
 from core.typesetting import draw_qr, draw_text, pdf_font, text_width, wrap
 
 from ..models import Claim, RejectReason
-from ..receipts import amount_in_words
 from .letters import CLAIM, LETTER_STATES, claim_issuer, letter_verify_url
 
 __all__ = ["LETTER_STATES", "decision_letter_pdf"]

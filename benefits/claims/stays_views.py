@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from core.errors import page_errors
 from members.models import Member
 
-from ..forms import ClaimDocumentForm, StayFactsForm
 from ..models import Claim, ClaimStay
 from . import selectors, services, stays
+from .forms import ClaimDocumentForm, StayFactsForm
 from .views import upload_messages, wants_json
 
 

@@ -15,9 +15,9 @@ from core.errors import page_errors
 from members.models import Member
 from members.selectors import branches_in_scope
 
-from ..forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 from ..models import BenefitRule, Claim, Disease
 from . import documents, letters, pdf, selectors, services
+from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 
 EDITABLE = (Claim.State.DRAFT, Claim.State.RETURNED)
 

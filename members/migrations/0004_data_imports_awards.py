@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import members.models_data
+import members.models.data
 from decimal import Decimal
 from django.conf import settings
 from django.db import migrations, models
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             name='ImportJob',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(blank=True, help_text='处理完成后即删除，只保留导入结果和错误报告。', upload_to=members.models_data._import_upload_to, verbose_name='文件')),
+                ('file', models.FileField(blank=True, help_text='处理完成后即删除，只保留导入结果和错误报告。', upload_to=members.models.data._import_upload_to, verbose_name='文件')),
                 ('original_name', models.CharField(blank=True, max_length=255, verbose_name='原文件名')),
                 ('file_format', models.CharField(choices=[('csv', 'CSV'), ('xlsx', 'XLSX')], max_length=4, verbose_name='文件格式')),
                 ('encoding', models.CharField(blank=True, max_length=20, verbose_name='文字编码')),

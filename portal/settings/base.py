@@ -323,7 +323,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimDocumentKindEnum": "benefits.models.DocumentKind",
         "ClaimRejectReasonEnum": "benefits.models.RejectReason",
         "ClaimStateEnum": "benefits.models.Claim.State",
-        "AwardCategoryEnum": "members.models_data.Award.Category",
+        "AwardCategoryEnum": "members.models.data.Award.Category",
         "StationServiceCategoryEnum": "stations.models.ServiceCategory",
     },
 }

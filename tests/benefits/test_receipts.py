@@ -4,6 +4,7 @@ import pytest
 
 from benefits import receipts, services
 from benefits.models import Payment
+from core.money import amount_in_words
 from tests.benefits.factories import make_subsidy
 from tests.benefits.pdf import page_count, pdf_text
 
@@ -13,7 +14,7 @@ from tests.benefits.pdf import page_count, pdf_text
     ("200000.00", "贰拾万元整"), ("100010.01", "壹拾万零壹拾元零壹分"),
 ])
 def test_amount_in_words(amount, words):
-    assert receipts.amount_in_words(Decimal(amount)) == words
+    assert amount_in_words(Decimal(amount)) == words
 
 
 def test_member_receipt_in_chinese(plan, org_tree, people):

@@ -1,4 +1,4 @@
-"""The ground every service stands on: accounts, the branch tree, staff roles, members, notifications, audit."""
+"""Accounts and what reaches them: users (signed in by mobile number), notifications, SMS."""
 
 import re
 
@@ -10,7 +10,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from treebeard.mp_tree import MP_Node
 
 from core.digits import ascii_digits
 from core.text import validate_visible
@@ -117,140 +116,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name
 
 
-class Branch(MP_Node):
-    """A union organisation. The materialised path makes subtree and ancestor queries one SQL query each."""
-
-    class Kind(models.TextChoices):
-        CITY = "city", _("市总工会")
-        DISTRICT = "district", _("区总工会")
-        STREET = "street", _("街道（乡镇）工会")
-        FEDERATED = "federated", _("联合工会")
-        BASE = "base", _("基层工会")
-
-    class FederatedType(models.TextChoices):
-        PARK = "park", _("园区")
-        INDUSTRY = "industry", _("行业")
-        BUILDING = "building", _("楼宇")
-        BUSINESS_DISTRICT = "business_district", _("商圈")
-        COMMUNITY = "community", _("社区")
-        VILLAGE = "village", _("村")
-
-    name = models.CharField(_("名称"), max_length=200)
-    kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
-    federated_type = models.CharField(
-        _("联合工会类型"), max_length=20, choices=FederatedType.choices, blank=True
-    )
-    region = models.CharField(_("所在区域"), max_length=100, blank=True)
-    address = models.CharField(_("地址"), max_length=255, blank=True)
-    contact_name = models.CharField(_("联系人"), max_length=100, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
-    worker_count = models.PositiveIntegerField(
-        _("职工人数"), default=0, help_text=_("本组织自身覆盖的职工数（不含下级），用于计算入会率。")
-    )
-    is_active = models.BooleanField(_("有效"), default=True)
-
-    node_order_by = ["name"]
-
-    class Meta:
-        verbose_name = _("工会组织")
-        verbose_name_plural = _("工会组织")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="federated") | Q(federated_type=""),
-                name="branch_federated_type_only_for_federated",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class StaffRole(models.Model):
-    """A staff member's role on a branch; it reaches the branch's whole subtree and nothing else."""
-
-    class Role(models.TextChoices):
-        BRANCH_ADMIN = "branch_admin", _("组织管理员")
-        CLAIMS_REVIEWER = "claims_reviewer", _("互助审核员")
-        FINANCE = "finance", _("财务")
-        EVENTS_MANAGER = "events_manager", _("活动管理员")
-        STATION_MANAGER = "station_manager", _("驿站管理员")
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="staff_roles")
-    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("工作人员角色")
-        verbose_name_plural = _("工作人员角色")
-        constraints = [models.UniqueConstraint(fields=["user", "branch", "role"], name="staffrole_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.branch}"
-
-
-class Member(models.Model):
-    """A union member (or applicant). One row per person, keyed by the ID number: a person belongs to at
-    most one branch at a time, and a transfer moves the row, keeping the member number and history."""
-
-    class EmploymentType(models.TextChoices):
-        STANDARD = "standard", _("标准劳动关系")
-        FLEXIBLE = "flexible", _("灵活就业")
-        PLATFORM = "platform", _("新就业形态（平台）")
-
-    class Gender(models.TextChoices):
-        MALE = "M", _("男")
-        FEMALE = "F", _("女")
-
-    class Status(models.TextChoices):
-        APPLIED = "applied", _("申请中")
-        ACTIVE = "active", _("正常")
-        SUSPENDED = "suspended", _("暂停")
-        TRANSFERRED_OUT = "transferred_out", _("已转出")
-        LEFT = "left", _("已退会")
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="member"
-    )
-    name = models.CharField(_("姓名"), max_length=100, validators=[validate_visible])
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
-    birth_date = models.DateField(_("出生日期"))
-    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
-    mobile = models.CharField(_("手机号码"), max_length=11, validators=[mobile_validator], db_index=True)
-    employer = models.CharField(_("工作单位"), max_length=200, blank=True)
-    employment_type = models.CharField(
-        _("就业形态"), max_length=20, choices=EmploymentType.choices, default=EmploymentType.STANDARD
-    )
-    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="members", verbose_name=_("所属工会"))
-    member_number = models.CharField(_("会员号"), max_length=20, unique=True, null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.APPLIED)
-    applied_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    joined_at = models.DateTimeField(_("入会时间"), null=True, blank=True)
-    left_at = models.DateTimeField(_("离会时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("会员")
-        verbose_name_plural = _("会员")
-        indexes = [models.Index(fields=["branch", "status"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="active") | Q(member_number__isnull=False),
-                name="member_active_has_number",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.member_number or self.get_status_display()})"
-
-    @property
-    def masked_id_number(self) -> str:
-        return f"{self.id_number[:3]}***********{self.id_number[-4:]}"
-
-    @property
-    def masked_name(self) -> str:
-        return self.name[0] + "*" * (len(self.name) - 1) if self.name else ""
-
-
 class Notification(models.Model):
     """One message to one user: always in the inbox; by email and SMS too where the user chose them."""
 
@@ -355,9 +220,3 @@ class OutboundSms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.body[:30]}"
-
-
-# Joining, transfer and member-number models live in their own module; importing them here registers them.
-# Data work (imports, member-number counters, awards) lives in members/models_data.py (its __all__ lists them).
-from .models_data import *  # noqa: E402, F403
-from .models_org import MemberNumberCounter, MembershipApplication, Transfer  # noqa: E402, F401

@@ -1,6 +1,4 @@
 """Data work on members: bulk imports (jobs, staged rows, row errors), member-number counters, awards (以奖代补).
-
-Imported at the end of members/models.py so Django sees these models as part of the members app.
 """
 
 from decimal import Decimal
@@ -11,8 +9,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-__all__ = ["Award", "ImportJob", "ImportRowError", "ImportStagedRow"]
 
 
 def _import_upload_to(instance, filename: str) -> str:
