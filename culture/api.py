@@ -29,6 +29,7 @@ from .serializers import (
     WaitlistCreateSerializer,
     WaitlistSerializer,
 )
+from .views import MENU_CACHE_SECONDS, menu_filters_from
 
 MENU_PARAMETERS = [
     OpenApiParameter("q", str, description="Substring of the title, description or tags (icontains)"),
@@ -59,7 +60,6 @@ class EventListView(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def list(self, request, *args, **kwargs):
-        from .views import MENU_CACHE_SECONDS, menu_filters_from
 
         # The same answer for everyone: cached per query and language like the page's body.
         key = f"culture:events:v1:{get_language()}:{hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]}"

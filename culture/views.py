@@ -47,7 +47,7 @@ from .forms import (
     RatingForm,
     contest_entry_form,
 )
-from .models import Booking, ContestEntry, ItemImage, MenuItem, Session, Venue, WaitlistEntry
+from .models import Booking, Category, ContestEntry, ItemImage, MenuItem, Session, Venue, WaitlistEntry
 
 VERIFIED_MOBILE_KEY = "culture_verified_mobile"
 VERIFIED_MOBILE_SECONDS = 2 * 3600
@@ -489,7 +489,6 @@ def satisfaction(request):
         by = "item"
     rows = selectors.satisfaction(request.user, by=by)
     if by == "category":
-        from .models import Category
 
         labels = dict(Category.choices)
         for row in rows:

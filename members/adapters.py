@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.services import audit_log
 
+from .forms import MobileField
 from .http import client_ip
 from .models import User, normalize_mobile
 from .notifications import sms_queue
@@ -32,6 +33,7 @@ from .sms_limits import sms_send_allowed
 PHONE_VERIFICATION_SMS = _(
     "【工会服务门户】您的验证码 %(code)s，%(minutes)d 分钟内有效，用于验证手机号码。请勿告诉他人。"
 )
+
 SMS_TEMPLATES = {
     "account/email/password_reset_code": _(
         "【工会服务门户】您正在重设密码，验证码 %(code)s，%(minutes)d 分钟内有效。如非本人操作，请忽略本短信。"
@@ -81,7 +83,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     # --- Phone numbers: allauth asks, our User answers ------------------------------------------------------
     def phone_form_field(self, **kwargs):
-        from .forms import MobileField
 
         return MobileField(**kwargs)
 

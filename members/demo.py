@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .id_numbers import checksum_char
 from .models import Branch, Member, StaffRole, User
+from .services import branch_create, member_number_next, membership_apply
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 — demo accounts on a developer's machine only
 
@@ -106,7 +107,6 @@ def _branch(parent: Branch | None, name: str, kind: str, federated_type: str, re
     existing = siblings.filter(name=name).first()
     if existing:
         return existing
-    from .services import branch_create
 
     return branch_create(
         actor=None, parent=parent, name=name, kind=kind, federated_type=federated_type, region=region,
@@ -135,7 +135,6 @@ def _user(mobile: str, name: str, **fields) -> User:
 
 
 def _member(*, name, branch, employer, employment_type, birth, gender, serial, mobile, user=None) -> Member:
-    from .services import member_number_next
 
     id_number = demo_id_number(AREA_BY_REGION.get(branch.region, "350203"), birth, serial, gender)
     existing = Member.objects.filter(id_number=id_number).first()
@@ -180,7 +179,6 @@ def seed() -> list[tuple[str, str, str]]:
 
 def _pending_applications(branches: dict[str, Branch]) -> None:
     """Two people waiting for the reviewer's decision, so the staff queue has something in it."""
-    from .services import membership_apply
 
     applicants = [
         ("13900000011", "外卖骑手赵磊", "赵磊", "思明区快递物流行业联合工会", "", "platform", "19960418", "M", 90),

@@ -14,6 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .models import StaffRole
+
 
 class RateLimitedMiddleware:
     def __init__(self, get_response):
@@ -57,7 +59,6 @@ class StaffTwoFactorMiddleware:
     def _needs_setup(user) -> bool:
         from allauth.mfa.models import Authenticator
 
-        from .models import StaffRole
 
         if not getattr(user, "is_authenticated", False):
             return False

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Branch, StaffRole
+from .models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
 
 
 def branch_subtree(branch: Branch) -> QuerySet[Branch]:
@@ -54,7 +54,6 @@ def unread_notification_count(user) -> int:
 def users_in_scope(staff_user):
     """Accounts a staff user may see in the admin: those whose member record is in a branch the staff user
     administers (branch admins of the subtree). Superusers see every account; anyone else none."""
-    from .models import User
 
     if not getattr(staff_user, "is_authenticated", False) or not staff_user.is_active:
         return User.objects.none()
@@ -108,20 +107,17 @@ def joinable_branch_kinds() -> list[str]:
 
 def members_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
     """Members of the branches in the user's scope (one query with a subquery on the tree)."""
-    from .models import Member
 
     return Member.objects.filter(branch__in=branches_in_scope(user, roles=roles))
 
 
 def applications_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
-    from .models import MembershipApplication
 
     return MembershipApplication.objects.filter(branch__in=branches_in_scope(user, roles=roles))
 
 
 def transfers_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
     """Transfers into or out of the user's branches: both sides may see them; only the receiving side decides."""
-    from .models import Transfer
 
     scope = branches_in_scope(user, roles=roles)
     return Transfer.objects.filter(Q(to_branch__in=scope) | Q(from_branch__in=scope))

@@ -8,6 +8,8 @@ import re
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from .models import OutboundSms
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,7 +42,6 @@ class ConsoleSmsBackend(BaseSmsBackend):
         masked_to, masked_body = masked_for_log(to=to, body=body)
         print(f"[SMS to {masked_to}] {masked_body}", flush=True)
         if settings.DEBUG:
-            from .models import OutboundSms
 
             OutboundSms.objects.create(to=to, body=body)
 
@@ -49,7 +50,6 @@ class DatabaseSmsBackend(BaseSmsBackend):
     """Writes the message to the OutboundSms table, where tests (and a real worker's tests) can read it."""
 
     def send(self, *, to: str, body: str) -> None:
-        from .models import OutboundSms
 
         OutboundSms.objects.create(to=to, body=body)
 

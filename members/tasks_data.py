@@ -5,6 +5,8 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError
 
+from .imports import import_job_run
+
 __all__ = ["run_import_job"]
 
 
@@ -13,7 +15,6 @@ __all__ = ["run_import_job"]
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3,
              soft_time_limit=settings.MEMBER_IMPORT_TIME_LIMIT - 30, time_limit=settings.MEMBER_IMPORT_TIME_LIMIT)
 def run_import_job(self, job_id: int) -> None:
-    from .imports import import_job_run
 
     # Idempotent: a job already claimed or finished is left alone.
     import_job_run(job_id=job_id)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from .hours import HoursError, Interval, hours_validate
 from .models import AMENITIES, JobType, ServiceCategory, Station
 from .selectors import SEARCH_MAX_LENGTH
-from .services import StationError, coordinates_check
+from .services import StationError, coordinates_check, coordinates_to_wgs84
 
 # The default first: a select with no value (a bound form without radius_km, or a refused value) shows its first
 # option, which must be the range actually searched.
@@ -101,7 +101,6 @@ class StationAdminForm(forms.ModelForm):
         data = super().clean()
         lat, lng = data.get("lat"), data.get("lng")
         if lat is not None and lng is not None:
-            from .services import coordinates_to_wgs84
 
             try:
                 coordinates_check(lat, lng)

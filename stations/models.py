@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Branch
 from members.uploads import validate_image_pixels
 
+from .hours import open_at
+
 # (code, label): each amenity is a boolean column `has_<code>`, so filters use plain indexed-free columns
 # and the admin shows checkboxes.
 AMENITIES = [
@@ -108,7 +110,6 @@ class Station(models.Model):
         import zoneinfo
         from datetime import timedelta
 
-        from .hours import open_at
 
         now = timezone.now().astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
         exceptions = self.exceptions.filter(date__in=[now.date(), now.date() - timedelta(days=1)])

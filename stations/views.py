@@ -25,6 +25,7 @@ from members.selectors import user_is_staff_of_any_branch
 
 from . import selectors, services
 from .forms import DEFAULT_RADIUS_KM, NeedForm, RatingForm, StationFilterForm, VisitForm
+from .geo import wgs84_to_gcj02
 from .hours import interval_text, week_summary
 from .models import AMENITY_LABELS, JobType, Need, Rating, Station, StationPhoto, Visit
 
@@ -50,7 +51,6 @@ def map_settings() -> dict:
 
 
 def _marker(station: Station, gcj02: bool) -> dict:
-    from .geo import wgs84_to_gcj02
 
     lat, lng = wgs84_to_gcj02(station.lat, station.lng) if gcj02 else (station.lat, station.lng)
     return {
