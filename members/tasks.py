@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from . import notifications
+from .tasks_data import run_import_job  # noqa: F401 — registers the import task with Celery
 
 # About 45 minutes of attempts with the default settings (30 s, 1 min, 2 min … capped at 10 min);
 # after the last one the deliveries stay "failed" and staff can send them again from the admin.
@@ -31,5 +32,3 @@ def sms_send(self, message_id: int) -> None:
     if not sent and not self.request.is_eager:
         raise self.retry(countdown=notifications.retry_countdown(self.request.retries))
 
-
-from .tasks_data import *  # noqa: E402, F403

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members.admin_data import export_members_xlsx
+from members.admin.data import export_members_xlsx
 from members.exports import members_export_xlsx, members_for_export
 from members.models import Member
 

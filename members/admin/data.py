@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import page_errors
 
-from . import awards, exports
-from .models import Award, Branch, ImportJob, Member
-from .selectors import branches_in_scope, user_is_staff_of_any_branch
+from .. import awards, exports
+from ..models import Award, Branch, ImportJob
+from ..selectors import branches_in_scope, user_is_staff_of_any_branch
 
 
 class _ScopedByBranch:
@@ -158,13 +158,3 @@ def export_members_xlsx(modeladmin, request, queryset):
     return FileResponse(exports.members_export_xlsx(members=members), as_attachment=True,
                         filename=exports.export_filename(),
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-# The member admin belongs to members/admin.py; when it is registered, offer the export action there too.
-if admin.site.is_registered(Member):
-    _member_admin = admin.site.get_model_admin(Member)
-    _member_admin.actions = [*(_member_admin.actions or []), export_members_xlsx]
-    # The export carries full ID numbers: offered only to the roles the export page allows (branch admins).
-    _member_admin.has_export_permission = lambda request: user_is_staff_of_any_branch(
-        request.user, roles=exports.EXPORT_ROLES
-    )

@@ -17,9 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import page_errors
 
-from . import personal_data, selectors, services
-from .id_numbers import mask_id_number
-from .models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
+from .. import exports, personal_data, selectors, services
+from ..id_numbers import mask_id_number
+from ..models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
+from ..selectors import user_is_staff_of_any_branch
+from .data import export_members_xlsx
 
 BRANCH_ADMIN_ROLES = [StaffRole.Role.BRANCH_ADMIN]
 
@@ -296,6 +298,7 @@ class MemberAdmin(BranchScopedAdmin):
         _member_status_action("reinstate", _("恢复所选会员")),
         _member_status_action("leave", _("登记所选会员退会")),
         _member_status_action("transfer_out", _("登记所选会员转出本市")),
+        export_members_xlsx,
     ]
 
     @admin.display(description=_("身份证号"))
@@ -329,6 +332,10 @@ class MemberAdmin(BranchScopedAdmin):
 
     def has_add_permission(self, request):
         return False  # members come from applications and bulk imports, which validate and number them
+
+    def has_export_permission(self, request):
+        # The export carries full ID numbers: offered only to the roles the export page allows (branch admins).
+        return user_is_staff_of_any_branch(request.user, roles=exports.EXPORT_ROLES)
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in MemberAdminForm.editable_fields}

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditLogEntry
 
-from . import notifications
-from .models import Notification, NotificationDelivery, OutboundSms, SmsMessage, User
-from .selectors import users_in_scope
+from .. import notifications
+from ..models import Notification, NotificationDelivery, OutboundSms, SmsMessage, User
+from ..selectors import users_in_scope
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -233,7 +233,3 @@ class AuditLogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if request.user.is_superuser else queryset.none()
-
-
-from . import admin_org  # noqa: E402, F401  (branch tree, roles, members, joining, transfers)
-from .admin_data import *  # noqa: E402, F403  (import jobs, awards, member export — after the member admin)
