@@ -3,9 +3,7 @@ together. Thin doors onto benefits.claims.stays; each line is then an ordinary c
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,7 +14,7 @@ from members.models import Member
 from ..models import Claim, ClaimStay
 from . import selectors, services, stays
 from .forms import ClaimDocumentForm, StayFactsForm
-from .views import upload_messages, wants_json
+from .views import documents_upload
 
 
 def _own_stay(request, stay_id) -> ClaimStay:
@@ -101,42 +99,18 @@ def stay_detail(request, stay_id):
     }, status=status)
 
 
-def _upload_answer(stay: ClaimStay, result: services.DocumentsAdded | None, error: str | None) -> JsonResponse:
-    added = result.added if result else []
-    refused = result.refused if result else []
-    live = selectors.stay_lines(stay, withdrawn=False)
-    return JsonResponse({
-        "error": error,
-        "added": [{
-            "name": document.original_name, "kind": document.kind, "label": document.get_kind_display(),
-            "size": filesizeformat(document.size),
-            "url": reverse("benefits:claim-document", args=[document.token]),
-            "remove_url": reverse("benefits:stay-document-remove", args=[stay.pk, document.token]),
-        } for document in added],
-        "refused": [{"name": item.name, "message": item.message} for item in refused],
-        "checklist": [{"kind": item.kind, "present": item.present} for item in stay_checklist(live)],
-    }, status=200 if added or not (error or refused) else 400)
-
-
 @login_required
 @require_POST
 def stay_document_upload(request, stay_id):
     """Files of one kind for the whole stay: stored once, on every line."""
     stay = _own_stay(request, stay_id)
-    form = ClaimDocumentForm(request.POST, request.FILES)
-    result, error = None, None
-    if not form.is_valid():
-        error = _("请选择材料种类和文件。")
-    else:
-        try:
-            result = stays.stay_documents_add(actor=request.user, stay_id=stay.pk, kind=form.cleaned_data["kind"],
-                                              uploads=form.cleaned_data["file"])
-        except services.ClaimError as e:
-            error = e.message
-    if wants_json(request):
-        return _upload_answer(stay, result, error)
-    upload_messages(request, result, error)
-    return redirect("benefits:stay", stay.pk)
+    return documents_upload(
+        request,
+        add=lambda **batch: stays.stay_documents_add(actor=request.user, stay_id=stay.pk, **batch),
+        remove_url=lambda document: reverse("benefits:stay-document-remove", args=[stay.pk, document.token]),
+        checklist=lambda: stay_checklist(selectors.stay_lines(stay, withdrawn=False)),
+        back=reverse("benefits:stay", args=[stay.pk]),
+    )
 
 
 @login_required

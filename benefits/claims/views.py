@@ -130,7 +130,23 @@ def upload_messages(request, result: services.DocumentsAdded | None, error: str 
                          % {"count": count})
 
 
-def _upload_answer(claim: Claim, result: services.DocumentsAdded | None, error: str | None) -> JsonResponse:
+def documents_upload(request, *, add, remove_url, checklist, back: str):
+    """The upload door of a claim and of a stay alike: `add(kind=, uploads=)` stores the batch (one claim's
+    `documents_add` or a stay's `stay_documents_add`), `remove_url(document)` and `checklist()` describe the owner
+    afterwards. The upload script gets JSON with each file's result; a form posted without it gets `back` with
+    a message per file."""
+    form = ClaimDocumentForm(request.POST, request.FILES)
+    result, error = None, None
+    if not form.is_valid():
+        error = _("请选择材料种类和文件。")
+    else:
+        try:
+            result = add(kind=form.cleaned_data["kind"], uploads=form.cleaned_data["file"])
+        except services.ClaimError as e:  # the message goes into the upload's own answer, not a form
+            error = e.message
+    if not wants_json(request):
+        upload_messages(request, result, error)
+        return redirect(back)
     added = result.added if result else []
     refused = result.refused if result else []
     return JsonResponse({
@@ -139,11 +155,10 @@ def _upload_answer(claim: Claim, result: services.DocumentsAdded | None, error: 
             "name": document.original_name, "kind": document.kind, "label": document.get_kind_display(),
             "size": filesizeformat(document.size),
             "url": reverse("benefits:claim-document", args=[document.token]),
-            "remove_url": reverse("benefits:claim-document-remove", args=[claim.pk, document.token]),
+            "remove_url": remove_url(document),
         } for document in added],
         "refused": [{"name": item.name, "message": item.message} for item in refused],
-        "checklist": [{"kind": item.kind, "present": item.present}
-                      for item in selectors.claim_document_checklist(claim)],
+        "checklist": [{"kind": item.kind, "present": item.present} for item in checklist()],
     }, status=200 if added or not (error or refused) else 400)
 
 
@@ -153,20 +168,14 @@ def claim_document_upload(request, claim_id):
     """One file or several of one kind (a phone's picker hands over many at once); each is kept or refused on its
     own, with its name in the message."""
     claim = _own_claim(request, claim_id)
-    form = ClaimDocumentForm(request.POST, request.FILES)
-    result, error = None, None
-    if not form.is_valid():
-        error = _("请选择材料种类和文件。")
-    else:
-        try:
-            result = services.documents_add(actor=request.user, claim_id=claim.pk, kind=form.cleaned_data["kind"],
-                                          uploads=form.cleaned_data["file"])
-        except services.ClaimError as e:
-            error = e.message
-    if wants_json(request):
-        return _upload_answer(claim, result, error)
-    upload_messages(request, result, error)
-    return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
+    return documents_upload(
+        request,
+        add=lambda **batch: services.documents_add(actor=request.user, claim_id=claim.pk, **batch),
+        remove_url=lambda document: reverse("benefits:claim-document-remove", args=[claim.pk, document.token]),
+        checklist=lambda: selectors.claim_document_checklist(claim),
+        # Back to the page's top, where the messages say what became of each file.
+        back=reverse("benefits:claim-edit", args=[claim.pk]),
+    )
 
 
 @login_required
