@@ -10,6 +10,9 @@ class BenefitsConfig(AppConfig):
         from core.services import sweep_register
 
         from . import checks  # noqa: F401 — registers the deployment checks
+
+        # Each kind of reviewed application registers itself for payout batches as its services module loads.
+        from .claims import services as claims_services  # noqa: F401
         from .sweeps import claims_unassessed_requeue
 
         sweep_register("benefits.claims_unassessed_requeue", claims_unassessed_requeue)

@@ -4,8 +4,33 @@ half-up, with a comma every three digits, whatever the active language (a yuan a
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 FEN = Decimal("0.01")
 NONE = "—"
+MAX_AMOUNT = Decimal("10000000.00")  # above this a figure is a typing mistake, not a hospital bill or a grant
+
+
+def amount_parse(value, field: str, errors: dict) -> Decimal | None:
+    """The amount a person typed, rounded to the fen; None for nothing typed. A bad figure (not a number, NaN,
+    negative, absurdly large) puts a message for `field` into `errors` and gives None."""
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, TypeError):
+        errors[field] = _("请填写金额（数字）。")
+        return None
+    if not amount.is_finite():  # "NaN", "Infinity": Decimal reads them, no bill says them
+        errors[field] = _("请填写金额（数字）。")
+        return None
+    if amount < 0:
+        errors[field] = _("金额不能为负数。")
+        return None
+    if amount > MAX_AMOUNT:
+        errors[field] = _("金额过大，请核对。")
+        return None
+    return amount.quantize(FEN, ROUND_HALF_UP)
 
 
 def _figures(amount) -> str | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from core.text import masked_name
 
 from ..models import Claim, Payment
+from ..review.letter_pdf import decision_issuer
 
 _SALT = "benefits.letter-check"
 CLAIM, PAYMENT = "c", "p"
@@ -36,13 +37,10 @@ def letter_verify_url(kind: str, pk: int) -> str:
 
 
 def claim_issuer(claim: Claim):
-    """The union that issues the claim's decision: the federation running the plan for a decision taken at
-    federation level (every approval, a rejection in federation review), the claim's base union for a rejection
-    it made itself. Needs claim.enrolment.plan.federation and claim.branch loaded."""
-    federation = claim.enrolment.plan.federation
-    if claim.state == Claim.State.REJECTED and claim.federation_decided_by_id is None:
-        return claim.branch
-    return federation or claim.branch
+    """The union that issues the claim's decision (`benefits.review.letter_pdf.decision_issuer`): the federation
+    running the plan, or the claim's base union for a rejection it made itself. Needs claim.enrolment.plan.federation
+    and claim.branch loaded."""
+    return decision_issuer(claim, claim.enrolment.plan.federation)
 
 
 def payment_issuer(payment: Payment, plan=None):

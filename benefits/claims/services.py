@@ -9,34 +9,26 @@ is a `ClaimEvent` row, audited and told to the member.
 from __future__ import annotations
 
 import hashlib
-import io
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
-from PIL import Image, ImageOps, UnidentifiedImageError
+from django.utils.translation import gettext_lazy
 
 from core import money
 from core.digits import ascii_digits
 from core.money import yuan
 from core.services import audit_log, outbox_add
-from core.sql import row_insert, rows_update
 from core.text import visible_strip
 from members.models import Branch, StaffRole
 from members.notifications import notification_send, notifications_send_many, recipient_text
-from members.selectors import branch_admins_for, branch_subtree, branches_in_scope
-from members.uploads import image_pixels_check
 
 from .. import rules, selectors
 from ..models import (
@@ -49,104 +41,37 @@ from ..models import (
     ClaimReminder,
     DocumentKind,
     Enrolment,
-    PayoutBatch,
-    PayoutItem,
     Plan,
     RejectReason,
 )
-from ..services import BenefitsError
+from ..review import access, decisions, payouts
+from ..review.decisions import lazy_list, notify_member
+from ..review.documents import MAX_DOCUMENT_BYTES, document_prepare, sniff_content_type  # noqa: F401
+from ..review.kinds import ReviewKind, payout_kind_register
+from ..review.transitions import (  # noqa: F401 — ACTION_LABELS, AMOUNT_LABELS, TRANSITIONS, timeline_rows: the claims' doors read them here
+    ACTION_LABELS,
+    AMOUNT_LABELS,
+    TRANSITIONS,
+    ReviewChanged,
+    ReviewError,
+    ensure_from,
+    reference_number,
+    state_label,
+    timeline_rows,
+    transition,
+)
+from ..review.transitions import now as _now
 from . import selectors as claims_selectors
 
 S = Claim.State
 REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
 FINANCE_ROLES = [StaffRole.Role.FINANCE]
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-MAX_AMOUNT = Decimal("10000000.00")  # above this a figure is a typing mistake, not a hospital bill
-FEN = Decimal("0.01")
 
 
-class ClaimError(BenefitsError):
-    """A claim action that cannot be done, with a message for people (and the fields it concerns)."""
-
-    def __init__(self, message, *, fields: dict | None = None, code: str | None = None):
-        super().__init__(str(message), code, fields)
-
-
-class ClaimChanged(ClaimError):
-    code = "conflict"
-
-
-# action: (states it may start from, state it leads to — None keeps the state)
-TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
-    "create": (frozenset(), S.DRAFT),
-    "update": (frozenset({S.DRAFT, S.RETURNED}), None),
-    "submit": (frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED),
-    "assess": (frozenset({S.SUBMITTED}), S.BASE_REVIEW),
-    "pass": (frozenset({S.BASE_REVIEW}), S.FEDERATION_REVIEW),
-    "approve": (frozenset({S.FEDERATION_REVIEW}), S.APPROVED),
-    "return": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), S.RETURNED),
-    "reject": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), S.REJECTED),
-    "adjust": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), None),
-    "withdraw": (frozenset({S.DRAFT, S.SUBMITTED, S.BASE_REVIEW, S.FEDERATION_REVIEW, S.RETURNED}), S.WITHDRAWN),
-    "batch": (frozenset({S.APPROVED}), None),
-    "pay": (frozenset({S.APPROVED}), S.PAID),
-    "payout_failed": (frozenset({S.APPROVED}), None),
-}
-
-ACTION_LABELS = {
-    "create": gettext_lazy("创建草稿"),
-    "update": gettext_lazy("修改申请"),
-    "submit": gettext_lazy("提交申请"),
-    "assess": gettext_lazy("系统核算完成，进入审核"),
-    "pass": gettext_lazy("基层工会审核通过，报上级复核"),
-    "approve": gettext_lazy("核准补助"),
-    "return": gettext_lazy("退回补充材料"),
-    "reject": gettext_lazy("不予补助"),
-    "adjust": gettext_lazy("调整核定金额"),
-    "withdraw": gettext_lazy("撤回申请"),
-    "batch": gettext_lazy("列入发放批次"),
-    "pay": gettext_lazy("补助已发放"),
-    "payout_failed": gettext_lazy("发放未成功"),
-}
-
-# What the amount on a history row is, by the event's action (any other action with an amount: "金额").
-AMOUNT_LABELS = {
-    "assess": gettext_lazy("核算金额"),
-    "adjust": gettext_lazy("调整为"),
-    "approve": gettext_lazy("核定金额"),
-    "pay": gettext_lazy("发放金额"),
-}
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    """One history row in words, for the member's timeline and the reviewer's history: no state code, no bare
-    figure."""
-
-    event: ClaimEvent
-    label: str
-    from_label: str  # "" for the first row (nothing came before)
-    to_label: str
-    amount: Decimal | None
-    amount_before: Decimal | None  # an adjustment's previous amount
-    amount_label: str
-
-
-def _state_label(value: str) -> str:
-    return str(Claim.State(value).label) if value in Claim.State.values else value
-
-
-def timeline_rows(events) -> list[TimelineRow]:
-    rows = []
-    for event in events:
-        before = event.amount_from if event.action == "adjust" and event.amount_from != event.amount_to else None
-        rows.append(TimelineRow(
-            event=event, label=str(ACTION_LABELS.get(event.action, event.action)),
-            from_label=_state_label(event.from_state) if event.from_state else "",
-            to_label=_state_label(event.to_state), amount=event.amount_to, amount_before=before,
-            amount_label=str(AMOUNT_LABELS.get(event.action, gettext_lazy("金额"))),
-        ))
-    return rows
+# A claim refused or changed under the reviewer's hands is the review machinery's error: one type for claims,
+# their stays and every review and payout action, whichever module raised it.
+ClaimError = ReviewError
+ClaimChanged = ReviewChanged
 
 
 # The facts each kind asks for (in this order); the required ones are checked at submission.
@@ -197,7 +122,7 @@ def fact_rows(claim: Claim) -> list[FactRow]:
         value = getattr(claim, name)
         label = str(Claim._meta.get_field(name).verbose_name)
         if isinstance(value, list | tuple):
-            rows.append(FactRow(name, label, str(_lazy_list(list(map(str, value)))) or "—", tuple(map(str, value))))
+            rows.append(FactRow(name, label, str(lazy_list(list(map(str, value)))) or "—", tuple(map(str, value))))
             continue
         if value is None or value == "":
             text = "—"
@@ -218,26 +143,6 @@ def _claim_field_label(name: str) -> str:
 
 
 # --- reading input ----------------------------------------------------------------------------------------
-
-
-def _parse_money(value, field: str, errors: dict):
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value).replace(",", "").strip())
-    except (InvalidOperation, TypeError):
-        errors[field] = _("请填写金额（数字）。")
-        return None
-    if not amount.is_finite():  # "NaN", "Infinity": Decimal reads them, no bill says them
-        errors[field] = _("请填写金额（数字）。")
-        return None
-    if amount < 0:
-        errors[field] = _("金额不能为负数。")
-        return None
-    if amount > MAX_AMOUNT:
-        errors[field] = _("金额过大，请核对。")
-        return None
-    return amount.quantize(FEN, ROUND_HALF_UP)
 
 
 def _parse_date(value, field: str, errors: dict):
@@ -304,7 +209,7 @@ def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
             continue
         raw = data[name]
         if name in MONEY_FIELDS:
-            values[name] = _parse_money(raw, name, errors)
+            values[name] = money.amount_parse(raw, name, errors)
         elif name in DATE_FIELDS:
             values[name] = _parse_date(raw, name, errors)
         elif name == "invoice_numbers":
@@ -355,149 +260,20 @@ def facts_clean(kind: str, data: dict, *, enrolment: Enrolment) -> dict:
 
 # --- documents --------------------------------------------------------------------------------------------
 
-HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif"}
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """What a file is, from its first bytes (never from its name)."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
-        return "image/heic"
-    return None
-
-
-def _image_without_metadata(data: bytes, content_type: str) -> tuple[bytes, str]:
-    """Re-encodes a photo with Pillow so no EXIF (GPS position, camera, time) or text chunk survives. The
-    orientation is applied to the pixels first, so a phone photo stays upright. HEIC is decoded with
-    pillow-heif and stored as JPEG (browsers cannot show HEIC, and re-encoding drops its metadata)."""
-    if content_type == "image/heic":
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    try:
-        image_pixels_check(io.BytesIO(data))
-    except ValidationError as exc:
-        raise ClaimError(exc.messages[0], fields={"file": exc.messages[0]}) from exc
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            out = io.BytesIO()
-            if content_type == "image/png":
-                image.save(out, format="PNG", optimize=True)
-                return out.getvalue(), "image/png"
-            if image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            image.save(out, format="JPEG", quality=90)
-            return out.getvalue(), "image/jpeg"
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ClaimError(_("图片无法读取，请重新拍照或上传 PDF。")) from exc
-
-
-def document_prepare(upload) -> tuple[bytes, str]:
-    """Checks an upload (size, type by content) and returns the bytes to keep and their type."""
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_DOCUMENT_BYTES:
-        raise ClaimError(_("文件太大：每个文件不能超过 10 MB。"), fields={"file": _("文件不能超过 10 MB。")})
-    data = upload.read(MAX_DOCUMENT_BYTES + 1)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise ClaimError(_("文件太大：每个文件不能超过 10 MB。"), fields={"file": _("文件不能超过 10 MB。")})
-    content_type = sniff_content_type(data[:32])
-    if content_type is None:
-        raise ClaimError(
-            _("只能上传照片（JPEG、PNG、HEIC）或 PDF 文件；该文件不是这几种格式。"),
-            fields={"file": _("文件格式不支持。")},
-        )
-    if content_type.startswith("image/"):
-        data, content_type = _image_without_metadata(data, content_type)
-    return data, content_type
-
-
 # --- the core of every state change -----------------------------------------------------------------------
 
 
-def _now():
-    return timezone.now()
+def _transition(claim: Claim, **moves) -> Claim:
+    return transition(CLAIM_REVIEW, claim, **moves)
 
 
-def _state_label(state: str) -> str:
-    return str(S(state).label) if state in S.values else state
-
-
-def _ensure_from(claim: Claim, action: str) -> None:
-    if claim.state not in TRANSITIONS[action][0]:
-        raise ClaimError(
-            _("该申请当前为“%(state)s”，不能%(action)s。") % {"state": _state_label(claim.state),
-                                                            "action": ACTION_LABELS[action]},
-            code="wrong_state",
-        )
-
-
-def _transition(claim: Claim, *, action: str, actor, version: int | None = None, message: str = "",
-                amount_to=None, event_changes: dict | None = None, **fields) -> Claim:
-    """Moves `claim` by `action` if the transition table allows it from its state, keeps the event."""
-    to_state = TRANSITIONS[action][1]
-    _ensure_from(claim, action)
-    expected = claim.version if version is None else int(version)
-    now = _now()
-    updates = dict(fields)
-    if to_state and to_state != claim.state:
-        updates.update(state=to_state, state_changed_at=now)
-    # Race: two reviewers (or a reviewer and the member withdrawing) act on one claim at the same moment. The
-    # UPDATE only matches the version and state this actor saw; the loser changes nothing and is told so.
-    # (Plain statements written once per process: the assessment task runs this for every claim.)
-    changed = rows_update(Claim, where={"id": claim.pk, "version": expected, "state": claim.state},
-                          values=updates, increment="version")
-    if not changed:
-        raise ClaimChanged(_("该申请刚刚被他人处理或已经变更，请刷新后查看最新状态。"), code="conflict")
-    row_insert(ClaimEvent(
-        claim=claim, action=action, actor=actor if getattr(actor, "pk", None) else None, from_state=claim.state,
-        to_state=to_state or claim.state, message=message, at=now,
-        amount_from=claim.amount_due if amount_to is not None else None,
-        amount_to=amount_to, changes=event_changes or {},
-    ))
-    audit_log(actor=actor, action=f"benefits.claim.{action}", target=claim,
-              data={"from": claim.state, "to": to_state or claim.state, "message": message[:500],
-                    **({"amount": str(amount_to)} if amount_to is not None else {})})
-    # The row now holds what the UPDATE wrote: mirror it on the object instead of reading it back.
-    for name, value in fields.items():
-        setattr(claim, name, value)
-    claim.version = expected + 1
-    if to_state and to_state != claim.state:
-        claim.state, claim.state_changed_at = to_state, now
-    return claim
+def _notify_member(claim: Claim, title: Promise, body: Promise | str = "") -> None:
+    notify_member(CLAIM_REVIEW, claim, title, body)
 
 
 def kind_label(kind: str) -> Promise | str:
     """The claim kind's lazy label (translated where it is written out), or the code of an unknown kind."""
     return BenefitKind(kind).label if kind in BenefitKind.values else kind
-
-
-def _lazy_list(items: list[str]) -> Promise | str:
-    """`items` joined by the list separator of the language the text is written in ("、" in Chinese)."""
-    separator = gettext_lazy("、")
-    pieces = [piece for item in items for piece in (separator, item)][1:]
-    return format_lazy("{}" * len(pieces), *pieces) if pieces else ""
-
-
-# Titles and bodies are lazy texts (gettext_lazy, recipient_text, format_lazy): each message is written in its
-# recipient's language, not in that of the member, reviewer or task whose action sends it.
-def _notify_member(claim: Claim, title: Promise, body: Promise | str = "") -> None:
-    if claim.member.user_id is None:
-        return
-    notification_send(user=claim.member.user, kind=f"benefits.claim.{claim.state}", title=title, body=body,
-                      url=f"/benefits/claims/{claim.pk}/")
-
-
-def _notify_reviewers(claim: Claim, branch: Branch, title: Promise, body: Promise | str = "") -> None:
-    for user in branch_admins_for(branch, role=StaffRole.Role.CLAIMS_REVIEWER):
-        notification_send(user=user, kind="benefits.claim.review", title=title, body=body,
-                          url=f"/admin/benefits/claim/{claim.pk}/change/")
 
 
 def _federation_branch(claim: Claim) -> Branch | None:
@@ -512,10 +288,6 @@ def _member_claim_for_update(actor, claim_id: int) -> Claim:
     if claim is None:
         raise ClaimError(_("找不到该申请。"), code="not_found")
     return claim
-
-
-def reference_number(prefix: str) -> str:
-    return f"{prefix}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
 
 
 def own_active_enrolment(actor, enrolment_id: int) -> Enrolment:
@@ -577,7 +349,7 @@ def claim_update(*, actor, claim_id: int, facts: dict, as_stay: bool = False) ->
         claim = _member_claim_for_update(actor, claim_id)
         _ensure_not_a_stay_draft(claim, as_stay=as_stay)
         if claim.state not in TRANSITIONS["update"][0]:
-            raise ClaimError(_("该申请当前为“%(state)s”，不能修改。") % {"state": _state_label(claim.state)},
+            raise ClaimError(_("该申请当前为“%(state)s”，不能修改。") % {"state": state_label(claim.state)},
                              code="wrong_state")
         # Checked together with the facts already saved (a bed fee is compared with the saved self-paid part).
         merged = {name: getattr(claim, name) for name in fields_for_kind(claim.kind)}
@@ -594,7 +366,7 @@ def claim_update(*, actor, claim_id: int, facts: dict, as_stay: bool = False) ->
         claim.save(update_fields=[*values, "version"])
         ClaimEvent.objects.create(claim=claim, action="update", actor=actor, from_state=claim.state,
                                   to_state=claim.state, changes=changes,
-                                  message=str(_lazy_list([str(_claim_field_label(name)) for name in changes])))
+                                  message=str(lazy_list([str(_claim_field_label(name)) for name in changes])))
         audit_log(actor=actor, action="benefits.claim.update", target=claim, data={"changes": changes})
         if claim.submitted_at is not None and BANK_FIELDS & changes.keys():
             # After submission a changed payee is what fraud looks like: the member hears of it at once (their
@@ -753,7 +525,7 @@ def claim_submit(*, actor, claim_id: int, as_stay: bool = False) -> Claim:
         _ensure_not_a_stay_draft(claim, as_stay=as_stay)
         if claim.state not in TRANSITIONS["submit"][0]:
             raise ClaimError(
-                _("该申请已经提交过（当前为“%(state)s”），不能重复提交。") % {"state": _state_label(claim.state)},
+                _("该申请已经提交过（当前为“%(state)s”），不能重复提交。") % {"state": state_label(claim.state)},
                 code="wrong_state",
             )
         missing = claim_missing(claim)
@@ -779,7 +551,7 @@ def claim_withdraw(*, actor, claim_id: int, message: str = "") -> Claim:
         claim = _member_claim_for_update(actor, claim_id)
         if claim.state not in TRANSITIONS["withdraw"][0]:
             raise ClaimError(
-                _("该申请当前为“%(state)s”，已有决定，不能撤回。") % {"state": _state_label(claim.state)},
+                _("该申请当前为“%(state)s”，已有决定，不能撤回。") % {"state": state_label(claim.state)},
                 code="wrong_state",
             )
         claim = _transition(claim, action="withdraw", actor=actor, message=message.strip()[:500])
@@ -884,124 +656,7 @@ def claim_assess(*, claim_id: int) -> Claim:
     return claim
 
 
-# --- reviewers --------------------------------------------------------------------------------------------
-
-
-def is_federation_reviewer(user, claim: Claim) -> bool:
-    """Whether `user` reviews at the plan's federation: a reviewer role on the federation or above it."""
-    if user.is_superuser:
-        return True
-    federation = _federation_branch(claim)
-    roles = StaffRole.objects.filter(user=user, role=StaffRole.Role.CLAIMS_REVIEWER)
-    if federation is None:
-        return roles.filter(branch__depth=1).exists()
-    paths = [federation.path[:end] for end in range(Branch.steplen, len(federation.path) + 1, Branch.steplen)]
-    return roles.filter(branch__path__in=paths).exists()
-
-
-def _review_claim_for_update(actor, claim_id: int) -> Claim:
-    claim = (
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("member__user", "enrolment__plan__federation", "branch")
-        .filter(pk=claim_id, branch__in=branches_in_scope(actor, roles=REVIEWER_ROLES))
-        .order_by()
-        .first()
-    )
-    if claim is None:
-        raise ClaimError(_("找不到该申请。"), code="not_found")
-    return claim
-
-
-# --- who may act: one rule for admin, pages and API ----------------------------------------------------------
-
-PAYOUT_ACTIONS = ("batch", "pay", "payout_failed")
-
-
-def reviewer_levels(user, claim: Claim) -> set[str]:
-    """The levels at which `user` reviews `claim`: "base" for a claims-reviewer role on the claim's branch or an
-    ancestor below the plan's federation, "federation" for one on the federation or above it. Superusers both."""
-    if user.is_superuser:
-        return {"base", "federation"}
-    steplen = Branch.steplen
-    ancestry = [claim.branch.path[:end] for end in range(steplen, len(claim.branch.path) + 1, steplen)]
-    federation = _federation_branch(claim)
-    federation_path = federation.path if federation is not None else claim.branch.path[:steplen]
-    levels = set()
-    for path in StaffRole.objects.filter(user=user, role=StaffRole.Role.CLAIMS_REVIEWER).values_list(
-            "branch__path", flat=True):
-        if federation_path.startswith(path):
-            levels.add("federation")
-        elif path in ancestry:
-            levels.add("base")
-    return levels
-
-
-def _last_adjuster_id(claim: Claim) -> int | None:
-    """Who set the amount now on the claim: the last adjustment since the claim was last submitted (a
-    resubmission clears the amount, so an adjustment of an earlier round no longer binds anyone), or None."""
-    event = (ClaimEvent.objects.filter(claim=claim, action__in=("submit", "adjust")).order_by("-at", "-id")
-             .values("action", "actor_id").first())
-    return event["actor_id"] if event and event["action"] == "adjust" else None
-
-
-def claim_action_refusal(user, claim: Claim, action: str, *, levels: set[str] | None = None) -> str | None:
-    """Why `user` may not take review or payout `action` on `claim` now, in words for them; None if they may.
-
-    - No one acts on a claim they filed (a reviewer or finance officer who is also the claimant).
-    - A reviewer acts only at the level their role holds on the claim's branch: base review (pass, return, reject,
-      adjust) at base level; federation review (approve, return, reject, adjust) at federation level.
-    - Four eyes: the base decision and the federation decision are two people's, and whoever adjusted an amount
-      is not the one who approves it.
-    The claim's state is checked by the transition itself (`_ensure_from`)."""
-    if claim.member.user_id is not None and claim.member.user_id == user.pk:
-        return _("这是您本人的申请，不能由您审核或发放，须由其他工作人员办理。")
-    if action in PAYOUT_ACTIONS:
-        return None
-    levels = reviewer_levels(user, claim) if levels is None else levels
-    if claim.state == S.BASE_REVIEW and "base" not in levels:
-        return _("该申请处于基层工会审核环节，需由基层工会审核员处理。")
-    if claim.state == S.FEDERATION_REVIEW:
-        if "federation" not in levels:
-            return _("该申请处于上级工会复核环节，需由上级工会审核员处理。")
-        if action in ("approve", "reject") and claim.base_decided_by_id == user.pk:
-            return _("同一人不能同时做出基层审核和上级复核两级决定。")
-        if action == "approve" and _last_adjuster_id(claim) == user.pk:
-            return _("核定金额是您调整的，须由另一位上级工会审核员核准。")
-    return None
-
-
-def claim_actions_allowed(user, claim: Claim) -> list[str]:
-    """The review actions `user` may take on `claim` in its present state (what the admin and the API offer)."""
-    possible = [a for a in REVIEW_ACTION_NAMES if claim.state in TRANSITIONS[a][0]]
-    if not possible:
-        return []
-    levels = reviewer_levels(user, claim)
-    return [a for a in possible if claim_action_refusal(user, claim, a, levels=levels) is None]
-
-
-def _ensure_allowed(actor, claim: Claim, action: str) -> None:
-    _ensure_from(claim, action)
-    refusal = claim_action_refusal(actor, claim, action)
-    if refusal is not None:
-        raise ClaimError(refusal, code="forbidden")
-
-
-
-def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
-    """The base union's reviewer agrees and sends the claim on to the federation."""
-    with transaction.atomic():
-        claim = _review_claim_for_update(actor, claim_id)
-        _ensure_allowed(actor, claim, "pass")
-        claim = _transition(claim, action="pass", actor=actor, version=version, message=message.strip()[:1000],
-                            base_decided_by=actor)
-        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已通过基层工会审核"),
-                                             number=claim.number),
-                       gettext_lazy("现由上级工会复核。"))
-        federation = _federation_branch(claim)
-        if federation is not None:
-            _notify_reviewers(claim, federation,
-                              recipient_text(gettext_lazy("有一份补助申请待复核：%(number)s"), number=claim.number))
-    return claim
+# --- claims as a kind of reviewed application -------------------------------------------------------------
 
 
 def _days_for(claim: Claim, amount: Decimal, spec) -> int:
@@ -1050,127 +705,126 @@ def _ensure_within_limits(claim: Claim, amount: Decimal) -> int:
     return days
 
 
+class ClaimReview(ReviewKind):
+    """Mutual-aid claims, reviewed by the claim's base union and the plan's federation, paid in payout batches."""
+
+    code = "claim"
+    model = Claim
+    event_model = ClaimEvent
+    event_fk = "claim"
+    payout_fk = "claim"
+    review_related = ("member__user", "enrolment__plan__federation", "branch")
+    reject_reasons = RejectReason
+    texts = {
+        "passed": gettext_lazy("您的补助申请 %(number)s 已通过基层工会审核"),
+        "passed_body": gettext_lazy("现由上级工会复核。"),
+        "review_waiting": gettext_lazy("有一份补助申请待复核：%(number)s"),
+        "approved": gettext_lazy("您的补助申请 %(number)s 已核准"),
+        "approved_body": gettext_lazy("核定补助 %(amount)s 元，将转入您填写的银行账户。"),
+        "returned": gettext_lazy("您的补助申请 %(number)s 需要补充材料"),
+        "returned_body": gettext_lazy("请补充：%(items)s。"),
+        "rejected": gettext_lazy("您的补助申请 %(number)s 未予补助"),
+        "adjusted": gettext_lazy("您的补助申请 %(number)s 核定金额已调整"),
+        "adjusted_body": gettext_lazy("调整为 %(amount)s 元。理由：%(reason)s"),
+        "overdue": gettext_lazy("%(count)s 份补助申请等待审核已超过 %(days)s 天"),
+        "paid": gettext_lazy("补助已发放：%(amount)s 元"),
+        "paid_body": gettext_lazy("您的补助申请 %(number)s 的补助已转入尾号 %(tail)s 的银行账户。"),
+        "payout_failed": gettext_lazy("补助发放未成功：%(number)s"),
+        "payout_failed_body": gettext_lazy("原因：%(note)s。请核对银行账户信息，工会将重新发放。"),
+    }
+
+    def federation(self, application: Claim) -> Branch | None:
+        return _federation_branch(application)
+
+    def member_url(self, application: Claim) -> str:
+        return f"/benefits/claims/{application.pk}/"
+
+    def review_url(self, application: Claim) -> str:
+        return f"/admin/benefits/claim/{application.pk}/change/"
+
+    def return_choices(self, application: Claim) -> list[tuple[str, Promise]]:
+        """Every kind of document, then the facts the claim's kind asks for."""
+        documents = [(f"document:{value}", label) for value, label in DocumentKind.choices]
+        facts = [(f"fact:{name}", Claim._meta.get_field(name).verbose_name)
+                 for name in fields_for_kind(application.kind)]
+        return documents + facts
+
+    def amount_check(self, application: Claim, amount: Decimal) -> dict:
+        return {"hospital_days_paid": _ensure_within_limits(application, amount)}
+
+    def service_times(self, waiting: Q):
+        plan_days = dict(Plan.objects.filter(enrolments__claims__in=Claim.objects.filter(waiting))
+                         .distinct().values_list("pk", "review_service_days"))
+        return [(days, Q(enrolment__plan_id=plan_id)) for plan_id, days in plan_days.items()]
+
+
+CLAIM_REVIEW = payout_kind_register(ClaimReview())
+
+
+# --- reviewers: the review machinery, spoken of as claims ---------------------------------------------------
+
+REVIEW_ACTION_NAMES = access.REVIEW_ACTION_NAMES
+PAYOUT_ACTIONS = access.PAYOUT_ACTIONS
+
+
+def is_federation_reviewer(user, claim: Claim) -> bool:
+    return access.is_federation_reviewer(CLAIM_REVIEW, user, claim)
+
+
+def reviewer_levels(user, claim: Claim) -> set[str]:
+    return access.reviewer_levels(CLAIM_REVIEW, user, claim)
+
+
+def claim_action_refusal(user, claim: Claim, action: str, *, levels: set[str] | None = None) -> str | None:
+    return access.action_refusal(CLAIM_REVIEW, user, claim, action, levels=levels)
+
+
+def claim_actions_allowed(user, claim: Claim) -> list[str]:
+    return access.actions_allowed(CLAIM_REVIEW, user, claim)
+
+
+def claim_pass(*, actor, claim_id: int, version: int, message: str = "") -> Claim:
+    """The base union's reviewer agrees and sends the claim on to the federation."""
+    return decisions.review_pass(CLAIM_REVIEW, actor=actor, application_id=claim_id, version=version, message=message)
+
+
 def claim_approve(*, actor, claim_id: int, version: int, message: str = "", amount=None) -> Claim:
-    """The federation's reviewer approves the amount due. `amount`, when given, is the figure the approver saw and
-    confirms: if it is not the amount due now, nothing is approved (someone changed it meanwhile). The approval
-    event records the amount approved."""
-    confirmed = None
-    if amount not in (None, ""):
-        errors: dict = {}
-        confirmed = _parse_money(amount, "amount", errors)
-        if errors:
-            raise ClaimError(_("核准金额须是正确的金额。"), fields=errors)
-    with transaction.atomic():
-        claim = _review_claim_for_update(actor, claim_id)
-        _ensure_allowed(actor, claim, "approve")
-        due = claim.amount_due
-        if not due or due <= 0:
-            raise ClaimError(_("核定金额为 0，不能核准；如不符合条件请选择不予补助。"))
-        if confirmed is not None and confirmed != due:
-            raise ClaimChanged(_("核定金额已变为 %(due)s 元，与您核准的 %(amount)s 元不同，请刷新后重新核对。")
-                               % {"due": due, "amount": confirmed}, code="conflict")
-        _ensure_within_limits(claim, due)
-        claim = _transition(claim, action="approve", actor=actor, version=version, message=message.strip()[:1000],
-                            amount_to=due, approved_amount=due, federation_decided_by=actor, decided_at=_now(),
-                            decision_message=message.strip()[:1000])
-        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已核准"), number=claim.number),
-                       recipient_text(gettext_lazy("核定补助 %(amount)s 元，将转入您填写的银行账户。"),
-                                      amount=money.figures(claim.approved_amount)))
-    return claim
+    """The federation's reviewer approves the amount due (`amount`: the figure the approver saw and confirms);
+    every limit of the plan year is checked again first (`_ensure_within_limits`)."""
+    return decisions.review_approve(CLAIM_REVIEW, actor=actor, application_id=claim_id, version=version,
+                                    message=message, amount=amount)
 
 
 def return_item_choices(claim: Claim) -> list[tuple[str, str]]:
     """What a reviewer may tick as missing when returning `claim`: every kind of document, then the facts its kind
     asks for, as ("document:<kind>" | "fact:<field>", label)."""
-    documents = [(f"document:{value}", str(label)) for value, label in DocumentKind.choices]
-    facts = [(f"fact:{name}", _claim_field_label(name)) for name in fields_for_kind(claim.kind)]
-    return documents + facts
+    return decisions.return_choices(CLAIM_REVIEW, claim)
 
 
 def return_item_labels(claim: Claim) -> list[str]:
-    labels = dict(return_item_choices(claim))
-    return [labels.get(item, item) for item in claim.return_items]
+    return decisions.return_labels(CLAIM_REVIEW, claim)
 
 
 def claim_return_note(claim: Claim) -> str:
-    """The note the reviewer wrote with the last return (after the ticked items)."""
-    event = ClaimEvent.objects.filter(claim=claim, action="return").order_by("-at", "-id").first()
-    return (event.changes or {}).get("note", "") if event is not None else ""
+    return decisions.return_note(CLAIM_REVIEW, claim)
 
 
 def claim_return(*, actor, claim_id: int, version: int, message: str = "", items: list[str] | None = None) -> Claim:
     """Back to the member to add what the reviewer ticked (at least one item), with a note if needed."""
-    message = (message or "").strip()
-    items = list(dict.fromkeys(items or []))
-    if not items:
-        raise ClaimError(_("退回时请勾选需要补充的材料或内容。"), fields={"items": _("请至少勾选一项。")})
-    with transaction.atomic():
-        claim = _review_claim_for_update(actor, claim_id)
-        unknown = set(items) - dict(return_item_choices(claim)).keys()
-        if unknown:
-            raise ClaimError(_("勾选的项目不属于这类申请。"), fields={"items": _("请从列表中勾选。")})
-        _ensure_allowed(actor, claim, "return")
-        labels = dict(return_item_choices(claim))
-        text = "、".join(labels[item] for item in items) + (f"。{message}" if message else "")
-        claim = _transition(claim, action="return", actor=actor, version=version, message=text[:1000],
-                            return_items=items, event_changes={"items": items, "note": message[:1000]})
-        # The items in the member's language (lazy labels); the reviewer's note as written.
-        lazy_labels = {f"document:{value}": label for value, label in DocumentKind.choices}
-        lazy_labels.update({f"fact:{n}": Claim._meta.get_field(n).verbose_name for n in fields_for_kind(claim.kind)})
-        wanted = recipient_text(gettext_lazy("请补充：%(items)s。"), items=_lazy_list([lazy_labels[i] for i in items]))
-        body = format_lazy("{}{}", wanted, message) if message else wanted
-        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 需要补充材料"), number=claim.number),
-                       body)
-    return claim
+    return decisions.review_return(CLAIM_REVIEW, actor=actor, application_id=claim_id, version=version,
+                                   message=message, items=items)
 
 
 def claim_reject(*, actor, claim_id: int, version: int, reason: str, message: str = "") -> Claim:
-    if reason not in RejectReason.values:
-        raise ClaimError(_("请选择不予补助的原因。"), fields={"reason": _("请选择原因。")})
-    message = (message or "").strip()
-    if reason == RejectReason.OTHER and not message:
-        raise ClaimError(_("选择“其他原因”时请写明原因。"), fields={"message": _("请填写原因。")})
-    with transaction.atomic():
-        claim = _review_claim_for_update(actor, claim_id)
-        _ensure_allowed(actor, claim, "reject")
-        decided = {"federation_decided_by": actor} if claim.state == S.FEDERATION_REVIEW else {"base_decided_by": actor}
-        text = f"{RejectReason(reason).label}{'：' + message if message else ''}"
-        claim = _transition(claim, action="reject", actor=actor, version=version, message=text[:1000],
-                            reject_reason=reason, decision_message=message[:1000], decided_at=_now(), **decided)
-        # The event keeps the text as the reviewer wrote it; the member reads the reason in their own language.
-        label = RejectReason(reason).label
-        body = recipient_text(pgettext_lazy("reject reason and the reviewer's note", "%(reason)s：%(note)s"),
-                              reason=label, note=message) if message else label
-        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 未予补助"), number=claim.number),
-                       body)
-    return claim
+    return decisions.review_reject(CLAIM_REVIEW, actor=actor, application_id=claim_id, version=version,
+                                   reason=reason, message=message)
 
 
 def claim_adjust(*, actor, claim_id: int, version: int, amount, reason: str) -> Claim:
-    reason = (reason or "").strip()
-    errors: dict = {}
-    value = _parse_money(amount, "amount", errors)
-    if value is None and not errors:
-        errors["amount"] = _("请填写金额。")
-    if not reason:
-        errors["reason"] = _("调整金额须写明理由。")
-    if errors:
-        raise ClaimError(_("调整金额须填写正确的金额和理由。"), fields=errors)
-    with transaction.atomic():
-        claim = _review_claim_for_update(actor, claim_id)
-        _ensure_allowed(actor, claim, "adjust")
-        days = _ensure_within_limits(claim, value)
-        claim = _transition(claim, action="adjust", actor=actor, version=version, message=reason[:1000],
-                            amount_to=value, approved_amount=value, hospital_days_paid=days)
-        _notify_member(claim,
-                       recipient_text(gettext_lazy("您的补助申请 %(number)s 核定金额已调整"), number=claim.number),
-                       recipient_text(gettext_lazy("调整为 %(amount)s 元。理由：%(reason)s"),
-                                      amount=money.figures(value),
-                                      reason=reason))
-    return claim
+    return decisions.review_adjust(CLAIM_REVIEW, actor=actor, application_id=claim_id, version=version,
+                                   amount=amount, reason=reason)
 
 
-REVIEW_ACTION_NAMES = ("pass", "approve", "return", "reject", "adjust")
 REVIEW_ACTIONS = {
     "pass": claim_pass,
     "approve": claim_approve,
@@ -1181,144 +835,15 @@ REVIEW_ACTIONS = {
 
 
 def claims_overdue_remind(*, now=None) -> int:
-    """Reminds reviewers of claims waiting longer than their plan's service time, at most once a day per
-    claim (the beat task may run as often as it likes). Returns the number of claims reminded about."""
-    now = now or _now()
-    reminded = 0
-    plan_days = dict(Plan.objects.filter(enrolments__claims__state__in=[S.BASE_REVIEW, S.FEDERATION_REVIEW])
-                     .distinct().values_list("pk", "review_service_days"))
-    for plan_id, days in plan_days.items():
-        with transaction.atomic():
-            overdue = list(
-                Claim.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(enrolment__plan_id=plan_id, state__in=[S.BASE_REVIEW, S.FEDERATION_REVIEW],
-                        state_changed_at__lt=now - timedelta(days=days))
-                .filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=now - timedelta(days=1)))
-                .select_related("branch", "enrolment__plan__federation")
-                .order_by("state_changed_at")
-            )
-            if not overdue:
-                continue
-            groups: dict[tuple, list[Claim]] = {}
-            for claim in overdue:
-                target = claim.branch if claim.state == S.BASE_REVIEW else (_federation_branch(claim) or claim.branch)
-                groups.setdefault((target.pk, claim.state), []).append(claim)
-            for claims in groups.values():
-                first = claims[0]
-                target = first.branch if first.state == S.BASE_REVIEW else (_federation_branch(first) or first.branch)
-                _notify_reviewers(
-                    first, target,
-                    recipient_text(gettext_lazy("%(count)s 份补助申请等待审核已超过 %(days)s 天"),
-                                   count=len(claims), days=days),
-                    _lazy_list([c.number for c in claims[:20]]),
-                )
-            Claim.objects.filter(pk__in=[c.pk for c in overdue]).update(reminded_at=now)
-            reminded += len(overdue)
-    return reminded
+    """Reminds reviewers of claims waiting longer than their plan's service time, at most once a day per claim."""
+    return decisions.overdue_remind(CLAIM_REVIEW, now_at=now)
 
 
-# --- payouts ----------------------------------------------------------------------------------------------
+# --- payouts: batches of every kind paid this way (benefits.review.payouts) ----------------------------------
 
-
-@dataclass
-class BatchResult:
-    batch: PayoutBatch
-    count: int
-    total: Decimal
-    own_left_out: int = 0  # the finance officer's own approved claims: left for a colleague's batch
-
-
-def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
-    """Finance puts every approved claim of the branch's subtree not already in an unpaid batch into a new one."""
-    with transaction.atomic():
-        branch = branches_in_scope(actor, roles=FINANCE_ROLES).filter(pk=branch_id).first()
-        if branch is None:
-            raise ClaimError(_("您不能为该工会制作发放批次。"), code="not_found")
-        payable = (
-            Claim.objects.select_for_update(of=("self",))
-            .filter(state=S.APPROVED, branch__in=branch_subtree(branch))
-            .exclude(payout_items__status=PayoutItem.Status.PENDING)
-        )
-        # No one pays themselves: a finance officer's own claims go into a colleague's batch.
-        claims = list(payable.exclude(member__user=actor).order_by("decided_at", "id"))
-        own_left_out = payable.filter(member__user=actor).count()
-        if not claims:
-            if own_left_out:
-                raise ClaimError(_("待发放的只有您本人的申请，须由其他财务人员制作发放批次。"), code="forbidden")
-            raise ClaimError(_("没有待发放的已核准申请。"))
-        batch = PayoutBatch.objects.create(number=reference_number("B"), branch=branch, created_by=actor)
-        try:
-            # The partial unique constraint closes the race of two finance staff batching the same claim.
-            with transaction.atomic():
-                PayoutItem.objects.bulk_create(
-                    [PayoutItem(batch=batch, claim=c, amount=c.approved_amount) for c in claims]
-                )
-        except IntegrityError as exc:
-            raise ClaimChanged(_("其中有申请刚刚被列入另一个批次，请刷新后重试。")) from exc
-        ClaimEvent.objects.bulk_create([
-            ClaimEvent(claim=c, action="batch", actor=actor, from_state=c.state, to_state=c.state,
-                       message=batch.number) for c in claims
-        ])
-        total = sum((c.approved_amount for c in claims), Decimal("0.00"))
-        audit_log(actor=actor, action="benefits.payout.batch_created", target=batch,
-                  data={"claims": len(claims), "total": str(total)})
-    return BatchResult(batch=batch, count=len(claims), total=total, own_left_out=own_left_out)
-
-
-def payout_batch_mark_paid(*, actor, batch_id: int) -> int:
-    """The bank paid the batch: every transfer not marked failed is paid; members are told the amount."""
-    with transaction.atomic():
-        batch = (
-            PayoutBatch.objects.select_for_update()
-            .filter(pk=batch_id, branch__in=branches_in_scope(actor, roles=FINANCE_ROLES)).first()
-        )
-        if batch is None:
-            raise ClaimError(_("找不到该批次。"), code="not_found")
-        if batch.status != PayoutBatch.Status.OPEN:
-            raise ClaimError(_("该批次已经标记为已发放。"), code="wrong_state")
-        items = list(batch.items.filter(status=PayoutItem.Status.PENDING)
-                     .select_related("claim__member__user").order_by("id"))
-        if any(item.claim.member.user_id == actor.pk for item in items):
-            raise ClaimError(_("该批次中有您本人的申请，须由其他财务人员标记发放。"), code="forbidden")
-        now = _now()
-        for item in items:
-            claim = _transition(item.claim, action="pay", actor=actor, message=batch.number, amount_to=item.amount,
-                                paid_amount=item.amount, paid_at=now)
-            _notify_member(claim, recipient_text(gettext_lazy("补助已发放：%(amount)s 元"),
-                                                 amount=money.figures(item.amount)),
-                           recipient_text(
-                               gettext_lazy("您的补助申请 %(number)s 的补助已转入尾号 %(tail)s 的银行账户。"),
-                               number=claim.number, tail=claim.bank_account[-4:]))
-        batch.items.filter(status=PayoutItem.Status.PENDING).update(status=PayoutItem.Status.PAID)
-        batch.status, batch.paid_at, batch.paid_by = PayoutBatch.Status.PAID, now, actor
-        batch.save(update_fields=["status", "paid_at", "paid_by"])
-        audit_log(actor=actor, action="benefits.payout.batch_paid", target=batch, data={"paid": len(items)})
-    return len(items)
-
-
-def payout_item_mark_failed(*, actor, item_id: int, note: str) -> PayoutItem:
-    """One transfer bounced: the claim goes back to approved (it can join a later batch) with the note."""
-    note = (note or "").strip()
-    if not note:
-        raise ClaimError(_("请写明发放失败的原因。"), fields={"note": _("请填写原因。")})
-    with transaction.atomic():
-        item = (
-            PayoutItem.objects.select_for_update(of=("self",)).select_related("batch", "claim__member__user")
-            .filter(pk=item_id, batch__branch__in=branches_in_scope(actor, roles=FINANCE_ROLES)).first()
-        )
-        if item is None:
-            raise ClaimError(_("找不到该发放明细。"), code="not_found")
-        refusal = claim_action_refusal(actor, item.claim, "payout_failed")
-        if refusal is not None:
-            raise ClaimError(refusal, code="forbidden")
-        if item.status != PayoutItem.Status.PENDING or item.batch.status != PayoutBatch.Status.OPEN:
-            raise ClaimError(_("只有未发放批次中的待发放明细可以标记失败。"), code="wrong_state")
-        item.status, item.note = PayoutItem.Status.FAILED, note[:200]
-        item.save(update_fields=["status", "note"])
-        claim = _transition(item.claim, action="payout_failed", actor=actor, message=note[:500])
-        _notify_member(claim, recipient_text(gettext_lazy("补助发放未成功：%(number)s"), number=claim.number),
-                       recipient_text(gettext_lazy("原因：%(note)s。请核对银行账户信息，工会将重新发放。"), note=note))
-    return item
+payout_batch_create = payouts.payout_batch_create
+payout_batch_mark_paid = payouts.payout_batch_mark_paid
+payout_item_mark_failed = payouts.payout_item_mark_failed
 
 
 # --- reminding members --------------------------------------------------------------------------------------

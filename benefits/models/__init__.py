@@ -2,6 +2,7 @@
 
 `plans`: plans, tiers, benefit and subsidy rules, enrolments and payments.
 `claims`: claims, their stays, documents, invoices, events and reminders, payout batches.
+`review`: what every reviewed and paid application has in common (abstract), for `benefits.review`.
 """
 
 from .choices import BenefitKind, DocumentKind, RejectReason
@@ -31,6 +32,7 @@ from .plans import (
     Tier,
     ensure_plan_not_frozen,
 )
+from .review import ReviewedApplication, ReviewEvent, ReviewState
 
 __all__ = [
     "FROZEN_MESSAGE",
@@ -54,6 +56,9 @@ __all__ = [
     "Plan",
     "PlanNotice",
     "RejectReason",
+    "ReviewEvent",
+    "ReviewState",
+    "ReviewedApplication",
     "SubsidyRule",
     "Tier",
     "document_upload_to",

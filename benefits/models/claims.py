@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Branch, Member
 
 from .choices import BenefitKind, DocumentKind, RejectReason
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from .review import MONEY, ReviewedApplication, ReviewEvent
 
 
 def document_upload_to(instance, filename) -> str:
@@ -47,19 +46,7 @@ class ClaimStay(models.Model):
         return self.number
 
 
-class Claim(models.Model):
-    class State(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        SUBMITTED = "submitted", _("已提交，待初审")
-        BASE_REVIEW = "base_review", _("基层工会审核中")
-        FEDERATION_REVIEW = "federation_review", _("上级工会复核中")
-        RETURNED = "returned", _("退回补充材料")
-        APPROVED = "approved", _("已核准，待发放")
-        REJECTED = "rejected", _("未予补助")
-        WITHDRAWN = "withdrawn", _("已撤回")
-        PAID = "paid", _("已发放")
-
-    number = models.CharField(_("申请编号"), max_length=32, unique=True)
+class Claim(ReviewedApplication):
     # No single-column index on these three: each leads one of the composite indexes in Meta, which serve the
     # same lookups, and every claim row written (submit, assess, each decision) would update three more indexes.
     enrolment = models.ForeignKey(
@@ -76,8 +63,6 @@ class Claim(models.Model):
     # The hospital stay this claim is a line of, when the member entered the stay once for several kinds.
     stay = models.ForeignKey(ClaimStay, on_delete=models.PROTECT, null=True, blank=True, related_name="lines",
                              verbose_name=_("住院申请"))
-    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
-    version = models.PositiveIntegerField(_("版本"), default=1)
 
     # The facts (only those the kind needs are asked).
     diagnosis = models.CharField(_("诊断或伤情"), max_length=200, blank=True)
@@ -92,38 +77,14 @@ class Claim(models.Model):
     bed_fee = models.DecimalField(_("床位费（元）"), null=True, blank=True, **MONEY)
     grade = models.CharField(_("伤残等级"), max_length=30, blank=True)
     invoice_numbers = models.JSONField(_("发票号码"), default=list, blank=True)
-    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True)
-    bank_account = models.CharField(_("银行账号"), max_length=40, blank=True)
-    account_holder = models.CharField(_("户名"), max_length=100, blank=True)
 
     # The assessment (by the task) and the decision (by reviewers).
     proposed_amount = models.DecimalField(_("系统核算金额（元）"), null=True, blank=True, **MONEY)
     assessment = models.JSONField(_("核算明细"), default=dict, blank=True)
     flags = models.JSONField(_("提示"), default=list, blank=True)
-    # What the reviewer who returned the claim ticked as missing ("document:invoice", "fact:hospital"); cleared on
-    # resubmission. The member sees the list at the top of the claim.
-    return_items = models.JSONField(_("退回时需补充的项目"), default=list, blank=True)
-    approved_amount = models.DecimalField(_("核定金额（元）"), null=True, blank=True, **MONEY)
     hospital_days_paid = models.PositiveSmallIntegerField(_("计补住院天数"), default=0)
-    base_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("基层审核人"),
-    )
-    federation_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("上级复核人"),
-    )
     reject_reason = models.CharField(_("不予补助原因"), max_length=30, choices=RejectReason.choices, blank=True)
-    decision_message = models.TextField(_("审核意见"), blank=True)
-    paid_amount = models.DecimalField(_("实发金额（元）"), null=True, blank=True, **MONEY)
-
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     assessed_at = models.DateTimeField(_("核算时间"), null=True, blank=True)
-    state_changed_at = models.DateTimeField(_("进入当前状态时间"), default=timezone.now)
-    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
-    paid_at = models.DateTimeField(_("发放时间"), null=True, blank=True)
-    reminded_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("补助申请")
@@ -170,13 +131,6 @@ class Claim(models.Model):
                                     name="claim_stay_one_line_per_kind"),
         ]
 
-    def __str__(self) -> str:
-        return self.number
-
-    @property
-    def amount_due(self):
-        """What will be (or was) paid: the reviewers' amount, else the assessment's proposal."""
-        return self.approved_amount if self.approved_amount is not None else self.proposed_amount
 
 
 class ClaimDocument(models.Model):
@@ -224,23 +178,10 @@ class ClaimInvoice(models.Model):
         return self.number
 
 
-class ClaimEvent(models.Model):
+class ClaimEvent(ReviewEvent):
     """One step in a claim's life, kept forever: who did what, when, from which state to which, and why."""
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="events", verbose_name=_("申请"))
-    action = models.CharField(_("操作"), max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("操作人"),
-    )
-    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
-    to_state = models.CharField(_("新状态"), max_length=20, blank=True)
-    amount_from = models.DecimalField(_("原金额"), null=True, blank=True, **MONEY)
-    amount_to = models.DecimalField(_("新金额"), null=True, blank=True, **MONEY)
-    message = models.TextField(_("说明"), blank=True)
-    # What an edit changed: {field: [before, after]}, bank account numbers reduced to their last four digits.
-    changes = models.JSONField(_("修改内容"), default=dict, blank=True)
-    at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("申请记录")
