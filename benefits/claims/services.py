@@ -8,13 +8,11 @@ is a `ClaimEvent` row, audited and told to the member.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -44,7 +42,7 @@ from ..models import (
     Plan,
     RejectReason,
 )
-from ..review import access, decisions, payouts
+from ..review import access, decisions, documents, payouts
 from ..review.decisions import lazy_list, notify_member
 from ..review.documents import MAX_DOCUMENT_BYTES, document_prepare, sniff_content_type  # noqa: F401
 from ..review.kinds import ReviewKind, payout_kind_register
@@ -426,18 +424,9 @@ def documents_check_room(claim: Claim, kind: str) -> None:
 
 
 def document_store(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
-    """Checks the upload (`document_prepare`), stores it once under a random name and keeps its row on `claim`."""
-    data, content_type = document_prepare(upload)
-    document = ClaimDocument(
-        claim=claim, kind=kind, content_type=content_type, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
-        uploaded_by=actor,
-    )
-    document.file.save("upload", ContentFile(data), save=False)
-    document.save()
-    audit_log(actor=actor, action="benefits.claim.document_added", target=claim,
-              data={"document": str(document.token), "kind": kind, "sha256": document.sha256})
-    return document
+    """Checks the upload, stores it once under a random name and keeps its row on `claim`."""
+    return documents.document_store(actor=actor, document_model=ClaimDocument, owner_field="claim", owner=claim,
+                                    kind=kind, upload=upload, audit_action="benefits.claim.document_added")
 
 
 def document_add(*, actor, claim_id: int, kind: str, upload) -> ClaimDocument:
@@ -449,37 +438,8 @@ def document_add(*, actor, claim_id: int, kind: str, upload) -> ClaimDocument:
     return document
 
 
-@dataclass(frozen=True)
-class DocumentRefused:
-    """A file of a batch that was not kept: its name as the phone gave it, and why, in words."""
-
-    name: str
-    message: str
-
-
-@dataclass
-class DocumentsAdded:
-    added: list[ClaimDocument]
-    refused: list[DocumentRefused]
-
-
-def documents_batch(uploads, add_one) -> DocumentsAdded:
-    """Several files of one kind at once, as a phone's picker gives them, each stored by `add_one(upload)` in its
-    own transaction: a refused file is named with its reason and the good ones are kept. What refuses the whole
-    batch (another member's claim, a claim past editing, no kind, no file) raises."""
-    uploads = list(uploads)
-    if not uploads:
-        raise ClaimError(_("请选择要上传的文件。"), fields={"file": _("请选择要上传的文件。")})
-    result = DocumentsAdded(added=[], refused=[])
-    for upload in uploads:
-        try:
-            result.added.append(add_one(upload))
-        except ClaimError as e:
-            if e.code != "invalid" or "kind" in e.fields:
-                raise  # the claim or the kind refuses, not this file: no other file would fare better
-            name = str(getattr(upload, "name", "") or "")[:80] or _("未命名文件")
-            result.refused.append(DocumentRefused(name=name, message=e.message))
-    return result
+documents_batch = documents.documents_batch
+DocumentsAdded = documents.DocumentsAdded
 
 
 def documents_add(*, actor, claim_id: int, kind: str, uploads) -> DocumentsAdded:
@@ -744,10 +704,10 @@ class ClaimReview(ReviewKind):
 
     def return_choices(self, application: Claim) -> list[tuple[str, Promise]]:
         """Every kind of document, then the facts the claim's kind asks for."""
-        documents = [(f"document:{value}", label) for value, label in DocumentKind.choices]
+        document_items = [(f"document:{value}", label) for value, label in DocumentKind.choices]
         facts = [(f"fact:{name}", Claim._meta.get_field(name).verbose_name)
                  for name in fields_for_kind(application.kind)]
-        return documents + facts
+        return document_items + facts
 
     def amount_check(self, application: Claim, amount: Decimal) -> dict:
         return {"hospital_days_paid": _ensure_within_limits(application, amount)}

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -16,6 +16,7 @@ from members.models import Member
 from members.selectors import branches_in_scope
 
 from ..models import BenefitRule, Claim, Disease
+from ..review.documents import document_response
 from . import documents, letters, pdf, selectors, services
 from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 
@@ -248,17 +249,7 @@ def document_view(request, token):
     document = selectors.document_for(user, token)
     if document is None:
         raise Http404
-    download = request.GET.get("download") == "1"
-    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(document.content_type, "bin")
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
-    disposition = "attachment" if download else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{document.kind}-{document.pk}.{extension}"'
-    # An uploaded file is someone else's content: never sniffed into HTML, never run as a page of the portal's
-    # origin (scripts in a crafted PDF or SVG-like file stay sandboxed), never kept by a shared cache.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(document, download=request.GET.get("download") == "1")
 
 
 def letter_verify(request, token):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Branch, Member
 
 from .choices import BenefitKind, DocumentKind, RejectReason
-from .review import MONEY, ReviewedApplication, ReviewEvent
+from .review import MONEY, PrivateDocument, ReviewedApplication, ReviewEvent
 
 
 def document_upload_to(instance, filename) -> str:
@@ -133,34 +133,17 @@ class Claim(ReviewedApplication):
 
 
 
-class ClaimDocument(models.Model):
-    """An uploaded document, stored privately under a random name, served only through the checking view."""
+class ClaimDocument(PrivateDocument):
+    """A claim's uploaded document (a stay's lines each hold a row of the same stored file)."""
 
-    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="documents", verbose_name=_("申请"))
     kind = models.CharField(_("材料种类"), max_length=30, choices=DocumentKind.choices)
     file = models.FileField(_("文件"), upload_to=document_upload_to)
-    content_type = models.CharField(_("文件类型"), max_length=50)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(max_length=64)
-    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("上传人")
-    )
-    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
-    removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("申请材料")
         verbose_name_plural = _("申请材料")
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.original_name}"
-
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
 
 
 class ClaimInvoice(models.Model):

@@ -6,6 +6,8 @@ facts that kind asks for, and its own history table. The machinery that moves th
 and writes only the fields declared here, so a new kind inherits them rather than copying them.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -98,3 +100,30 @@ class ReviewEvent(models.Model):
 
     class Meta:
         abstract = True
+
+
+class PrivateDocument(models.Model):
+    """An uploaded document of an application, stored privately under a random name and served only through a
+    view that checks who asks. A concrete kind adds the foreign key to its application, its `kind` choices and
+    its `file` field (with the folder it is stored under)."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    content_type = models.CharField(_("文件类型"), max_length=50)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("上传人")
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    removed_at = models.DateTimeField(_("移除时间"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

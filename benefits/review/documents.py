@@ -2,12 +2,17 @@
 re-encoded without their metadata, a size limit. Each kind keeps its own document rows (`ClaimDocument`, ...);
 the file is stored under a random name and served only through a view that checks who asks."""
 
+import hashlib
 import io
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.services import audit_log
 from members.uploads import image_pixels_check
 
 from .transitions import ReviewError
@@ -75,3 +80,66 @@ def document_prepare(upload) -> tuple[bytes, str]:
     if content_type.startswith("image/"):
         data, content_type = _image_without_metadata(data, content_type)
     return data, content_type
+
+
+def document_store(*, actor, document_model, owner_field: str, owner, kind: str, upload, audit_action: str):
+    """Checks the upload (`document_prepare`), stores it once under a random name and keeps its row
+    (`document_model(<owner_field>=owner, kind=kind)`), audited as `audit_action` on the owner."""
+    data, content_type = document_prepare(upload)
+    document = document_model(
+        **{owner_field: owner}, kind=kind, content_type=content_type, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
+        uploaded_by=actor,
+    )
+    document.file.save("upload", ContentFile(data), save=False)
+    document.save()
+    audit_log(actor=actor, action=audit_action, target=owner,
+              data={"document": str(document.token), "kind": kind, "sha256": document.sha256})
+    return document
+
+
+@dataclass(frozen=True)
+class DocumentRefused:
+    """A file of a batch that was not kept: its name as the phone gave it, and why, in words."""
+
+    name: str
+    message: str
+
+
+@dataclass
+class DocumentsAdded:
+    added: list
+    refused: list[DocumentRefused]
+
+
+def documents_batch(uploads, add_one) -> DocumentsAdded:
+    """Several files of one kind at once, as a phone's picker gives them, each stored by `add_one(upload)` in its
+    own transaction: a refused file is named with its reason and the good ones are kept. What refuses the whole
+    batch (another member's application, one past editing, no kind, no file) raises."""
+    uploads = list(uploads)
+    if not uploads:
+        raise ReviewError(_("请选择要上传的文件。"), fields={"file": _("请选择要上传的文件。")})
+    result = DocumentsAdded(added=[], refused=[])
+    for upload in uploads:
+        try:
+            result.added.append(add_one(upload))
+        except ReviewError as e:
+            if e.code != "invalid" or "kind" in e.fields:
+                raise  # the application or the kind refuses, not this file: no other file would fare better
+            name = str(getattr(upload, "name", "") or "")[:80] or _("未命名文件")
+            result.refused.append(DocumentRefused(name=name, message=e.message))
+    return result
+
+
+def document_response(document, *, download: bool) -> FileResponse:
+    """The stored file of a document the caller has checked the user may see, as a private, sandboxed answer."""
+    extension = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}.get(document.content_type, "bin")
+    response = FileResponse(document.file.open("rb"), content_type=document.content_type)
+    disposition = "attachment" if download else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{document.kind}-{document.pk}.{extension}"'
+    # An uploaded file is someone else's content: never sniffed into HTML, never run as a page of the portal's
+    # origin (scripts in a crafted PDF or SVG-like file stay sandboxed), never kept by a shared cache.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Cache-Control"] = "private, no-store"
+    return response
