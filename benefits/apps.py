@@ -12,6 +12,7 @@ class BenefitsConfig(AppConfig):
         from . import checks  # noqa: F401 — registers the deployment checks
 
         # Each kind of reviewed application registers itself for payout batches as its services module loads.
+        from .aid import services as aid_services  # noqa: F401
         from .claims import services as claims_services  # noqa: F401
         from .sweeps import claims_unassessed_requeue
 

@@ -19,7 +19,7 @@ from reportlab.pdfgen import canvas
 from core.money import amount_in_words, yuan, yuan_text
 from core.typesetting import draw_qr, draw_text, pdf_font, wrap
 
-from .claims.letters import PAYMENT, letter_verify_url, payment_issuer
+from .letters import PAYMENT, letter_verify_url, payment_issuer
 from .models import Enrolment, Payment
 
 GREY = Color(0.35, 0.35, 0.35)

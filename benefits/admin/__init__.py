@@ -1,10 +1,12 @@
 """The benefits app's admin screens, one module per concern; the admin's autodiscovery imports this package.
 
 `plans`: plans, tiers, rules, disease lists, subsidy rules, enrolments and payments.
-`claims`: the claims review queue and payout batches.
+`claims`: the claims review queue.
+`payouts`: payout batches of every kind of application.
 """
 
-from .claims import ClaimAdmin, PayoutBatchAdmin
+from .claims import ClaimAdmin
+from .payouts import PayoutBatchAdmin
 from .plans import (
     BenefitRuleInline,
     DiseaseListAdmin,

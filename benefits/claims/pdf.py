@@ -9,9 +9,9 @@ from reportlab.lib.units import mm
 
 from core.money import amount_in_words, yuan, yuan_text
 
+from ..letters import CLAIM, LETTER_STATES, claim_issuer, letter_verify_url
 from ..models import Claim, RejectReason
 from ..review.letter_pdf import LABEL_WIDTH, Letter, date_text, decision_letter
-from .letters import CLAIM, LETTER_STATES, claim_issuer, letter_verify_url
 
 __all__ = ["LETTER_STATES", "decision_letter_pdf"]
 

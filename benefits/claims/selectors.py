@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.sql import execute_prepared
@@ -26,8 +26,6 @@ from ..models import (
     Disease,
     DocumentKind,
     Enrolment,
-    PayoutBatch,
-    PayoutItem,
     Plan,
     Tier,
 )
@@ -163,24 +161,6 @@ def document_for(user, token) -> ClaimDocument | None:
     if branches_in_scope(user, roles=DOCUMENT_ROLES).filter(pk=document.claim.branch_id).exists():
         return document
     return None
-
-
-def claims_payable(user, *, branch) -> QuerySet[Claim]:
-    """Approved claims of the branch's subtree that wait in no unpaid batch."""
-    pending = PayoutItem.objects.filter(claim=OuterRef("pk"), status=PayoutItem.Status.PENDING)
-    return (
-        Claim.objects.filter(state=Claim.State.APPROVED, branch__path__startswith=branch.path,
-                             branch__in=branches_in_scope(user, roles=FINANCE_ROLES))
-        .exclude(Exists(pending)).select_related("member", "branch").order_by("decided_at", "id")
-    )
-
-
-def batches_in_scope(user) -> QuerySet[PayoutBatch]:
-    return PayoutBatch.objects.filter(branch__in=branches_in_scope(user, roles=FINANCE_ROLES))
-
-
-def batch_rows(batch: PayoutBatch) -> list[PayoutItem]:
-    return list(batch.items.select_related("claim__member", "claim__branch").order_by("id"))
 
 
 # --- the assessment's reads (the Celery task runs them for every claim: few statements, little ORM work) ------

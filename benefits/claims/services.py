@@ -509,14 +509,7 @@ def claim_withdraw(*, actor, claim_id: int, message: str = "") -> Claim:
     """The member withdraws a claim before any decision; it is kept, marked withdrawn."""
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
-        if claim.state not in TRANSITIONS["withdraw"][0]:
-            raise ClaimError(
-                _("该申请当前为“%(state)s”，已有决定，不能撤回。") % {"state": state_label(claim.state)},
-                code="wrong_state",
-            )
-        claim = _transition(claim, action="withdraw", actor=actor, message=message.strip()[:500])
-        _notify_member(claim, recipient_text(gettext_lazy("您的补助申请 %(number)s 已撤回"), number=claim.number))
-    return claim
+        return decisions.application_withdraw(CLAIM_REVIEW, claim, actor=actor, message=message)
 
 
 # --- assessment (the task) --------------------------------------------------------------------------------
@@ -675,7 +668,9 @@ class ClaimReview(ReviewKind):
     payout_fk = "claim"
     review_related = ("member__user", "enrolment__plan__federation", "branch")
     reject_reasons = RejectReason
+    bank_memo = "职工医疗互助补助"
     texts = {
+        "withdrawn": gettext_lazy("您的补助申请 %(number)s 已撤回"),
         "passed": gettext_lazy("您的补助申请 %(number)s 已通过基层工会审核"),
         "passed_body": gettext_lazy("现由上级工会复核。"),
         "review_waiting": gettext_lazy("有一份补助申请待复核：%(number)s"),

@@ -12,9 +12,9 @@ from core.errors import page_errors
 from members.models import Member
 
 from ..models import Claim, ClaimStay
+from ..review.doors import documents_upload
 from . import selectors, services, stays
 from .forms import ClaimDocumentForm, StayFactsForm
-from .views import documents_upload
 
 
 def _own_stay(request, stay_id) -> ClaimStay:
@@ -105,7 +105,7 @@ def stay_document_upload(request, stay_id):
     """Files of one kind for the whole stay: stored once, on every line."""
     stay = _own_stay(request, stay_id)
     return documents_upload(
-        request,
+        request, form_class=ClaimDocumentForm, document_route="benefits:claim-document",
         add=lambda **batch: stays.stay_documents_add(actor=request.user, stay_id=stay.pk, **batch),
         remove_url=lambda document: reverse("benefits:stay-document-remove", args=[stay.pk, document.token]),
         checklist=lambda: stay_checklist(selectors.stay_lines(stay, withdrawn=False)),

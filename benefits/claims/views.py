@@ -3,21 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.errors import page_errors
 from members.models import Member
 from members.selectors import branches_in_scope
 
+from .. import letters
 from ..models import BenefitRule, Claim, Disease
 from ..review.documents import document_response
-from . import documents, letters, pdf, selectors, services
+from ..review.doors import documents_upload
+from . import documents, pdf, selectors, services
 from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 
 EDITABLE = (Claim.State.DRAFT, Claim.State.RETURNED)
@@ -112,57 +112,6 @@ def claim_edit(request, claim_id):
     }, status=status)
 
 
-def wants_json(request) -> bool:
-    # The upload script (static/benefits/claim_upload.js) asks for JSON to show each file's result in place; a
-    # form posted without the script gets the page back with a message per file.
-    return request.headers.get("Accept", "").startswith("application/json")
-
-
-def upload_messages(request, result: services.DocumentsAdded | None, error: str | None) -> None:
-    """What became of each file of a batch posted without the upload script, as page messages."""
-    if error:
-        messages.error(request, error)
-        return
-    for refused in result.refused:
-        messages.error(request, _("“%(name)s”未上传：%(reason)s") % {"name": refused.name, "reason": refused.message})
-    if result.added:
-        count = len(result.added)
-        messages.success(request, ngettext("已上传 %(count)d 个文件。", "已上传 %(count)d 个文件。", count)
-                         % {"count": count})
-
-
-def documents_upload(request, *, add, remove_url, checklist, back: str):
-    """The upload door of a claim and of a stay alike: `add(kind=, uploads=)` stores the batch (one claim's
-    `documents_add` or a stay's `stay_documents_add`), `remove_url(document)` and `checklist()` describe the owner
-    afterwards. The upload script gets JSON with each file's result; a form posted without it gets `back` with
-    a message per file."""
-    form = ClaimDocumentForm(request.POST, request.FILES)
-    result, error = None, None
-    if not form.is_valid():
-        error = _("请选择材料种类和文件。")
-    else:
-        try:
-            result = add(kind=form.cleaned_data["kind"], uploads=form.cleaned_data["file"])
-        except services.ClaimError as e:  # the message goes into the upload's own answer, not a form
-            error = e.message
-    if not wants_json(request):
-        upload_messages(request, result, error)
-        return redirect(back)
-    added = result.added if result else []
-    refused = result.refused if result else []
-    return JsonResponse({
-        "error": error,
-        "added": [{
-            "name": document.original_name, "kind": document.kind, "label": document.get_kind_display(),
-            "size": filesizeformat(document.size),
-            "url": reverse("benefits:claim-document", args=[document.token]),
-            "remove_url": remove_url(document),
-        } for document in added],
-        "refused": [{"name": item.name, "message": item.message} for item in refused],
-        "checklist": [{"kind": item.kind, "present": item.present} for item in checklist()],
-    }, status=200 if added or not (error or refused) else 400)
-
-
 @login_required
 @require_POST
 def claim_document_upload(request, claim_id):
@@ -170,7 +119,7 @@ def claim_document_upload(request, claim_id):
     own, with its name in the message."""
     claim = _own_claim(request, claim_id)
     return documents_upload(
-        request,
+        request, form_class=ClaimDocumentForm, document_route="benefits:claim-document",
         add=lambda **batch: services.documents_add(actor=request.user, claim_id=claim.pk, **batch),
         remove_url=lambda document: reverse("benefits:claim-document-remove", args=[claim.pk, document.token]),
         checklist=lambda: selectors.claim_document_checklist(claim),

@@ -2,9 +2,21 @@
 
 `plans`: plans, tiers, benefit and subsidy rules, enrolments and payments.
 `claims`: claims, their stays, documents, invoices, events and reminders, payout batches.
+`aid`: education-aid campaigns and applications (reviewed and paid like claims).
 `review`: what every reviewed and paid application has in common (abstract), for `benefits.review`.
 """
 
+from .aid import (
+    AidBasis,
+    AidCampaign,
+    AidDocument,
+    AidDocumentKind,
+    AidEvent,
+    AidRejectReason,
+    EducationAidApplication,
+    SchoolStage,
+    aid_document_upload_to,
+)
 from .choices import BenefitKind, DocumentKind, RejectReason
 from .claims import (
     MONEY,
@@ -38,6 +50,12 @@ __all__ = [
     "FROZEN_MESSAGE",
     "MONEY",
     "ZERO",
+    "AidBasis",
+    "AidCampaign",
+    "AidDocument",
+    "AidDocumentKind",
+    "AidEvent",
+    "AidRejectReason",
     "BenefitKind",
     "BenefitRule",
     "Claim",
@@ -49,6 +67,7 @@ __all__ = [
     "Disease",
     "DiseaseList",
     "DocumentKind",
+    "EducationAidApplication",
     "Enrolment",
     "Payment",
     "PayoutBatch",
@@ -59,8 +78,10 @@ __all__ = [
     "ReviewEvent",
     "ReviewState",
     "ReviewedApplication",
+    "SchoolStage",
     "SubsidyRule",
     "Tier",
+    "aid_document_upload_to",
     "document_upload_to",
     "ensure_plan_not_frozen",
 ]

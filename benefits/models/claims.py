@@ -234,7 +234,13 @@ class PayoutItem(models.Model):
         FAILED = "failed", _("发放失败")
 
     batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="items", verbose_name=_("批次"))
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payout_items", verbose_name=_("申请"))
+    # What the item pays: a claim or an education-aid application, exactly one (each kind of reviewed application
+    # paid in batches has its foreign key here, named as its ReviewKind's `payout_fk`).
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="payout_items", verbose_name=_("申请"),
+                              null=True, blank=True)
+    aid_application = models.ForeignKey("benefits.EducationAidApplication", on_delete=models.PROTECT,
+                                        related_name="payout_items", verbose_name=_("助学申请"), null=True,
+                                        blank=True)
     amount = models.DecimalField(_("金额（元）"), **MONEY)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("备注"), max_length=200, blank=True)
@@ -246,8 +252,15 @@ class PayoutItem(models.Model):
         constraints = [
             # A claim waits in at most one unpaid batch: it can never be sent to the bank twice.
             models.UniqueConstraint(fields=["claim"], condition=Q(status="pending"), name="payout_claim_once_pending"),
+            models.UniqueConstraint(fields=["aid_application"], condition=Q(status="pending"),
+                                    name="payout_aid_once_pending"),
+            models.CheckConstraint(
+                condition=Q(claim__isnull=False, aid_application__isnull=True)
+                | Q(claim__isnull=True, aid_application__isnull=False),
+                name="payout_pays_one_application",
+            ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.batch_id}/{self.claim_id}"
+        return f"{self.batch_id}/{self.claim_id or self.aid_application_id}"

@@ -11,8 +11,9 @@ must keep, and its service time. With that, the kind gets, without writing them 
 - `access`: review levels by branch, the four-eyes and conflict-of-interest rules, the locked read for review;
 - `decisions`: pass, approve, return with a checklist, reject, adjust, and reviewers reminded of the service
   time;
-- `payouts`: payout batches across kinds, marked paid or failed item by item (`benefits.claims.exports` writes
-  the bank file from the batch).
+- `payouts`: payout batches across kinds, marked paid or failed item by item, and `bank_file` writing the
+  batch's transfer file;
+- `documents`: private documents checked, stored and served; `letter_pdf`: the decision letter's page and issuer.
 
 A kind's services module wraps these in its own `noun_verb` functions (`claim_pass(*, actor, claim_id, ...)`),
 so its doors and tests speak of claims; the rules live here.

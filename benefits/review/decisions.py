@@ -23,7 +23,7 @@ from members.selectors import branch_admins_for
 from ..models import ReviewState
 from . import access
 from .kinds import ReviewKind
-from .transitions import ReviewChanged, ReviewError, now, transition
+from .transitions import TRANSITIONS, ReviewChanged, ReviewError, now, state_label, transition
 
 S = ReviewState
 
@@ -53,6 +53,19 @@ def notify_reviewers(kind: ReviewKind, application, branch: Branch, title: Promi
 
 def _text(kind: ReviewKind, key: str, **values):
     return recipient_text(kind.texts[key], **values)
+
+
+def application_withdraw(kind: ReviewKind, application, *, actor, message: str = ""):
+    """The member withdraws `application` (locked by the caller) before any decision; it is kept, marked
+    withdrawn."""
+    if application.state not in TRANSITIONS["withdraw"][0]:
+        raise ReviewError(
+            _("该申请当前为“%(state)s”，已有决定，不能撤回。") % {"state": state_label(application.state)},
+            code="wrong_state",
+        )
+    application = transition(kind, application, action="withdraw", actor=actor, message=message.strip()[:500])
+    notify_member(kind, application, _text(kind, "withdrawn", number=application.number))
+    return application
 
 
 def review_pass(kind: ReviewKind, *, actor, application_id: int, version: int, message: str = ""):

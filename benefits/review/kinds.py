@@ -29,10 +29,11 @@ class ReviewKind:
     finance_role: str = StaffRole.Role.FINANCE
     # select_related for the locked read a reviewer acts on (federation() and return_choices() may use them)
     review_related: tuple[str, ...] = ("member__user", "branch")
-    # The member's notifications. Keys: passed, passed_body, approved, approved_body, returned, returned_body
+    # The member's notifications. Keys: withdrawn, passed, passed_body, approved, approved_body, returned, returned_body
     # (with %(items)s), rejected, adjusted, adjusted_body, paid, paid_body, payout_failed, payout_failed_body;
     # reviewers': review_waiting, overdue. Each a lazy text with %(number)s, %(amount)s ... as its use says.
     texts: dict[str, Promise]
+    bank_memo: str = ""  # the transfer's memo in the bank file (Chinese: a document for the bank), before the batch
     reject_reasons: type  # TextChoices of the reasons a reviewer picks from ("other" asks for words)
 
     def federation(self, application) -> Branch | None:

@@ -43,6 +43,20 @@ def item_kind(item: PayoutItem, kinds: list[ReviewKind]) -> tuple[ReviewKind, ob
     raise LookupError(f"payout item {item.pk} pays no registered kind")
 
 
+def batches_in_scope(user):
+    return PayoutBatch.objects.filter(branch__in=branches_in_scope(user, roles=_finance_roles(payout_kinds())))
+
+
+def batch_items(batch: PayoutBatch) -> list[PayoutItem]:
+    """The batch's items, each with `kind` and `application` (its member and branch loaded), in one query."""
+    kinds = payout_kinds()
+    related = [f"{kind.payout_fk}__{name}" for kind in kinds for name in ("member", "branch")]
+    items = list(batch.items.select_related(*related).order_by("id"))
+    for item in items:
+        item.kind, item.application = item_kind(item, kinds)
+    return items
+
+
 def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
     """Finance puts every approved application of the branch's subtree not already in an unpaid batch into a
     new one."""

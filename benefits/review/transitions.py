@@ -47,6 +47,9 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     "batch": (frozenset({S.APPROVED}), None),
     "pay": (frozenset({S.APPROVED}), S.PAID),
     "payout_failed": (frozenset({S.APPROVED}), None),
+    # A reviewer checked something the rules hold the application on (aid declared from elsewhere) and lets the
+    # review go on, saying why.
+    "override": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), None),
 }
 
 ACTION_LABELS = {
@@ -63,6 +66,7 @@ ACTION_LABELS = {
     "batch": gettext_lazy("列入发放批次"),
     "pay": gettext_lazy("补助已发放"),
     "payout_failed": gettext_lazy("发放未成功"),
+    "override": gettext_lazy("核实其他资助后准予继续"),
 }
 
 # What the amount on a history row is, by the event's action (any other action with an amount: "金额").

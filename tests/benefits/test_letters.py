@@ -6,7 +6,7 @@ import os
 
 from django.urls import reverse
 
-from benefits.claims import letters as letter_checks
+from benefits import letters as letter_checks
 from benefits.claims import services as claims
 from core import typesetting
 from tests.benefits.claims_helpers import EXPECTED_STAY_AMOUNT, approved, submitted_stay

@@ -1,4 +1,5 @@
-"""The bank transfer file of a payout batch, as CSV (UTF-8 with BOM, for spreadsheet programs) or XLSX."""
+"""The bank transfer file of a payout batch (every kind of application in it), as CSV (UTF-8 with BOM, for
+spreadsheet programs) or XLSX."""
 
 import io
 
@@ -8,7 +9,7 @@ from openpyxl import Workbook
 from core.spreadsheets import csv_writer, xlsx_append
 
 from ..models import PayoutBatch, PayoutItem
-from . import selectors
+from .payouts import batch_items
 
 HEADER = ["序号", "户名", "开户银行", "银行账号", "金额", "申请编号", "摘要"]
 ACCOUNT_COLUMN = 3
@@ -17,11 +18,11 @@ ACCOUNT_COLUMN = 3
 def batch_rows(batch: PayoutBatch) -> list[list]:
     rows = []
     for index, item in enumerate(
-        (i for i in selectors.batch_rows(batch) if i.status != PayoutItem.Status.FAILED), start=1
+        (i for i in batch_items(batch) if i.status != PayoutItem.Status.FAILED), start=1
     ):
-        claim = item.claim
-        rows.append([index, claim.account_holder, claim.bank_name, claim.bank_account, item.amount,
-                     claim.number, f"职工医疗互助补助 {batch.number}"])
+        application = item.application
+        rows.append([index, application.account_holder, application.bank_name, application.bank_account, item.amount,
+                     application.number, f"{item.kind.bank_memo} {batch.number}"])
     return rows
 
 

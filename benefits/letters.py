@@ -1,10 +1,11 @@
 """Who issues a decision letter or a receipt, and the public check behind the QR code printed on each.
 
-The QR code links to `/benefits/letters/verify/<token>/`. The token is `Signer(salt=…).sign("c<claim id>")` (a
-decision letter) or `"p<payment id>"` (a receipt): it carries the row's id and no personal data, and nobody can
-forge it. It does not expire — a letter is kept for years — and the page reads the claim or payment as it is now,
-so it always tells the truth about the paper in front of the reader: number, the person's name masked, amount,
-decision, date and issuing union, and nothing else.
+The QR code links to `/benefits/letters/verify/<token>/`. The token is `Signer(salt=…).sign(...)` of
+"c<claim id>" (a claim's decision letter), "a<application id>" (an education-aid decision letter) or
+"p<payment id>" (a receipt): it carries the row's id and no personal data, and nobody can forge it. It does not
+expire — a letter is kept for years — and the page reads the row as it is now, so it always tells the truth about
+the paper in front of the reader: number, the person's name masked, amount, decision, date and issuing union, and
+nothing else.
 """
 
 from dataclasses import dataclass
@@ -19,11 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.text import masked_name
 
-from ..models import Claim, Payment
-from ..review.letter_pdf import decision_issuer
+from .models import Claim, EducationAidApplication, Payment
+from .review.letter_pdf import decision_issuer
 
 _SALT = "benefits.letter-check"
-CLAIM, PAYMENT = "c", "p"
+CLAIM, PAYMENT, AID = "c", "p", "a"
 LETTER_STATES = (Claim.State.APPROVED, Claim.State.PAID, Claim.State.REJECTED)
 
 
@@ -41,6 +42,12 @@ def claim_issuer(claim: Claim):
     running the plan, or the claim's base union for a rejection it made itself. Needs claim.enrolment.plan.federation
     and claim.branch loaded."""
     return decision_issuer(claim, claim.enrolment.plan.federation)
+
+
+def aid_issuer(application: EducationAidApplication):
+    """The union that issues an education-aid decision: the campaign's federation, or the base union for a
+    rejection it made itself. Needs application.campaign.federation and application.branch loaded."""
+    return decision_issuer(application, application.campaign.federation)
 
 
 def payment_issuer(payment: Payment, plan=None):
@@ -76,6 +83,23 @@ def _claim_check(pk: int) -> LetterCheck | None:
                        decision=str(decision), amount=amount, on=decided, issuer=claim_issuer(claim).name)
 
 
+def _aid_check(pk: int) -> LetterCheck | None:
+    application = (EducationAidApplication.objects.filter(pk=pk, state__in=LETTER_STATES)
+                   .select_related("member", "branch", "campaign__federation").first())
+    if application is None:
+        return None
+    if application.state == Claim.State.REJECTED:
+        decision, amount = _("不予资助"), None
+    elif application.state == Claim.State.PAID:
+        decision, amount = _("核准资助，已发放"), application.paid_amount
+    else:
+        decision, amount = _("核准资助，待发放"), application.approved_amount
+    decided = timezone.localdate(application.decided_at) if application.decided_at else None
+    return LetterCheck(title=str(_("助学审核决定书")), number=application.number,
+                       name=masked_name(application.member.name), decision=str(decision), amount=amount, on=decided,
+                       issuer=aid_issuer(application).name)
+
+
 def _payment_check(pk: int) -> LetterCheck | None:
     payment = Payment.objects.filter(pk=pk, status=Payment.Status.PAID).select_related("branch").first()
     if payment is None:
@@ -101,4 +125,6 @@ def letter_check(token: str) -> LetterCheck | None:
         return _claim_check(int(pk))
     if kind == PAYMENT:
         return _payment_check(int(pk))
+    if kind == AID:
+        return _aid_check(int(pk))
     return None
