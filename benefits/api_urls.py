@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import api
+from .aid import api as aid_api
 from .claims import api as claims_api
 from .claims import stays_api
 
@@ -12,6 +13,8 @@ router.register("enrolments", api.EnrolmentViewSet, basename="benefits-enrolment
 router.register("claims/review", claims_api.ClaimReviewViewSet, basename="benefits-claim-review")
 router.register("claims/stays", stays_api.StayViewSet, basename="benefits-stay")
 router.register("claims", claims_api.ClaimViewSet, basename="benefits-claim")
+router.register("aid/education/review", aid_api.AidReviewViewSet, basename="benefits-aid-review")
+router.register("aid/education", aid_api.AidApplicationViewSet, basename="benefits-aid")
 
 urlpatterns = [
     path("my-cover/", api.MyCoverView.as_view(), name="benefits-my-cover"),

@@ -25,4 +25,9 @@ BEAT_SCHEDULE = {
         "task": "benefits.tasks.remind_overdue_claims",
         "schedule": crontab(hour="8-18", minute=15),
     },
+    # Education aid waiting in review longer than its campaign's service time (each at most once a day).
+    "benefits-aid-overdue-reminders": {
+        "task": "benefits.tasks.remind_overdue_aid",
+        "schedule": crontab(hour="8-18", minute=20),
+    },
 }

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from . import services, wechatpay
+from .aid import services as aid_services
 from .claims import services as claims_services
 
 
@@ -29,6 +30,11 @@ def assess_claim(self, claim_id: int) -> None:
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
 def remind_overdue_claims(self) -> None:
     claims_services.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def remind_overdue_aid(self) -> None:
+    aid_services.aid_overdue_remind()  # idempotent: each application reminded about at most once a day
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)

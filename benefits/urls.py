@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .aid import views as aid_views
 from .claims import stays_views
 from .claims import views as claims_views
 
@@ -42,4 +43,16 @@ urlpatterns = [
     path("claims/<int:claim_id>/letter.pdf", claims_views.claim_letter, name="claim-letter"),
     path("claims/documents/<uuid:token>/", claims_views.document_view, name="claim-document"),
     path("letters/verify/<str:token>/", claims_views.letter_verify, name="letter-verify"),
+    path("aid/", aid_views.aid_list, name="aid-list"),
+    path("aid/new/", aid_views.aid_new, name="aid-new"),
+    path("aid/figures/", aid_views.aid_figures, name="aid-figures"),
+    path("aid/documents/<uuid:token>/", aid_views.aid_document, name="aid-document"),
+    path("aid/<int:application_id>/", aid_views.aid_detail, name="aid"),
+    path("aid/<int:application_id>/edit/", aid_views.aid_edit, name="aid-edit"),
+    path("aid/<int:application_id>/documents/", aid_views.aid_document_upload, name="aid-document-upload"),
+    path("aid/<int:application_id>/documents/<uuid:token>/remove/", aid_views.aid_document_remove,
+         name="aid-document-remove"),
+    path("aid/<int:application_id>/submit/", aid_views.aid_submit, name="aid-submit"),
+    path("aid/<int:application_id>/withdraw/", aid_views.aid_withdraw, name="aid-withdraw"),
+    path("aid/<int:application_id>/letter.pdf", aid_views.aid_letter, name="aid-letter"),
 ]

@@ -1,10 +1,12 @@
 """The benefits app's admin screens, one module per concern; the admin's autodiscovery imports this package.
 
 `plans`: plans, tiers, rules, disease lists, subsidy rules, enrolments and payments.
+`aid`: education-aid campaigns and the applications' review queue.
 `claims`: the claims review queue.
 `payouts`: payout batches of every kind of application.
 """
 
+from .aid import AidCampaignAdmin, EducationAidApplicationAdmin
 from .claims import ClaimAdmin
 from .payouts import PayoutBatchAdmin
 from .plans import (
@@ -20,9 +22,11 @@ from .plans import (
 )
 
 __all__ = [
+    "AidCampaignAdmin",
     "BenefitRuleInline",
     "ClaimAdmin",
     "DiseaseListAdmin",
+    "EducationAidApplicationAdmin",
     "EnrolmentAdmin",
     "PaymentAdmin",
     "PayoutBatchAdmin",

@@ -7,56 +7,24 @@
   Nothing is added, edited or deleted directly: every action calls `benefits.claims.services`.
 """
 
-from datetime import timedelta
 
-from django import forms
-from django.contrib import admin, messages
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.contrib import admin
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import page_errors
 from core.money import yuan
 from members.selectors import branches_in_scope
 
 from ..claims import selectors, services
 from ..models import Claim, DocumentKind, RejectReason
 from .plans import has_scope
+from .review import CappedCountPaginator, LevelFilter, ReviewForm, WaitingFilter, review_post
 
 S = Claim.State
-
-
-class ReviewForm(forms.Form):
-    action = forms.ChoiceField(choices=[(a, a) for a in services.REVIEW_ACTIONS])
-    version = forms.IntegerField(min_value=0, max_value=2**63 - 1)
-    message = forms.CharField(label=_("意见或说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    reason = forms.ChoiceField(label=_("不予补助的原因"), choices=[("", "—"), *RejectReason.choices], required=False)
-    amount = forms.CharField(label=_("核定金额（元）"), required=False)
-    # The amount due as the approver saw it on the page: approving confirms that figure, not a later one.
-    amount_seen = forms.CharField(required=False)
-    # Returning: what is missing, ticked (the service checks them against the claim's own list).
-    items = forms.MultipleChoiceField(required=False)
-
-    def __init__(self, *args, item_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["items"].choices = item_choices
-
-
-class LevelFilter(admin.SimpleListFilter):
-    title = _("审核环节")
-    parameter_name = "level"
-
-    def lookups(self, request, model_admin):
-        return [("base", _("待基层工会审核")), ("federation", _("待上级工会复核"))]
-
-    def queryset(self, request, queryset):
-        states = {"base": [S.BASE_REVIEW], "federation": [S.FEDERATION_REVIEW]}.get(self.value())
-        return queryset.filter(state__in=states) if states else queryset
 
 
 class BranchFilter(admin.SimpleListFilter):
@@ -69,19 +37,6 @@ class BranchFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.filter(branch_id=self.value()) if self.value() else queryset
-
-
-class WaitingFilter(admin.SimpleListFilter):
-    title = _("等待时间")
-    parameter_name = "waiting"
-
-    def lookups(self, request, model_admin):
-        return [("3", _("超过 3 天")), ("7", _("超过 7 天")), ("30", _("超过 30 天"))]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("3", "7", "30"):
-            return queryset.filter(state_changed_at__lt=timezone.now() - timedelta(days=int(self.value())))
-        return queryset
 
 
 class FlaggedFilter(admin.SimpleListFilter):
@@ -97,17 +52,6 @@ class FlaggedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(flags=[])
         return queryset
-
-
-class CappedCountPaginator(Paginator):
-    """Counts at most CAP + 1 rows: an exact COUNT(*) of a 500,000-claim queue costs more than the whole
-    page. A longer queue shows as 10,001 claims (the first 200 pages); filters narrow it."""
-
-    CAP = 10_000
-
-    @cached_property
-    def count(self):
-        return self.object_list.order_by()[: self.CAP + 1].count()
 
 
 @admin.register(Claim)
@@ -173,29 +117,13 @@ class ClaimAdmin(admin.ModelAdmin):
         claim = self.get_queryset(request).filter(pk=object_id).select_related("enrolment__tier").first()
         if claim is None:
             raise Http404
-        form = ReviewForm(request.POST or None, item_choices=services.return_item_choices(claim))
+        form = ReviewForm(request.POST or None, actions=services.REVIEW_ACTIONS, reasons=RejectReason.choices,
+                          item_choices=services.return_item_choices(claim))
         if request.method == "POST":
-            if form.is_valid():
-                values = form.cleaned_data
-                action = values["action"]
-                kwargs = {"actor": request.user, "claim_id": claim.pk, "version": values["version"]}
-                if action == "reject":
-                    kwargs.update(reason=values["reason"], message=values["message"])
-                elif action == "adjust":
-                    kwargs.update(amount=values["amount"], reason=values["message"])
-                elif action == "approve":
-                    kwargs.update(amount=values["amount_seen"], message=values["message"])
-                elif action == "return":
-                    kwargs.update(message=values["message"], items=values["items"])
-                else:
-                    kwargs.update(message=values["message"])
-                with page_errors(request):
-                    services.REVIEW_ACTIONS[action](**kwargs)
-                    done = gettext("已处理：%(action)s。") % {"action": services.ACTION_LABELS[action]}
-                    self.message_user(request, done, messages.SUCCESS)
-                    return HttpResponseRedirect(request.path)
-            else:
-                self.message_user(request, gettext("提交的内容有误，请重试。"), messages.ERROR)
+            done = review_post(self, request, form=form, actions=services.REVIEW_ACTIONS,
+                               ids={"claim_id": claim.pk})
+            if done is not None:
+                return done
         allowed = services.claim_actions_allowed(request.user, claim)
         timeline = selectors.claim_timeline(claim)
         # Why nothing is offered, when the claim waits for a decision: the reviewer reads the reason, not a page
@@ -213,7 +141,8 @@ class ClaimAdmin(admin.ModelAdmin):
             "bank_changes": services.claim_bank_changes(timeline),
             "year_claims": selectors.year_claims(claim), "year_limits": selectors.year_limits(claim),
             "can_act": bool(allowed), "allowed": allowed, "refusal": refusal,
-            "form": ReviewForm(initial={"version": claim.version}),
+            "form": ReviewForm(actions=services.REVIEW_ACTIONS, reasons=RejectReason.choices,
+                               initial={"version": claim.version}),
             "reasons": RejectReason.choices, "document_kinds": dict(DocumentKind.choices),
             "has_letter": claim.state in ("approved", "paid", "rejected"),
             "return_choices": services.return_item_choices(claim),

@@ -21,7 +21,9 @@ from core.api import ID_MAX, ErrorEnvelopeSerializer, object_id_field
 from core.parsers import ObjectJSONParser
 
 from ..models import BenefitKind, Claim, ClaimDocument, ClaimEvent, DocumentKind, RejectReason
-from . import documents, selectors, services
+from ..review import links
+from ..review.decisions import decision_arguments
+from . import selectors, services
 
 ERRORS = {400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer}
 
@@ -36,9 +38,9 @@ class ClaimDocumentSerializer(serializers.ModelSerializer):
 
     def get_url(self, document) -> str:
         """Signed for the user asking, valid CLAIM_DOCUMENT_URL_MAX_AGE seconds: an app opens it without a
-        session cookie (benefits/claims/documents.py)."""
+        session cookie (benefits/review/links.py)."""
         request = self.context.get("request")
-        url = documents.document_url(token=document.token, user=getattr(request, "user", None))
+        url = links.document_url(token=document.token, user=getattr(request, "user", None))
         return request.build_absolute_uri(url) if request is not None else url
 
 
@@ -376,17 +378,9 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data = ClaimDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        kwargs = {"actor": request.user, "claim_id": claim.pk, "version": values["version"]}
-        if values["action"] == "reject":
-            kwargs.update(reason=values.get("reason", ""), message=values["message"])
-        elif values["action"] == "adjust":
-            kwargs.update(amount=values.get("amount"), reason=values["message"])
-        elif values["action"] == "approve":
-            kwargs.update(amount=values.get("amount"), message=values["message"])
-        else:
-            kwargs.update(message=values["message"])
-            if values["action"] == "return":
-                kwargs.update(items=values["items"])
+        kwargs = {"actor": request.user, "claim_id": claim.pk, "version": values["version"], **decision_arguments(
+            values["action"], message=values["message"], reason=values.get("reason", ""), amount=values.get("amount"),
+            items=values["items"])}
         services.REVIEW_ACTIONS[values["action"]](**kwargs)
         claim = self.get_queryset().get(pk=claim.pk)
         return Response(ClaimReviewSerializer(claim, context=self.get_serializer_context()).data)

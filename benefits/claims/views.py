@@ -15,9 +15,10 @@ from members.selectors import branches_in_scope
 
 from .. import letters
 from ..models import BenefitRule, Claim, Disease
+from ..review import links
 from ..review.documents import document_response
 from ..review.doors import documents_upload
-from . import documents, pdf, selectors, services
+from . import pdf, selectors, services
 from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 
 EDITABLE = (Claim.State.DRAFT, Claim.State.RETURNED)
@@ -194,7 +195,7 @@ def document_view(request, token):
     signed for its user (`?sig=`, short-lived); a browser with its session."""
     user = request.user
     if "sig" in request.GET:
-        user = documents.document_link_user(token=token, signature=request.GET["sig"])
+        user = links.document_link_user(token=token, signature=request.GET["sig"])
     document = selectors.document_for(user, token)
     if document is None:
         raise Http404

@@ -1,12 +1,9 @@
 """The bank transfer file of a payout batch (every kind of application in it), as CSV (UTF-8 with BOM, for
 spreadsheet programs) or XLSX."""
 
-import io
-
 from django.http import HttpResponse
-from openpyxl import Workbook
 
-from core.spreadsheets import csv_writer, xlsx_append
+from core.spreadsheets import spreadsheet_response
 
 from ..models import PayoutBatch, PayoutItem
 from .payouts import batch_items
@@ -29,23 +26,6 @@ def batch_rows(batch: PayoutBatch) -> list[list]:
 def batch_response(batch: PayoutBatch, fmt: str) -> HttpResponse:
     rows = batch_rows(batch)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv_writer(out, identifiers=(ACCOUNT_COLUMN,))
-        writer.writerow(HEADER)
-        writer.writerows([[*row[:4], f"{row[4]:.2f}", *row[5:]] for row in rows])
-        response = HttpResponse(out.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    else:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("转账")
-        sheet.append(HEADER)
-        for row in rows:
-            # The account number stays text (a number cell would lose digits); the amount a Decimal number.
-            xlsx_append(sheet, row, identifiers=(ACCOUNT_COLUMN,))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-    response["Content-Disposition"] = f'attachment; filename="payout-{batch.number}.{fmt}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+        rows = [[*row[:4], f"{row[4]:.2f}", *row[5:]] for row in rows]
+    return spreadsheet_response(fmt=fmt, filename=f"payout-{batch.number}", sheet="转账", header=HEADER, rows=rows,
+                                identifiers=(ACCOUNT_COLUMN,))

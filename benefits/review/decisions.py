@@ -55,6 +55,23 @@ def _text(kind: ReviewKind, key: str, **values):
     return recipient_text(kind.texts[key], **values)
 
 
+def decision_arguments(action: str, *, message: str = "", reason: str = "", amount=None, items=()) -> dict:
+    """What a review `action` takes besides the actor, id and version, from the fields every door's decision form
+    has (the admin's page, the API): reject a reason and a note, adjust and override a reason (the note), adjust
+    and approve an amount (approve: the amount the approver saw), return the ticked items and a note."""
+    if action == "reject":
+        return {"reason": reason or "", "message": message}
+    if action == "adjust":
+        return {"amount": amount, "reason": message}
+    if action == "override":
+        return {"reason": message}
+    if action == "approve":
+        return {"amount": amount, "message": message}
+    if action == "return":
+        return {"message": message, "items": list(items or [])}
+    return {"message": message}
+
+
 def application_withdraw(kind: ReviewKind, application, *, actor, message: str = ""):
     """The member withdraws `application` (locked by the caller) before any decision; it is kept, marked
     withdrawn."""

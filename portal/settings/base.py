@@ -504,7 +504,7 @@ SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
 STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
 
 
-# --- Claim documents opened by apps (benefits/claims/documents.py) --------------------------------------------------
+# --- Claim documents opened by apps (benefits/review/links.py) --------------------------------------------------
 # The API gives each document's URL signed for the user asking; it opens without a session for this many seconds.
 CLAIM_DOCUMENT_URL_MAX_AGE = env.int("CLAIM_DOCUMENT_URL_MAX_AGE", default=600)
 

@@ -49,3 +49,21 @@ def claim_world(org_tree, member_factory, staff_of, user_factory):
         finance=staff_of(org_tree.district_a, role="finance"),
         nobody=user_factory(),
     )
+
+
+@pytest.fixture
+def aid_world(org_tree, member_factory, staff_of, user_factory):
+    """Education-aid personas: the member (base A1) and their spouse (also a member of base A1), the base union's
+    reviewer (base A1), the federation's reviewer (city), a sibling branch's reviewer (base A2), finance of
+    district A, a signed-in user with no member row; a campaign of the city federation open today."""
+    from tests.benefits.aid_helpers import open_campaign
+
+    return SimpleNamespace(
+        tree=org_tree, campaign=open_campaign(org_tree.city),
+        member=member_factory(branch=org_tree.base_a1), spouse=member_factory(branch=org_tree.base_a1),
+        reviewer_base=staff_of(org_tree.base_a1, role="claims_reviewer"),
+        reviewer_fed=staff_of(org_tree.city, role="claims_reviewer"),
+        reviewer_sibling=staff_of(org_tree.base_a2, role="claims_reviewer"),
+        finance=staff_of(org_tree.district_a, role="finance"),
+        nobody=user_factory(),
+    )

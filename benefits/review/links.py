@@ -1,4 +1,5 @@
-"""Links to claim documents that an app can open without the browser's session cookie.
+"""Links to an application's documents (a claim's, an education-aid application's) that an app can open without
+the browser's session cookie.
 
 The API hands out each document's URL signed for the user who asked, valid CLAIM_DOCUMENT_URL_MAX_AGE seconds.
 Opening it proves who the link was issued to; the view then checks that this user may still see the document
@@ -15,9 +16,10 @@ from django.utils.http import urlencode
 _SALT = "benefits.claim-document-link"
 
 
-def document_url(*, token, user) -> str:
-    """The document's path, signed for `user` (anonymous: the plain path, which needs a session)."""
-    path = reverse("benefits:claim-document", args=[token])
+def document_url(*, token, user, route: str = "benefits:claim-document") -> str:
+    """The document's path (`route`: the view that serves this kind's documents), signed for `user` (anonymous:
+    the plain path, which needs a session)."""
+    path = reverse(route, args=[token])
     if not getattr(user, "is_authenticated", False):
         return path
     signature = signing.TimestampSigner(salt=_SALT).sign(f"{token}:{user.pk}")
