@@ -9,13 +9,15 @@ members demo may or may not create them), plus a company-union finance account.
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from members.demo import DEMO_PASSWORD, _user
 from members.models import Branch, Member, StaffRole
 
-from .models import Enrolment, Plan, SubsidyRule
+from .aid import services as aid_services
+from .models import AidCampaign, EducationAidApplication, Enrolment, Plan, SubsidyRule
 from .reference import reference_plan_build
 from .services import BenefitsError, enrolment_create, payment_record_offline, plan_copy_to_year
 
@@ -77,6 +79,8 @@ def seed() -> list[tuple[str, str, str]]:
                                            paid_on=joined_on)
             except BenefitsError:
                 continue  # not eligible: the demo leaves them unenrolled
+    if city is not None:
+        _seed_aid(city)
     # Next year's plan, copied as staff do, so that from its renewal day members are invited to renew.
     if not Plan.objects.filter(previous=plan).exists():
         plan_copy_to_year(actor=None, plan_id=plan.pk, year=plan.year + 1)
@@ -89,3 +93,41 @@ def _demo_enrolment_day(plan: Plan):
     today = timezone.localdate()
     day = max(plan.enrol_opens, today - timedelta(days=plan.waiting_days + 30))
     return min(day, plan.enrol_closes, today)
+
+
+# A one-page PDF standing in for a scanned admission letter and ID (the demo's documents carry no one's data).
+DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def _seed_aid(city: Branch) -> None:
+    """This year's education-aid campaign of the demo federation, open around today whatever day `make run` starts,
+    and one submitted application of the demo member (13900000002) for their child, waiting for the base union's
+    reviewer (13900000004)."""
+    today = timezone.localdate()
+    campaign, _created = AidCampaign.objects.get_or_create(
+        federation=city, year=today.year,
+        defaults={"name": f"{today.year}年金秋助学", "opens_on": today - timedelta(days=20),
+                  "closes_on": today + timedelta(days=40), "amount_high_school": Decimal("1000.00"),
+                  "amount_vocational": Decimal("1500.00"), "amount_undergraduate": Decimal("3000.00"),
+                  "amount_graduate": Decimal("4000.00"), "review_service_days": 10,
+                  "notes": "资助已建档困难职工家庭和本年度因病、因灾致困职工的在读子女。每名子女每年限资助一次。"},
+    )
+    member = Member.objects.filter(user__mobile="13900000002", status=Member.Status.ACTIVE).first()
+    if member is None or EducationAidApplication.objects.filter(member=member, year=campaign.year).exists():
+        return
+    if not campaign.is_open(today):
+        return
+    try:
+        application = aid_services.aid_application_create(actor=member.user, campaign_id=campaign.pk, values={
+            "child_name": "李小雨", "child_id_number": "350203200803152216", "school": "厦门第一中学",
+            "stage": "high_school", "entry_year": str(today.year - 1), "basis": "illness",
+            "basis_note": "今年春天本人因病住院两个月，收入减少。", "bank_name": "工商银行",
+            "bank_account": "6222020200112233445", "account_holder": member.name,
+        })
+        for kind in ("admission", "id_card", "hardship_proof"):
+            aid_services.aid_document_add(actor=member.user, application_id=application.pk, kind=kind,
+                                          upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF))
+        aid_services.aid_application_submit(actor=member.user, application_id=application.pk)
+    except aid_services.ReviewError:
+        return  # the demo member does not qualify (e.g. born after the demo child): no application

@@ -8,7 +8,15 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import cache_control
 
+from benefits.aid.selectors import FINANCE_ROLES as AID_FINANCE_ROLES
+from benefits.aid.selectors import REVIEWER_ROLES as AID_REVIEWER_ROLES
+from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
 from core.api import api_error_response
+from culture.services import STAFF_ROLES as CULTURE_ROLES
+from members.imports import IMPORT_ROLES
+from members.models import Member, StaffRole
+from members.selectors import user_is_staff_of_any_branch
+from stations.selectors import STATION_MANAGER_ROLES
 
 from . import health
 
@@ -18,16 +26,10 @@ logger = logging.getLogger(__name__)
 def staff_tools(user) -> set[str]:
     """The staff tools the home page offers this user: each only to the roles its page lets in (a card that opens
     on a 403 or 404 is a tool the user does not have). Statistics are for every role; superusers get them all."""
-    from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
-    from culture.services import STAFF_ROLES as CULTURE_ROLES
-    from members.imports import IMPORT_ROLES
-    from members.models import StaffRole
-    from members.selectors import user_is_staff_of_any_branch
-    from stations.selectors import STATION_MANAGER_ROLES
-
     if not user.is_authenticated or not user_is_staff_of_any_branch(user):
         return set()
     tools = {
+        "aid": [*AID_REVIEWER_ROLES, *AID_FINANCE_ROLES],
         "applications": [StaffRole.Role.BRANCH_ADMIN], "benefits": BENEFITS_ROLES, "culture": CULTURE_ROLES,
         "imports": IMPORT_ROLES, "orders": CULTURE_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,
     }
@@ -37,8 +39,6 @@ def staff_tools(user) -> set[str]:
 def home(request):
     """The member card's tile is for people with a member record: anyone else (a staff account, a worker who has
     not joined yet) would open a page answering 404; they are offered joining instead."""
-    from members.models import Member
-
     user = request.user
     has_member = user.is_authenticated and Member.objects.filter(user=user).exists()
     return render(request, "home.html", {"staff_tools": staff_tools(user), "has_member": has_member})

@@ -322,7 +322,11 @@ SPECTACULAR_SETTINGS = {
         "BenefitKindEnum": "benefits.models.BenefitKind",
         "ClaimDocumentKindEnum": "benefits.models.DocumentKind",
         "ClaimRejectReasonEnum": "benefits.models.RejectReason",
-        "ClaimStateEnum": "benefits.models.Claim.State",
+        "ClaimStateEnum": "benefits.models.Claim.State",  # every reviewed application's states (ReviewState)
+        "AidRejectReasonEnum": "benefits.models.AidRejectReason",
+        "AidDocumentKindEnum": "benefits.models.AidDocumentKind",
+        "AidBasisEnum": "benefits.models.AidBasis",
+        "SchoolStageEnum": "benefits.models.SchoolStage",
         "AwardCategoryEnum": "members.models.data.Award.Category",
         "StationServiceCategoryEnum": "stations.models.ServiceCategory",
     },
