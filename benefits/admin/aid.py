@@ -117,4 +117,5 @@ class EducationAidApplicationAdmin(admin.ModelAdmin):
                                initial={"version": application.version}),
             "reasons": AidRejectReason.choices, "return_choices": choices,
             "has_letter": application.state in (S.APPROVED, S.PAID, S.REJECTED),
+            "reject_label": _("不予资助的原因"), "reject_button": _("不予资助"),
         })
