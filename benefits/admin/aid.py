@@ -6,19 +6,17 @@ reviewer's level; every action calls `benefits.aid.services` (and so `benefits.r
 from django.contrib import admin
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.money import yuan
 from members.id_numbers import mask_id_number
 
 from ..aid import selectors, services
 from ..models import AidCampaign, AidRejectReason, EducationAidApplication
 from ..review import decisions
 from ..review.transitions import timeline_rows
-from .plans import PlanManagerAdmin, has_scope
-from .review import CappedCountPaginator, LevelFilter, ReviewForm, WaitingFilter, review_post
+from .plans import PlanManagerAdmin
+from .review import LevelFilter, ReviewForm, ReviewQueueAdmin, WaitingFilter, review_post
 
 S = EducationAidApplication.State
 
@@ -40,48 +38,19 @@ class AidCampaignAdmin(PlanManagerAdmin):
 
 
 @admin.register(EducationAidApplication)
-class EducationAidApplicationAdmin(admin.ModelAdmin):
+class EducationAidApplicationAdmin(ReviewQueueAdmin):
+    reviewer_roles = selectors.REVIEWER_ROLES
     list_display = ["number", "member_name", "child_name", "stage", "state", "branch", "amount_shown", "waiting",
                     "other_aid_declared"]
     list_filter = [LevelFilter, "state", "stage", "year", "basis", WaitingFilter, "other_aid_declared"]
     search_fields = ["number", "member__name", "child_name"]
-    ordering = ["state_changed_at", "id"]
-    show_full_result_count = False
-    list_per_page = 50
-    paginator = CappedCountPaginator
-
-    class Media:
-        css = {"all": ["benefits/admin.css"]}
-
-    def has_module_permission(self, request):
-        return has_scope(request.user, selectors.REVIEWER_ROLES)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # applications are never deleted, only withdrawn
 
     def get_queryset(self, request):
         return selectors.applications_in_review_scope(request.user).select_related("member", "branch", "campaign")
 
-    @admin.display(description=_("会员"), ordering="member__name")
-    def member_name(self, obj):
-        return obj.member.name
-
-    @admin.display(description=_("金额"))
-    def amount_shown(self, obj):
-        return yuan(obj.amount_due)
-
     @admin.display(description=_("已等待"), ordering="state_changed_at")
     def waiting(self, obj):
-        return gettext("%(days)s 天") % {"days": (timezone.now() - obj.state_changed_at).days}
+        return self.waiting_days(obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         application = (self.get_queryset(request).filter(pk=object_id)

@@ -11,18 +11,15 @@
 from django.contrib import admin
 from django.http import Http404
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.money import yuan
 from members.selectors import branches_in_scope
 
 from ..claims import selectors, services
 from ..models import Claim, DocumentKind, RejectReason
-from .plans import has_scope
-from .review import CappedCountPaginator, LevelFilter, ReviewForm, WaitingFilter, review_post
+from .review import LevelFilter, ReviewForm, ReviewQueueAdmin, WaitingFilter, review_post
 
 S = Claim.State
 
@@ -55,49 +52,19 @@ class FlaggedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ReviewQueueAdmin):
+    reviewer_roles = selectors.REVIEWER_ROLES
     list_display = ["number", "member_name", "kind", "state", "branch", "amount_shown", "waiting", "flagged"]
     list_filter = [LevelFilter, "state", "kind", BranchFilter, WaitingFilter, FlaggedFilter]
     search_fields = ["number", "member__name", "stay__number"]
     list_select_related = ["member", "branch", "enrolment__plan"]
-    ordering = ["state_changed_at", "id"]
-    show_full_result_count = False
-    list_per_page = 50
-    paginator = CappedCountPaginator
-
-    class Media:
-        css = {"all": ["benefits/admin.css"]}
-
-    def has_module_permission(self, request):
-        return has_scope(request.user, selectors.REVIEWER_ROLES)
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # claims are never deleted, only withdrawn
 
     def get_queryset(self, request):
         return selectors.claims_in_review_scope(request.user).select_related("member", "branch", "enrolment__plan")
 
-    @admin.display(description=_("会员"), ordering="member__name")
-    def member_name(self, obj):
-        return obj.member.name
-
-    @admin.display(description=_("金额"))
-    def amount_shown(self, obj):
-        return yuan(obj.amount_due)
-
     @admin.display(description=_("已等待"), ordering="state_changed_at")
     def waiting(self, obj):
-        days = (timezone.now() - obj.state_changed_at).days
-        text = gettext("%(days)s 天") % {"days": days}
+        text = self.waiting_days(obj)
         if selectors.claim_is_overdue(obj):
             return format_html('<strong class="errornote" title="{}">{}</strong>', gettext("超过审核时限"), text)
         return text

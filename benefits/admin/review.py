@@ -13,6 +13,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import page_errors
+from core.money import yuan
+from members.selectors import user_is_staff_of_any_branch
 
 from ..models import ReviewState
 from ..review.decisions import decision_arguments
@@ -73,6 +75,47 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self):
         return self.object_list.order_by()[: self.CAP + 1].count()
+
+
+class ReviewQueueAdmin(admin.ModelAdmin):
+    """The review queue of one kind of application: reviewers of a subtree see it (superusers all), oldest first;
+    nothing is added, edited or deleted here (applications are never deleted, only withdrawn): every action goes
+    through the kind's services from its review page (`change_view`)."""
+
+    reviewer_roles: list[str] = []
+    ordering = ["state_changed_at", "id"]
+    show_full_result_count = False
+    list_per_page = 50
+    paginator = CappedCountPaginator
+
+    class Media:
+        css = {"all": ["benefits/admin.css"]}
+
+    def has_module_permission(self, request):
+        return user_is_staff_of_any_branch(request.user, roles=self.reviewer_roles)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("会员"), ordering="member__name")
+    def member_name(self, obj):
+        return obj.member.name
+
+    @admin.display(description=_("金额"))
+    def amount_shown(self, obj):
+        return yuan(obj.amount_due)
+
+    def waiting_days(self, obj) -> str:
+        return gettext("%(days)s 天") % {"days": (timezone.now() - obj.state_changed_at).days}
 
 
 def review_post(model_admin, request, *, form, actions: dict, ids: dict):

@@ -2,14 +2,13 @@
 decision, on every reviewed application's letter page (`benefits.review.letter_pdf`). Chinese only, like every
 letter the union issues."""
 
-from django.utils import timezone
 from reportlab.lib.units import mm
 
 from core.money import amount_in_words, yuan, yuan_text
 
 from ..letters import AID, LETTER_STATES, aid_issuer, letter_verify_url
 from ..models import AidRejectReason, EducationAidApplication
-from ..review.letter_pdf import Letter, date_text, decision_letter
+from ..review.letter_pdf import Letter, decision_letter, paid_row
 
 __all__ = ["LETTER_STATES", "aid_letter_pdf"]
 
@@ -37,11 +36,7 @@ def _decision(letter: Letter, application: EducationAidApplication) -> None:
     letter.row("核定金额", f"{yuan(application.approved_amount)}（{amount_in_words(application.approved_amount)}）")
     standard = application.campaign.amount_for(application.stage)
     letter.row("资助标准", f"{application.get_stage_display()} {yuan_text(standard)}")
-    if application.state == EducationAidApplication.State.PAID and application.paid_amount is not None:
-        paid_on = timezone.localdate(application.paid_at) if application.paid_at else None
-        letter.gap(2 * mm)
-        letter.row("发放", f"已于 {date_text(paid_on)} 发放 {yuan_text(application.paid_amount)}"
-                         f"至尾号 {application.bank_account[-4:]} 的账户。")
+    paid_row(letter, application)
 
 
 def aid_letter_pdf(application: EducationAidApplication) -> bytes:

@@ -278,12 +278,7 @@ def aid_application_update(*, actor, application_id: int, values: dict) -> Educa
 def aid_document_add(*, actor, application_id: int, kind: str, upload) -> AidDocument:
     with transaction.atomic():
         application = _member_application_for_update(actor, application_id)
-        if application.state not in (S.DRAFT, S.RETURNED):
-            raise ReviewError(_("只有草稿或被退回的申请可以上传材料。"), code="wrong_state")
-        if kind not in AidDocumentKind.values:
-            raise ReviewError(_("请选择材料种类。"), fields={"kind": _("请选择材料种类。")})
-        if application.documents.filter(removed_at__isnull=True).count() >= MAX_DOCUMENTS:
-            raise ReviewError(_("一份申请最多上传 %(count)s 个文件。") % {"count": MAX_DOCUMENTS})
+        documents.documents_check_room(application, kind, kinds=AidDocumentKind, most=MAX_DOCUMENTS)
         return documents.document_store(actor=actor, document_model=AidDocument, owner_field="application",
                                         owner=application, kind=kind, upload=upload,
                                         audit_action="benefits.aid.document_added")
@@ -295,19 +290,10 @@ def aid_documents_add(*, actor, application_id: int, kind: str, uploads) -> docu
 
 
 def aid_document_remove(*, actor, application_id: int, token) -> AidDocument:
-    """Takes a document off a draft; the file and row are kept (documents are never deleted)."""
     with transaction.atomic():
         application = _member_application_for_update(actor, application_id)
-        if application.state not in (S.DRAFT, S.RETURNED):
-            raise ReviewError(_("只有草稿或被退回的申请可以移除材料。"), code="wrong_state")
-        document = application.documents.filter(token=token, removed_at__isnull=True).first()
-        if document is None:
-            raise ReviewError(_("找不到该材料。"), code="not_found")
-        document.removed_at = _now()
-        document.save(update_fields=["removed_at"])
-        audit_log(actor=actor, action="benefits.aid.document_removed", target=application,
-                  data={"document": str(document.token)})
-    return document
+        return documents.document_mark_removed(actor=actor, application=application, token=token,
+                                               audit_action="benefits.aid.document_removed")
 
 
 def aid_application_missing(application: EducationAidApplication) -> list[str]:

@@ -22,7 +22,7 @@ from members.selectors import branches_in_scope
 from ..models import EducationAidApplication, ReviewState
 from ..review import links
 from ..review.documents import MAX_DOCUMENT_BYTES, document_response
-from ..review.doors import documents_upload
+from ..review.doors import action_post, documents_upload, withdraw_post
 from ..review.forms import WithdrawForm
 from ..review.transitions import TRANSITIONS, timeline_rows
 from . import pdf, selectors, services
@@ -156,35 +156,27 @@ def aid_document_upload(request, application_id):
 @require_POST
 def aid_document_remove(request, application_id, token):
     application = _own(request, application_id)
-    with page_errors(request):
-        services.aid_document_remove(actor=request.user, application_id=application.pk, token=token)
-        messages.success(request, _("材料已移除。"))
-    return redirect("benefits:aid-edit", application.pk)
+    return action_post(request, done=_("材料已移除。"), back=reverse("benefits:aid-edit", args=[application.pk]),
+                       run=lambda: services.aid_document_remove(actor=request.user, application_id=application.pk,
+                                                                token=token))
 
 
 @login_required
 @require_POST
 def aid_submit(request, application_id):
     application = _own(request, application_id)
-    with page_errors(request):
-        services.aid_application_submit(actor=request.user, application_id=application.pk)
-        messages.success(request, _("申请已提交，将由基层工会和上级工会审核，每一步都会通知您。"))
-    return redirect("benefits:aid", application.pk)
+    return action_post(request, done=_("申请已提交，将由基层工会和上级工会审核，每一步都会通知您。"),
+                       back=reverse("benefits:aid", args=[application.pk]),
+                       run=lambda: services.aid_application_submit(actor=request.user, application_id=application.pk))
 
 
 @login_required
 @require_POST
 def aid_withdraw(request, application_id):
     application = _own(request, application_id)
-    form = WithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("benefits:aid", application.pk)
-    with page_errors(request):
-        services.aid_application_withdraw(actor=request.user, application_id=application.pk,
-                                          message=form.cleaned_data["message"])
-        messages.success(request, _("申请已撤回。"))
-    return redirect("benefits:aid", application.pk)
+    return withdraw_post(request, back=reverse("benefits:aid", args=[application.pk]),
+                         withdraw=lambda message: services.aid_application_withdraw(
+                             actor=request.user, application_id=application.pk, message=message))
 
 
 @login_required

@@ -4,14 +4,13 @@ The page, head and closing band are every reviewed application's (`benefits.revi
 draws the claim's facts and decision. Amounts as `core.money` writes them everywhere.
 """
 
-from django.utils import timezone
 from reportlab.lib.units import mm
 
 from core.money import amount_in_words, yuan, yuan_text
 
 from ..letters import CLAIM, LETTER_STATES, claim_issuer, letter_verify_url
 from ..models import Claim, RejectReason
-from ..review.letter_pdf import LABEL_WIDTH, Letter, date_text, decision_letter
+from ..review.letter_pdf import LABEL_WIDTH, Letter, decision_letter, paid_row
 
 __all__ = ["LETTER_STATES", "decision_letter_pdf"]
 
@@ -49,11 +48,7 @@ def _decision(letter: Letter, claim: Claim) -> None:
               for event in claim.events.filter(action="adjust").order_by("at", "id")]
     for index, item in enumerate(items):
         letter.lines(item, first="• ", indent=LABEL_WIDTH, label="核算明细" if index == 0 else "")
-    if claim.state == Claim.State.PAID and claim.paid_amount is not None:
-        paid_on = timezone.localdate(claim.paid_at) if claim.paid_at else None
-        letter.gap(2 * mm)
-        letter.row("发放", f"已于 {date_text(paid_on)} 发放 {yuan_text(claim.paid_amount)}"
-                         f"至尾号 {claim.bank_account[-4:]} 的账户。")
+    paid_row(letter, claim)
 
 
 def decision_letter_pdf(claim: Claim) -> bytes:

@@ -415,12 +415,7 @@ def document_share(*, actor, claim: Claim, stored: ClaimDocument) -> ClaimDocume
 
 
 def documents_check_room(claim: Claim, kind: str) -> None:
-    if claim.state not in (S.DRAFT, S.RETURNED):
-        raise ClaimError(_("只有草稿或被退回的申请可以上传材料。"), code="wrong_state")
-    if kind not in DocumentKind.values:
-        raise ClaimError(_("请选择材料种类。"), fields={"kind": _("请选择材料种类。")})
-    if claim.documents.filter(removed_at__isnull=True).count() >= 30:
-        raise ClaimError(_("一份申请最多上传 30 个文件。"))
+    documents.documents_check_room(claim, kind, kinds=DocumentKind, most=30)
 
 
 def document_store(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
@@ -453,16 +448,8 @@ def document_remove(*, actor, claim_id: int, token, as_stay: bool = False) -> Cl
     with transaction.atomic():
         claim = _member_claim_for_update(actor, claim_id)
         _ensure_not_a_stay_draft(claim, as_stay=as_stay)
-        if claim.state not in (S.DRAFT, S.RETURNED):
-            raise ClaimError(_("只有草稿或被退回的申请可以移除材料。"), code="wrong_state")
-        document = claim.documents.filter(token=token, removed_at__isnull=True).first()
-        if document is None:
-            raise ClaimError(_("找不到该材料。"), code="not_found")
-        document.removed_at = _now()
-        document.save(update_fields=["removed_at"])
-        audit_log(actor=actor, action="benefits.claim.document_removed", target=claim,
-                  data={"document": str(document.token)})
-    return document
+        return documents.document_mark_removed(actor=actor, application=claim, token=token,
+                                               audit_action="benefits.claim.document_removed")
 
 
 def claim_missing(claim: Claim) -> list[str]:

@@ -17,7 +17,7 @@ from .. import letters
 from ..models import BenefitRule, Claim, Disease
 from ..review import links
 from ..review.documents import document_response
-from ..review.doors import documents_upload
+from ..review.doors import action_post, documents_upload, withdraw_post
 from . import pdf, selectors, services
 from .forms import ClaimDocumentForm, ClaimFactsForm, ClaimStartForm, ClaimWithdrawForm
 
@@ -133,34 +133,27 @@ def claim_document_upload(request, claim_id):
 @require_POST
 def claim_document_remove(request, claim_id, token):
     claim = _own_claim(request, claim_id)
-    with page_errors(request):
-        services.document_remove(actor=request.user, claim_id=claim.pk, token=token)
-        messages.success(request, _("材料已移除。"))
-    return redirect("benefits:claim-edit", claim.pk)  # the page's top: the messages say what became of each file
+    # Back to the page's top: the messages say what became of each file.
+    return action_post(request, done=_("材料已移除。"), back=reverse("benefits:claim-edit", args=[claim.pk]),
+                       run=lambda: services.document_remove(actor=request.user, claim_id=claim.pk, token=token))
 
 
 @login_required
 @require_POST
 def claim_submit(request, claim_id):
     claim = _own_claim(request, claim_id)
-    with page_errors(request):
-        services.claim_submit(actor=request.user, claim_id=claim.pk)
-        messages.success(request, _("申请已提交，系统核算后将交由工会审核。"))
-    return redirect("benefits:claim", claim.pk)
+    return action_post(request, done=_("申请已提交，系统核算后将交由工会审核。"),
+                       back=reverse("benefits:claim", args=[claim.pk]),
+                       run=lambda: services.claim_submit(actor=request.user, claim_id=claim.pk))
 
 
 @login_required
 @require_POST
 def claim_withdraw(request, claim_id):
     claim = _own_claim(request, claim_id)
-    form = ClaimWithdrawForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-        return redirect("benefits:claim", claim.pk)
-    with page_errors(request):
-        services.claim_withdraw(actor=request.user, claim_id=claim.pk, message=form.cleaned_data["message"])
-        messages.success(request, _("申请已撤回。"))
-    return redirect("benefits:claim", claim.pk)
+    return withdraw_post(request, back=reverse("benefits:claim", args=[claim.pk]),
+                         withdraw=lambda message: services.claim_withdraw(actor=request.user, claim_id=claim.pk,
+                                                                          message=message))
 
 
 def _claim_for_letter(user, claim_id) -> Claim:

@@ -15,7 +15,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from core.services import audit_log
 from members.uploads import image_pixels_check
 
-from .transitions import ReviewError
+from .transitions import ReviewError, now
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 
@@ -80,6 +80,34 @@ def document_prepare(upload) -> tuple[bytes, str]:
     if content_type.startswith("image/"):
         data, content_type = _image_without_metadata(data, content_type)
     return data, content_type
+
+
+EDITABLE_STATES = ("draft", "returned")
+
+
+def documents_check_room(application, kind: str, *, kinds, most: int) -> None:
+    """Whether a document of `kind` (one of `kinds`' values) may be added to `application` now: a draft or a
+    returned application holding fewer than `most` documents."""
+    if application.state not in EDITABLE_STATES:
+        raise ReviewError(_("只有草稿或被退回的申请可以上传材料。"), code="wrong_state")
+    if kind not in kinds.values:
+        raise ReviewError(_("请选择材料种类。"), fields={"kind": _("请选择材料种类。")})
+    if application.documents.filter(removed_at__isnull=True).count() >= most:
+        raise ReviewError(_("一份申请最多上传 %(count)s 个文件。") % {"count": most})
+
+
+def document_mark_removed(*, actor, application, token, audit_action: str):
+    """Takes a document off a draft or returned `application` (locked by the caller); the file and row are kept
+    (documents are never deleted)."""
+    if application.state not in EDITABLE_STATES:
+        raise ReviewError(_("只有草稿或被退回的申请可以移除材料。"), code="wrong_state")
+    document = application.documents.filter(token=token, removed_at__isnull=True).first()
+    if document is None:
+        raise ReviewError(_("找不到该材料。"), code="not_found")
+    document.removed_at = now()
+    document.save(update_fields=["removed_at"])
+    audit_log(actor=actor, action=audit_action, target=application, data={"document": str(document.token)})
+    return document
 
 
 def document_store(*, actor, document_model, owner_field: str, owner, kind: str, upload, audit_action: str):

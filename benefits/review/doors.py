@@ -1,5 +1,5 @@
 """The member's doors every kind of reviewed application shares: the document upload (several files at once, a
-JSON answer for the upload script or page messages without it)."""
+JSON answer for the upload script or page messages without it), a posted action with its message, withdrawing."""
 
 from django.contrib import messages
 from django.http import JsonResponse
@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core.errors import page_errors
+
 from .documents import DocumentsAdded
+from .forms import WithdrawForm
 from .transitions import ReviewError
 
 
@@ -63,3 +66,22 @@ def documents_upload(request, *, form_class, document_route: str, add, remove_ur
         "refused": [{"name": item.name, "message": item.message} for item in refused],
         "checklist": [{"kind": item.kind, "present": item.present} for item in checklist()],
     }, status=200 if added or not (error or refused) else 400)
+
+
+def action_post(request, *, run, done: str, back: str):
+    """A member's posted action on their application (submit, remove a document): `run()` calls the service; its
+    refusal or `done` is said on `back`, where the member goes again."""
+    with page_errors(request):
+        run()
+        messages.success(request, done)
+    return redirect(back)
+
+
+def withdraw_post(request, *, withdraw, back: str):
+    """Withdrawing, confirmed with the form's tick: `withdraw(message=...)` calls the kind's service."""
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(back)
+    return action_post(request, run=lambda: withdraw(message=form.cleaned_data["message"]), done=_("申请已撤回。"),
+                       back=back)

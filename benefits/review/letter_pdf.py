@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from core.money import yuan_text
 from core.typesetting import draw_qr, draw_text, pdf_font, text_width, wrap
 
 from ..models import ReviewState
@@ -126,6 +127,16 @@ def _closing(letter: Letter, decided, verify_url: str) -> None:
     draw_text(pdf, width - RIGHT_MARGIN, band_top - 12 * mm, letter.issuer, 12, align="right")
     draw_text(pdf, width - RIGHT_MARGIN, band_top - 20 * mm, date_text(decided), 11, align="right")
     letter.y = band_top - qr_size
+
+
+def paid_row(letter: Letter, application) -> None:
+    """The payout, on the letter of a paid application: the day, the amount and the account's last four digits."""
+    if application.state != ReviewState.PAID or application.paid_amount is None:
+        return
+    paid_on = timezone.localdate(application.paid_at) if application.paid_at else None
+    letter.gap(2 * mm)
+    letter.row("发放", f"已于 {date_text(paid_on)} 发放 {yuan_text(application.paid_amount)}"
+                     f"至尾号 {application.bank_account[-4:]} 的账户。")
 
 
 def decision_issuer(application, federation):

@@ -184,7 +184,7 @@ def test_mark_a_single_failure_in_the_admin(client, claim_world, django_capture_
 
 
 def test_the_queue_counts_at_most_cap_plus_one_rows(claim_world, monkeypatch):
-    from benefits.admin.claims import CappedCountPaginator
+    from benefits.admin.review import CappedCountPaginator
 
     for _ in range(5):
         draft_stay(claim_world)
