@@ -14,10 +14,17 @@ import pytest
 from rest_framework.renderers import JSONRenderer
 
 from stations import cards, index, selectors
-from stations.models import AMENITY_CODES, OpeningHours, Rating, Station, Visit
+from stations.models import AMENITY_CODES, HoursException, OpeningHours, Rating, Station, Visit
 
 _TODAY = datetime.now(tz=selectors.LOCAL_TZ).date()
 NOON = datetime.combine(_TODAY + timedelta(days=(2 - _TODAY.weekday()) % 7), time(12), tzinfo=selectors.LOCAL_TZ)
+# A holiday four weeks on (a Wednesday too): some stations closed, some open in their own hours.
+HOLIDAY = NOON + timedelta(days=28)
+# Moments of the week the open-now filter is compared at: noon, a lunch break, early morning after a night
+# shift (Thursday 05:00, and Saturday 05:00 after Friday's), late evening, the holiday at noon and the morning
+# after the holiday's night (whose weekly night shift the exception replaced).
+MOMENTS = [NOON, NOON.replace(hour=13), NOON + timedelta(hours=17), NOON + timedelta(days=3, hours=-7),
+           NOON.replace(hour=23), HOLIDAY, HOLIDAY + timedelta(hours=17)]
 DISTRICTS = ["思明区", "湖里区", "集美区"]
 POINTS = [(24.45, 118.10), (24.30, 118.00), (24.62, 118.35), (25.50, 119.50)]  # among, at the edge, far away
 
@@ -37,6 +44,23 @@ def grid_stations(station_factory, member_factory):
     OpeningHours.objects.bulk_create(
         OpeningHours(station=s, weekday=d, opens=time(8), closes=time(18))
         for s in stations[::3] for d in range(7)
+    )
+    # Night shifts past midnight on weekdays, split shifts with a lunch break, and the holidays of HOLIDAY:
+    # closed all day, or open in hours of its own.
+    OpeningHours.objects.bulk_create(
+        OpeningHours(station=s, weekday=d, opens=time(22), closes=time(6), closes_next_day=True)
+        for s in stations[1::3] for d in range(5)
+    )
+    OpeningHours.objects.bulk_create(
+        OpeningHours(station=s, weekday=d, opens=opens, closes=closes)
+        for s in stations[2::6] for d in range(6) for opens, closes in ((time(8), time(12)), (time(14), time(18)))
+    )
+    HoursException.objects.bulk_create(
+        HoursException(station=s, date=HOLIDAY.date(), is_closed=True) for s in stations[::9]
+    )
+    HoursException.objects.bulk_create(
+        HoursException(station=s, date=HOLIDAY.date(), is_closed=False, opens=time(10), closes=time(14))
+        for s in stations[1::9]
     )
     member = member_factory(branch=branch)
     for n, s in enumerate(stations[:30:4]):
@@ -70,10 +94,49 @@ def test_the_engine_and_its_database_fallback_give_the_same_answers(grid_station
         assert fallback_rounds > 0, query  # the fallback did go to the database
         from_index += rounds == 0
         compared += bool(engine)
-    # Not a comparison of the fallback with itself: the index answered every query it holds the filters of
-    # (no open-now, no text), and a good share of the queries found stations.
-    assert from_index == len(POINTS) * 2 * 2 * 2 * 3 * 2
+    # Not a comparison of the fallback with itself: the engine answered every query, open-now and text
+    # included (it used to answer only those without them: len(POINTS) * 2 * 2 * 2 * 3 * 2), and a good share
+    # of the queries found stations.
+    assert from_index == len(list(_grid())) >= len(POINTS) * 2 * 2 * 2 * 3 * 2
     assert compared > 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_now_at_several_moments_and_holidays_gives_the_same_answers(grid_stations):
+    """Open-now (and the open_now field of every row) from the engine equals the database's SQL filter at
+    moments across the day, after night shifts, in a lunch break and on a holiday, with the other filters."""
+    open_sets = set()
+    for moment in MOMENTS:
+        for (lat, lng), kind, district, q in itertools.product(POINTS[:2], ["", "rest"], ["", "集美区"],
+                                                               ["", "湖滨路"]):
+            query = {"lat": lat, "lng": lng, "limit": 15, "max_km": 50.0, "kind": kind, "district": district,
+                     "q": q}
+            for open_now in (False, True):
+                engine = selectors.station_search(**query, open_now=open_now, now=moment)
+                fallback = selectors.station_search(**query, open_now=open_now, now=moment, use_index=False)
+                assert engine.box_queries == 0 and fallback.box_queries > 0
+                assert engine.rows == fallback.rows, (moment, open_now, query)
+                assert engine.body() == JSONRenderer().render(
+                    {"count": len(fallback.rows), "next": None, "previous": None, "results": fallback.rows})
+            if not (kind or district or q) and lat == POINTS[0][0]:
+                answer = selectors.station_search(**query, open_now=True, now=moment)
+                open_sets.add(tuple(r["id"] for r in answer.rows))
+    assert len(open_sets) >= 4  # the moments do differ in what is open
+
+
+@pytest.mark.django_db(transaction=True)
+def test_limits_page_through_the_same_order(grid_stations):
+    """Asking for more (limit 1, 5, 20, 100) extends the same list: each shorter answer is the start of the
+    longer one, from the engine and the database alike, with every filter."""
+    for kind, amenities, open_now, q in itertools.product(["", "service"], [[], ["water"]], [False, True],
+                                                          ["", "驿站"]):
+        query = {"lat": 24.45, "lng": 118.10, "max_km": 50.0, "kind": kind, "amenities": amenities,
+                 "open_now": open_now, "q": q, "now": NOON}
+        longest = selectors.station_search(**query, limit=100).rows
+        assert longest == selectors.station_search(**query, limit=100, use_index=False).rows
+        for limit in (1, 5, 20):
+            assert selectors.station_search(**query, limit=limit).rows == longest[:limit]
+            assert selectors.station_search(**query, limit=limit, use_index=False).rows == longest[:limit]
 
 
 @pytest.mark.django_db(transaction=True)
