@@ -107,8 +107,9 @@ _PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
 
 def _plain_nearest_search(request) -> HttpResponse | None:
     """The common search — GET, a position, perhaps limit, radius_km, kind and amenities, JSON wanted, no session
-    token — answered without DRF's request cycle (negotiation, authentication, rendering cost more than the
-    search itself), with the bytes and headers DRF's JSONRenderer gives (compact, UTF-8, U+2028/2029 escaped).
+    token — answered by the one search (selectors.station_search) without DRF's request cycle (negotiation,
+    authentication, rendering cost more than the search itself), with the bytes and headers DRF's JSONRenderer
+    gives (compact, UTF-8, U+2028/2029 escaped).
     Anything else returns None and the DRF view decides, with its errors; a session token is left to DRF's
     authenticators."""
     meta = request.META
@@ -140,8 +141,8 @@ class StationSearchView(ListAPIView):
     @classmethod
     def as_view(cls, **initkwargs):
         """DRF's view behind a plain one for the common search (_plain_nearest_search). Outside a transaction
-        (ATOMIC_REQUESTS would open one, and on SQLite take the write lock, for a read): the nearest search
-        then uses the process's shared index (stations/index.py)."""
+        (ATOMIC_REQUESTS would open one, and on SQLite take the write lock, for a read): the search then answers
+        from the process's shared engine (stations/cards.py) instead of building one for the transaction."""
         drf_view = super().as_view(**initkwargs)
 
         def view(request, *args, **kwargs):

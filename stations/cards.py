@@ -1,24 +1,33 @@
-"""The search's cards: what the search API shows of every active station, held in each process that searches, so
-the common search (a position, a radius, a limit, a kind, amenities) answers from memory without a database
-round trip.
+"""The station search's engine: every active station's card, hours and searchable text, and the nearest index
+built from the same rows, held in each process that searches. Every search from a point (selectors.station_search:
+the API, the finder page; kind, amenities, district, open-now, text) answers from it without a database round
+trip, or with one poll of the change log.
 
 What a card holds: the station's JSON as the API writes it (StationListSerializer's fields, compact, UTF-8,
 U+2028/2029 escaped as DRF's JSONRenderer does) up to `"open_now":`, which the answer completes with open-now
-and the distance; and the station's weekly opening rows and its exceptions from yesterday on, from which
-open-now is worked out at the moment of each answer with hours.open_at — the rule used everywhere else.
-Stations with the same weekly hours share one tuple of rows. About 80 MB for 200,000 stations
-(bench/bench_stations_nearest.py).
+and the distance; the station's weekly opening rows and its exceptions from yesterday on, from which open-now
+is worked out at the moment of each answer with hours.open_at — the rule used everywhere else; its name,
+address and district, lower-cased, for the text search. Stations with the same weekly hours share one tuple of
+rows. The memory for 200,000 stations: docs/benchmarks.md (bench/bench_stations_nearest.py).
 
-How the cards stay current: database triggers (migration 0004) log every write to a station, its hours, its
+How it stays current: database triggers (migration 0004) log every write to a station, its hours, its
 exceptions and its ratings in StationChange, in the writer's transaction. A process reads that log at most
 every STATIONS_SEARCH_REFRESH_SECONDS (a poll: one statement that also reads the nearest-search index's
-version token), then reads again the cards of the stations it names (one more statement, only when there are
-some) and rebuilds the index if its token moved. So an answer reflects every change committed more than that
-many seconds before it, and the searches between two polls touch no database at all. Rows on PostgreSQL commit
-out of the order they were written: see migration 0004 for why the watermark is a snapshot's xmin there.
+version token, which triggers of migration 0003 move when an indexed column changes), then reads again the
+cards of the stations it names (only when there are some) and rebuilds the index if its token moved. So an
+answer reflects every change committed more than that many seconds before it, and the searches between two
+polls touch no database at all. Rows on PostgreSQL commit out of the order they were written: see migration
+0004 for why the watermark is a snapshot's xmin there.
 
-Searches inside a transaction (which may see its own uncommitted writes), and a process whose cards are being
-built by another thread, answer the database way instead (selectors.station_search).
+Why triggers rather than a version the station services bump: not every write that changes what a search shows
+goes through the services — the admin's inline formsets and delete views (with their cascades to hours,
+exceptions and ratings), bulk_create in the importer and the demo, data fixed in SQL — and a write that forgot
+to bump would leave every process stale until a full rebuild; the triggers see them all, in the writer's
+transaction (tests/stations/test_search.py writes by each path). docs/stations.md says more.
+
+Inside a transaction (which may see its own uncommitted writes) the engine is built for that one search and
+never shared (search_engine). While the shared engine is being built (a worker's warm-up, another thread), the
+search answers the database way (selectors.station_search).
 """
 
 import json

@@ -394,6 +394,7 @@ def station_search(
     whole Earth, for "the nearest one beyond the radius"."""
     using = Station.objects.db
     max_km = max(0.01, min(max_km, ANYWHERE_KM if anywhere else NEAREST_MAX_KM))
+    now = local_now(now)  # one moment for the filter and the rows
     engine = search_engine(using=using, now=now) if use_index else None
     if engine is not None:
         hits = engine.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities or (),

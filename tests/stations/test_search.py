@@ -5,16 +5,23 @@ the engine warms up, over a grid of queries through every filter.
 Persona: the public searcher (no account), who must get the same stations, order, distances, open-now and
 ratings whichever way the process happens to answer."""
 
+import io
 import itertools
 import json
 import random
+import threading
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.db import connection
+from django.urls import reverse
 from rest_framework.renderers import JSONRenderer
 
-from stations import cards, index, selectors
+from stations import cards, index, selectors, services
+from stations.hours import Interval
+from stations.importer import stations_import
 from stations.models import AMENITY_CODES, HoursException, OpeningHours, Rating, Station, Visit
+from tests.stations.factories import open_all_day
 
 _TODAY = datetime.now(tz=selectors.LOCAL_TZ).date()
 NOON = datetime.combine(_TODAY + timedelta(days=(2 - _TODAY.weekday()) % 7), time(12), tzinfo=selectors.LOCAL_TZ)
@@ -165,3 +172,75 @@ def test_the_finder_page_and_the_api_use_the_same_search(grid_stations, client):
     answer = client.get("/api/v1/stations/", {"lat": 24.45, "lng": 118.10, "radius_km": 50, "limit": 10, "q": "港"})
     assert answer.status_code == 200
     assert [r["id"] for r in answer.json()["results"]] == [row["id"] for row in rows]
+
+
+def _seen_from_another_thread(**query) -> list[dict]:
+    """The same search from another thread (its own database connection, this process's shared engine)."""
+    answer = []
+
+    def search():
+        try:
+            answer.extend(selectors.station_search(**query).rows)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=search)
+    thread.start()
+    thread.join(30)
+    return answer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_by_each_path_is_seen_by_the_next_search_here_and_in_another_thread(
+    station_factory, personas, member_factory, org_tree, client
+):
+    """Whoever writes — a station manager through the services, the admin's action and the importer, a member
+    rating, a cascade from a deleted visit, queryset.update and raw SQL — the next search shows it,
+    from the engine (no box query), in this thread and in another one."""
+    station = station_factory(name="写入路径站", lat=24.45, lng=118.10)
+    open_all_day(station)
+    query = {"lat": 24.45, "lng": 118.10, "limit": 5, "max_km": 5.0, "now": NOON}
+
+    def seen(**filters) -> list[dict]:
+        answer = selectors.station_search(**query, **filters)
+        assert answer.box_queries == 0  # the engine answered
+        elsewhere = _seen_from_another_thread(**query, **filters)
+        assert elsewhere == answer.rows
+        return answer.rows
+
+    assert [r["name"] for r in seen(open_now=True)] == ["写入路径站"]
+    # The services: hours replaced (closed at noon now), then the station closed and opened again.
+    services.station_hours_replace(actor=personas.manager_a, station=station,
+                                   intervals=[Interval(weekday=d, opens=time(18), closes=time(20)) for d in range(7)])
+    assert seen(open_now=True) == [] and seen()[0]["open_now"] is False
+    services.station_set_active(actor=personas.manager_a, station_id=station.pk, active=False)
+    assert seen() == []
+    services.station_set_active(actor=personas.manager_a, station_id=station.pk, active=True)
+    assert [r["id"] for r in seen()] == [station.pk]
+    # A member's rating.
+    member = member_factory(branch=org_tree.base_a1)
+    services.visit_record(station_id=station.pk, token=services.station_visit_token(station), job_type="courier",
+                          user=member.user)
+    services.rating_create(user=member.user, station_id=station.pk, score=4)
+    assert (seen()[0]["rating_avg"], seen()[0]["rating_count"]) == (4.0, 1)
+    # The visit deleted (as the admin's delete view does): the cascade removes the rating.
+    Visit.objects.filter(station=station).delete()
+    assert (seen()[0]["rating_avg"], seen()[0]["rating_count"]) == (None, 0)
+    # The admin's action.
+    client.force_login(personas.manager_a)
+    response = client.post(reverse("admin:stations_station_changelist"),
+                           {"action": "deactivate", "_selected_action": [station.pk]})
+    assert response.status_code == 302 and seen() == []
+    # queryset.update and raw SQL (a data fix by hand).
+    Station.objects.filter(pk=station.pk).update(is_active=True, name="改名的站")
+    assert [r["name"] for r in seen(q="改名")] == ["改名的站"]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE stations_station SET address = %s WHERE id = %s", ["手改的路1号", station.pk])
+    assert [r["id"] for r in seen(q="手改的路")] == [station.pk]
+    # The importer.
+    report = stations_import(actor=personas.manager_a, filename="stations.csv", upload=io.BytesIO((
+        "编号,类别,名称,合作单位类型,合作单位,管理工会,所在区,地址,纬度,经度,坐标系,电话,设施,开放时间\n"
+        "XM-9101,rest,导入的站,post_office,邮局,,思明区,鹭江道9号,24.4501,118.1001,wgs84,,饮用水,1-7 00:00-次日00:00\n"
+    ).encode("utf-8-sig")), default_branch=org_tree.district_a)
+    assert report.ok
+    assert [r["name"] for r in seen(open_now=True, q="导入")] == ["导入的站"]
