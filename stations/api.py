@@ -2,7 +2,6 @@
 staff answers, replies and visit statistics (scoped by branches_in_scope through stations_managed_by)."""
 
 import functools
-import json
 import re
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from rest_framework.views import APIView
 from core.api import StandardPagination, error_response
 from core.openapi import PAGINATION_PARAMETERS, paginated
 
-from . import cards, selectors, services
+from . import selectors, services
 from .models import AMENITY_CODES, Need, Rating, Station, StationResource, StationService
 from .serializers import (
     NeedAnswerSerializer,
@@ -108,8 +107,9 @@ _PLAIN_JSON_ACCEPTS = {"", "*/*", "application/json"}
 
 def _plain_nearest_search(request) -> HttpResponse | None:
     """The common search — GET, a position, perhaps limit, radius_km, kind and amenities, JSON wanted, no session
-    token — answered without DRF's request cycle (negotiation, authentication, rendering cost more than the
-    search itself), with the bytes and headers DRF's JSONRenderer gives (compact, UTF-8, U+2028/2029 escaped).
+    token — answered by the one search (selectors.station_search) without DRF's request cycle (negotiation,
+    authentication, rendering cost more than the search itself), with the bytes and headers DRF's JSONRenderer
+    gives (compact, UTF-8, U+2028/2029 escaped).
     Anything else returns None and the DRF view decides, with its errors; a session token is left to DRF's
     authenticators."""
     meta = request.META
@@ -120,17 +120,9 @@ def _plain_nearest_search(request) -> HttpResponse | None:
     p = _fast_search_params(request.GET)
     if p is None:
         return None
-    kind, amenities = p.get("kind", ""), sorted(p.get("amenity", ()))
-    # From the process's cards when it has them (no database round trip), else the database way.
-    body = cards.nearest_answer(lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"], kind=kind,
-                                amenities=amenities, using=Station.objects.db)
-    if body is None:
-        rows, _radius, _rounds = selectors.station_search(lat=p["lat"], lng=p["lng"], limit=p["limit"],
-                                                          max_km=p["radius_km"], kind=kind,
-                                                          amenities=amenities)
-        text = json.dumps({"count": len(rows), "next": None, "previous": None, "results": rows},
-                          ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-        body = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+    # The one search; from the engine its body is the cards' bytes, without a dict per station.
+    body = selectors.station_search(lat=p["lat"], lng=p["lng"], limit=p["limit"], max_km=p["radius_km"],
+                                    kind=p.get("kind", ""), amenities=sorted(p.get("amenity", ()))).body()
     response = HttpResponse(body, content_type="application/json")
     response["Allow"] = "GET, HEAD, OPTIONS"
     response["Vary"] = "Accept"
@@ -149,8 +141,8 @@ class StationSearchView(ListAPIView):
     @classmethod
     def as_view(cls, **initkwargs):
         """DRF's view behind a plain one for the common search (_plain_nearest_search). Outside a transaction
-        (ATOMIC_REQUESTS would open one, and on SQLite take the write lock, for a read): the nearest search
-        then uses the process's shared index (stations/index.py)."""
+        (ATOMIC_REQUESTS would open one, and on SQLite take the write lock, for a read): the search then answers
+        from the process's shared engine (stations/cards.py) instead of building one for the transaction."""
         drf_view = super().as_view(**initkwargs)
 
         def view(request, *args, **kwargs):

@@ -1,24 +1,33 @@
-"""The search's cards: what the search API shows of every active station, held in each process that searches, so
-the common search (a position, a radius, a limit, a kind, amenities) answers from memory without a database
-round trip.
+"""The station search's engine: every active station's card, hours and searchable text, and the nearest index
+built from the same rows, held in each process that searches. Every search from a point (selectors.station_search:
+the API, the finder page; kind, amenities, district, open-now, text) answers from it without a database round
+trip, or with one poll of the change log.
 
 What a card holds: the station's JSON as the API writes it (StationListSerializer's fields, compact, UTF-8,
 U+2028/2029 escaped as DRF's JSONRenderer does) up to `"open_now":`, which the answer completes with open-now
-and the distance; and the station's weekly opening rows and its exceptions from yesterday on, from which
-open-now is worked out at the moment of each answer with hours.open_at — the rule used everywhere else.
-Stations with the same weekly hours share one tuple of rows. About 80 MB for 200,000 stations
-(bench/bench_stations_nearest.py).
+and the distance; the station's weekly opening rows and its exceptions from yesterday on, from which open-now
+is worked out at the moment of each answer with hours.open_at — the rule used everywhere else; its name,
+address and district, lower-cased, for the text search. Stations with the same weekly hours share one tuple of
+rows. The memory for 200,000 stations: docs/benchmarks.md (bench/bench_stations_nearest.py).
 
-How the cards stay current: database triggers (migration 0004) log every write to a station, its hours, its
+How it stays current: database triggers (migration 0004) log every write to a station, its hours, its
 exceptions and its ratings in StationChange, in the writer's transaction. A process reads that log at most
 every STATIONS_SEARCH_REFRESH_SECONDS (a poll: one statement that also reads the nearest-search index's
-version token), then reads again the cards of the stations it names (one more statement, only when there are
-some) and rebuilds the index if its token moved. So an answer reflects every change committed more than that
-many seconds before it, and the searches between two polls touch no database at all. Rows on PostgreSQL commit
-out of the order they were written: see migration 0004 for why the watermark is a snapshot's xmin there.
+version token, which triggers of migration 0003 move when an indexed column changes), then reads again the
+cards of the stations it names (only when there are some) and rebuilds the index if its token moved. So an
+answer reflects every change committed more than that many seconds before it, and the searches between two
+polls touch no database at all. Rows on PostgreSQL commit out of the order they were written: see migration
+0004 for why the watermark is a snapshot's xmin there.
 
-Searches inside a transaction (which may see its own uncommitted writes), and a process whose cards are being
-built by another thread, answer the database way instead (selectors.station_search).
+Why triggers rather than a version the station services bump: not every write that changes what a search shows
+goes through the services — the admin's inline formsets and delete views (with their cascades to hours,
+exceptions and ratings), bulk_create in the importer and the demo, data fixed in SQL — and a write that forgot
+to bump would leave every process stale until a full rebuild; the triggers see them all, in the writer's
+transaction (tests/stations/test_search.py writes by each path). docs/stations.md says more.
+
+Inside a transaction (which may see its own uncommitted writes) the engine is built for that one search and
+never shared (search_engine). While the shared engine is being built (a worker's warm-up, another thread), the
+search answers the database way (selectors.station_search).
 """
 
 import json
@@ -27,13 +36,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connections
 
-from .hours import open_at
-from .index import StationIndex, station_index
+from .hours import HoursRow, as_date, as_time, local_now, open_at
+from .index import StationIndex, index_from_rows, station_index
 from .models import (
     AMENITY_CODES,
     HoursException,
@@ -42,8 +51,18 @@ from .models import (
     Station,
     StationChange,
     StationIndexVersion,
+    amenity_field,
 )
-from .selectors import _AMENITY_COLUMNS, _LIST_COLUMNS, NEAREST_MAX_KM, _as_date, _as_time, _HoursRow, local_now
+
+# What the search shows of a station (StationListSerializer's fields but amenities, rating, open-now and the
+# distance), in the order the cards and selectors.station_rows read them.
+LIST_COLUMNS = ["id", "code", "kind", "name", "partner_type", "partner_name", "district", "address", "lat", "lng",
+                "phone"]
+AMENITY_COLUMNS = [amenity_field(code) for code in AMENITY_CODES]
+# The nearest search's largest radius (the API's bound); "the nearest beyond it" lifts it (selectors.ANYWHERE_KM).
+NEAREST_MAX_KM = 500.0
+# A text search: at most this many words, each a case-insensitive substring of the name, address or district.
+SEARCH_MAX_WORDS = 5
 
 # More stations changed than this since the last poll (an import): build everything again rather than read
 # them by id.
@@ -56,17 +75,33 @@ _IDS_PER_STATEMENT = 500  # SQLite's bound parameters per statement are limited
 logger = logging.getLogger(__name__)
 
 
+class _CardMissing(Exception):
+    """The index holds a station the cards do not have yet (see SearchCards.nearest)."""
+
+
 @dataclass(eq=False)
 class SearchCards:
-    """One process's cards for one database. The poller mutates it in place under _poll_lock; readers only
-    read (dict lookups and attribute reads are atomic under the GIL)."""
+    """One process's search engine for one database: the cards, the stations' hours and searchable text, and the
+    nearest index over them. The poller mutates it in place under _poll_lock; readers only read (dict lookups
+    and attribute reads are atomic under the GIL)."""
 
     index: StationIndex
     cards: dict[int, bytes] = field(repr=False)
-    weekly: dict[int, tuple[_HoursRow, ...]] = field(repr=False)  # stations with weekly rows only
-    exceptions: dict[int, tuple[_HoursRow, ...]] = field(repr=False)  # stations with exceptions only
+    weekly: dict[int, tuple[HoursRow, ...]] = field(repr=False)  # stations with weekly rows only
+    exceptions: dict[int, tuple[HoursRow, ...]] = field(repr=False)  # stations with exceptions only
+    # name, address and district, lower-cased, as UTF-8 joined by U+001F (whitespace to str.split, so no search
+    # word holds it and none matches across two fields): what a text search looks in
+    texts: dict[int, bytes] = field(repr=False)
     watermark: int = 0
     polled_at: float = 0.0  # time.monotonic() of the poll the cards are current for
+    token: int | None = None  # the index version the last poll read
+    # The last poll found the index's version moved but could not rebuild it (another thread held the build):
+    # until a poll does, searches answer the database way rather than from an index older than the cards.
+    index_stale: bool = False
+    using: str = "default"
+    # The first date whose exceptions every card holds (the day before the last read of cards): open-now before
+    # its next day is left to the database way.
+    exceptions_from: date = date.min
 
     def __len__(self) -> int:
         return len(self.cards)
@@ -76,11 +111,11 @@ class SearchCards:
         return sum(len(c) for c in self.cards.values())
 
     def memory_bytes(self) -> int:
-        """Bytes held by the cards as Python counts them: the JSON objects, the dicts with their keys, and each
-        distinct tuple of hours rows once (most are shared). Not the index, which has its own figure."""
+        """Bytes held by the cards as Python counts them: the JSON objects, the texts, the dicts with their keys,
+        and each distinct tuple of hours rows once (most are shared). Not the index, which has its own figure."""
         seen: set[int] = set()
         total = 0
-        for table in (self.cards, self.weekly, self.exceptions):
+        for table in (self.cards, self.texts, self.weekly, self.exceptions):
             total += sys.getsizeof(table) + sum(sys.getsizeof(pk) for pk in table)
             for value in table.values():
                 if id(value) in seen:
@@ -91,6 +126,105 @@ class SearchCards:
                     total += sum(sys.getsizeof(row) for row in value if id(row) not in seen)
                     seen.update(id(row) for row in value)
         return total
+
+    # --- the search ---------------------------------------------------------------------------------------
+
+    def is_open(self, pk: int, now: datetime) -> bool:
+        """hours.open_at on the station's rows (`now` in Asia/Shanghai); no rows at all: closed."""
+        week, days_off = self.weekly.get(pk), self.exceptions.get(pk)
+        return (week is not None or days_off is not None) and open_at(week or (), days_off or (), now)
+
+    def nearest(
+        self, *, lat: float, lng: float, limit: int, max_km: float, kind: str = "",
+        amenities: list[str] | tuple = (), district: str = "", open_now: bool = False, q: str = "",
+        now: datetime | None = None,
+    ) -> list[tuple[float, int]] | None:
+        """[(distance_km, pk)] of the `limit` nearest active stations within max_km matching every filter,
+        nearest first, ties by id — what the database way (selectors.station_search with use_index=False)
+        answers. The index filters kind, amenities and district itself; open-now (hours.open_at at `now`, the
+        rule used everywhere) and the text (each of the first SEARCH_MAX_WORDS words a substring of the name,
+        address or district, case-insensitive) are asked of the few stations that would enter the answer.
+
+        None when these cards cannot answer: their index is stale (see index_stale), or it holds a station
+        whose card is not read yet and open-now or text must be decided from it (the index is rebuilt from
+        the database after the cards are read, so a station committed in between is in it first; the next
+        poll reads its card)."""
+        now = local_now(now)
+        if self.index_stale or now.date() - timedelta(days=1) < self.exceptions_from:
+            return None
+        checks = []
+        if open_now:
+            # Most stations share one tuple of weekly rows: decide each shared week once per search.
+            weeks: dict[int, bool] = {}
+            weekly, exceptions = self.weekly, self.exceptions
+
+            def open_check(pk: int) -> bool:
+                week = weekly.get(pk)
+                if pk in exceptions or week is None:
+                    return self.is_open(pk, now)
+                known = weeks.get(id(week))
+                if known is None:
+                    known = weeks[id(week)] = open_at(week, (), now)
+                return known
+
+            checks.append(open_check)
+        words = text_words(q)
+        if words:
+            texts = self.texts
+
+            def text_check(pk: int) -> bool:
+                text = texts[pk]
+                return all(word in text for word in words)
+
+            checks.append(text_check)
+        accept = None
+        if checks:
+            cards = self.cards
+
+            def accept(pk: int) -> bool:
+                if pk not in cards:
+                    raise _CardMissing
+                return all(check(pk) for check in checks)
+
+        try:
+            return self.index.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities,
+                                      district=district, accept=accept)
+        except _CardMissing:
+            return None
+
+    def answer_parts(self, chosen: list[tuple[float, int]], now: datetime | None = None) -> list[bytes]:
+        """Each chosen station's JSON as the API writes it, open-now worked out at `now` and the distance
+        rounded to metres, in the order given. A station the index holds but these cards lack yet is read for
+        this answer only (one statement; the next poll stores it); one gone since the index was built is left
+        out."""
+        now = local_now(now)
+        sources = [(self.cards, self.weekly, self.exceptions)]
+        missing = [pk for _d, pk in chosen if pk not in self.cards]
+        if missing:
+            read = _read_cards(self.using, missing, now.date())
+            sources.insert(0, read[:3])
+        parts = []
+        for d, pk in chosen:
+            cards, weekly, exceptions = next((s for s in sources if pk in s[0]), sources[-1])
+            card = cards.get(pk)
+            if card is None:  # gone since the index was built
+                continue
+            week, days_off = weekly.get(pk), exceptions.get(pk)
+            is_open = (week is not None or days_off is not None) and open_at(week or (), days_off or (), now)
+            parts.append(b"%s%s,\"distance_km\":%s}" % (card, b"true" if is_open else b"false",
+                                                        repr(round(d, 3)).encode()))
+        return parts
+
+
+def text_words(q: str) -> list[bytes]:
+    """The words a text search matches, lower-cased, as UTF-8 (a substring of UTF-8 text is a substring of its
+    characters): the first SEARCH_MAX_WORDS of `q`."""
+    return [word.lower().encode() for word in q.split()[:SEARCH_MAX_WORDS]]
+
+
+def _text(name: str, address: str, district: str) -> bytes:
+    return f"{name}\x1f{address}\x1f{district}".lower().encode()
+
 
 
 _published: dict[str, SearchCards] = {}
@@ -105,7 +239,7 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 
 
 def _encode_card(values, amenity_flags, rating_avg, rating_count) -> bytes:
-    row = dict(zip(_LIST_COLUMNS, values, strict=True))
+    row = dict(zip(LIST_COLUMNS, values, strict=True))
     row["amenities"] = [code for code, flag in zip(AMENITY_CODES, amenity_flags, strict=True) if flag]
     row["rating_avg"] = float(rating_avg) if rating_avg is not None else None
     row["rating_count"] = rating_count or 0
@@ -113,20 +247,23 @@ def _encode_card(values, amenity_flags, rating_avg, rating_count) -> bytes:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
-def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, dict]:
-    """(cards, weekly, exceptions) of the active stations among `ids`, or of all with ids None. Three statements
-    (per 500 ids): the stations with their rating average and count, their weekly rows, their exceptions from
-    yesterday on."""
+def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, dict, dict, list]:
+    """(cards, weekly, exceptions, texts, index rows) of the active stations among `ids`, or of all with ids
+    None. Three statements (per 500 ids): the stations with their rating average and count, their weekly rows,
+    their exceptions from yesterday on. The index rows — (id, lat, lng, kind, district, amenity bits), what
+    index.index_from_rows takes — come from the same statement as the cards."""
     connection = connections[using]
     qn = connection.ops.quote_name
     station_t, rating_t = qn(Station._meta.db_table), qn(Rating._meta.db_table)
     hours_t, exceptions_t = qn(OpeningHours._meta.db_table), qn(HoursException._meta.db_table)
-    columns = ", ".join(f"s.{qn(c)}" for c in _LIST_COLUMNS + _AMENITY_COLUMNS)
+    columns = ", ".join(f"s.{qn(c)}" for c in LIST_COLUMNS + AMENITY_COLUMNS)
     times = f"{qn('opens')}, {qn('closes')}, {qn('closes_next_day')}"
     yesterday = connection.ops.adapt_datefield_value(today - timedelta(days=1))
-    n_list = len(_LIST_COLUMNS)
-    n_amenities = len(_AMENITY_COLUMNS)
+    n_list = len(LIST_COLUMNS)
+    n_amenities = len(AMENITY_COLUMNS)
     cards: dict[int, bytes] = {}
+    texts: dict[int, bytes] = {}
+    index_rows: list[tuple] = []
     weekly_rows: dict[int, list] = {}
     exception_rows: dict[int, list] = {}
     chunks = [None] if ids is None else [ids[i:i + _IDS_PER_STATEMENT] for i in range(0, len(ids), _IDS_PER_STATEMENT)]
@@ -153,8 +290,11 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
                 )
             while batch := cursor.fetchmany(10_000):
                 for values in batch:
-                    cards[values[0]] = _encode_card(values[:n_list], values[n_list:n_list + n_amenities],
-                                                    values[-2], values[-1])
+                    pk, flags = values[0], values[n_list:n_list + n_amenities]
+                    cards[pk] = _encode_card(values[:n_list], flags, values[-2], values[-1])
+                    texts[pk] = _text(values[3], values[7], values[6])
+                    index_rows.append((pk, values[8], values[9], values[2], values[6],
+                                       sum(1 << bit for bit, flag in enumerate(flags) if flag)))
             cursor.execute(
                 f"SELECT {qn('station_id')}, {qn('weekday')}, {times} FROM {hours_t}"  # noqa: S608
                 + (f" WHERE {of_stations}" if of_stations else ""),
@@ -162,7 +302,7 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
             )
             for station_id, weekday, opens, closes, next_day in cursor.fetchall():
                 weekly_rows.setdefault(station_id, []).append(
-                    _HoursRow(weekday, None, False, _as_time(opens), _as_time(closes), bool(next_day)))
+                    HoursRow(weekday, None, False, as_time(opens), as_time(closes), bool(next_day)))
             cursor.execute(
                 f"SELECT {qn('station_id')}, {qn('date')}, {qn('is_closed')}, {times} FROM {exceptions_t} "  # noqa: S608
                 f"WHERE {qn('date')} >= %s" + (f" AND {of_stations}" if of_stations else ""),
@@ -170,7 +310,7 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
             )
             for station_id, day, is_closed, opens, closes, next_day in cursor.fetchall():
                 exception_rows.setdefault(station_id, []).append(
-                    _HoursRow(None, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
+                    HoursRow(None, as_date(day), bool(is_closed), as_time(opens), as_time(closes),
                               bool(next_day)))
     shared: dict[tuple, tuple] = {}  # one tuple per distinct week: most stations keep common hours
     weekly = {}
@@ -179,7 +319,7 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
             key = tuple(sorted(rows, key=lambda r: (r.weekday, r.opens)))
             weekly[station_id] = shared.setdefault(key, key)
     exceptions = {pk: tuple(rows) for pk, rows in exception_rows.items() if pk in cards}
-    return cards, weekly, exceptions
+    return cards, weekly, exceptions, texts, index_rows
 
 
 # --- polling --------------------------------------------------------------------------------------------------
@@ -216,16 +356,25 @@ def _poll(using: str, watermark: int | None) -> tuple[int | None, int, set[int]]
     return token, new_watermark, changed
 
 
-def _build(using: str, started: float) -> SearchCards | None:
-    token, watermark, _changed = _poll(using, None)  # before the reads: a change made meanwhile is read again
-    if token is None:
-        return None
-    index = station_index(using=using, token=token)
-    if index is None:
-        return None
-    cards, weekly, exceptions = _read_cards(using, None, local_now().date())
-    return SearchCards(index=index, cards=cards, weekly=weekly, exceptions=exceptions, watermark=watermark,
-                       polled_at=started)
+def _build(using: str, started: float, *, private_now: datetime | None = None) -> SearchCards | None:
+    """Everything read again: the cards and, from the same rows, the index. Shared cards take the index's
+    version first (a change committed meanwhile is read again by the next poll). Private ones (private_now: the
+    moment of the one search they are for, inside a transaction that may see its own uncommitted writes) need
+    no version, hold the exceptions from that moment's day before, and are never shared."""
+    token, watermark = None, 0
+    today = local_now().date()
+    if private_now is None:
+        token, watermark, _changed = _poll(using, None)  # before the reads: a change made meanwhile is read again
+        if token is None:
+            return None
+    else:
+        today = min(today, local_now(private_now).date())
+    cards, weekly, exceptions, texts, index_rows = _read_cards(using, None, today)
+    index = index_from_rows(index_rows, token=token)
+    del index_rows
+    return SearchCards(index=index, cards=cards, weekly=weekly, exceptions=exceptions, texts=texts,
+                       watermark=watermark, polled_at=started, token=token, using=using,
+                       exceptions_from=today - timedelta(days=1))
 
 
 def _refresh(current: SearchCards, using: str, started: float) -> SearchCards | None:
@@ -237,14 +386,18 @@ def _refresh(current: SearchCards, using: str, started: float) -> SearchCards | 
         # A TRUNCATE; an import; or SQLite's log emptied and its ids begun again (a flush).
         return _build(using, started)
     if changed:
-        cards, weekly, exceptions = _read_cards(using, sorted(changed), local_now().date())
+        today = local_now().date()
+        cards, weekly, exceptions, texts, _index_rows = _read_cards(using, sorted(changed), today)
+        current.exceptions_from = max(current.exceptions_from, today - timedelta(days=1))
         # Set the new cards before dropping gone ones, so a reader never misses a station that is still there.
         for pk in changed:
             if pk in cards:
+                current.texts[pk] = texts[pk]
                 current.cards[pk] = cards[pk]
         for pk in changed:
             if pk not in cards:
                 current.cards.pop(pk, None)
+                current.texts.pop(pk, None)
             if pk in weekly:
                 current.weekly[pk] = weekly[pk]
             else:
@@ -253,10 +406,15 @@ def _refresh(current: SearchCards, using: str, started: float) -> SearchCards | 
                 current.exceptions[pk] = exceptions[pk]
             else:
                 current.exceptions.pop(pk, None)
+    current.token = token
     if token != current.index.token:
-        # After the cards: a station the new index holds has its card (or is read for the answer, see below).
-        # None when another thread is building it: the next poll tries again (the token still differs).
-        current.index = station_index(using=using, token=token) or current.index
+        # After the cards: a station the new index holds has its card (or is read for the answer, see
+        # SearchCards.nearest). None when another thread is building it: until a poll succeeds, searches answer
+        # the database way (index_stale) rather than from an index that lacks what the cards already show.
+        index = station_index(using=using, token=token)
+        current.index_stale = index is None
+        if index is not None:
+            current.index = index
     current.watermark = watermark
     current.polled_at = started
     return current
@@ -290,6 +448,17 @@ def search_cards(*, using: str = "default") -> SearchCards | None:
         _poll_lock.release()
 
 
+def search_engine(*, using: str = "default", now: datetime | None = None) -> SearchCards | None:
+    """The engine every search answers from (selectors.station_search): the process's shared cards (search_cards);
+    inside a transaction, which may see its own uncommitted writes (tests, a shell; the search doors run outside
+    transactions), cards of what it sees built for this one search and never shared. None while the shared
+    cards are being built (a worker's warm-up) or without the index's version row: the search then answers the
+    database way."""
+    if connections[using].in_atomic_block:
+        return _build(using, time.monotonic(), private_now=now or local_now())
+    return search_cards(using=using)
+
+
 def warm_in_background(*, using: str = "default") -> threading.Thread:
     """Builds the process's index and cards in a thread of their own (gunicorn.conf.py's post_worker_init), so
     that no request waits seconds for them; requests meanwhile answer the database way. A failure here only
@@ -320,31 +489,19 @@ def nearest_answer(
     *, lat: float, lng: float, limit: int, max_km: float, kind: str = "", amenities: list[str] | tuple = (),
     using: str = "default", now: datetime | None = None,
 ) -> bytes | None:
-    """The search API's answer body for the `limit` nearest active stations of `kind` with all `amenities`
-    within max_km — the bytes the DRF view would write for selectors.station_search — or None when the cards
-    cannot answer (search_cards)."""
+    """The search API's answer body from the process's shared cards for the `limit` nearest active stations of
+    `kind` with all `amenities` within max_km — the bytes the DRF view would write
+    for selectors.station_search — or None when the shared cards cannot answer (search_cards)."""
     current = search_cards(using=using)
     if current is None:
         return None
-    chosen = current.index.nearest(lat=lat, lng=lng, limit=limit, max_km=max(0.01, min(max_km, NEAREST_MAX_KM)),
-                                   kind=kind, amenities=amenities)
-    if not chosen:
-        return b'{"count":0,"next":null,"previous":null,"results":[]}'
-    now = local_now(now)
-    sources = [(current.cards, current.weekly, current.exceptions)]
-    missing = [pk for _d, pk in chosen if pk not in current.cards]
-    if missing:
-        # The index moved ahead of the cards (rebuilt by another search after this process's last poll): read
-        # those few for this answer only; the next poll stores them.
-        sources.insert(0, _read_cards(using, missing, now.date()))
-    parts = []
-    for d, pk in chosen:
-        cards, weekly, exceptions = next((s for s in sources if pk in s[0]), sources[-1])
-        card = cards.get(pk)
-        if card is None:  # gone since the index was built
-            continue
-        week, days_off = weekly.get(pk), exceptions.get(pk)
-        is_open = (week is not None or days_off is not None) and open_at(week or (), days_off or (), now)
-        parts.append(b"%s%s,\"distance_km\":%s}" % (card, b"true" if is_open else b"false",
-                                                    repr(round(d, 3)).encode()))
+    chosen = current.nearest(lat=lat, lng=lng, limit=limit, max_km=max(0.01, min(max_km, NEAREST_MAX_KM)), kind=kind,
+                             amenities=amenities)
+    if chosen is None:
+        return None
+    return answer_body(current.answer_parts(chosen, now))
+
+
+def answer_body(parts: list[bytes]) -> bytes:
+    """The API's page around the stations' JSON."""
     return b'{"count":%d,"next":null,"previous":null,"results":[%s]}' % (len(parts), b",".join(parts))

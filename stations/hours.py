@@ -6,12 +6,16 @@ ranges or lists, then an interval; a closing time prefixed with 次日 or + is o
 """
 
 import re
+import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 MINUTES_PER_DAY = 24 * 60
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
@@ -134,6 +138,32 @@ def hours_format(intervals) -> str:
         next_day = "次日" if i.closes_next_day else ""
         parts.append(f"{i.weekday + 1} {i.opens:%H:%M}-{next_day}{i.closes:%H:%M}")
     return "; ".join(parts)
+
+
+def local_now(now: datetime | None = None) -> datetime:
+    """Opening hours are wall-clock times in Asia/Shanghai, whatever the server's time zone."""
+    return (now or timezone.now()).astimezone(LOCAL_TZ)
+
+
+class HoursRow(NamedTuple):
+    """A weekly row (date None) or an exception row (weekday None), as open_at reads them: what the search
+    keeps of OpeningHours and HoursException."""
+
+    weekday: int | None
+    date: date | None
+    is_closed: bool
+    opens: time | None
+    closes: time | None
+    closes_next_day: bool
+
+
+def as_time(value):
+    """A time column as a time (SQLite's raw cursor answers text)."""
+    return time.fromisoformat(value) if isinstance(value, str) else value
+
+
+def as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def open_at(weekly_rows, exception_rows, when) -> bool:

@@ -29,6 +29,7 @@ import math
 import threading
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -167,10 +168,13 @@ class StationIndex:
 
     def nearest(
         self, *, lat: float, lng: float, limit: int, max_km: float, kind: str = "",
-        amenities: list[str] | tuple[str, ...] = (), district: str = "",
+        amenities: list[str] | tuple[str, ...] = (), district: str = "", accept: Callable[[int], bool] | None = None,
     ) -> list[tuple[float, int]]:
         """[(distance_km, id)] of the `limit` nearest matching stations within max_km, nearest first, ties by
-        id: exactly the first `limit` of a full scan sorted by (geo.haversine_km(lat, lng, s.lat, s.lng), id)."""
+        id: exactly the first `limit` of a full scan sorted by (geo.haversine_km(lat, lng, s.lat, s.lng), id).
+
+        `accept(id)`, when given, is a further filter on what the index does not hold (open now, text): it is
+        asked only of a station that would enter the `limit` best, so a search asks it of few stations."""
         if limit <= 0:
             return []
         kind_code = -1
@@ -192,11 +196,11 @@ class StationIndex:
             if len(members) <= 4096:
                 # A district is small next to the country: read all of its stations.
                 return self._scan(members, lat=lat, lng=lng, limit=limit, max_km=max_km, kind_code=kind_code,
-                                  mask=mask)
+                                  mask=mask, accept=accept)
         return self._best_first(lat=lat, lng=lng, limit=limit, max_km=max_km, kind_code=kind_code, mask=mask,
-                                district_code=district_code)
+                                district_code=district_code, accept=accept)
 
-    def _scan(self, positions, *, lat, lng, limit, max_km, kind_code, mask) -> list[tuple[float, int]]:
+    def _scan(self, positions, *, lat, lng, limit, max_km, kind_code, mask, accept) -> list[tuple[float, int]]:
         radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
         p1 = radians(lat)
         c1 = cos(p1)
@@ -214,9 +218,19 @@ class StationIndex:
             if d <= max_km:
                 found.append((d, ids[n]))
         found.sort()
-        return found[:limit]
+        if accept is None:
+            return found[:limit]
+        chosen = []
+        for d, pk in found:
+            if accept(pk):
+                chosen.append((d, pk))
+                if len(chosen) == limit:
+                    break
+        return chosen
 
-    def _best_first(self, *, lat, lng, limit, max_km, kind_code, mask, district_code) -> list[tuple[float, int]]:
+    def _best_first(
+        self, *, lat, lng, limit, max_km, kind_code, mask, district_code, accept
+    ) -> list[tuple[float, int]]:
         if not self.ids:
             return []
         radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
@@ -279,8 +293,9 @@ class StationIndex:
                     continue
                 entry = (-d, -ids[n])
                 if len(best) < limit:
-                    heappush(best, entry)
-                elif entry > best[0]:
+                    if accept is None or accept(ids[n]):
+                        heappush(best, entry)
+                elif entry > best[0] and (accept is None or accept(ids[n])):
                     heappushpop(best, entry)
         return sorted((-d, -pk) for d, pk in best)
 

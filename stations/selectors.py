@@ -1,12 +1,11 @@
 """Reads of the stations app: the public list with its annotations, "open now", the nearest search, staff
 scope and visit statistics. None of them queries in a loop."""
 
+import json
 import math
-import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import NamedTuple
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.db import connections
 from django.db.models import (
@@ -18,46 +17,39 @@ from django.db.models import (
     QuerySet,
 )
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from core.sql import execute_prepared
 from members.selectors import branches_in_scope
 
 from . import geo
-from .hours import STATUS_HORIZON_DAYS, hours_status, open_at
-from .index import published_index, station_index, version_token
+from .cards import AMENITY_COLUMNS as _AMENITY_COLUMNS
+from .cards import LIST_COLUMNS as _LIST_COLUMNS
+from .cards import NEAREST_MAX_KM, SEARCH_MAX_WORDS, answer_body, search_engine
+from .hours import LOCAL_TZ, STATUS_HORIZON_DAYS, HoursRow, as_date, as_time, hours_status, local_now, open_at
 from .models import (
     AMENITY_CODES,
     HoursException,
     OpeningHours,
     Rating,
     Station,
-    StationIndexVersion,
     Visit,
     amenity_field,
 )
 
 STATION_MANAGER_ROLES = ["station_manager", "branch_admin"]
-LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
+_HoursRow = HoursRow  # the name the tests know
 
 # The nearest search: start with a box this wide, widen it until enough stations lie inside the circle the
 # box holds, never beyond this.
 NEAREST_START_KM = 2.0
 NEAREST_DEFAULT_MAX_KM = 50.0
-NEAREST_MAX_KM = 500.0
 # "The nearest station beyond the radius" may be anywhere: half the Earth's circumference holds every point.
 ANYWHERE_KM = math.pi * geo.EARTH_RADIUS_KM
-# A text search: at most this many characters (forms and the API refuse longer) and words, each word matched
-# as a substring.
+# A text search: at most this many characters (forms and the API refuse longer) and SEARCH_MAX_WORDS words,
+# each word matched as a substring.
 SEARCH_MAX_LENGTH = 50
-SEARCH_MAX_WORDS = 5
 # Stand-ins for the box's edges while compiling its SQL: no real coordinate or filter value equals them.
 _SENTINELS = (1001.25, 1002.25, 1003.25, 1004.25)
-
-
-def local_now(now: datetime | None = None) -> datetime:
-    """Opening hours are wall-clock times in Asia/Shanghai, whatever the server's time zone."""
-    return (now or timezone.now()).astimezone(LOCAL_TZ)
 
 
 def _interval_covers(t, *, same_day: bool) -> Q:
@@ -178,11 +170,6 @@ class NearestResult:
     candidate_queries: int  # SQL box queries; 0 when the in-memory index answered
 
 
-# The search API answers with these keys (StationListSerializer's fields, for the schema); the hot path builds
-# the dicts itself from one row per station.
-_LIST_COLUMNS = ["id", "code", "kind", "name", "partner_type", "partner_name", "district", "address", "lat", "lng",
-                 "phone"]
-_AMENITY_COLUMNS = [amenity_field(code) for code in AMENITY_CODES]
 # Compiled box queries of the plain filters (no open-now, which depends on the clock): key → (sql, params,
 # slots of the box edges). Bounded: cleared when it grows past _BOX_SQL_CACHE_SIZE (district is free text).
 _box_sql_cache: dict[tuple, tuple[str, list, list[int]]] = {}
@@ -250,37 +237,17 @@ def _nearest_ids(
     return inside[:limit], radius, rounds
 
 
-class _HoursRow(NamedTuple):
-    """A weekly row (date None) or an exception row (weekday None), as hours.open_at reads them."""
-
-    weekday: int | None
-    date: date | None
-    is_closed: bool
-    opens: time | None
-    closes: time | None
-    closes_next_day: bool
-
-
-def _as_time(value):
-    return time.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _as_date(value):
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
 # station_rows' statement per (database alias, number of ids): the text is the same every time.
-_station_rows_sql: dict[tuple[str, int, bool], str] = {}
+_station_rows_sql: dict[tuple[str, int], str] = {}
 
 
-def _station_rows_statement(connection, n: int, *, with_version: bool) -> str:
+def _station_rows_statement(connection, n: int) -> str:
     """One statement, parts told apart by the first column: 0 the stations' columns with their rating
     average and count (correlated sub-selects on the rating's station index); 1 their weekly rows of two
-    weekdays; 2 their exceptions of two dates; with_version, 3 the index's version token (in the id column).
-    Each part fills its own columns and NULL in the others (one round trip instead of three: on a busy
-    machine each costs the database server's CPU as well). PostgreSQL settles a UNION's column types branch
-    by branch, hence the typed NULL dates."""
-    key = (connection.alias, n, with_version)
+    weekdays; 2 their exceptions of two dates. Each part fills its own columns and NULL in the others (one
+    round trip instead of three: on a busy machine each costs the database server's CPU as well). PostgreSQL
+    settles a UNION's column types branch by branch, hence the typed NULL dates."""
+    key = (connection.alias, n)
     statement = _station_rows_sql.get(key)
     if statement is None:
         qn = connection.ops.quote_name
@@ -301,11 +268,6 @@ def _station_rows_statement(connection, n: int, *, with_version: bool) -> str:
             f"UNION ALL SELECT 2, {qn('station_id')}, {no_station_columns}, NULL, {qn('date')}, {qn('is_closed')}, "
             f"{hours_columns} FROM {exceptions_t} WHERE {qn('station_id')} IN ({marks}) AND {qn('date')} IN (%s, %s)"
         )
-        if with_version:
-            statement += (
-                f" UNION ALL SELECT 3, {qn('token')}, {no_station_columns}, NULL, NULL, NULL, NULL, NULL, NULL "  # noqa: S608
-                f"FROM {qn(StationIndexVersion._meta.db_table)} WHERE {qn('id')} = 1"
-            )
         if len(_station_rows_sql) >= 256:
             _station_rows_sql.clear()
         _station_rows_sql[key] = statement
@@ -318,24 +280,15 @@ def station_rows(ids: list[int], now: datetime | None = None, *, using: str = "d
     average and count, its weekly rows of today's and yesterday's weekday and its exceptions of those two
     dates. Open-now is hours.open_at on those rows — the same rule as everywhere else. Written as SQL: the
     ORM's compile of these queries cost several times their execution."""
-    return _station_rows_and_version(ids, now, using=using, with_version=False)[0]
-
-
-def _station_rows_and_version(
-    ids: list[int], now: datetime | None, *, using: str, with_version: bool
-) -> tuple[dict[int, dict], int | None]:
-    """station_rows, and with_version the index's version token read in the same statement (None when its
-    row is missing)."""
     if not ids:
-        return {}, (version_token(using=using) if with_version else None)
+        return {}
     now = local_now(now)
     connection = connections[using]
-    statement = _station_rows_statement(connection, len(ids), with_version=with_version)
+    statement = _station_rows_statement(connection, len(ids))
     today = now.date()
     yesterday = today - timedelta(days=1)
     days = [connection.ops.adapt_datefield_value(today), connection.ops.adapt_datefield_value(yesterday)]
     rows: dict[int, dict] = {}
-    token = None
     hours: dict[int, list] = defaultdict(list)
     exceptions: dict[int, list] = defaultdict(list)
     n_list = len(_LIST_COLUMNS)
@@ -354,60 +307,32 @@ def _station_rows_and_version(
             row["rating_count"] = count
             row["open_now"] = False  # set below; here for the serializer's key order
             rows[row["id"]] = row
-        elif values[0] == 3:
-            token = values[1]
         else:
             station_id = values[1]
             weekday, day, is_closed, opens, closes, next_day = values[n_station:]
-            hours_row = _HoursRow(weekday, _as_date(day), bool(is_closed), _as_time(opens), _as_time(closes),
-                                  bool(next_day))
+            hours_row = HoursRow(weekday, as_date(day), bool(is_closed), as_time(opens), as_time(closes),
+                                 bool(next_day))
             (hours if values[0] == 1 else exceptions)[station_id].append(hours_row)
     for pk, row in rows.items():
         # No rows at all: closed (what open_at answers for nothing), without building its day's intervals.
         if pk in hours or pk in exceptions:
             row["open_now"] = open_at(hours.get(pk, ()), exceptions.get(pk, ()), now)
-    return rows, token
+    return rows
 
 
-def _nearest_chosen(
+def _nearest_database(
     *, lat: float, lng: float, limit: int, max_km: float, kind: str, amenities: list[str] | None, district: str,
-    open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str,
-    anywhere: bool = False, q: str = "", use_index: bool = True,
+    open_now: bool, now: datetime | None, base: QuerySet[Station] | None = None, using: str, q: str = "",
 ) -> tuple[list[tuple[float, int]], dict[int, dict], float, int]:
-    """[(distance_km, pk)] of the winners, nearest first; their station_rows; the radius searched; the number
-    of SQL box queries.
-
-    The process's in-memory index (stations/index.py) answers the filters it holds — kind, amenities,
-    district. Its version is read in the same statement as the winners' details: if it is not the version
-    the index was built for, the index is brought current and the search made again, so an answer always
-    comes from the version its details were read with — one round trip per search. Open-now (the clock
-    against hours and exceptions, which the index does not hold), a caller's own queryset, or no index to
-    be had (the version row missing, another thread building) go the SQL way: bounding boxes on the
-    (lat, lng) index, widened until enough lie inside. `anywhere` lifts the radius's cap (NEAREST_MAX_KM) to
-    the whole Earth, for "the nearest one beyond the radius". A text query `q` draws from the stations whose
-    name, address or district match it (text_search_q). `use_index=False` forces the SQL way: the fallback,
-    which tests hold to the same answers as the index."""
-    max_km = max(0.01, min(max_km, ANYWHERE_KM if anywhere else NEAREST_MAX_KM))
+    """The database way: [(distance_km, pk)] of the winners, nearest first; their station_rows; the radius
+    searched; the number of SQL box queries. Bounding boxes on the (lat, lng) index with the filters in SQL,
+    widened until enough lie inside. What the search answers while its engine warms up, and for a caller's own
+    queryset `base`; tests hold it to the engine's answers. A text query `q` draws from the stations whose
+    name, address or district match it (text_search_q)."""
     if q:
         base = (base if base is not None else stations_filtered(
             kind=kind, amenities=amenities, open_now=open_now, district=district, now=now,
         )).filter(text_search_q(q))
-    if base is None and not open_now and use_index:
-        index = published_index(using=using)
-        if index is None:
-            index = station_index(using=using)
-        for _attempt in range(3):
-            if index is None:
-                break
-            chosen = index.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind,
-                                   amenities=amenities or (), district=district)
-            details, token = _station_rows_and_version([pk for _d, pk in chosen], now, using=using,
-                                                       with_version=True)
-            if token is None:
-                break
-            if token == index.token:
-                return chosen, details, max_km, 0
-            index = station_index(using=using, token=token)
     if base is not None:
         compiled = _box_sql(base)
     elif open_now:  # depends on the clock: compiled per search
@@ -420,28 +345,74 @@ def _nearest_chosen(
     return chosen, station_rows([pk for _d, pk in chosen], now, using=using), radius, rounds
 
 
+@dataclass
+class StationSearchAnswer:
+    """What the one search found: `hits` [(exact distance_km, pk)] nearest first, the radius searched and the
+    number of SQL box queries (0 when the engine answered). `rows` are the stations as dicts with
+    StationListSerializer's fields (distance_km rounded to metres); `body()` is the API's JSON page of them —
+    from the engine straight from its cards' bytes. Unpacks as (rows, searched_km, box_queries)."""
+
+    hits: list[tuple[float, int]]
+    searched_km: float
+    box_queries: int
+    _parts: list[bytes] | None = field(default=None, repr=False)  # the engine's: each station's JSON
+    _rows: list[dict] | None = field(default=None, repr=False)  # the database way's
+
+    @property
+    def rows(self) -> list[dict]:
+        if self._rows is None:
+            self._rows = [json.loads(part) for part in self._parts]
+        return self._rows
+
+    def body(self) -> bytes:
+        if self._parts is not None:
+            return answer_body(self._parts)
+        text = json.dumps({"count": len(self.rows), "next": None, "previous": None, "results": self.rows},
+                          ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        # As DRF's JSONRenderer writes them: compact, UTF-8, U+2028/2029 escaped.
+        return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
+
+    def __iter__(self):
+        return iter((self.rows, self.searched_km, self.box_queries))
+
+    def __getitem__(self, position):
+        return tuple(self)[position]
+
+
 def station_search(
     *, lat: float, lng: float, limit: int = 10, max_km: float = NEAREST_DEFAULT_MAX_KM, kind: str = "",
     amenities: list[str] | None = None, district: str = "", open_now: bool = False, q: str = "",
-    now: datetime | None = None, use_index: bool = True,
-) -> tuple[list[dict], float, int]:
+    now: datetime | None = None, anywhere: bool = False, use_index: bool = True,
+) -> StationSearchAnswer:
     """The one station search from a point, whatever its filters (kind, amenities, district, open-now, text):
-    the `limit` nearest active stations matching them within max_km, nearest first, as dicts with
-    StationListSerializer's fields and exact `distance_km` (rounded to metres, as shown); the radius searched;
-    the number of SQL box queries (0 when the in-memory index answered). The API, the finder page
-    (stations_nearest, the same engine as Station objects) and the API's plain path (cards.nearest_answer,
-    the same index with its rows kept in memory) all draw from _nearest_chosen."""
-    chosen, details, radius, rounds = _nearest_chosen(
+    the `limit` nearest active stations matching them within max_km, nearest first. Every door calls it — the
+    API (its plain path and its DRF view), the finder page (stations_find through stations_nearest) — and it
+    answers from one engine: the process's cards and the index over them (cards.search_engine; no database
+    round trip, or one poll of the change log). The database way (_nearest_database) answers only while the
+    engine is not built yet (a worker's warm-up, another thread building it); `use_index=False` forces it, for
+    the tests that hold the two to the same answers. `anywhere` lifts the radius's cap (NEAREST_MAX_KM) to the
+    whole Earth, for "the nearest one beyond the radius"."""
+    using = Station.objects.db
+    max_km = max(0.01, min(max_km, ANYWHERE_KM if anywhere else NEAREST_MAX_KM))
+    now = local_now(now)  # one moment for the filter and the rows
+    engine = search_engine(using=using, now=now) if use_index else None
+    if engine is not None:
+        hits = engine.nearest(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities or (),
+                              district=district, open_now=open_now, q=q, now=now)
+        if hits is not None:
+            return StationSearchAnswer(hits=hits, searched_km=max_km, box_queries=0,
+                                       _parts=engine.answer_parts(hits, now))
+    hits, details, radius, rounds = _nearest_database(
         lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
-        open_now=open_now, now=now, using=Station.objects.db, q=q, use_index=use_index,
+        open_now=open_now, now=now, using=using, q=q,
     )
     rows = []
-    for d, pk in chosen:
+    for d, pk in hits:
         row = details.get(pk)
         if row is not None:
             row["distance_km"] = round(d, 3)
             rows.append(row)
-    return rows, radius, rounds
+    return StationSearchAnswer(hits=hits, searched_km=radius, box_queries=rounds, _rows=rows)
 
 
 def stations_nearest(
@@ -449,21 +420,25 @@ def stations_nearest(
     amenities: list[str] | None = None, district: str = "", open_now: bool = False, q: str = "",
     base: QuerySet[Station] | None = None, now: datetime | None = None, anywhere: bool = False,
 ) -> NearestResult:
-    """The `limit` active stations nearest to (lat, lng) within max_km matching the filters (or, with `base`,
-    drawn from that queryset instead), nearest first, with exact distances, as Station objects for pages
-    (name, place, amenities, rating, open-now; not their weekly hours).
-
-    Holds at national scale: see _nearest_chosen. Same results on SQLite and PostgreSQL."""
-    using = base.db if base is not None else Station.objects.db
-    chosen, details, radius, rounds = _nearest_chosen(
-        lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities, district=district,
-        open_now=open_now, now=now, base=base, using=using, anywhere=anywhere, q=q,
-    )
+    """station_search's answer as Station objects for pages (name, place, amenities, rating, open-now, the exact
+    distance; not their weekly hours). With `base`, a caller's own queryset, the stations are drawn from it
+    instead, the database way (no door does). Same results on SQLite and PostgreSQL."""
+    if base is not None:
+        using = base.db
+        hits, details, radius, rounds = _nearest_database(
+            lat=lat, lng=lng, limit=limit, max_km=max(0.01, min(max_km, ANYWHERE_KM if anywhere else NEAREST_MAX_KM)),
+            kind=kind, amenities=amenities, district=district, open_now=open_now, now=now, base=base, using=using,
+            q=q,
+        )
+        rows = [details[pk] for _d, pk in hits if pk in details]
+    else:
+        using = Station.objects.db
+        answer = station_search(lat=lat, lng=lng, limit=limit, max_km=max_km, kind=kind, amenities=amenities,
+                                district=district, open_now=open_now, q=q, now=now, anywhere=anywhere)
+        hits, rows, radius, rounds = answer.hits, answer.rows, answer.searched_km, answer.box_queries
+    distances = {pk: d for d, pk in hits}
     stations = []
-    for d, pk in chosen:
-        row = details.get(pk)
-        if row is None:
-            continue
+    for row in rows:
         amenity_set = set(row["amenities"])
         station = Station(
             **{c: row[c] for c in _LIST_COLUMNS},
@@ -472,7 +447,7 @@ def stations_nearest(
         station._state.adding, station._state.db = False, using
         station.rating_avg, station.rating_count = row["rating_avg"], row["rating_count"]
         station.open_now_cached = row["open_now"]
-        station.distance_km = d
+        station.distance_km = distances[row["id"]]
         stations.append(station)
     return NearestResult(stations=stations, searched_km=radius, candidate_queries=rounds)
 

@@ -90,7 +90,7 @@ def _query(request, **changes) -> str:
     return query.urlencode()
 
 
-@transaction.non_atomic_requests  # a read: outside a transaction the nearest search uses the shared index
+@transaction.non_atomic_requests  # a read: outside a transaction the search answers from the shared engine
 def station_list(request):
     """The finder. Without a position: active stations by district and name, paginated. With the browser's
     position (sent by the small script): the nearest, with distances from the user. With a district and no

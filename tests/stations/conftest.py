@@ -26,3 +26,15 @@ def personas(db, org_tree, staff_of, member_factory):
         member=member.user,
         anonymous=None,
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_search_engine_across_tests():
+    """Each test starts without the process's search engine (cards and index) built by an earlier one."""
+    from stations import cards, index
+
+    cards.cards_forget()
+    index.index_forget()
+    yield
+    cards.cards_forget()
+    index.index_forget()
