@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -583,8 +584,6 @@ class _GroupSql:
         return latest, earliest
 
     def _eligible(self):
-        from django.db.models import Exists, OuterRef
-
         members = self._members().filter(status=Member.Status.ACTIVE).exclude(
             Exists(Enrolment.objects.filter(plan=self.plan, member=OuterRef("pk")))
         )
@@ -609,13 +608,9 @@ class _GroupSql:
         return out
 
     def eligible_counts_by_employment_type(self) -> dict[str, int]:
-        from django.db.models import Count
-
         return dict(self._eligible().values_list("employment_type").annotate(n=Count("id")).order_by())
 
     def insert(self, *, payment, actor, now) -> int:
-        from django.db import connection
-
         ops = connection.ops
         enrolment_table = connection.ops.quote_name(Enrolment._meta.db_table)
         eligible_sql, eligible_params = self._eligible().values("pk").query.sql_with_params()

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -316,8 +317,6 @@ def staff_record_payment(request, enrolment_id):
 
 
 def _url(name, *args):
-    from django.urls import reverse
-
     return reverse(name, args=args)
 
 

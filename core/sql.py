@@ -9,6 +9,7 @@ per process (per model and column set) and still pass every value through the fi
 
 import functools
 
+from django.conf import settings
 from django.db import connection, models
 
 
@@ -95,8 +96,6 @@ def execute_prepared(cursor, sql: str, params: list | tuple = ()) -> None:
     Prepared statements belong to the server session: they outlive ROLLBACK but not a new connection, so they are
     remembered against the driver's connection object, and a reconnect prepares again. A pooler that hands one
     client several server sessions (PgBouncer in transaction mode) loses them: turn the setting off there."""
-    from django.conf import settings
-
     database = cursor.db  # the cursor's own connection (any alias)
     if database.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
         cursor.execute(sql, params)

@@ -6,6 +6,8 @@ passes `required` and `strip()`.
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # Format characters (Cf: zero-width space and joiners, direction marks, BOM), separators, controls, and
@@ -50,8 +52,6 @@ _TITLE_MARKS = set("《》〈〉“”\"")
 def book_title(title: str, *, language: str | None = None) -> str:
     """`title` set apart as a title in the language (the active one unless given): 《title》 in Chinese,
     “title” in English, or as it is when it already holds title marks or quotes of its own."""
-    from django.utils.translation import get_language
-
     title = str(title or "")
     if not title or _TITLE_MARKS.intersection(title):
         return title
@@ -62,6 +62,4 @@ def book_title(title: str, *, language: str | None = None) -> str:
 
 def book_title_lazy(title: str):
     """book_title for a message written later in its reader's language (members.notifications.recipient_text)."""
-    from django.utils.functional import lazy
-
     return lazy(book_title, str)(title)

@@ -6,6 +6,7 @@ import hashlib
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -145,8 +146,6 @@ class TicketListView(generics.ListAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        from django.utils import timezone
-
         return selectors.bookings_of(self.request.user).filter(
             status=Booking.Status.CONFIRMED, session__ends_at__gte=timezone.now()).order_by("session__starts_at")
 

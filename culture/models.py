@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -196,8 +197,6 @@ class Session(models.Model):
         return f"{self.item.title} · {local:%Y-%m-%d %H:%M}"
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
         errors = {}
         if self.capacity is not None and self.seats_taken and self.capacity < self.seats_taken:
             errors["capacity"] = _("名额不能少于已占名额（%(n)s）。") % {"n": self.seats_taken}

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -258,8 +259,6 @@ def _tell_booker(booking: Booking, *, title: Promise, kind: str, body: Promise |
     """Members and signed-in users get an inbox message (and SMS/email by their choice); visitors an SMS.
     `title` and `body` are lazy texts: the inbox message is written in the user's language; a visitor, who has
     no account and so no language of their own, gets the SMS in the language active here."""
-    from django.urls import reverse
-
     url = reverse("culture:ticket", args=[booking.code])
     if booking.user_id:
         notification_send(user=booking.user, kind=kind, title=title, body=body, url=url)
@@ -411,8 +410,6 @@ def offer_expiry(now):
 
 
 def _tell_waiting(entry: WaitlistEntry, expires) -> None:
-    from django.urls import reverse
-
     title = recipient_text(gettext_lazy("候补到位：%(title)s，请在 %(time)s 前确认"),
                            title=entry.session.item.title, time=month_day_time_text(expires))
     if entry.user_id:

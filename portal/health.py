@@ -17,6 +17,8 @@ from django.db import connections
 from django.http import JsonResponse
 from django.utils.cache import add_never_cache_headers
 
+from core.selectors import outbox_backlog
+
 logger = logging.getLogger(__name__)
 
 _running: dict[str, Future] = {}
@@ -46,8 +48,6 @@ def _database_check() -> dict:
     """SELECT 1 on a connection of this thread's own (closed again: the thread is not reused), then the outbox's
     backlog: how many messages wait to reach the broker and how long the oldest has waited (seconds). A growing
     backlog says the broker or the sweep is not doing its work even when both answer."""
-    from core.selectors import outbox_backlog
-
     try:
         connection = connections["default"]
         with connection.cursor() as cursor:

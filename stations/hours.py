@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 LOCAL_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 MINUTES_PER_DAY = 24 * 60
@@ -208,8 +208,6 @@ def interval_text(row) -> str:
 
 
 def _list_separator() -> str:
-    from django.utils.translation import pgettext
-
     return pgettext("list separator", "、")
 
 

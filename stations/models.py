@@ -5,6 +5,9 @@ and dated exceptions (holidays) replace a whole day's rows. Visits count once pe
 hour (a unique constraint on the hour bucket); a rating belongs to one visit.
 """
 
+import zoneinfo
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -107,10 +110,6 @@ class Station(models.Model):
         (selectors.stations_decorate); elsewhere it reads this station's rows."""
         if hasattr(self, "open_now_cached"):
             return self.open_now_cached
-        import zoneinfo
-        from datetime import timedelta
-
-
         now = timezone.now().astimezone(zoneinfo.ZoneInfo("Asia/Shanghai"))
         exceptions = self.exceptions.filter(date__in=[now.date(), now.date() - timedelta(days=1)])
         return open_at(self.hours.all(), exceptions, now)

@@ -6,6 +6,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from django.db import connections
 from django.db.models import (
@@ -535,8 +536,6 @@ def nav_links(station: Station) -> dict[str, str]:
     send people, and where an app-only `baidumap://` link does nothing), each map app taking over if installed:
     AutoNavi (高德) and Tencent (腾讯) for walking, riding and driving, Baidu (百度) its place page, which offers
     the route. All take GCJ-02 coordinates. "amap" (walking) and "baidu" keep the API's earlier keys."""
-    from urllib.parse import quote
-
     g_lat, g_lng = geo.wgs84_to_gcj02(station.lat, station.lng)
     name, address = quote(station.name), quote(station.address or station.name)
     links = {}

@@ -3,7 +3,7 @@ visit statistics. Thin doors onto selectors and services."""
 
 import io
 from datetime import timedelta
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import qrcode
 import qrcode.image.svg
@@ -37,8 +37,6 @@ def map_settings() -> dict:
     """Read at request time so deployments choose their own tile server (STATION_MAP_TILE_URL); tiles served in
     GCJ-02 (AutoNavi, the default, and Tencent) need markers shifted, which STATION_MAP_TILE_GCJ02 turns on. The
     tile server's host is named on the page: the visitor's browser asks it for the map's pictures."""
-    from urllib.parse import urlsplit
-
     url = settings.STATION_MAP_TILE_URL
     subdomains = settings.STATION_MAP_TILE_SUBDOMAINS
     return {
