@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -16,5 +16,6 @@ router.register("claims", claims_api.ClaimViewSet, basename="benefits-claim")
 urlpatterns = [
     path("my-cover/", api.MyCoverView.as_view(), name="benefits-my-cover"),
     path("group-enrolments/", api.GroupEnrolmentView.as_view(), name="benefits-group-enrolment"),
+    path("aid/hardship/", include("benefits.hardship.api_urls")),
     *router.urls,
 ]

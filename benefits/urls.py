@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .claims import stays_views
@@ -42,4 +42,5 @@ urlpatterns = [
     path("claims/<int:claim_id>/letter.pdf", claims_views.claim_letter, name="claim-letter"),
     path("claims/documents/<uuid:token>/", claims_views.document_view, name="claim-document"),
     path("letters/verify/<str:token>/", claims_views.letter_verify, name="letter-verify"),
+    path("hardship/", include("benefits.hardship.urls")),
 ]

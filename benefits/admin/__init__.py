@@ -2,9 +2,11 @@
 
 `plans`: plans, tiers, rules, disease lists, subsidy rules, enrolments and payments.
 `claims`: the claims review queue and payout batches.
+`hardship`: the hardship register (minimum living standards, families, care visits), scoped like its pages.
 """
 
 from .claims import ClaimAdmin, PayoutBatchAdmin
+from .hardship import CareVisitAdmin, HardshipFamilyAdmin, HardshipStandardAdmin
 from .plans import (
     BenefitRuleInline,
     DiseaseListAdmin,
@@ -19,9 +21,12 @@ from .plans import (
 
 __all__ = [
     "BenefitRuleInline",
+    "CareVisitAdmin",
     "ClaimAdmin",
     "DiseaseListAdmin",
     "EnrolmentAdmin",
+    "HardshipFamilyAdmin",
+    "HardshipStandardAdmin",
     "PaymentAdmin",
     "PayoutBatchAdmin",
     "PlanAdmin",

@@ -2,6 +2,8 @@
 
 `plans`: plans, tiers, benefit and subsidy rules, enrolments and payments.
 `claims`: claims, their stays, documents, invoices, events and reminders, payout batches.
+`hardship`: the hardship register: families, household, documents, home visits, objections, events, care visits,
+the minimum living standard per district and year.
 """
 
 from .choices import BenefitKind, DocumentKind, RejectReason
@@ -16,6 +18,19 @@ from .claims import (
     PayoutBatch,
     PayoutItem,
     document_upload_to,
+)
+from .hardship import (
+    HOUSEHOLD_MAX,
+    CareVisit,
+    HardshipCause,
+    HardshipDocument,
+    HardshipEvent,
+    HardshipFamily,
+    HardshipLevel,
+    HardshipObjection,
+    HardshipStandard,
+    HomeVisit,
+    HouseholdMember,
 )
 from .plans import (
     FROZEN_MESSAGE,
@@ -34,10 +49,12 @@ from .plans import (
 
 __all__ = [
     "FROZEN_MESSAGE",
+    "HOUSEHOLD_MAX",
     "MONEY",
     "ZERO",
     "BenefitKind",
     "BenefitRule",
+    "CareVisit",
     "Claim",
     "ClaimDocument",
     "ClaimEvent",
@@ -48,6 +65,15 @@ __all__ = [
     "DiseaseList",
     "DocumentKind",
     "Enrolment",
+    "HardshipCause",
+    "HardshipDocument",
+    "HardshipEvent",
+    "HardshipFamily",
+    "HardshipLevel",
+    "HardshipObjection",
+    "HardshipStandard",
+    "HomeVisit",
+    "HouseholdMember",
     "Payment",
     "PayoutBatch",
     "PayoutItem",

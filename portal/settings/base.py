@@ -325,6 +325,9 @@ SPECTACULAR_SETTINGS = {
         "ClaimStateEnum": "benefits.models.Claim.State",
         "AwardCategoryEnum": "members.models.data.Award.Category",
         "StationServiceCategoryEnum": "stations.models.ServiceCategory",
+        "HardshipFamilyStatusEnum": "benefits.models.HardshipFamily.Status",
+        "HardshipDocumentKindEnum": "benefits.models.HardshipDocument.Kind",
+        "HardshipCareVisitKindEnum": "benefits.models.CareVisit.Kind",
     },
 }
 
