@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 def staff_tools(user) -> set[str]:
     """The staff tools the home page offers this user: each only to the roles its page lets in (a card that opens
     on a 403 or 404 is a tool the user does not have). Statistics are for every role; superusers get them all."""
+    from benefits.hardship.selectors import HARDSHIP_ROLES
     from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
     from culture.services import STAFF_ROLES as CULTURE_ROLES
     from members.imports import IMPORT_ROLES
@@ -29,6 +30,7 @@ def staff_tools(user) -> set[str]:
         return set()
     tools = {
         "applications": [StaffRole.Role.BRANCH_ADMIN], "benefits": BENEFITS_ROLES, "culture": CULTURE_ROLES,
+        "hardship": HARDSHIP_ROLES,
         "imports": IMPORT_ROLES, "orders": CULTURE_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,
     }
     return {tool for tool, roles in tools.items() if user_is_staff_of_any_branch(user, roles=roles)}

@@ -127,11 +127,15 @@ class FamilySerializer(serializers.ModelSerializer):
     def get_documents(self, family) -> list[dict]:
         return DocumentSerializer(self._page().documents, many=True, context=self.context).data
 
+    def _for_member(self, rows: list[dict]) -> list[dict]:
+        # What staff wrote of a visit is theirs to read; the member sees when the visits were.
+        return [{k: v for k, v in row.items() if k != "notes"} for row in rows]
+
     def get_home_visits(self, family) -> list[dict]:
-        return HomeVisitSerializer(self._page().home_visits, many=True).data
+        return self._for_member(HomeVisitSerializer(self._page().home_visits, many=True).data)
 
     def get_care_visits(self, family) -> list[dict]:
-        return CareVisitSerializer(self._page().care_visits, many=True).data
+        return self._for_member(CareVisitSerializer(self._page().care_visits, many=True).data)
 
     def get_events(self, family) -> list[dict]:
         return EventSerializer(self._page().events, many=True).data
@@ -155,6 +159,9 @@ class StaffFamilySerializer(FamilySerializer):
 
     def get_objections(self, family) -> list[dict]:
         return ObjectionSerializer(self._page().objections, many=True).data
+
+    def _for_member(self, rows: list[dict]) -> list[dict]:
+        return rows  # staff read the notes
 
 
 @extend_schema_serializer(component_name="HardshipFamilyListItem")
@@ -268,6 +275,14 @@ class MyFamilyView(APIView):
             raise services.HardshipError(_("您还不是会员，入会后可以登记困难职工档案。"), code="forbidden")
         family = services.family_file(actor=request.user, member_id=member.pk, **data)
         return Response(_family_data(family, request, staff=False), status=status.HTTP_201_CREATED)
+
+
+    @extend_schema(request=FileSerializer, responses={200: FamilySerializer, **ERRORS})
+    def put(self, request):
+        """Corrects what was filed, before the notice starts."""
+        family = services.family_update(actor=request.user, family_id=self._mine(request).pk,
+                                        **_valid(FileSerializer, request))
+        return Response(_family_data(family, request, staff=False))
 
 
 class MyHouseholdView(APIView):
@@ -412,6 +427,14 @@ class FamilyViewSet(StaffScopeMixin, mixins.ListModelMixin, mixins.RetrieveModel
     def leave(self, request, pk=None):
         family = self.get_object()
         services.family_leave(actor=request.user, family_id=family.pk, **_valid(LeaveSerializer, request))
+        return self._answer(family.pk)
+
+    @extend_schema(request=FileSerializer, responses={200: StaffFamilySerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="figures")
+    def figures(self, request, pk=None):
+        """Corrects cause, income, household size and note before the notice starts."""
+        family = self.get_object()
+        services.family_update(actor=request.user, family_id=family.pk, **_valid(FileSerializer, request))
         return self._answer(family.pk)
 
     @extend_schema(request=HouseholdMemberSerializer, responses={201: HouseholdMemberSerializer, **ERRORS})

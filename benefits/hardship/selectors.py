@@ -32,8 +32,10 @@ from ..models import (
 HARDSHIP_ROLES = [StaffRole.Role.BRANCH_ADMIN, StaffRole.Role.HARDSHIP_OFFICER]
 S = HardshipFamily.Status
 CARE_DUE_DAYS = 14
+# The events whose message a member reads on their own page: dates and the reason they left.
+MEMBER_EVENT_MESSAGES = {"home_visit", "notice_started", "care_visit", "left"}
 EVENT_LABELS = {
-    "filed": _("登记"),
+    "filed": _("已登记"),
     "home_visit": _("入户走访"),
     "notice_started": _("开始公示"),
     "objection": _("收到公示异议"),
@@ -202,6 +204,8 @@ def family_page(family: HardshipFamily, *, viewer, for_staff: bool) -> FamilyPag
     )
     for event in page.events:
         event.label = EVENT_LABELS.get(event.action, event.action)
+        if not for_staff and event.action not in MEMBER_EVENT_MESSAGES:
+            event.message = ""  # what staff wrote (a re-check's notes, an objection's answer) stays theirs
     if for_staff:
         page.full_data = sees_personal_data(viewer, family.member)
         page.id_number = family.member.id_number if page.full_data else mask_id_number(family.member.id_number)

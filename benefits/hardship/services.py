@@ -112,6 +112,28 @@ def income_check(*, monthly_income, household_size) -> Income:
     return Income(monthly_income=income, household_size=size, per_capita_income=per_capita)
 
 
+def _filed_facts(*, cause: str, monthly_income, household_size, situation: str) -> tuple[Income, str]:
+    """What a filing (or its correction) says, checked: a cause, the figures, a note of at most 2000 characters."""
+    if cause not in HardshipCause.values:
+        raise HardshipError(_("请选择致困原因。"), field="cause")
+    figures = income_check(monthly_income=monthly_income, household_size=household_size)
+    situation = (situation or "").strip()
+    if len(situation) > 2000:
+        raise HardshipError(_("家庭情况说明不能超过 2000 字。"), field="situation")
+    return figures, situation
+
+
+def _ensure_household_fits(family: HardshipFamily, size: int) -> None:
+    """The household size counts the member and every person listed: it cannot fall below them."""
+    listed = family.household.count()
+    if listed + 1 > size:
+        raise HardshipError(
+            _("已登记 %(listed)s 名其他家庭成员，家庭人口不能少于 %(least)s 人。")
+            % {"listed": listed, "least": listed + 1},
+            field="household_size",
+        )
+
+
 # --- who may act ---------------------------------------------------------------------------------------------
 
 
@@ -172,12 +194,8 @@ def family_file(*, actor, member_id: int, cause: str, monthly_income, household_
                 ) -> HardshipFamily:
     """Puts a member's family on the register, waiting for a home visit. The member files for themselves; staff
     with a hardship role over the member's branch file for them."""
-    if cause not in HardshipCause.values:
-        raise HardshipError(_("请选择致困原因。"), field="cause")
-    figures = income_check(monthly_income=monthly_income, household_size=household_size)
-    situation = (situation or "").strip()
-    if len(situation) > 2000:
-        raise HardshipError(_("家庭情况说明不能超过 2000 字。"), field="situation")
+    figures, situation = _filed_facts(cause=cause, monthly_income=monthly_income, household_size=household_size,
+                                      situation=situation)
     with transaction.atomic():
         member = Member.objects.select_related("branch").filter(pk=member_id).first()
         own = member is not None and member.user_id is not None and member.user_id == getattr(actor, "pk", None)
@@ -209,6 +227,32 @@ def family_file(*, actor, member_id: int, cause: str, monthly_income, household_
             (user, "benefits.hardship.filed", title, "", _staff_url(family)) for user in _staff_of(member.branch)
             if user.pk != getattr(actor, "pk", None)
         ])
+    return family
+
+
+def family_update(*, actor, family_id: int, cause: str, monthly_income, household_size, situation: str = "",
+                  ) -> HardshipFamily:
+    """Corrects what was filed (cause, income, household size, note) before the notice starts: the member for
+    their own family, staff in scope for any other. Later changes are the yearly re-check's."""
+    figures, situation = _filed_facts(cause=cause, monthly_income=monthly_income, household_size=household_size,
+                                      situation=situation)
+    with transaction.atomic():
+        family, own = _family_for_update(actor, family_id)
+        _ensure_active(family)
+        if not own:
+            _ensure_not_own(actor, family)
+        if family.status not in (S.FILED, S.VISITED):
+            raise HardshipError(_("公示开始后不能再修改家庭情况；有变化请联系工会在年度复核时更新。"), code="conflict")
+        _ensure_household_fits(family, figures.household_size)
+        before = {"cause": family.cause, "monthly_income": str(family.monthly_income),
+                  "household_size": family.household_size}
+        family.cause, family.situation = cause, situation
+        family.monthly_income, family.household_size = figures.monthly_income, figures.household_size
+        family.per_capita_income = figures.per_capita_income
+        family.save(update_fields=["cause", "situation", "monthly_income", "household_size", "per_capita_income"])
+        audit_log(actor=actor, action="benefits.hardship.updated", target=family,
+                  data={"before": before, "monthly_income": str(family.monthly_income),
+                        "household_size": family.household_size, "by_member": own})
     return family
 
 
@@ -345,8 +389,8 @@ def home_visit_record(*, actor, family_id: int, visited_on: date, notes: str, ph
         if family.status == S.FILED:
             family.status, family.status_changed_at = S.VISITED, _now()
             family.save(update_fields=["status", "status_changed_at"])
-        _event(family, actor=actor, action="home_visit", from_status=before,
-               message=_("入户走访 %(day)s") % {"day": visited_on.isoformat()})
+        # Event messages hold what a person typed or plain dates: they are read later in any language.
+        _event(family, actor=actor, action="home_visit", from_status=before, message=visited_on.isoformat())
         audit_log(actor=actor, action="benefits.hardship.home_visit", target=family,
                   data={"visit": visit.pk, "photos": len(photos)})
     return visit
@@ -367,7 +411,7 @@ def notice_start(*, actor, family_id: int) -> HardshipFamily:
         family.notice_starts_on, family.notice_ends_on = today, today + timedelta(days=days - 1)
         family.save(update_fields=["status", "status_changed_at", "notice_starts_on", "notice_ends_on"])
         _event(family, actor=actor, action="notice_started", from_status=S.VISITED,
-               message=_("公示至 %(day)s") % {"day": family.notice_ends_on.isoformat()})
+               message=f"{family.notice_starts_on.isoformat()} – {family.notice_ends_on.isoformat()}")
         audit_log(actor=actor, action="benefits.hardship.notice_started", target=family,
                   data={"ends_on": family.notice_ends_on.isoformat()})
     return family
@@ -439,7 +483,7 @@ def family_confirm(*, actor, family_id: int, level: str) -> HardshipFamily:
         family.confirmed_at, family.confirmed_by, family.recheck_due = _now(), actor, _next_year(today)
         family.save(update_fields=["status", "level", "status_changed_at", "confirmed_at", "confirmed_by",
                                    "recheck_due"])
-        _event(family, actor=actor, action="confirmed", from_status=S.NOTICE, message=str(family.get_level_display()))
+        _event(family, actor=actor, action="confirmed", from_status=S.NOTICE)
         audit_log(actor=actor, action="benefits.hardship.confirmed", target=family, data={"level": level})
         _tell_member(family, recipient_text(gettext_lazy("您的困难职工档案 %(number)s 已建档"), number=family.number))
     return family
@@ -455,13 +499,7 @@ def family_recheck(*, actor, family_id: int, monthly_income, household_size, lev
         family = _staff_family_for_update(actor, family_id)
         if family.status != S.CONFIRMED:
             raise HardshipError(_("只有已建档的档案需要年度复核。"), code="conflict")
-        listed = family.household.count()
-        if listed + 1 > figures.household_size:
-            raise HardshipError(
-                _("已登记 %(listed)s 名其他家庭成员，家庭人口不能少于 %(least)s 人。")
-                % {"listed": listed, "least": listed + 1},
-                field="household_size",
-            )
+        _ensure_household_fits(family, figures.household_size)
         standard = selectors.standard_for(family.member.branch, year=_today().year)
         before = {"monthly_income": str(family.monthly_income), "household_size": family.household_size,
                   "level": family.level}
@@ -543,7 +581,7 @@ def care_visit_record(*, actor, visit_id: int, done_on: date, notes: str) -> Car
         visit.done_on, visit.notes, visit.visitor = done_on, notes, actor
         visit.save(update_fields=["done_on", "notes", "visitor"])
         _event(family, actor=actor, action="care_visit", from_status=family.status,
-               message=f"{visit.get_kind_display()} {done_on.isoformat()}")
+               message=done_on.isoformat())
         audit_log(actor=actor, action="benefits.hardship.care_done", target=family, data={"visit": visit.pk})
     return visit
 

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.mine, name="hardship"),
     path("file/", views.family_file, name="hardship-file"),
+    path("update/", views.family_update, name="hardship-update"),
     path("household/", views.household_add, name="hardship-household-add"),
     path("household/<int:person_id>/remove/", views.household_remove, name="hardship-household-remove"),
     path("documents/", views.document_upload, name="hardship-document-upload"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("staff/<int:family_id>/confirm/", views.staff_confirm, name="hardship-staff-confirm"),
     path("staff/<int:family_id>/recheck/", views.staff_recheck, name="hardship-staff-recheck"),
     path("staff/<int:family_id>/leave/", views.staff_leave, name="hardship-staff-leave"),
+    path("staff/<int:family_id>/update/", views.staff_update, name="hardship-staff-update"),
     path("staff/<int:family_id>/household/", views.staff_household_add, name="hardship-staff-household-add"),
     path("staff/<int:family_id>/documents/", views.staff_document_upload, name="hardship-staff-document-upload"),
     path("staff/<int:family_id>/care/", views.staff_care_plan, name="hardship-staff-care-plan"),

@@ -36,6 +36,7 @@ def _mine_render(request, family, *, status: int = 200, **overrides):
         "household_form": forms.HouseholdMemberForm(),
         "document_form": forms.HardshipDocumentForm(),
         "leave_form": forms.LeaveForm(),
+        "update_form": forms.FamilyFileForm(initial=_figures(family), prefix="update") if family else None,
         "can_file": family is None or family.status == S.LEFT,
         "member": _member_of(request),
     }
@@ -62,6 +63,25 @@ def family_file(request):
                 return redirect("benefits:hardship")
     status = 400 if request.method == "POST" else 200
     return render(request, "benefits/hardship/file.html", {"form": form, "member": member}, status=status)
+
+
+def _figures(family) -> dict:
+    return {"cause": family.cause, "monthly_income": family.monthly_income,
+            "household_size": family.household_size, "situation": family.situation}
+
+
+@login_required
+@require_POST
+def family_update(request):
+    family = _own_family_or_404(request)
+    form = forms.FamilyFileForm(request.POST, prefix="update")
+    if form.is_valid():
+        with page_errors(request, form=form) as page:
+            services.family_update(actor=request.user, family_id=family.pk, **form.cleaned_data)
+        if page.error is None:
+            messages.success(request, _("已修改家庭情况。"))
+            return redirect("benefits:hardship")
+    return _mine_render(request, family, status=400, update_form=form)
 
 
 def _own_family_or_404(request) -> HardshipFamily:
@@ -237,6 +257,7 @@ def _staff_family_render(request, family, *, status: int = 200, **overrides):
         "care_done_form": forms.CareVisitDoneForm(),
         "household_form": forms.HouseholdMemberForm(),
         "document_form": forms.HardshipDocumentForm(),
+        "update_form": forms.FamilyFileForm(initial=_figures(family), prefix="update"),
     }
     context.update(overrides)
     return render(request, "benefits/hardship/staff_family.html", context, status=status)
@@ -334,6 +355,17 @@ def staff_leave(request, family_id):
         request, family_id, form_class=forms.LeaveForm, form_name="leave_form",
         run=lambda family, data: services.family_leave(actor=request.user, family_id=family.pk, **data),
         done=_("档案已退出困难职工档案库。"),
+    )
+
+
+@login_required
+@require_POST
+def staff_update(request, family_id):
+    return _staff_action(
+        request, family_id, form_class=lambda *args: forms.FamilyFileForm(*args, prefix="update"),
+        form_name="update_form",
+        run=lambda family, data: services.family_update(actor=request.user, family_id=family.pk, **data),
+        done=_("已修改家庭情况。"),
     )
 
 

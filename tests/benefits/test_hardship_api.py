@@ -176,3 +176,24 @@ def test_statistics(api, hw):
     body = api.get(f"{BASE}/statistics/").json()
     assert body["totals"]["total"] == 1
     assert body["rows"][0]["branch"] == hw.tree.base_a1.name
+
+
+def test_the_figures_are_corrected_through_the_api(api, hw):
+    family = file_family(hw)
+    api.force_authenticate(hw.member.user)
+    data = {"cause": "disability", "monthly_income": "900", "household_size": 3}
+    assert api.put(f"{BASE}/mine/", data, format="json").json()["per_capita_income"] == "300.00"
+    assert api.put(f"{BASE}/mine/", {**data, "monthly_income": "-1"}, format="json").status_code == 400
+    api.force_authenticate(hw.officer)
+    response = api.post(f"{BASE}/families/{family.pk}/figures/", {**data, "monthly_income": "1200"}, format="json")
+    assert response.status_code == 200 and response.json()["per_capita_income"] == "400.00"
+
+
+def test_the_member_reads_no_staff_notes(api, hw):
+    family_at(hw, S.CONFIRMED)
+    api.force_authenticate(hw.member.user)
+    body = api.get(f"{BASE}/mine/").json()
+    assert body["home_visits"] and "notes" not in body["home_visits"][0]
+    api.force_authenticate(hw.officer)
+    body = api.get(f"{BASE}/families/{HardshipFamily.objects.get().pk}/").json()
+    assert body["home_visits"][0]["notes"] == "走访核实"

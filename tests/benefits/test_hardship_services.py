@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from benefits.hardship import selectors, services
 from benefits.hardship.services import HardshipError
@@ -16,6 +16,13 @@ from members.models import Notification
 from tests.benefits.hardship_helpers import S, family_at, file_family, notice_over
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_chinese():
+    """The services' messages are matched in the source language, whatever an earlier test left active."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def test_the_member_files_their_family_with_per_capita_income_and_the_district_standard(hw):
@@ -267,3 +274,25 @@ def test_statistics_count_confirmed_families_by_level_cause_and_branch(hw, membe
     assert stats.rows[0]["levels"][[v for v, _ in stats.levels].index("deep")] == 1
     assert stats.rows[0]["causes"][[v for v, _ in stats.causes].index("illness")] == 1
     assert selectors.statistics(hw.sibling).rows == []
+
+
+def test_what_was_filed_is_corrected_before_the_notice_only(hw):
+    family = file_family(hw, size=2)
+    services.household_member_add(actor=hw.member.user, family_id=family.pk, name="王芳", relation="配偶", age=40)
+    family = services.family_update(actor=hw.member.user, family_id=family.pk, cause="disaster",
+                                    monthly_income="3000", household_size=4)
+    assert (family.cause, family.household_size, family.per_capita_income) == ("disaster", 4, Decimal("750.00"))
+    with pytest.raises(HardshipError) as refused:
+        services.family_update(actor=hw.member.user, family_id=family.pk, cause="disaster", monthly_income="3000",
+                               household_size=1)  # one other person is listed
+    assert "household_size" in refused.value.fields
+    with pytest.raises(HardshipError):
+        services.family_update(actor=hw.sibling, family_id=family.pk, cause="disaster", monthly_income="1",
+                               household_size=4)
+    services.home_visit_record(actor=hw.officer, family_id=family.pk, visited_on=timezone.localdate(), notes="核实")
+    services.notice_start(actor=hw.officer, family_id=family.pk)
+    with pytest.raises(HardshipError, match="公示开始后"):
+        services.family_update(actor=hw.officer, family_id=family.pk, cause="disaster", monthly_income="100",
+                               household_size=4)
+    family.refresh_from_db()
+    assert family.monthly_income == Decimal("3000.00")

@@ -285,3 +285,36 @@ def test_statistics_page_and_downloads(client, hw):
 
 def test_a_hardship_officer_role_exists(hw):
     assert StaffRole.Role.HARDSHIP_OFFICER == "hardship_officer"
+
+
+def test_the_member_and_staff_correct_the_figures_before_the_notice(client, hw):
+    family = file_family(hw, size=2)
+    client.force_login(hw.member.user)
+    data = {"update-cause": "illness", "update-monthly_income": "1000", "update-household_size": "5"}
+    assert client.post(reverse("benefits:hardship-update"), data).status_code == 302
+    family.refresh_from_db()
+    assert family.household_size == 5
+    bad = {**data, "update-household_size": "30"}
+    assert client.post(reverse("benefits:hardship-update"), bad).status_code == 400
+    client.force_login(hw.officer)
+    response = client.post(reverse("benefits:hardship-staff-update", args=[family.pk]),
+                           {**data, "update-monthly_income": "1500"})
+    assert response.status_code == 302
+    family.refresh_from_db()
+    assert family.monthly_income == 1500
+    client.force_login(hw.sibling)
+    assert client.post(reverse("benefits:hardship-staff-update", args=[family.pk]), data).status_code == 404
+
+
+def test_the_member_sees_when_visits_were_but_not_what_staff_wrote(client, hw):
+    family = family_at(hw, S.NOTICE)
+    services.objection_record(actor=hw.officer, family_id=family.pk, received_on=timezone.localdate(),
+                              content="邻居反映有出租房")
+    services.objection_resolve(actor=hw.officer, objection_id=family.objections.get().pk, resolution="核实无此事")
+    client.force_login(hw.member.user)
+    page = client.get(reverse("benefits:hardship")).content.decode()
+    assert "走访核实" not in page and "邻居反映" not in page and "核实无此事" not in page
+    assert timezone.localdate().isoformat() in page or "入户走访" in page
+    client.force_login(hw.officer)
+    page = client.get(_family_url(family)).content.decode()
+    assert "走访核实" in page and "邻居反映" in page and "核实无此事" in page
