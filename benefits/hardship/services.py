@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import ApplicationError
 from core.services import audit_log
 from members.models import Branch, Member, StaffRole
 from members.notifications import notifications_send_many, recipient_text
@@ -382,8 +383,9 @@ def home_visit_record(*, actor, family_id: int, visited_on: date, notes: str, ph
             try:
                 _document_store(actor=actor, family=family, kind=HardshipDocument.Kind.VISIT_PHOTO, upload=photo,
                                 visit=visit)
-            except BenefitsError as exc:
-                # One bad photo refuses the whole visit: nothing is saved half-way.
+            except ApplicationError as exc:
+                # One bad photo refuses the whole visit: nothing is saved half-way. (Any app's refusal of a file:
+                # the document checks may move to another module with its own error class.)
                 raise HardshipError(exc.message, field="photos") from exc
         before = family.status
         if family.status == S.FILED:
