@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -19,5 +19,6 @@ router.register("aid/education", aid_api.AidApplicationViewSet, basename="benefi
 urlpatterns = [
     path("my-cover/", api.MyCoverView.as_view(), name="benefits-my-cover"),
     path("group-enrolments/", api.GroupEnrolmentView.as_view(), name="benefits-group-enrolment"),
+    path("aid/hardship/", include("benefits.hardship.api_urls")),
     *router.urls,
 ]

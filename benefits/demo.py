@@ -16,8 +16,19 @@ from django.utils import timezone
 from members.demo import DEMO_PASSWORD, _user
 from members.models import Branch, Member, StaffRole
 
+from .aid import selectors as aid_selectors
 from .aid import services as aid_services
-from .models import AidCampaign, EducationAidApplication, Enrolment, Plan, SubsidyRule
+from .hardship import services as hardship
+from .models import (
+    AidCampaign,
+    CareVisit,
+    EducationAidApplication,
+    Enrolment,
+    HardshipFamily,
+    HardshipStandard,
+    Plan,
+    SubsidyRule,
+)
 from .reference import reference_plan_build
 from .services import BenefitsError, enrolment_create, payment_record_offline, plan_copy_to_year
 
@@ -79,6 +90,8 @@ def seed() -> list[tuple[str, str, str]]:
                                            paid_on=joined_on)
             except BenefitsError:
                 continue  # not eligible: the demo leaves them unenrolled
+    if base and district:
+        rows += _hardship_seed(district=district, base=base)
     if city is not None:
         _seed_aid(city)
     # Next year's plan, copied as staff do, so that from its renewal day members are invited to renew.
@@ -93,6 +106,62 @@ def _demo_enrolment_day(plan: Plan):
     today = timezone.localdate()
     day = max(plan.enrol_opens, today - timedelta(days=plan.waiting_days + 30))
     return min(day, plan.enrol_closes, today)
+
+
+# The hardship register's demo: (member name, cause, income, household size, status it is brought to, household).
+HARDSHIP_FAMILIES = [
+    ("李明", "illness", "2600.00", 4, HardshipFamily.Status.CONFIRMED,
+     [("王芳", "配偶", 38, "尿毒症，长期透析", "finished"), ("李小雨", "子女", 17, "", "high"),
+      ("李小峰", "子女", 12, "", "primary")]),
+    ("陈志强", "disaster", "1500.00", 3, HardshipFamily.Status.NOTICE, [("陈浩", "子女", 19, "", "undergraduate")]),
+    ("林秀英", "disability", "1200.00", 2, HardshipFamily.Status.FILED, [("林母", "母亲", 71, "肢体残疾", "finished")]),
+    ("黄建华", "low_income", "3200.00", 3, HardshipFamily.Status.LEFT, []),
+]
+
+
+def _hardship_seed(*, district, base) -> list[tuple[str, str, str]]:
+    """A hardship officer at the demo company union, the district's standard for this year and a few families in
+    different states (filed, under notice, confirmed with a care visit due, left). Families already there stay."""
+    officer = _user("13900000006", "帮扶干部陈红", is_staff=True)
+    StaffRole.objects.get_or_create(user=officer, branch=base, role=StaffRole.Role.HARDSHIP_OFFICER)
+    today = timezone.localdate()
+    HardshipStandard.objects.get_or_create(district=district, year=today.year,
+                                           defaults={"minimum_living": Decimal("900.00"), "notice_days": 5})
+    members = {m.name: m for m in Member.objects.filter(branch=base, status=Member.Status.ACTIVE,
+                                                        name__in=[row[0] for row in HARDSHIP_FAMILIES])}
+    with_family = set(HardshipFamily.objects.filter(member__in=members.values()).values_list("member_id", flat=True))
+    S = HardshipFamily.Status
+    for name, cause, income, size, status, household in HARDSHIP_FAMILIES:
+        member = members.get(name)
+        if member is None or member.pk in with_family:
+            continue
+        family = hardship.family_file(actor=member.user or officer, member_id=member.pk, cause=cause,
+                                      monthly_income=income, household_size=size,
+                                      situation="家庭主要劳动力患病或受灾，收入不能维持基本生活。")
+        for person, relation, age, health, schooling in household:
+            hardship.household_member_add(actor=officer, family_id=family.pk, name=person, relation=relation, age=age,
+                                          health=health, schooling=schooling)
+        if status == S.FILED:
+            continue
+        # A confirmed family was visited before its notice; the one under notice this week.
+        visited_on = today if status == S.NOTICE else today - timedelta(days=8)
+        hardship.home_visit_record(actor=officer, family_id=family.pk, visited_on=visited_on,
+                                   notes="入户核实家庭人口、收入和住房情况，与申报一致。")
+        hardship.notice_start(actor=officer, family_id=family.pk)
+        if status == S.NOTICE:
+            continue
+        # The demo's notice has already run its days, so the family can be confirmed today.
+        HardshipFamily.objects.filter(pk=family.pk).update(notice_starts_on=today - timedelta(days=7),
+                                                           notice_ends_on=today - timedelta(days=3))
+        hardship.family_confirm(actor=officer, family_id=family.pk, level="deep" if cause == "illness" else "relative")
+        if status == S.LEFT:
+            hardship.family_leave(actor=officer, family_id=family.pk, reason="家庭成员已就业，人均收入超过当地标准。")
+            continue
+        hardship.care_visit_plan(actor=officer, family_id=family.pk, kind=CareVisit.Kind.PSYCHOLOGICAL,
+                                 due_on=today + timedelta(days=2), purpose="职工心理服务志愿者入户谈心")
+        hardship.care_visit_plan(actor=officer, family_id=family.pk, kind=CareVisit.Kind.FESTIVAL,
+                                 due_on=today + timedelta(days=30), purpose="节日慰问")
+    return [("帮扶干部 hardship officer（鹭江机械有限公司工会）", officer.mobile, DEMO_PASSWORD)]
 
 
 # A one-page PDF standing in for a scanned admission letter and ID (the demo's documents carry no one's data).
@@ -118,14 +187,20 @@ def _seed_aid(city: Branch) -> None:
         return
     if not campaign.is_open(today):
         return
+    # The demo member's family is on the hardship register (confirmed by the hardship demo above): that is the
+    # ground, and the register's record stands for the proof of hardship.
+    if aid_selectors.confirmed_family(member) is not None:
+        ground, kinds = {"basis": "hardship"}, ("admission", "id_card")
+    else:
+        ground = {"basis": "illness", "basis_note": "今年春天本人因病住院两个月，收入减少。"}
+        kinds = ("admission", "id_card", "hardship_proof")
     try:
         application = aid_services.aid_application_create(actor=member.user, campaign_id=campaign.pk, values={
             "child_name": "李小雨", "child_id_number": "350203200803152216", "school": "厦门第一中学",
-            "stage": "high_school", "entry_year": str(today.year - 1), "basis": "illness",
-            "basis_note": "今年春天本人因病住院两个月，收入减少。", "bank_name": "工商银行",
+            "stage": "high_school", "entry_year": str(today.year - 1), **ground, "bank_name": "工商银行",
             "bank_account": "6222020200112233445", "account_holder": member.name,
         })
-        for kind in ("admission", "id_card", "hardship_proof"):
+        for kind in kinds:
             aid_services.aid_document_add(actor=member.user, application_id=application.pk, kind=kind,
                                           upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF))
         aid_services.aid_application_submit(actor=member.user, application_id=application.pk)

@@ -1,6 +1,7 @@
 """Beat entries of the benefits app; the Celery app (portal/celery_app.py) collects BEAT_SCHEDULE.
 
-Both tasks are idempotent (a PlanNotice row per member, plan and kind), so running them more often is harmless.
+Every task is idempotent (a PlanNotice row per member, plan and kind; a reminder row or date per occasion), so
+running them more often is harmless.
 """
 
 from celery.schedules import crontab
@@ -29,5 +30,14 @@ BEAT_SCHEDULE = {
     "benefits-aid-overdue-reminders": {
         "task": "benefits.tasks.remind_overdue_aid",
         "schedule": crontab(hour="8-18", minute=20),
+    },
+    # The hardship register: yearly re-checks coming due (staff and member), care visits due (branch staff).
+    "benefits-hardship-recheck-reminders": {
+        "task": "benefits.tasks.remind_hardship_rechecks",
+        "schedule": crontab(hour=9, minute=45),
+    },
+    "benefits-hardship-care-visit-reminders": {
+        "task": "benefits.tasks.remind_care_visits",
+        "schedule": crontab(hour=8, minute=30),
     },
 }

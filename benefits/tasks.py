@@ -4,6 +4,7 @@ from django.db import OperationalError
 from . import services, wechatpay
 from .aid import services as aid_services
 from .claims import services as claims_services
+from .hardship import services as hardship_services
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
@@ -45,3 +46,13 @@ def remind_members_of_claims(self) -> None:
 @shared_task(acks_late=True)
 def payments_reconcile() -> dict:
     return wechatpay.wechatpay_payments_reconcile()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def remind_hardship_rechecks(self) -> None:
+    hardship_services.recheck_remind()  # idempotent: each family reminded once per re-check due date
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
+def remind_care_visits(self) -> None:
+    hardship_services.care_visits_remind()  # idempotent: each care visit announced once

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .aid import views as aid_views
@@ -55,4 +55,5 @@ urlpatterns = [
     path("aid/<int:application_id>/submit/", aid_views.aid_submit, name="aid-submit"),
     path("aid/<int:application_id>/withdraw/", aid_views.aid_withdraw, name="aid-withdraw"),
     path("aid/<int:application_id>/letter.pdf", aid_views.aid_letter, name="aid-letter"),
+    path("hardship/", include("benefits.hardship.urls")),
 ]

@@ -3,11 +3,13 @@
 `plans`: plans, tiers, rules, disease lists, subsidy rules, enrolments and payments.
 `aid`: education-aid campaigns and the applications' review queue.
 `claims`: the claims review queue.
+`hardship`: the hardship register (minimum living standards, families, care visits), scoped like its pages.
 `payouts`: payout batches of every kind of application.
 """
 
 from .aid import AidCampaignAdmin, EducationAidApplicationAdmin
 from .claims import ClaimAdmin
+from .hardship import CareVisitAdmin, HardshipFamilyAdmin, HardshipStandardAdmin
 from .payouts import PayoutBatchAdmin
 from .plans import (
     BenefitRuleInline,
@@ -24,10 +26,13 @@ from .plans import (
 __all__ = [
     "AidCampaignAdmin",
     "BenefitRuleInline",
+    "CareVisitAdmin",
     "ClaimAdmin",
     "DiseaseListAdmin",
     "EducationAidApplicationAdmin",
     "EnrolmentAdmin",
+    "HardshipFamilyAdmin",
+    "HardshipStandardAdmin",
     "PaymentAdmin",
     "PayoutBatchAdmin",
     "PlanAdmin",

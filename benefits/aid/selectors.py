@@ -18,6 +18,7 @@ from ..models import (
     AidDocumentKind,
     AidEvent,
     EducationAidApplication,
+    HardshipFamily,
     ReviewState,
     SchoolStage,
 )
@@ -36,6 +37,11 @@ def campaigns_open_for(member, today=None) -> QuerySet[AidCampaign]:
     ancestors = [path[:end] for end in range(Branch.steplen, len(path) + 1, Branch.steplen)]
     return (AidCampaign.objects.filter(federation__path__in=ancestors, opens_on__lte=today, closes_on__gte=today)
             .select_related("federation").order_by("-year", "id"))
+
+
+def confirmed_family(member) -> HardshipFamily | None:
+    """The member's family as confirmed on the hardship register (the ground of an application on hardship)."""
+    return HardshipFamily.objects.filter(member=member, status=HardshipFamily.Status.CONFIRMED).first()
 
 
 def member_applications(user) -> QuerySet[EducationAidApplication]:

@@ -133,10 +133,6 @@ def _actor_member(actor) -> Member:
     return member
 
 
-def _hardship_confirmed(member: Member) -> bool:
-    return False
-
-
 def _clean(values: dict, *, member: Member, campaign: AidCampaign, today: date) -> dict:
     """The application's facts from what the member typed, or a ReviewError naming every field at fault."""
     errors: dict = {}
@@ -152,10 +148,13 @@ def _clean(values: dict, *, member: Member, campaign: AidCampaign, today: date) 
     if not cleaned["school"]:
         errors["school"] = _("请填写学校名称。")
     cleaned["basis"] = str(values.get("basis") or "")
+    cleaned["hardship_family"] = None
     if cleaned["basis"] not in AidBasis.values:
         errors["basis"] = _("请选择申请依据。")
-    elif cleaned["basis"] == AidBasis.HARDSHIP and not _hardship_confirmed(member):
-        errors["basis"] = _("您的家庭尚未在困难职工档案中确认；如本年度因病或因灾致困，请选择相应依据并上传证明。")
+    elif cleaned["basis"] == AidBasis.HARDSHIP:
+        cleaned["hardship_family"] = selectors.confirmed_family(member)
+        if cleaned["hardship_family"] is None:
+            errors["basis"] = _("您的家庭尚未在困难职工档案中确认；如本年度因病或因灾致困，请选择相应依据并上传证明。")
     elif cleaned["basis"] != AidBasis.HARDSHIP and not cleaned["basis_note"]:
         errors["basis_note"] = _("请说明本年度因病或因灾致困的情况。")
     cleaned["stage"] = str(values.get("stage") or "")
@@ -317,7 +316,8 @@ def aid_application_submit(*, actor, application_id: int) -> EducationAidApplica
             )
         if application.state == S.DRAFT and not application.campaign.is_open():
             raise ReviewError(_("该助学活动已截止申请。"), code="wrong_state")
-        if application.basis == AidBasis.HARDSHIP and not _hardship_confirmed(application.member):
+        # The family may have left the register since the draft was saved.
+        if application.basis == AidBasis.HARDSHIP and selectors.confirmed_family(application.member) is None:
             raise ReviewError(_("您的家庭尚未在困难职工档案中确认，不能以此为依据申请。"),
                               fields={"basis": _("请更换申请依据。")})
         missing = aid_application_missing(application)

@@ -4,6 +4,8 @@
 `claims`: claims, their stays, documents, invoices, events and reminders, payout batches.
 `aid`: education-aid campaigns and applications (reviewed and paid like claims).
 `review`: what every reviewed and paid application has in common (abstract), for `benefits.review`.
+`hardship`: the hardship register: families, household, documents, home visits, objections, events, care visits,
+the minimum living standard per district and year.
 """
 
 from .aid import (
@@ -30,6 +32,19 @@ from .claims import (
     PayoutItem,
     document_upload_to,
 )
+from .hardship import (
+    HOUSEHOLD_MAX,
+    CareVisit,
+    HardshipCause,
+    HardshipDocument,
+    HardshipEvent,
+    HardshipFamily,
+    HardshipLevel,
+    HardshipObjection,
+    HardshipStandard,
+    HomeVisit,
+    HouseholdMember,
+)
 from .plans import (
     FROZEN_MESSAGE,
     ZERO,
@@ -48,6 +63,7 @@ from .review import ReviewedApplication, ReviewEvent, ReviewState
 
 __all__ = [
     "FROZEN_MESSAGE",
+    "HOUSEHOLD_MAX",
     "MONEY",
     "ZERO",
     "AidBasis",
@@ -58,6 +74,7 @@ __all__ = [
     "AidRejectReason",
     "BenefitKind",
     "BenefitRule",
+    "CareVisit",
     "Claim",
     "ClaimDocument",
     "ClaimEvent",
@@ -69,6 +86,15 @@ __all__ = [
     "DocumentKind",
     "EducationAidApplication",
     "Enrolment",
+    "HardshipCause",
+    "HardshipDocument",
+    "HardshipEvent",
+    "HardshipFamily",
+    "HardshipLevel",
+    "HardshipObjection",
+    "HardshipStandard",
+    "HomeVisit",
+    "HouseholdMember",
     "Payment",
     "PayoutBatch",
     "PayoutItem",

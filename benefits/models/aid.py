@@ -104,6 +104,9 @@ class EducationAidApplication(ReviewedApplication):
     )
     basis = models.CharField(_("申请依据"), max_length=20, choices=AidBasis.choices)
     basis_note = models.TextField(_("困难情况说明"), blank=True)
+    # On the hardship ground: the family's confirmed record the application stands on (shown to reviewers).
+    hardship_family = models.ForeignKey("benefits.HardshipFamily", on_delete=models.PROTECT, null=True, blank=True,
+                                        related_name="aid_applications", verbose_name=_("困难职工档案"))
     child_name = models.CharField(_("子女姓名"), max_length=50)
     child_id_number = models.CharField(_("子女身份证号"), max_length=18)
     school = models.CharField(_("学校"), max_length=100)

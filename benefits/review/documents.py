@@ -110,14 +110,15 @@ def document_mark_removed(*, actor, application, token, audit_action: str):
     return document
 
 
-def document_store(*, actor, document_model, owner_field: str, owner, kind: str, upload, audit_action: str):
+def document_store(*, actor, document_model, owner_field: str, owner, kind: str, upload, audit_action: str,
+                   extra: dict | None = None):
     """Checks the upload (`document_prepare`), stores it once under a random name and keeps its row
-    (`document_model(<owner_field>=owner, kind=kind)`), audited as `audit_action` on the owner."""
+    (`document_model(<owner_field>=owner, kind=kind, **extra)`), audited as `audit_action` on the owner."""
     data, content_type = document_prepare(upload)
     document = document_model(
-        **{owner_field: owner}, kind=kind, content_type=content_type, size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", ""))[:200],
-        uploaded_by=actor,
+        **{owner_field: owner}, **(extra or {}), kind=kind, content_type=content_type, size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(), original_name=str(getattr(upload, "name", "") or "")[:200],
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
     document.file.save("upload", ContentFile(data), save=False)
     document.save()

@@ -72,6 +72,7 @@ class StaffRole(models.Model):
         FINANCE = "finance", _("财务")
         EVENTS_MANAGER = "events_manager", _("活动管理员")
         STATION_MANAGER = "station_manager", _("驿站管理员")
+        HARDSHIP_OFFICER = "hardship_officer", _("帮扶干部")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_roles")
     branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="staff_roles")

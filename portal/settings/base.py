@@ -329,6 +329,9 @@ SPECTACULAR_SETTINGS = {
         "SchoolStageEnum": "benefits.models.SchoolStage",
         "AwardCategoryEnum": "members.models.data.Award.Category",
         "StationServiceCategoryEnum": "stations.models.ServiceCategory",
+        "HardshipFamilyStatusEnum": "benefits.models.HardshipFamily.Status",
+        "HardshipDocumentKindEnum": "benefits.models.HardshipDocument.Kind",
+        "HardshipCareVisitKindEnum": "benefits.models.CareVisit.Kind",
     },
 }
 

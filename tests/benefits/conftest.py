@@ -67,3 +67,11 @@ def aid_world(org_tree, member_factory, staff_of, user_factory):
         finance=staff_of(org_tree.district_a, role="finance"),
         nobody=user_factory(),
     )
+
+
+@pytest.fixture
+def hw(org_tree, member_factory, staff_of, user_factory):
+    """The hardship register's personas (tests/benefits/hardship_helpers.py says who they are)."""
+    from tests.benefits.hardship_helpers import hardship_world
+
+    return hardship_world(org_tree, member_factory, staff_of, user_factory)

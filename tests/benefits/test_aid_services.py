@@ -331,3 +331,50 @@ class TestReminders:
         assert any("助学申请等待审核已超过 5 天" in t for t in titles(aid_world.reviewer_base))
         application.refresh_from_db()
         assert application.reminded_at is not None
+
+
+class TestHardshipGround:
+    """The hardship ground stands on the register: personas of both (the member's family brought to a state by the
+    base union's hardship officer)."""
+
+    @pytest.fixture
+    def world(self, aid_world, org_tree, member_factory, staff_of, user_factory):
+        from tests.benefits.hardship_helpers import hardship_world
+
+        hw = hardship_world(org_tree, member_factory, staff_of, user_factory)
+        hw.member = aid_world.member
+        return aid_world, hw
+
+    def test_a_confirmed_family_applies_on_hardship_without_a_proof_of_its_own(self, world):
+        from benefits.aid.selectors import document_checklist
+        from tests.benefits.hardship_helpers import family_at
+
+        aid_world, hw = world
+        family = family_at(hw, "confirmed")
+        application = draft(aid_world.member, aid_world.campaign, basis="hardship", basis_note="")
+        assert application.hardship_family == family
+        assert [c.kind for c in document_checklist(application)] == ["admission", "id_card"]
+
+    @pytest.mark.parametrize("status", ["filed", "visited", "notice"])
+    def test_a_family_not_yet_confirmed_is_no_ground(self, world, status):
+        from tests.benefits.hardship_helpers import family_at
+
+        aid_world, hw = world
+        family_at(hw, status)
+        with pytest.raises(ReviewError) as refused:
+            draft(aid_world.member, aid_world.campaign, basis="hardship", basis_note="")
+        assert "困难职工档案" in str(refused.value.fields["basis"][0])
+        assert not EducationAidApplication.objects.exists()
+
+    def test_a_family_that_left_the_register_meanwhile_cannot_submit_on_it(self, world):
+        from benefits.hardship import services as hardship
+        from tests.benefits.hardship_helpers import family_at
+
+        aid_world, hw = world
+        family = family_at(hw, "confirmed")
+        application = draft(aid_world.member, aid_world.campaign, basis="hardship", basis_note="")
+        with_documents(aid_world.member, application)
+        hardship.family_leave(actor=hw.officer, family_id=family.pk, reason="收入已恢复")
+        with pytest.raises(ReviewError) as refused:
+            aid.aid_application_submit(actor=aid_world.member.user, application_id=application.pk)
+        assert "困难职工档案" in refused.value.message

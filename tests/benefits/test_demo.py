@@ -75,3 +75,17 @@ def test_on_any_day_the_demo_member_can_file_a_claim_today(monkeypatch, today):
     assert claim.event_date == today
     if today.month >= 6:  # past the first months the waiting period is over too: illness can be claimed
         assert enrolment.waiting_until is None or enrolment.waiting_until < today
+
+
+@pytest.mark.django_db
+def test_seed_puts_hardship_families_in_several_states_once(in_window):
+    from benefits.models import CareVisit, HardshipFamily
+
+    members_demo.seed()
+    benefits_demo.seed()
+    benefits_demo.seed()
+    statuses = sorted(HardshipFamily.objects.values_list("status", flat=True))
+    assert statuses == ["confirmed", "filed", "left", "notice"]
+    mine = HardshipFamily.objects.get(member__user__mobile="13900000002")
+    assert mine.status == "confirmed" and mine.household.count() == 3
+    assert CareVisit.objects.filter(family=mine, done_on__isnull=True).count() == 2

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 TOOLS = {
     "applications": "members:staff-applications", "benefits": "benefits:staff", "culture": "culture:staff",
     "imports": "members:import-list", "orders": "culture:orders", "statistics": "members:statistics",
-    "stations": "stations:staff-visits",
+    "stations": "stations:staff-visits", "hardship": "benefits:hardship-staff",
 }
 ALLOWED = {
     "branch_admin": set(TOOLS),
@@ -19,6 +19,7 @@ ALLOWED = {
     "finance": {"benefits", "statistics"},
     "events_manager": {"culture", "orders", "statistics"},
     "station_manager": {"stations", "statistics"},
+    "hardship_officer": {"hardship", "statistics"},
 }
 
 
