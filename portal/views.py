@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.views import defaults
 from django.views.decorators.cache import cache_control
 
-from benefits.aid.selectors import FINANCE_ROLES as AID_FINANCE_ROLES
-from benefits.aid.selectors import REVIEWER_ROLES as AID_REVIEWER_ROLES
+from benefits.aid.selectors import FIGURE_ROLES as AID_FIGURE_ROLES
 from benefits.hardship.selectors import HARDSHIP_ROLES
 from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
 from core.api import api_error_response
@@ -30,7 +29,7 @@ def staff_tools(user) -> set[str]:
     if not user.is_authenticated or not user_is_staff_of_any_branch(user):
         return set()
     tools = {
-        "aid": [*AID_REVIEWER_ROLES, *AID_FINANCE_ROLES],
+        "aid": AID_FIGURE_ROLES,
         "applications": [StaffRole.Role.BRANCH_ADMIN], "benefits": BENEFITS_ROLES, "culture": CULTURE_ROLES,
         "hardship": HARDSHIP_ROLES,
         "imports": IMPORT_ROLES, "orders": CULTURE_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,

@@ -25,6 +25,8 @@ from ..models import (
 
 REVIEWER_ROLES = [StaffRole.Role.CLAIMS_REVIEWER]
 FINANCE_ROLES = [StaffRole.Role.FINANCE]
+# Who reads the figures of aid granted: its reviewers and finance, and the branch admins (the union's officers).
+FIGURE_ROLES = [*REVIEWER_ROLES, *FINANCE_ROLES, StaffRole.Role.BRANCH_ADMIN]
 S = ReviewState
 
 
@@ -114,9 +116,9 @@ class AidFigure:
 
 
 def aid_granted_figures(user, *, year: int | None = None) -> list[AidFigure]:
-    """Aid approved or paid per year, school stage and base union, over the user's review or finance scope: one
+    """Aid approved or paid per year, school stage and base union, over the user's scope (FIGURE_ROLES): one
     grouped query, whatever the number of applications."""
-    scope = branches_in_scope(user, roles=[*REVIEWER_ROLES, *FINANCE_ROLES])
+    scope = branches_in_scope(user, roles=FIGURE_ROLES)
     rows = EducationAidApplication.objects.filter(branch__in=scope, state__in=[S.APPROVED, S.PAID])
     if year is not None:
         rows = rows.filter(year=year)

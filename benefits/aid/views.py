@@ -214,7 +214,7 @@ FIGURE_HEADER = [_("年度"), _("基层工会"), _("就读阶段"), _("资助人
 def aid_figures(request):
     """Aid approved or paid per year, school stage and base union over the user's scope; CSV or XLSX with
     ?format=."""
-    if not branches_in_scope(request.user, roles=[*selectors.REVIEWER_ROLES, *selectors.FINANCE_ROLES]).exists():
+    if not branches_in_scope(request.user, roles=selectors.FIGURE_ROLES).exists():
         raise Http404
     raw_year = request.GET.get("year", "")
     year = int(raw_year) if raw_year.isascii() and raw_year.isdigit() and 2000 <= int(raw_year) <= 2100 else None

@@ -11,12 +11,12 @@ pytestmark = pytest.mark.django_db
 TOOLS = {
     "applications": "members:staff-applications", "benefits": "benefits:staff", "culture": "culture:staff",
     "imports": "members:import-list", "orders": "culture:orders", "statistics": "members:statistics",
-    "stations": "stations:staff-visits", "hardship": "benefits:hardship-staff",
+    "stations": "stations:staff-visits", "hardship": "benefits:hardship-staff", "aid": "benefits:aid-figures",
 }
 ALLOWED = {
     "branch_admin": set(TOOLS),
-    "claims_reviewer": {"benefits", "statistics"},
-    "finance": {"benefits", "statistics"},
+    "claims_reviewer": {"benefits", "statistics", "aid"},
+    "finance": {"benefits", "statistics", "aid"},
     "events_manager": {"culture", "orders", "statistics"},
     "station_manager": {"stations", "statistics"},
     "hardship_officer": {"hardship", "statistics"},
