@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "ClaimDocumentKindEnum": "benefits.models.DocumentKind",
         "ClaimRejectReasonEnum": "benefits.models.RejectReason",
         "ClaimStateEnum": "benefits.models.Claim.State",
+        "AidDocumentKindEnum": "benefits.models.AidDocumentKind",
+        "AidRejectReasonEnum": "benefits.models.AidRejectReason",
         "AwardCategoryEnum": "members.models.data.Award.Category",
         "StationServiceCategoryEnum": "stations.models.ServiceCategory",
     },
