@@ -25,9 +25,9 @@ from core.services import audit_log
 from .forms import MobileField
 from .http import client_ip
 from .models import User, normalize_mobile
-from .notifications import sms_queue
+from .notifications.services import sms_queue
+from .notifications.sms_limits import sms_send_allowed
 from .phone_codes import phone_code_sent
-from .sms_limits import sms_send_allowed
 
 # Codes sent by SMS: the sign-up (phone verification) code and the password reset code. Never a password.
 PHONE_VERIFICATION_SMS = _(
@@ -131,8 +131,8 @@ class AccountAdapter(DefaultAccountAdapter):
                 else path for path in super().get_login_stages()]
 
     def _sms_code_send(self, mobile: str, body: str) -> None:
-        """Every code allauth sends by SMS passes the portal's SMS ceiling (members/sms_limits.py); beyond it the
-        person gets the 429 page (RateLimitedMiddleware) and nothing is sent."""
+        """Every code allauth sends by SMS passes the portal's SMS ceiling (members/notifications/sms_limits.py);
+        beyond it the person gets the 429 page (RateLimitedMiddleware) and nothing is sent."""
         request = getattr(self, "request", None)
         if not sms_send_allowed(mobile=mobile, client_ip=client_ip(request) if request is not None else ""):
             raise RateLimited

@@ -2,9 +2,10 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import api, api_data, api_org
+from .notifications import api as notification_api
 
 router = SimpleRouter()
-router.register("notifications", api.NotificationViewSet, basename="notification")
+router.register("notifications", notification_api.NotificationViewSet, basename="notification")
 router.register("branches", api_org.BranchViewSet, basename="branch")
 router.register("staff/members", api_org.StaffMemberViewSet, basename="staff-member")
 router.register("staff/applications", api_org.StaffApplicationViewSet, basename="staff-application")

@@ -50,7 +50,7 @@ from .models import (
     Member,
     mobile_validator,
 )
-from .notifications import language_of, notification_send, recipient_text
+from .notifications.services import language_of, notification_send, recipient_text
 from .selectors import branches_in_scope
 
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -7,8 +7,8 @@ that number is still valid returns to it: the code page, the same code, no new t
 
 What bounds it: at most PHONE_CODE_RESUMES returns per code (each gives allauth's 3 tries again, so at most 9 tries
 of one 6-digit code), and only until the code expires (ACCOUNT_PHONE_VERIFICATION_TIMEOUT). Beyond, the login asks
-allauth for a new code as before, and its limits and the portal's SMS ceiling (members/sms_limits.py) answer a
-flood with 429. The code is kept in the shared cache for that time, as allauth keeps it in the session.
+allauth for a new code as before, and its limits and the portal's SMS ceiling (members/notifications/sms_limits.py)
+answer a flood with 429. The code is kept in the shared cache for that time, as allauth keeps it in the session.
 
 The password reset by mobile number had the same back-and-forth: 忘记密码, the number, the code page, back (or 没有
 收到？重新申请), the number again within the minute met allauth's "reset_password" limit (1/m/key), a 429 page. There

@@ -47,10 +47,6 @@ def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branc
     return Branch.objects.filter(condition)
 
 
-def unread_notification_count(user) -> int:
-    return user.notifications.filter(read_at__isnull=True).count()
-
-
 def users_in_scope(staff_user):
     """Accounts a staff user may see in the admin: those whose member record is in a branch the staff user
     administers (branch admins of the subtree). Superusers see every account; anyone else none."""

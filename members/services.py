@@ -24,7 +24,7 @@ from .models import (
     User,
     mobile_validator,
 )
-from .notifications import notification_send, recipient_text
+from .notifications.services import notification_send, recipient_text
 from .selectors import (
     branch_admins_for,
     branch_subtree,

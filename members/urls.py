@@ -1,13 +1,14 @@
 from django.urls import path
 
 from . import views, views_data, views_org
+from .notifications import views as notification_views
 
 app_name = "members"
 
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/<int:notification_id>/read/", views.notification_read, name="notification-read"),
-    path("inbox/read-all/", views.notifications_read_all, name="notifications-read-all"),
+    path("inbox/", notification_views.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/read/", notification_views.notification_read, name="notification-read"),
+    path("inbox/read-all/", notification_views.notifications_read_all, name="notifications-read-all"),
     path("me/settings/", views.account_settings, name="settings"),
     # Joining, transfers, the member card (views_org)
     path("branches/", views_org.branch_list, name="branch-list"),

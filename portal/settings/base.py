@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "members.context_processors.inbox",
+                "members.notifications.context_processors.inbox",
             ],
         },
     },
@@ -161,7 +161,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工会服务门户 <nore
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The sandbox payment gateway's HMAC key; empty derives one from SECRET_KEY (see benefits/payments.py).
 BENEFITS_SANDBOX_PAYMENT_SECRET = env("BENEFITS_SANDBOX_PAYMENT_SECRET", default="")
-SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="members.notifications.sms.ConsoleSmsBackend")
 # A failed email/SMS delivery is retried after about base·2^n seconds (with jitter), at most max apart. Keep
 # max below the broker's visibility timeout (CELERY_BROKER_VISIBILITY_TIMEOUT), or a waiting retry is handed out
 # a second time (portal/checks.py refuses such settings).
@@ -492,7 +492,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 
-# --- Text messages a person can make the portal send (members/sms_limits.py) ------------------------------------
+# --- Text messages a person can make the portal send (members/notifications/sms_limits.py) --------------------------
 # Codes by SMS (sign-up, login, reset, a visitor's verification): at most this many per number, per client address
 # and in all, per window ("count/h"). Beyond: 429 with a message; nothing is sent.
 SMS_RATE_LIMIT_PER_NUMBER = env("SMS_RATE_LIMIT_PER_NUMBER", default="5/h")
@@ -511,7 +511,7 @@ STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
 CLAIM_DOCUMENT_URL_MAX_AGE = env.int("CLAIM_DOCUMENT_URL_MAX_AGE", default=600)
 
 
-# --- Tencent Cloud SMS (members/sms_tencent.py; SMS_BACKEND=members.sms_tencent.TencentSmsBackend) -----------------
+# --- Tencent Cloud SMS (SMS_BACKEND=members.notifications.sms_tencent.TencentSmsBackend) ------------------------------
 SMS_TENCENT_SECRET_ID = env("SMS_TENCENT_SECRET_ID", default="")
 SMS_TENCENT_SECRET_KEY = env("SMS_TENCENT_SECRET_KEY", default="")
 SMS_TENCENT_APP_ID = env("SMS_TENCENT_APP_ID", default="")  # SmsSdkAppId

@@ -536,7 +536,7 @@ def test_password_reset_by_sms_lifts_the_failed_login_lock(client, member):
 
 
 def test_no_password_in_any_sms_log_line_or_printed_output(client, db, caplog, capsys, settings):
-    settings.SMS_BACKEND = "members.sms.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms.ConsoleSmsBackend"
     settings.DEBUG = True  # as under `make run`: the whole text goes to the development inbox
     caplog.set_level("DEBUG")
     signup(client)

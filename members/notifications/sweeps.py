@@ -6,7 +6,7 @@ from django.conf import settings
 
 from core.services import outbox_add_once
 
-from .models import NotificationDelivery, SmsMessage
+from ..models import NotificationDelivery, SmsMessage
 from .tasks import MAX_DELIVERY_RETRIES
 
 

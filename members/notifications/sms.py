@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .models import OutboundSms
+from ..models import OutboundSms
 
 logger = logging.getLogger(__name__)
 

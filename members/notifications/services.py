@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from core.services import audit_log, outbox_add, outbox_add_many
 
-from .models import Notification, NotificationDelivery, SmsMessage
+from ..models import Notification, NotificationDelivery, SmsMessage
 from .sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
