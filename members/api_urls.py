@@ -1,7 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import api, api_data, api_org
+from . import api_data, api_org
+from .accounts import api as account_api
 from .notifications import api as notification_api
 
 router = SimpleRouter()
@@ -12,7 +13,7 @@ router.register("staff/applications", api_org.StaffApplicationViewSet, basename=
 router.register("staff/transfers", api_org.StaffTransferViewSet, basename="staff-transfer")
 
 urlpatterns = [
-    path("me/", api.MeView.as_view(), name="me"),
+    path("me/", account_api.MeView.as_view(), name="me"),
     path("me/membership/", api_org.MembershipView.as_view(), name="membership"),
     path("me/membership/transfer/", api_org.MembershipTransferView.as_view(), name="membership-transfer"),
     path("me/membership/card-token/", api_org.CardTokenView.as_view(), name="membership-card-token"),

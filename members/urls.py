@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import views, views_data, views_org
+from . import views_data, views_org
+from .accounts import views as account_views
 from .notifications import views as notification_views
 
 app_name = "members"
@@ -9,7 +10,7 @@ urlpatterns = [
     path("inbox/", notification_views.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", notification_views.notification_read, name="notification-read"),
     path("inbox/read-all/", notification_views.notifications_read_all, name="notifications-read-all"),
-    path("me/settings/", views.account_settings, name="settings"),
+    path("me/settings/", account_views.account_settings, name="settings"),
     # Joining, transfers, the member card (views_org)
     path("branches/", views_org.branch_list, name="branch-list"),
     path("branches/<int:branch_id>/join/", views_org.branch_join, name="branch-join"),

@@ -65,8 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "members.middleware.RateLimitedMiddleware",
-    "members.middleware.StaffTwoFactorMiddleware",
+    "members.accounts.middleware.RateLimitedMiddleware",
+    "members.accounts.middleware.StaffTwoFactorMiddleware",
     "portal.middleware.PrivatePagesNoStoreMiddleware",
 ]
 
@@ -362,22 +362,23 @@ LOGGING = {
 }
 
 # --- allauth: sign up and log in by mobile number or email; the mobile number is verified by SMS code --
-# allauth stores no phone numbers: members.adapters.AccountAdapter maps them onto User.mobile (11 digits; the
-# headless API may send 11 digits or E.164 "+86…" (members/headless.py), which clean_phone() turns into the same 11).
-ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# allauth stores no phone numbers: members.accounts.adapters.AccountAdapter maps them onto User.mobile (11 digits;
+# the headless API may send 11 digits or E.164 "+86…" (members/accounts/headless.py), which clean_phone() turns into
+# the same 11).
+ACCOUNT_ADAPTER = "members.accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraFields"  # adds the name, on the web and in the API
+ACCOUNT_SIGNUP_FORM_CLASS = "members.accounts.forms.SignupExtraFields"  # adds the name, on the web and in the API
 ACCOUNT_FORMS = {
-    "signup": "members.account_forms.SignupForm",
-    "login": "members.account_forms.LoginForm",
-    "reset_password": "members.account_forms.ResetPasswordForm",  # mobile number (SMS code) or email
-    "reset_password_from_key": "members.account_forms.ResetPasswordKeyForm",
-    "change_password": "members.account_forms.ChangePasswordForm",
-    "confirm_password_reset_code": "members.account_forms.ConfirmPasswordResetCodeForm",
-    "verify_phone": "members.account_forms.VerifyPhoneForm",
-    "reauthenticate": "members.account_forms.ReauthenticateForm",
+    "signup": "members.accounts.allauth_forms.SignupForm",
+    "login": "members.accounts.allauth_forms.LoginForm",
+    "reset_password": "members.accounts.allauth_forms.ResetPasswordForm",  # mobile number (SMS code) or email
+    "reset_password_from_key": "members.accounts.allauth_forms.ResetPasswordKeyForm",
+    "change_password": "members.accounts.allauth_forms.ChangePasswordForm",
+    "confirm_password_reset_code": "members.accounts.allauth_forms.ConfirmPasswordResetCodeForm",
+    "verify_phone": "members.accounts.allauth_forms.VerifyPhoneForm",
+    "reauthenticate": "members.accounts.allauth_forms.ReauthenticateForm",
 }
 # A taken mobile number or email is said plainly at sign-up (a member must learn to log in instead); the
 # rate limits below keep anyone from probing many numbers.
@@ -414,7 +415,7 @@ ACCOUNT_RATE_LIMITS = {
     # A person applies a few times at most (members/views_org.py, members/api_org.py).
     "member_id_lookup": "10/h/user,30/h/ip",
 }
-MFA_ADAPTER = "members.adapters.MFAAdapter"
+MFA_ADAPTER = "members.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "工会服务门户"
 HEADLESS_ONLY = False
@@ -502,7 +503,7 @@ SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
 
 # --- Staff two-factor ---------------------------------------------------------------------------------------------
 # Staff (is_staff or any staff role) must set up an authenticator app before any admin or staff page
-# (members.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
+# (members.accounts.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
 STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
 
 

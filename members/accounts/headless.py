@@ -6,7 +6,7 @@ identity take a mobile number as people type it ("13900000002", "139 0000 0002",
 E.164 ("+8613900000002"): allauth's inputs demand E.164 with a field of their own, which never asks the adapter's
 `phone_form_field()`. Asking again for a reset code for the same mobile number within the minute, with the session
 token of the reset whose code is still valid, returns to that code (the pending "password_reset_by_code" flow, no
-new text) instead of allauth's 429, as on the web (members/phone_codes.py). Routed in portal/urls.py ahead of
+new text) instead of allauth's 429, as on the web (members/accounts/phone_codes.py). Routed in portal/urls.py ahead of
 allauth's."""
 
 from allauth.headless.account.inputs import LoginInput, RequestReauthenticationCodeInput
@@ -14,8 +14,8 @@ from allauth.headless.account.views import LoginView, RequestPasswordResetView, 
 from allauth.headless.base.response import AuthenticationResponse
 from allauth.headless.internal.restkit import inputs
 
-from .account_forms import ResetPasswordForm
 from .adapters import is_mobile_address
+from .allauth_forms import ResetPasswordForm
 from .forms import MobileField
 from .phone_codes import reset_code_resume
 

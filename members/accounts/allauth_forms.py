@@ -1,6 +1,6 @@
 """allauth's forms with Chinese labels, and the password reset that takes a mobile number or an email address.
 
-Named in ACCOUNT_FORMS. Kept apart from members/forms.py, which allauth imports while it builds these forms."""
+Named in ACCOUNT_FORMS. Kept apart from members/accounts/forms.py, which allauth imports while it builds these forms."""
 
 from allauth.account import forms as allauth_forms
 from allauth.account.adapter import get_adapter
@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from .models import User, normalize_mobile
+from ..models import User, normalize_mobile
 
 
 def _relabel(form: forms.Form, labels: dict) -> None:

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import StaffRole
+from ..models import StaffRole
 
 
 class RateLimitedMiddleware:

@@ -2,7 +2,7 @@
 
 allauth keeps no phone numbers itself. It hands every number it receives to `clean_phone()`, and our answer
 is the stored form, 11 digits (`members.models.normalize_mobile`): the web forms take "13800138000" as people
-type it, the headless API takes the same or E.164 ("+8613800138000"; members/headless.py), and from then on
+type it, the headless API takes the same or E.164 ("+8613800138000"; members/accounts/headless.py), and from then on
 allauth, the SMS backend and `User.mobile` all see the same 11-digit string.
 """
 
@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.services import audit_log
 
+from ..http import client_ip
+from ..models import User, normalize_mobile
+from ..notifications.services import sms_queue
+from ..notifications.sms_limits import sms_send_allowed
 from .forms import MobileField
-from .http import client_ip
-from .models import User, normalize_mobile
-from .notifications.services import sms_queue
-from .notifications.sms_limits import sms_send_allowed
 from .phone_codes import phone_code_sent
 
 # Codes sent by SMS: the sign-up (phone verification) code and the password reset code. Never a password.
@@ -126,8 +126,9 @@ class AccountAdapter(DefaultAccountAdapter):
         phone_code_sent(user=user, phone=phone, code=code)
 
     def get_login_stages(self) -> list[str]:
-        # Logging in again while the number's code is valid returns to that code (members/phone_codes.py).
-        return ["members.phone_codes.PhoneVerificationStage" if path == "allauth.account.stages.PhoneVerificationStage"
+        # Logging in again while the number's code is valid returns to that code (members/accounts/phone_codes.py).
+        return ["members.accounts.phone_codes.PhoneVerificationStage"
+                if path == "allauth.account.stages.PhoneVerificationStage"
                 else path for path in super().get_login_stages()]
 
     def _sms_code_send(self, mobile: str, body: str) -> None:
