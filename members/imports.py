@@ -40,7 +40,6 @@ from core.errors import ApplicationError
 from core.services import audit_log, outbox_add
 from core.spreadsheets import csv_unneutralise
 
-from . import services
 from .id_numbers import parse_id_number
 from .models import (
     Branch,
@@ -51,6 +50,7 @@ from .models import (
     mobile_validator,
 )
 from .notifications.services import language_of, notification_send, recipient_text
+from .organisation import services
 from .selectors import branches_in_scope
 
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views_data, views_org
+from . import views_data
 from .accounts import views as account_views
 from .notifications import views as notification_views
+from .organisation import views as organisation_views
 
 app_name = "members"
 
@@ -11,18 +12,19 @@ urlpatterns = [
     path("inbox/<int:notification_id>/read/", notification_views.notification_read, name="notification-read"),
     path("inbox/read-all/", notification_views.notifications_read_all, name="notifications-read-all"),
     path("me/settings/", account_views.account_settings, name="settings"),
-    # Joining, transfers, the member card (views_org)
-    path("branches/", views_org.branch_list, name="branch-list"),
-    path("branches/<int:branch_id>/join/", views_org.branch_join, name="branch-join"),
-    path("branches/<int:branch_id>/transfer/", views_org.transfer_request, name="transfer-request"),
-    path("me/membership/", views_org.membership, name="membership"),
-    path("me/transfers/<int:transfer_id>/cancel/", views_org.transfer_cancel, name="transfer-cancel"),
-    path("me/card/", views_org.card, name="card"),
-    path("me/card.png", views_org.card_png, name="card-png"),
-    path("card/verify/<str:token>/", views_org.card_verify, name="card-verify"),
-    path("staff/applications/", views_org.staff_applications, name="staff-applications"),
-    path("staff/applications/decide/", views_org.staff_applications_decide, name="staff-applications-decide"),
-    path("staff/transfers/<int:transfer_id>/decide/", views_org.staff_transfer_decide, name="staff-transfer-decide"),
+    # Joining, transfers, the member card (members/organisation/views.py)
+    path("branches/", organisation_views.branch_list, name="branch-list"),
+    path("branches/<int:branch_id>/join/", organisation_views.branch_join, name="branch-join"),
+    path("branches/<int:branch_id>/transfer/", organisation_views.transfer_request, name="transfer-request"),
+    path("me/membership/", organisation_views.membership, name="membership"),
+    path("me/transfers/<int:transfer_id>/cancel/", organisation_views.transfer_cancel, name="transfer-cancel"),
+    path("me/card/", organisation_views.card, name="card"),
+    path("me/card.png", organisation_views.card_png, name="card-png"),
+    path("card/verify/<str:token>/", organisation_views.card_verify, name="card-verify"),
+    path("staff/applications/", organisation_views.staff_applications, name="staff-applications"),
+    path("staff/applications/decide/", organisation_views.staff_applications_decide, name="staff-applications-decide"),
+    path("staff/transfers/<int:transfer_id>/decide/", organisation_views.staff_transfer_decide,
+         name="staff-transfer-decide"),
     # Data work (members/views_data.py): imports, exports, statistics, awards.
     path("staff/imports/", views_data.import_list, name="import-list"),
     path("staff/imports/new/", views_data.import_new, name="import-new"),

@@ -412,7 +412,7 @@ ACCOUNT_RATE_LIMITS = {
     # Sign-up and phone-change codes: one SMS a minute, five an hour to one number; sixty an hour per client.
     "verify_phone": "1/m/key,5/h/key,60/h/ip",
     # Applying to join answers "this ID number is already a member": an oracle for whose number belongs to a member.
-    # A person applies a few times at most (members/views_org.py, members/api_org.py).
+    # A person applies a few times at most (members/organisation/views.py and api.py).
     "member_id_lookup": "10/h/user,30/h/ip",
 }
 MFA_ADAPTER = "members.accounts.adapters.MFAAdapter"

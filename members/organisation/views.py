@@ -13,14 +13,15 @@ from django.views.decorators.http import require_POST
 
 from core.errors import error_show, page_errors
 
+from ..models import Branch, Member, MembershipApplication, StaffRole, Transfer
+from ..selectors import branches_in_scope, user_is_staff_of_any_branch
 from . import cards, selectors, services
-from .forms_org import (
+from .forms import (
     BranchSearchForm,
     DecisionForm,
     MembershipApplyForm,
     TransferRequestForm,
 )
-from .models import Branch, Member, MembershipApplication, StaffRole, Transfer
 
 BRANCH_ADMIN = [StaffRole.Role.BRANCH_ADMIN]
 
@@ -174,7 +175,7 @@ def card_verify(request, token):
 
 
 def _staff_or_404(user) -> None:
-    if not selectors.user_is_staff_of_any_branch(user, roles=BRANCH_ADMIN):
+    if not user_is_staff_of_any_branch(user, roles=BRANCH_ADMIN):
         raise Http404
 
 
@@ -191,7 +192,7 @@ def staff_applications(request):
     page = Paginator(applications, 50).get_page(request.GET.get("page"))
     transfers = (
         Transfer.objects.filter(
-            to_branch__in=selectors.branches_in_scope(request.user, roles=BRANCH_ADMIN),
+            to_branch__in=branches_in_scope(request.user, roles=BRANCH_ADMIN),
             status=Transfer.Status.PENDING,
         )
         .select_related("member", "from_branch", "to_branch")
@@ -238,7 +239,7 @@ def staff_applications_decide(request):
 def staff_transfer_decide(request, transfer_id):
     _staff_or_404(request.user)
     get_object_or_404(
-        Transfer, pk=transfer_id, to_branch__in=selectors.branches_in_scope(request.user, roles=BRANCH_ADMIN)
+        Transfer, pk=transfer_id, to_branch__in=branches_in_scope(request.user, roles=BRANCH_ADMIN)
     )
     form = DecisionForm(request.POST)
     form.is_valid()

@@ -13,9 +13,9 @@ and where. Lists never show full ID numbers to anyone.
 
 from core.services import audit_log
 
-from .id_numbers import mask_id_number
-from .models import StaffRole
-from .selectors import branches_in_scope
+from ..id_numbers import mask_id_number
+from ..models import StaffRole
+from ..selectors import branches_in_scope
 
 __all__ = ["full_data_branch_ids", "mask_id_number", "mask_mobile", "personal_data_reveal", "sees_personal_data"]
 

@@ -14,9 +14,10 @@ from rest_framework.views import APIView
 from core.api import error_response, object_id_field
 from core.text import validate_visible
 
+from ..id_numbers import mask_id_number
+from ..models import Branch, Member, MembershipApplication, StaffRole, Transfer
+from ..selectors import user_is_staff_of_any_branch
 from . import cards, personal_data, selectors, services
-from .id_numbers import mask_id_number
-from .models import Branch, Member, MembershipApplication, StaffRole, Transfer
 
 BRANCH_ADMIN = [StaffRole.Role.BRANCH_ADMIN]
 
@@ -197,7 +198,7 @@ class IsBranchStaff(permissions.BasePermission):
     """Holds some role on some branch (or is a superuser); the querysets narrow it to the scope."""
 
     def has_permission(self, request, view):
-        return selectors.user_is_staff_of_any_branch(request.user, roles=getattr(view, "staff_roles", None))
+        return user_is_staff_of_any_branch(request.user, roles=getattr(view, "staff_roles", None))
 
 
 class StaffMemberSerializer(serializers.ModelSerializer):

@@ -1,4 +1,5 @@
-"""Writes of the members app: one function per action, keyword-only, one transaction each."""
+"""Writes of the organisation: the branch tree, staff roles, member numbers, joining, transfers and member records.
+One function per action, keyword-only, one transaction each."""
 
 import datetime
 
@@ -13,8 +14,8 @@ from django.utils.translation import gettext_lazy
 from core.errors import ApplicationError
 from core.services import audit_log
 
-from .id_numbers import parse_id_number
-from .models import (
+from ..id_numbers import parse_id_number
+from ..models import (
     Branch,
     Member,
     MemberNumberCounter,
@@ -24,14 +25,9 @@ from .models import (
     User,
     mobile_validator,
 )
-from .notifications.services import notification_send, recipient_text
-from .selectors import (
-    branch_admins_for,
-    branch_subtree,
-    forget_roles,
-    joinable_branch_kinds,
-    user_has_branch_scope,
-)
+from ..notifications.services import notification_send, recipient_text
+from ..selectors import branch_admins_for, branch_subtree, forget_roles, user_has_branch_scope
+from .selectors import joinable_branch_kinds
 
 # --- Branch tree, staff roles, joining, transfers --------------------------------------------------------
 

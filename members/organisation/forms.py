@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.text import validate_visible
 
-from .models import Branch, Member
+from ..models import Branch, Member
 
 
 class BranchSearchForm(forms.Form):

@@ -18,7 +18,7 @@ from django.core import signing
 from django.urls import reverse
 from PIL import Image, ImageDraw, ImageFont
 
-from .models import Member
+from ..models import Member
 
 CARD_TOKEN_SALT = "members.card"  # noqa: S105 — a namespace for the signer, not a secret
 
