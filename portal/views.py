@@ -20,7 +20,7 @@ def staff_tools(user) -> set[str]:
     on a 403 or 404 is a tool the user does not have). Statistics are for every role; superusers get them all."""
     from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
     from culture.services import STAFF_ROLES as CULTURE_ROLES
-    from members.imports import IMPORT_ROLES
+    from members.data.imports import IMPORT_ROLES
     from members.models import StaffRole
     from members.selectors import user_is_staff_of_any_branch
     from stations.selectors import STATION_MANAGER_ROLES

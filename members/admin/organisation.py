@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import page_errors
 
-from .. import exports, selectors
+from .. import selectors
+from ..data import exports
 from ..id_numbers import mask_id_number
 from ..models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
 from ..organisation import personal_data, services

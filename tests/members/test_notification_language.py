@@ -7,8 +7,8 @@ and recipients who read English or Chinese. The English texts are those of local
 import pytest
 from django.utils import translation
 
-from members import imports
-from members.imports import import_job_create
+from members.data import imports
+from members.data.imports import import_job_create
 from members.models import Member, Notification
 from members.organisation import services
 from tests.factories import ApplicantFactory, apply_form_data, id_number_for

@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 from core.spreadsheets import xlsx_append
 
-from .models import Member
-from .selectors import branches_in_scope
+from ..models import Member
+from ..selectors import branches_in_scope
 
 EXPORT_ROLES = ["branch_admin"]
 IDENTIFIER_COLUMNS = (0, 2, 5)  # member number, ID number, mobile: text, never numbers

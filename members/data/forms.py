@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ..models import Branch, ImportJob
+from ..selectors import branches_in_scope
 from .imports import IMPORT_ROLES, MAX_FILE_BYTES
-from .models import Branch, ImportJob
-from .selectors import branches_in_scope
 
 
 class BranchChoiceField(forms.ModelChoiceField):

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from core.services import audit_log
 
-from .models import Award, Branch, StaffRole
-from .selectors import branches_in_scope
+from ..models import Award, Branch, StaffRole
+from ..selectors import branches_in_scope
 
 AWARD_ROLES = ["branch_admin"]
 

@@ -9,9 +9,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..models import Award, Branch
+from ..selectors import branches_in_scope
 from . import awards, statistics
-from .models import Award, Branch
-from .selectors import branches_in_scope
 
 
 class BranchStatisticsSerializer(serializers.Serializer):

@@ -14,10 +14,10 @@ from openpyxl import Workbook
 
 from core.spreadsheets import CsvWriter, csv_writer, xlsx_append
 
+from ..models import ImportJob, ImportRowError
+from ..selectors import branches_in_scope
 from . import awards, exports, imports, statistics
-from .forms_data import ExportForm, ImportUploadForm
-from .models import ImportJob, ImportRowError
-from .selectors import branches_in_scope
+from .forms import ExportForm, ImportUploadForm
 
 REFRESH_SECONDS = 2
 

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Q
 
-from .models import Branch, Member, StaffRole
+from ..models import Branch, Member, StaffRole
 
 
 @dataclass(frozen=True)

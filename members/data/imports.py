@@ -40,8 +40,8 @@ from core.errors import ApplicationError
 from core.services import audit_log, outbox_add
 from core.spreadsheets import csv_unneutralise
 
-from .id_numbers import parse_id_number
-from .models import (
+from ..id_numbers import parse_id_number
+from ..models import (
     Branch,
     ImportJob,
     ImportRowError,
@@ -49,9 +49,9 @@ from .models import (
     Member,
     mobile_validator,
 )
-from .notifications.services import language_of, notification_send, recipient_text
-from .organisation import services
-from .selectors import branches_in_scope
+from ..notifications.services import language_of, notification_send, recipient_text
+from ..organisation import services
+from ..selectors import branches_in_scope
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 200_000
