@@ -74,7 +74,7 @@ class _PeakRss:
 def _import(actor, branch, path: str):
     from django.core.files import File
 
-    from members.imports import import_job_create, import_job_run
+    from members.data.imports import import_job_create, import_job_run
 
     started, cpu_started = time.perf_counter(), time.process_time()
     with open(path, "rb") as handle:

@@ -88,8 +88,8 @@ def run() -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from members.data.statistics import branch_statistics
     from members.models import Branch, Member
-    from members.statistics import branch_statistics
 
     call_command("migrate", verbosity=0)
     print(f"database: {connection.vendor} ({settings.DATABASES['default']['NAME']})")

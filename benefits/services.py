@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from core.errors import ApplicationError
 from core.services import audit_log, outbox_add
 from members.models import Branch, Member
-from members.notifications import notification_send, recipient_text
+from members.notifications.services import notification_send, recipient_text
 
 from . import selectors
 from .models import FROZEN_MESSAGE, ZERO, BenefitRule, Enrolment, Payment, Plan, PlanNotice, SubsidyRule, Tier

@@ -1,5 +1,5 @@
 """Dates and times put into words in the language active when the text is read (portal/formats/<lang>): lazy, so a
-notification built now and stored in its recipient's language (members.notifications.recipient_text) takes that
+notification built now and stored in its recipient's language (members.notifications.services.recipient_text) takes that
 language's format, and a message shown at once takes the page's."""
 
 from django.utils import timezone

@@ -61,5 +61,6 @@ def book_title(title: str, *, language: str | None = None) -> str:
 
 
 def book_title_lazy(title: str):
-    """book_title for a message written later in its reader's language (members.notifications.recipient_text)."""
+    """book_title for a message written later in its reader's language
+    (members.notifications.services.recipient_text)."""
     return lazy(book_title, str)(title)

@@ -29,9 +29,9 @@ from core.errors import ApplicationError
 from core.services import audit_log, outbox_add
 from core.text import book_title, book_title_lazy
 from members.models import Member, StaffRole, User, normalize_mobile
-from members.notifications import notification_send, recipient_text, sms_queue
+from members.notifications.services import notification_send, recipient_text, sms_queue
+from members.notifications.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 from members.selectors import branches_in_scope
-from members.sms_limits import SMS_LIMITED_MESSAGE, sms_send_allowed
 
 from . import selectors
 from .models import (
@@ -618,7 +618,7 @@ def _code_hash(mobile: str, code: str) -> str:
 
 def visitor_code_send(*, mobile: str, client_ip: str = "", now=None) -> VisitorCode:
     """Texts a 6-digit code to a visitor's mobile. At most one code a minute per number, and within the portal's SMS
-    ceiling per number, per client and in all (members/sms_limits.py)."""
+    ceiling per number, per client and in all (members/notifications/sms_limits.py)."""
 
     now = now or timezone.now()
     try:

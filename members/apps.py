@@ -12,8 +12,9 @@ class MembersConfig(AppConfig):
 
         from core.services import sweep_register
 
-        from . import receivers  # noqa: F401 — connects the account audit receivers
-        from .sweeps import deliveries_pending_requeue
+        from .accounts import receivers  # noqa: F401 — connects the account audit receivers
+        from .notifications import checks  # noqa: F401 — registers the SMS backend's start-up check
+        from .notifications.sweeps import deliveries_pending_requeue
 
         sweep_register("members.deliveries_pending_requeue", deliveries_pending_requeue)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from .id_numbers import checksum_char
 from .models import Branch, Member, StaffRole, User
-from .services import branch_create, member_number_next, membership_apply
+from .organisation.services import branch_create, member_number_next, membership_apply
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 — demo accounts on a developer's machine only
 

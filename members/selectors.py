@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from .models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
+from .models import Branch, StaffRole, User
 
 
 def branch_subtree(branch: Branch) -> QuerySet[Branch]:
@@ -47,10 +47,6 @@ def branches_in_scope(user, *, roles: list[str] | None = None) -> QuerySet[Branc
     return Branch.objects.filter(condition)
 
 
-def unread_notification_count(user) -> int:
-    return user.notifications.filter(read_at__isnull=True).count()
-
-
 def users_in_scope(staff_user):
     """Accounts a staff user may see in the admin: those whose member record is in a branch the staff user
     administers (branch admins of the subtree). Superusers see every account; anyone else none."""
@@ -84,54 +80,6 @@ def user_is_staff_of_any_branch(user, *, roles: list[str] | None = None) -> bool
     return any(not roles or role in roles for role, _path in _role_paths(user))
 
 
-def branch_search(*, search: str = "", kind: str = "", federated_type: str = "", region: str = "") -> QuerySet[Branch]:
-    """Active branches a person can look for, by name, area (region or address) and kind; in tree order."""
-    branches = Branch.objects.filter(is_active=True)
-    if search:
-        branches = branches.filter(
-            Q(name__icontains=search) | Q(region__icontains=search) | Q(address__icontains=search)
-        )
-    if kind:
-        branches = branches.filter(kind=kind)
-    if federated_type:
-        branches = branches.filter(federated_type=federated_type)
-    if region:
-        branches = branches.filter(region__icontains=region)
-    return branches.order_by("path")
-
-
-def joinable_branch_kinds() -> list[str]:
-    """A person joins a base union (their workplace's) or a federated union (workers without an own union)."""
-    return [Branch.Kind.BASE, Branch.Kind.FEDERATED]
-
-
-def members_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
-    """Members of the branches in the user's scope (one query with a subquery on the tree)."""
-
-    return Member.objects.filter(branch__in=branches_in_scope(user, roles=roles))
-
-
-def applications_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
-
-    return MembershipApplication.objects.filter(branch__in=branches_in_scope(user, roles=roles))
-
-
-def transfers_in_scope(user, *, roles: list[str] | None = None) -> QuerySet:
-    """Transfers into or out of the user's branches: both sides may see them; only the receiving side decides."""
-
-    scope = branches_in_scope(user, roles=roles)
-    return Transfer.objects.filter(Q(to_branch__in=scope) | Q(from_branch__in=scope))
-
-
-def member_id_number_visible_to(user, member) -> bool:
-    """The full ID number is for the member and for staff with a role over the member's branch."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if member.user_id is not None and member.user_id == user.pk:
-        return True
-    return user_has_branch_scope(user, member.branch)
-
-
 def branch_admins_for(branch: Branch, *, role: str = StaffRole.Role.BRANCH_ADMIN) -> list:
     """The users holding `role` on the nearest of the branch and its ancestors where anyone holds it: the
     people who should hear about an application or a transfer, without telling every level above."""
@@ -145,11 +93,3 @@ def branch_admins_for(branch: Branch, *, role: str = StaffRole.Role.BRANCH_ADMIN
         return []
     nearest = rows[0].branch.depth
     return [row.user for row in rows if row.branch.depth == nearest]
-
-
-def membership_history(member) -> dict:
-    """A member's applications and transfers, newest first (two queries)."""
-    return {
-        "applications": list(member.applications.select_related("branch").order_by("-created_at", "-id")),
-        "transfers": list(member.transfers.select_related("from_branch", "to_branch").order_by("-created_at", "-id")),
-    }

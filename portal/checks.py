@@ -11,7 +11,7 @@ def celery_visibility_timeout_check(app_configs=None, **kwargs) -> list[Error]:
     if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         return []
     visibility = settings.CELERY_BROKER_VISIBILITY_TIMEOUT
-    # The member import's own limit (members/tasks_data.py) is the longest a task may run.
+    # The member import's own limit (members/data/tasks.py) is the longest a task may run.
     longest = [("CELERY_TASK_TIME_LIMIT", settings.CELERY_TASK_TIME_LIMIT),
                ("NOTIFICATION_RETRY_MAX_SECONDS", settings.NOTIFICATION_RETRY_MAX_SECONDS),
                ("MEMBER_IMPORT_TIME_LIMIT", settings.MEMBER_IMPORT_TIME_LIMIT)]

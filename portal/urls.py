@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from members.account_views import PasswordResetView
-from members.headless import MobileLoginView, MobileReauthenticationCodeView, PasswordResetRequestView
+from members.accounts.headless import MobileLoginView, MobileReauthenticationCodeView, PasswordResetRequestView
+from members.accounts.views import PasswordResetView
 
 from . import views
 
@@ -42,7 +42,7 @@ urlpatterns = [
     path("api/docs/", API_DOCS_STYLES(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("api/redoc/", API_DOCS_STYLES(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     # The password reset by mobile number as well as email, and mobile numbers without "+86" at login and
-    # reauthentication (members/headless.py), ahead of allauth's own routes.
+    # reauthentication (members/accounts/headless.py), ahead of allauth's own routes.
     *[
         path(f"_allauth/{client}/v1/auth/{route}", view.as_api_view(client=client))
         for client in settings.HEADLESS_CLIENTS
@@ -53,7 +53,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     # 忘记密码 asked again for the same mobile number within the minute returns to the code still valid
-    # (members/account_views.py), ahead of allauth's own page at the same path.
+    # (members/accounts/views.py), ahead of allauth's own page at the same path.
     path("accounts/password/reset/", PasswordResetView.as_view()),
     path("accounts/", include("allauth.urls")),
     path("", include("members.urls")),

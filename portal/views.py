@@ -13,7 +13,7 @@ from benefits.hardship.selectors import HARDSHIP_ROLES
 from benefits.selectors import STAFF_ROLES as BENEFITS_ROLES
 from core.api import api_error_response
 from culture.services import STAFF_ROLES as CULTURE_ROLES
-from members.imports import IMPORT_ROLES
+from members.data.imports import IMPORT_ROLES
 from members.models import Member, StaffRole
 from members.selectors import user_is_staff_of_any_branch
 from stations.selectors import STATION_MANAGER_ROLES

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import ApplicationError
 from core.services import audit_log
 from members.models import normalize_mobile
-from members.notifications import notification_send, recipient_text
+from members.notifications.services import notification_send, recipient_text
 
 from . import geo
 from .hours import HoursError, Interval, hours_validate

@@ -4,7 +4,7 @@ import os
 import time
 from pathlib import Path
 
-from members.sms import DatabaseSmsBackend, SmsError
+from members.notifications.sms import DatabaseSmsBackend, SmsError
 
 
 class BrokenSmsBackend(DatabaseSmsBackend):

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Branch, StaffRole
-from members.personal_data import mask_id_number
+from members.organisation.personal_data import mask_id_number
 from members.selectors import branches_in_scope
 
 from ..hardship import selectors

@@ -23,7 +23,7 @@ from core.services import audit_log
 from core.text import visible_strip
 from members.id_numbers import parse_id_number
 from members.models import Branch, Member, StaffRole
-from members.notifications import recipient_text
+from members.notifications.services import recipient_text
 
 from ..models import (
     AidBasis,

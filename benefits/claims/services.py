@@ -26,7 +26,7 @@ from core.money import yuan
 from core.services import audit_log, outbox_add
 from core.text import visible_strip
 from members.models import Branch, StaffRole
-from members.notifications import notification_send, notifications_send_many, recipient_text
+from members.notifications.services import notification_send, notifications_send_many, recipient_text
 
 from .. import rules, selectors
 from ..models import (

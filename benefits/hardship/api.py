@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from core.api import ErrorEnvelopeSerializer
 from core.parsers import ObjectJSONParser
-from members.personal_data import personal_data_reveal
+from members.organisation.personal_data import personal_data_reveal
 
 from ..models import (
     HOUSEHOLD_MAX,

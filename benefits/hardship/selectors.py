@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Branch, Member, StaffRole
-from members.personal_data import mask_id_number, sees_personal_data
+from members.organisation.personal_data import mask_id_number, sees_personal_data
 from members.selectors import branch_ancestors, branches_in_scope
 
 from ..models import (

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import ApplicationError
 from core.services import audit_log
 from members.models import Branch, Member, StaffRole
-from members.notifications import notifications_send_many, recipient_text
+from members.notifications.services import notifications_send_many, recipient_text
 from members.selectors import branch_admins_for
 
 from ..models import (

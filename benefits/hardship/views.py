@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import page_errors
 from members.models import Member
-from members.personal_data import personal_data_reveal
+from members.organisation.personal_data import personal_data_reveal
 
 from ..models import HardshipFamily
 from ..review.documents import document_response

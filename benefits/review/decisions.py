@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core import money
 from members.models import Branch
-from members.notifications import notification_send, recipient_text
+from members.notifications.services import notification_send, recipient_text
 from members.selectors import branch_admins_for
 
 from ..models import ReviewState

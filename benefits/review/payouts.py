@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core import money
 from core.services import audit_log
-from members.notifications import recipient_text
+from members.notifications.services import recipient_text
 from members.selectors import branch_subtree, branches_in_scope
 
 from ..models import PayoutBatch, PayoutItem, ReviewState

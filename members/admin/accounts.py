@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import AuditLogEntry
 
-from .. import notifications
 from ..models import Notification, NotificationDelivery, OutboundSms, SmsMessage, User
+from ..notifications.services import notification_deliveries_retry
 from ..selectors import users_in_scope
 
 
@@ -164,7 +164,7 @@ class NotificationDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("重新发送失败的投递"), permissions=["retry"])
     def retry_failed(self, request, queryset):
-        count = notifications.notification_deliveries_retry(
+        count = notification_deliveries_retry(
             actor=request.user, delivery_ids=queryset.values_list("pk", flat=True)
         )
         if count:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import page_errors
 
-from .. import awards, exports
+from ..data import awards, exports
 from ..models import Award, Branch, ImportJob
 from ..selectors import branches_in_scope, user_is_staff_of_any_branch
 

@@ -17,9 +17,11 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import page_errors
 
-from .. import exports, personal_data, selectors, services
+from .. import selectors
+from ..data import exports
 from ..id_numbers import mask_id_number
 from ..models import Branch, Member, MembershipApplication, StaffRole, Transfer, User
+from ..organisation import personal_data, services
 from ..selectors import user_is_staff_of_any_branch
 from .data import export_members_xlsx
 

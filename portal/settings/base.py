@@ -65,8 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "members.middleware.RateLimitedMiddleware",
-    "members.middleware.StaffTwoFactorMiddleware",
+    "members.accounts.middleware.RateLimitedMiddleware",
+    "members.accounts.middleware.StaffTwoFactorMiddleware",
     "portal.middleware.PrivatePagesNoStoreMiddleware",
 ]
 
@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "members.context_processors.inbox",
+                "members.notifications.context_processors.inbox",
             ],
         },
     },
@@ -161,7 +161,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="工会服务门户 <nore
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The sandbox payment gateway's HMAC key; empty derives one from SECRET_KEY (see benefits/payments.py).
 BENEFITS_SANDBOX_PAYMENT_SECRET = env("BENEFITS_SANDBOX_PAYMENT_SECRET", default="")
-SMS_BACKEND = env("SMS_BACKEND", default="members.sms.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="members.notifications.sms.ConsoleSmsBackend")
 # A failed email/SMS delivery is retried after about base·2^n seconds (with jitter), at most max apart. Keep
 # max below the broker's visibility timeout (CELERY_BROKER_VISIBILITY_TIMEOUT), or a waiting retry is handed out
 # a second time (portal/checks.py refuses such settings).
@@ -367,22 +367,23 @@ LOGGING = {
 }
 
 # --- allauth: sign up and log in by mobile number or email; the mobile number is verified by SMS code --
-# allauth stores no phone numbers: members.adapters.AccountAdapter maps them onto User.mobile (11 digits; the
-# headless API may send 11 digits or E.164 "+86…" (members/headless.py), which clean_phone() turns into the same 11).
-ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# allauth stores no phone numbers: members.accounts.adapters.AccountAdapter maps them onto User.mobile (11 digits;
+# the headless API may send 11 digits or E.164 "+86…" (members/accounts/headless.py), which clean_phone() turns into
+# the same 11).
+ACCOUNT_ADAPTER = "members.accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"phone", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "email", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.SignupExtraFields"  # adds the name, on the web and in the API
+ACCOUNT_SIGNUP_FORM_CLASS = "members.accounts.forms.SignupExtraFields"  # adds the name, on the web and in the API
 ACCOUNT_FORMS = {
-    "signup": "members.account_forms.SignupForm",
-    "login": "members.account_forms.LoginForm",
-    "reset_password": "members.account_forms.ResetPasswordForm",  # mobile number (SMS code) or email
-    "reset_password_from_key": "members.account_forms.ResetPasswordKeyForm",
-    "change_password": "members.account_forms.ChangePasswordForm",
-    "confirm_password_reset_code": "members.account_forms.ConfirmPasswordResetCodeForm",
-    "verify_phone": "members.account_forms.VerifyPhoneForm",
-    "reauthenticate": "members.account_forms.ReauthenticateForm",
+    "signup": "members.accounts.allauth_forms.SignupForm",
+    "login": "members.accounts.allauth_forms.LoginForm",
+    "reset_password": "members.accounts.allauth_forms.ResetPasswordForm",  # mobile number (SMS code) or email
+    "reset_password_from_key": "members.accounts.allauth_forms.ResetPasswordKeyForm",
+    "change_password": "members.accounts.allauth_forms.ChangePasswordForm",
+    "confirm_password_reset_code": "members.accounts.allauth_forms.ConfirmPasswordResetCodeForm",
+    "verify_phone": "members.accounts.allauth_forms.VerifyPhoneForm",
+    "reauthenticate": "members.accounts.allauth_forms.ReauthenticateForm",
 }
 # A taken mobile number or email is said plainly at sign-up (a member must learn to log in instead); the
 # rate limits below keep anyone from probing many numbers.
@@ -416,10 +417,10 @@ ACCOUNT_RATE_LIMITS = {
     # Sign-up and phone-change codes: one SMS a minute, five an hour to one number; sixty an hour per client.
     "verify_phone": "1/m/key,5/h/key,60/h/ip",
     # Applying to join answers "this ID number is already a member": an oracle for whose number belongs to a member.
-    # A person applies a few times at most (members/views_org.py, members/api_org.py).
+    # A person applies a few times at most (members/organisation/views.py and api.py).
     "member_id_lookup": "10/h/user,30/h/ip",
 }
-MFA_ADAPTER = "members.adapters.MFAAdapter"
+MFA_ADAPTER = "members.accounts.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "工会服务门户"
 HEADLESS_ONLY = False
@@ -497,7 +498,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 
-# --- Text messages a person can make the portal send (members/sms_limits.py) ------------------------------------
+# --- Text messages a person can make the portal send (members/notifications/sms_limits.py) --------------------------
 # Codes by SMS (sign-up, login, reset, a visitor's verification): at most this many per number, per client address
 # and in all, per window ("count/h"). Beyond: 429 with a message; nothing is sent.
 SMS_RATE_LIMIT_PER_NUMBER = env("SMS_RATE_LIMIT_PER_NUMBER", default="5/h")
@@ -507,7 +508,7 @@ SMS_RATE_LIMIT_GLOBAL = env("SMS_RATE_LIMIT_GLOBAL", default="2000/h")
 
 # --- Staff two-factor ---------------------------------------------------------------------------------------------
 # Staff (is_staff or any staff role) must set up an authenticator app before any admin or staff page
-# (members.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
+# (members.accounts.middleware.StaffTwoFactorMiddleware). On in production; off elsewhere unless set.
 STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
 
 
@@ -516,7 +517,7 @@ STAFF_REQUIRE_TWO_FACTOR = env.bool("STAFF_REQUIRE_TWO_FACTOR", default=False)
 CLAIM_DOCUMENT_URL_MAX_AGE = env.int("CLAIM_DOCUMENT_URL_MAX_AGE", default=600)
 
 
-# --- Tencent Cloud SMS (members/sms_tencent.py; SMS_BACKEND=members.sms_tencent.TencentSmsBackend) -----------------
+# --- Tencent Cloud SMS (SMS_BACKEND=members.notifications.sms_tencent.TencentSmsBackend) ------------------------------
 SMS_TENCENT_SECRET_ID = env("SMS_TENCENT_SECRET_ID", default="")
 SMS_TENCENT_SECRET_KEY = env("SMS_TENCENT_SECRET_KEY", default="")
 SMS_TENCENT_APP_ID = env("SMS_TENCENT_APP_ID", default="")  # SmsSdkAppId

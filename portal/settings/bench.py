@@ -7,7 +7,7 @@ DEBUG = False
 SECRET_KEY = "bench-only-not-a-secret"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES = {"default": env.db("BENCH_DATABASE_URL", default="sqlite:////tmp/union-portal-bench.sqlite3")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":

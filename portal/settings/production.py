@@ -40,7 +40,7 @@ SECURE_HSTS_PRELOAD = True
 # The console SMS backend only prints: in production every code and ticket link would go nowhere. Refuse it
 # unless explicitly allowed (`make stack` allows it; it masks codes when it prints).
 SMS_ALLOW_CONSOLE_BACKEND = env.bool("SMS_ALLOW_CONSOLE_BACKEND", default=False)
-if SMS_BACKEND == "members.sms.ConsoleSmsBackend" and not SMS_ALLOW_CONSOLE_BACKEND:  # noqa: F405
+if SMS_BACKEND == "members.notifications.sms.ConsoleSmsBackend" and not SMS_ALLOW_CONSOLE_BACKEND:  # noqa: F405
     raise ImproperlyConfigured(
         "SMS_BACKEND is the console backend, which sends nothing. Set SMS_BACKEND to a real gateway's backend, "
         "or SMS_ALLOW_CONSOLE_BACKEND=true to run without one (a trial, not a deployment)."

@@ -9,7 +9,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # The real-worker tests start their worker with TEST_SMS_BACKEND naming a test backend that can fail on purpose.
-SMS_BACKEND = env("TEST_SMS_BACKEND", default="members.sms.DatabaseSmsBackend")
+SMS_BACKEND = env("TEST_SMS_BACKEND", default="members.notifications.sms.DatabaseSmsBackend")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -16,7 +16,7 @@ from benefits.claims.services import ClaimChanged, ClaimError
 from core.errors import ApplicationError, error_show, page_errors
 from culture.models import Rating
 from culture.services import CheckInError, CultureError, NotInScope, SessionFull
-from members.services import MembershipError
+from members.organisation.services import MembershipError
 from stations.services import StationError
 
 

@@ -116,7 +116,7 @@ def test_the_sweep_does_not_pile_up_copies_while_the_broker_stays_away(claim_wor
 
 def test_a_delivery_whose_task_never_ran_is_sent_once_by_the_sweep(db, user_factory,
                                                                    django_capture_on_commit_callbacks):
-    from members.notifications import notification_send
+    from members.notifications.services import notification_send
 
     member = user_factory(notify_by_sms=True)
     with django_capture_on_commit_callbacks(execute=False):  # the publish after commit is lost
@@ -136,8 +136,8 @@ def test_failed_messages_whose_retry_never_came_are_sent_once_by_the_sweep(db, u
     """The broker restarted empty while their retries waited in a worker: no retry will come. Once the longest retry
     countdown has passed the sweep sends them (a member's notification, a visitor's text), once; before that, or
     when their retries are spent, it leaves them to the task and to staff."""
-    from members.notifications import notification_send, sms_queue
-    from members.tasks import MAX_DELIVERY_RETRIES
+    from members.notifications.services import notification_send, sms_queue
+    from members.notifications.tasks import MAX_DELIVERY_RETRIES
 
     settings.SMS_BACKEND = "tests.sms_backends.BrokenSmsBackend"
     member, spent = user_factory(notify_by_sms=True), user_factory(notify_by_sms=True)
@@ -148,7 +148,7 @@ def test_failed_messages_whose_retry_never_came_are_sent_once_by_the_sweep(db, u
     assert set(NotificationDelivery.objects.values_list("status", flat=True)) == {"failed"}
     assert SmsMessage.objects.get().status == "failed"
     NotificationDelivery.objects.filter(address=spent.mobile).update(attempts=MAX_DELIVERY_RETRIES + 1)
-    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"  # the gateway is back
+    settings.SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"  # the gateway is back
     retries_over = timedelta(seconds=settings.OUTBOX_GRACE_SECONDS + settings.NOTIFICATION_RETRY_MAX_SECONDS)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -220,8 +220,8 @@ def test_a_visitor_booking_while_the_sms_gateway_fails_gets_the_ticket_page_and_
     message = SmsMessage.objects.get(to="13812345678")
     assert message.status == "failed" and not OutboundSms.objects.exists()
 
-    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"
-    from members.tasks import sms_send
+    settings.SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"
+    from members.notifications.tasks import sms_send
 
     sms_send.apply(args=[message.pk])
     sms_send.apply(args=[message.pk])  # a duplicated message: nothing sent twice

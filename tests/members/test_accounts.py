@@ -536,7 +536,7 @@ def test_password_reset_by_sms_lifts_the_failed_login_lock(client, member):
 
 
 def test_no_password_in_any_sms_log_line_or_printed_output(client, db, caplog, capsys, settings):
-    settings.SMS_BACKEND = "members.sms.ConsoleSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms.ConsoleSmsBackend"
     settings.DEBUG = True  # as under `make run`: the whole text goes to the development inbox
     caplog.set_level("DEBUG")
     signup(client)
@@ -631,7 +631,7 @@ def test_a_member_without_email_adds_one_and_it_counts_once_verified(client, use
 
 
 def test_two_signups_racing_for_one_number_leave_one_account_and_a_clear_message(client, member, monkeypatch):
-    from members.adapters import AccountAdapter
+    from members.accounts.adapters import AccountAdapter
 
     # The race: the other sign-up commits between this form's "is the number free?" check and its save.
     monkeypatch.setattr(AccountAdapter, "get_user_by_phone", lambda self, phone: None)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.models import AuditLogEntry
 from members.models import Branch, Member, NotificationDelivery, OutboundSms, StaffRole, User
-from members.notifications import notification_send
+from members.notifications.services import notification_send
 
 pytestmark = pytest.mark.django_db
 
@@ -238,7 +238,7 @@ def test_retry_failed_action_resends_only_failed_deliveries(
     with django_capture_on_commit_callbacks(execute=True):
         notification_send(user=member, kind="test", title="网关故障")
     assert NotificationDelivery.objects.get(channel="sms").status == "failed"
-    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"
 
     client.force_login(superuser)
     url = reverse("admin:members_notificationdelivery_changelist")
@@ -277,7 +277,7 @@ def test_sibling_branch_admin_cannot_retry_another_branchs_delivery(
     settings.SMS_BACKEND = "tests.sms_backends.BrokenSmsBackend"
     with django_capture_on_commit_callbacks(execute=True):
         notification_send(user=member, kind="test", title="网关故障")
-    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"
     client.force_login(staff_of(tree["b"]))
     delivery = NotificationDelivery.objects.get()
     assert delivery.status == "failed"

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from members import services
 from members.models import Branch, Member, MembershipApplication, StaffRole, Transfer
+from members.organisation import services
 from tests.factories import ApplicantFactory, apply_form_data, make_branch
 
 

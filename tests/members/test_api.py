@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from core.models import AuditLogEntry
 from members.models import Notification
-from members.notifications import notification_send
+from members.notifications.services import notification_send
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from members import services
 from members.models import Member, MembershipApplication, Transfer
+from members.organisation import services
 from tests.factories import ApplicantFactory, apply_form_data, make_branch
 
 

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from core.models import AuditLogEntry
-from members.awards import (
+from members.data.awards import (
     AwardError,
     award_decide,
     award_evaluate,

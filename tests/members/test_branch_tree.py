@@ -3,8 +3,9 @@
 import pytest
 
 from core.models import AuditLogEntry
-from members import selectors, services
+from members import selectors
 from members.models import Branch
+from members.organisation import services
 from tests.factories import make_branch
 
 

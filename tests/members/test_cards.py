@@ -7,8 +7,8 @@ from django.core import signing
 from django.urls import reverse
 from PIL import Image
 
-from members import cards
 from members.models import Member
+from members.organisation import cards
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def test_a_full_width_copy_of_a_members_id_number_is_found_as_the_same_person(or
     """Someone applies to join with a full-width copy of an existing member's ID number: refused as already a
     member, no second member row."""
     from members.models import Member, MembershipApplication
-    from members.services import MembershipError, membership_apply
+    from members.organisation.services import MembershipError, membership_apply
 
     existing = member_factory(branch=org_tree.base_a1)
     full_width = existing.id_number.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})

@@ -5,7 +5,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from members.admin.data import export_members_xlsx
-from members.exports import members_export_xlsx, members_for_export
+from members.data.exports import members_export_xlsx, members_for_export
 from members.models import Member
 
 pytestmark = pytest.mark.django_db

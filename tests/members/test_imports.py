@@ -4,10 +4,10 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from members import imports
-from members.imports import ImportRefused, import_file_inspect, import_job_create
+from members.data import imports
+from members.data.imports import ImportRefused, import_file_inspect, import_job_create
 from members.models import ImportJob, ImportRowError, ImportStagedRow, Member
-from members.services import member_numbers_reserve
+from members.organisation.services import member_numbers_reserve
 from tests.factories import id_number_for
 from tests.members.data_helpers import HEADER_EN, csv_bytes, upload, worker_row, xlsx_bytes
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from core.models import AuditLogEntry
 from members.models import Notification
-from members.notifications import notification_send
+from members.notifications.services import notification_send
 
 pytestmark = pytest.mark.django_db
 

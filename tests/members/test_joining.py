@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from core.models import AuditLogEntry
-from members import services
 from members.models import Member, MemberNumberCounter, MembershipApplication, Notification
+from members.organisation import services
 from tests.factories import ApplicantFactory, apply_form_data, id_number_for
 
 

@@ -7,9 +7,10 @@ and recipients who read English or Chinese. The English texts are those of local
 import pytest
 from django.utils import translation
 
-from members import imports, services
-from members.imports import import_job_create
+from members.data import imports
+from members.data.imports import import_job_create
 from members.models import Member, Notification
+from members.organisation import services
 from tests.factories import ApplicantFactory, apply_form_data, id_number_for
 from tests.members.data_helpers import csv_bytes, upload, worker_row
 

@@ -5,10 +5,10 @@ from django.core import mail
 from django.db import transaction
 
 from core.models import AuditLogEntry
-from members import notifications
 from members.models import Notification, NotificationDelivery, OutboundSms
-from members.notifications import notification_deliver, notification_send
-from members.tasks import deliver_notification
+from members.notifications import services as notifications
+from members.notifications.services import notification_deliver, notification_send
+from members.notifications.tasks import deliver_notification
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_a_retry_after_one_channel_failed_sends_only_the_failed_one(
     assert "SmsError" in sms.last_error
     assert len(mail.outbox) == 1
 
-    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"
     notification_deliver(notification_id=notification.id)  # what the retried task does
 
     assert len(mail.outbox) == 1  # email not sent again
@@ -161,7 +161,7 @@ def test_staff_retry_requeues_only_failed_deliveries_and_audits(
     settings.SMS_BACKEND = "tests.sms_backends.BrokenSmsBackend"
     with django_capture_on_commit_callbacks(execute=True):
         notification_send(user=member, kind="test", title="人工重试")
-    settings.SMS_BACKEND = "members.sms.DatabaseSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms.DatabaseSmsBackend"
     all_ids = NotificationDelivery.objects.values_list("pk", flat=True)
     with django_capture_on_commit_callbacks(execute=True):
         count = notifications.notification_deliveries_retry(actor=admin_user, delivery_ids=all_ids)
@@ -239,7 +239,7 @@ def test_messages_are_written_in_the_recipients_language_whoever_sends_them(user
     from django.utils import translation
     from django.utils.translation import gettext_lazy
 
-    from members.notifications import recipient_text
+    from members.notifications.services import recipient_text
 
     english = user_factory(email="en@example.com", language="en")
     chinese = user_factory(email="zh@example.com")

@@ -4,8 +4,8 @@ every writer anyway, and its in-memory test database is not shared between threa
 import pytest
 from django.db import connection
 
-from members import services
 from members.models import Member, MemberNumberCounter
+from members.organisation import services
 from tests.concurrency import run_at_once
 from tests.factories import ApplicantFactory, apply_form_data, make_branch
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from members.models import SmsMessage
-from members.sms_limits import sms_send_allowed
+from members.notifications.sms_limits import sms_send_allowed
 
 VERIFY = reverse("culture:verify-mobile")
 RESET = reverse("account_reset_password")
@@ -111,7 +111,7 @@ def later_minutes(monkeypatch):
 
 def test_the_console_backend_never_prints_a_code_or_a_whole_number(capsys, settings, db):
     from members.models import OutboundSms
-    from members.sms import ConsoleSmsBackend
+    from members.notifications.sms import ConsoleSmsBackend
 
     settings.DEBUG = False
     ConsoleSmsBackend().send(to="13812345678", body="【工会服务门户】您的验证码是 482913，10 分钟内有效。")

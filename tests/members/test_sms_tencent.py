@@ -3,8 +3,8 @@ a member getting a notification, someone signing up (a code), a number Tencent r
 
 import pytest
 
-from members.sms import SmsError
-from members.sms_tencent import TencentSmsBackend, template_for
+from members.notifications.sms import SmsError
+from members.notifications.sms_tencent import TencentSmsBackend, template_for
 from tests.members.tencent_sms_standin import TencentSmsStandIn, serve
 
 
@@ -19,7 +19,7 @@ def stand_in():
 
 @pytest.fixture
 def tencent(settings, stand_in):
-    settings.SMS_BACKEND = "members.sms_tencent.TencentSmsBackend"
+    settings.SMS_BACKEND = "members.notifications.sms_tencent.TencentSmsBackend"
     settings.SMS_TENCENT_SECRET_ID, settings.SMS_TENCENT_SECRET_KEY = stand_in.secret_id, stand_in.secret_key
     settings.SMS_TENCENT_APP_ID, settings.SMS_TENCENT_SIGN_NAME = stand_in.app_id, "工会服务门户"
     settings.SMS_TENCENT_TEMPLATE_CODE, settings.SMS_TENCENT_TEMPLATE_NOTICE = "100001", "100002"
@@ -63,7 +63,7 @@ def test_tencent_not_answering_is_a_failure_within_the_timeout(tencent, settings
 @pytest.mark.django_db(transaction=True)
 def test_a_notification_is_delivered_through_tencent(tencent, user_factory):
     from members.models import NotificationDelivery
-    from members.notifications import notification_send
+    from members.notifications.services import notification_send
 
     member = user_factory(notify_by_sms=True)
     notification_send(user=member, kind="test", title="您的申请已受理", url="/benefits/claims/1/")

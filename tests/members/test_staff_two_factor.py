@@ -68,6 +68,6 @@ def test_production_turns_it_on():
         cwd=BASE_DIR, capture_output=True, text=True, timeout=60,
         env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "portal.settings.production",
              "DJANGO_SECRET_KEY": _secret_key(), "DJANGO_ALLOWED_HOSTS": "example.org",
-             "SMS_BACKEND": "members.sms.DatabaseSmsBackend", "DJANGO_ENV_FILE": "/nonexistent"},
+             "SMS_BACKEND": "members.notifications.sms.DatabaseSmsBackend", "DJANGO_ENV_FILE": "/nonexistent"},
     )
     assert result.stdout.strip().splitlines()[-1] == "True", result.stderr

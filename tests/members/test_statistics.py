@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from members.statistics import branch_statistics, statistics_for_staff
+from members.data.statistics import branch_statistics, statistics_for_staff
 from tests.factories import make_branch
 
 pytestmark = pytest.mark.django_db

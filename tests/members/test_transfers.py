@@ -3,8 +3,8 @@
 import pytest
 
 from core.models import AuditLogEntry
-from members import services
 from members.models import Member, Notification, Transfer
+from members.organisation import services
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from members.models import Notification, NotificationDelivery, OutboundSms
-from members.notifications import notification_send
-from members.tasks import deliver_notification
+from members.notifications.services import notification_send
+from members.notifications.tasks import deliver_notification
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

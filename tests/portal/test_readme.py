@@ -67,7 +67,7 @@ def _settings_read_with_variables_unset(documented: set[str]) -> dict[str, dict]
     production = {
         "DJANGO_SECRET_KEY": "x" * 20 + "-readme-defaults-test-only-" + "y" * 20,
         "DJANGO_ALLOWED_HOSTS": "portal.example.org",
-        "SMS_BACKEND": "members.sms.DatabaseSmsBackend",
+        "SMS_BACKEND": "members.notifications.sms.DatabaseSmsBackend",
     }
     reads: dict[str, dict] = {}
     for modules, extra in ((["base", "local", "test", "bench"], {}), (["production"], production)):

@@ -28,7 +28,7 @@ def test_every_task_has_time_limits_under_the_visibility_timeout():
     assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit < visibility
     assert visibility > django_settings.MEMBER_IMPORT_TIME_LIMIT
     assert visibility > django_settings.NOTIFICATION_RETRY_MAX_SECONDS
-    from members.tasks import run_import_job
+    from members.data.tasks import run_import_job
 
     assert run_import_job.time_limit == django_settings.MEMBER_IMPORT_TIME_LIMIT
 
@@ -48,6 +48,20 @@ def test_publishing_waits_on_the_broker_for_about_a_second_at_most():
     options = app.conf.broker_transport_options
     assert options["socket_connect_timeout"] <= 1 and options["socket_timeout"] <= 2
     assert app.conf.task_publish_retry_policy["max_retries"] <= 1
+
+
+def test_the_members_tasks_keep_their_names_wherever_their_modules_moved():
+    """Queued work and beat's schedule name tasks; members' packages keep the names of the flat modules they had."""
+    from members import tasks
+    from members.data.tasks import run_import_job
+    from members.notifications.tasks import deliver_notification, sms_send
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery imports members.tasks
+    assert {"members.tasks.deliver_notification", "members.tasks.sms_send",
+            "members.tasks_data.run_import_job"} <= set(app.tasks)
+    assert deliver_notification.name == tasks.deliver_notification.name == "members.tasks.deliver_notification"
+    assert sms_send.name == tasks.sms_send.name == "members.tasks.sms_send"
+    assert run_import_job.name == tasks.run_import_job.name == "members.tasks_data.run_import_job"
 
 
 def test_messages_go_to_a_queue_of_their_own():

@@ -50,7 +50,7 @@ def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
     environment["DJANGO_ENV_FILE"] = "/nonexistent/.env"  # a developer's .env must not fill in the blanks
     # Production refuses the console SMS backend; these tests are about other settings, so a gateway is named
     # (the refusal has its own test below).
-    environment["SMS_BACKEND"] = "members.sms.DatabaseSmsBackend"
+    environment["SMS_BACKEND"] = "members.notifications.sms.DatabaseSmsBackend"
     environment.update(env)
     return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
         [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
@@ -174,7 +174,7 @@ def test_production_refuses_the_console_sms_backend_unless_explicitly_allowed():
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         DJANGO_SECRET_KEY=_secret_key(),
         DJANGO_ALLOWED_HOSTS="example.org",
-        SMS_BACKEND="members.sms.ConsoleSmsBackend",
+        SMS_BACKEND="members.notifications.sms.ConsoleSmsBackend",
     )
     assert refused.returncode != 0
     assert "SMS_BACKEND is the console backend" in refused.stderr
@@ -183,7 +183,7 @@ def test_production_refuses_the_console_sms_backend_unless_explicitly_allowed():
         DJANGO_SETTINGS_MODULE=PRODUCTION,
         DJANGO_SECRET_KEY=_secret_key(),
         DJANGO_ALLOWED_HOSTS="example.org",
-        SMS_BACKEND="members.sms.ConsoleSmsBackend",
+        SMS_BACKEND="members.notifications.sms.ConsoleSmsBackend",
         SMS_ALLOW_CONSOLE_BACKEND="true",
     )
     assert allowed.returncode == 0, allowed.stderr

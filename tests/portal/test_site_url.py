@@ -6,7 +6,7 @@ from django.core import mail
 from django.urls import reverse
 
 from members.models import OutboundSms
-from members.notifications import notification_send
+from members.notifications.services import notification_send
 from stations import services as station_services
 
 PUBLIC = "https://portal.example.org:8443"
