@@ -1,8 +1,10 @@
 """Claims: automatic assessment throughput and latency with a real Celery worker, and the admin review queue
 with 500,000 claims.
 
-Goals (issue 5): ≥ 100 assessments per second; submit-to-assessed latency p95 < 2 s; the admin review queue
-under 300 ms of server time with 500,000 claims, with the same number of queries at 10 and at 500,000 claims.
+Goals (issue 5, "with a real worker on Redis and PostgreSQL"): ≥ 100 assessments per second; submit-to-assessed
+latency p95 < 2 s; the admin review queue under 300 ms of server time with 500,000 claims, with the same number of
+queries at 10 and at 500,000 claims. The speed goals are PostgreSQL's: on SQLite those figures are recorded without
+a goal (shown, not judged); the queries staying constant is judged on both.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/union_portal_bench_claims \\
     CELERY_BROKER_URL=redis://127.0.0.1:6379/12 python -m bench claims
@@ -35,6 +37,16 @@ LATENCY_AT_GOAL_CLAIMS = 1000  # then at GOAL_PER_SECOND submissions per second:
 SUBMITTERS = 4  # threads submitting on the schedule
 MEMBERS = 400
 WORKER_LOG = Path("/tmp/bench-claims-worker.log")  # noqa: S108
+
+
+def _speed_goal(goal: float, op: str) -> dict:
+    """The goal of a speed figure where it applies: issue 5 states them on PostgreSQL. On SQLite the figure is
+    informational (no goal, no ratio)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return {"goal": goal, "op": op}
+    return {"note": "informational: the goal is PostgreSQL's"}
 
 
 def _ensure_postgres_database() -> None:
@@ -197,9 +209,10 @@ def bench_admin_queue(world) -> None:
                          ("one branch", f"&branch={world['enrolments'][0].branch_id}")):
         timing = _queue_timing(client, url + extra, repeats=3)
         print(f"  {label}: median {timing[0]:.1f} ms, {timing[2]} queries")
-    print(f"goal: < {GOAL_QUEUE_MS:.0f} ms — ratio {big[0] / GOAL_QUEUE_MS:.2f} (below 1 meets it); queries at 10 "
-          f"and {QUEUE_ROWS:,}: {small[2]} and {big[2]} — {'constant' if small[2] == big[2] else 'GROWING'}")
-    record(f"admin review queue, {QUEUE_ROWS:,} claims, median", big[0], "ms", goal=GOAL_QUEUE_MS, op="<")
+    print(f"goal on PostgreSQL: < {GOAL_QUEUE_MS:.0f} ms — ratio {big[0] / GOAL_QUEUE_MS:.2f} (below 1 meets it); "
+          f"queries at 10 and {QUEUE_ROWS:,}: {small[2]} and {big[2]} — "
+          f"{'constant' if small[2] == big[2] else 'GROWING'}")
+    record(f"admin review queue, {QUEUE_ROWS:,} claims, median", big[0], "ms", **_speed_goal(GOAL_QUEUE_MS, "<"))
     record("queries of that page", big[2], "", goal=small[2], op="≤",
            goal_note="as at 10 claims: constant")
 
@@ -236,15 +249,28 @@ def bench_assessment_in_process(world) -> None:
     from benefits.claims import services as claims
 
     ids = _submitted_claims(world, 500, start=9_000_000)
+    backend = _own_backend()
+    cpu_before, backend_before = time.process_time(), _cpu_by_pid(backend)
     started = time.perf_counter()
     for claim_id in ids:
         claims.claim_assess(claim_id=claim_id)
     elapsed = time.perf_counter() - started
+    python_ms = (time.process_time() - cpu_before) / len(ids) * 1000
+    database_ms = _cpu_since(backend_before, backend) / len(ids) * 1000
     rate = len(ids) / elapsed
+    goal = _speed_goal(GOAL_PER_SECOND, "≥")
     print(f"assessment in-process, one process: {len(ids)} claims in {elapsed:.2f} s = {rate:.0f}/s "
-          f"({elapsed / len(ids) * 1000:.1f} ms each; goal ≥ {GOAL_PER_SECOND:.0f}/s: "
-          f"ratio {rate / GOAL_PER_SECOND:.2f})")
-    record(f"assessments in-process, one process ({len(ids)} claims)", rate, "/s", goal=GOAL_PER_SECOND, op="≥")
+          f"({elapsed / len(ids) * 1000:.1f} ms each; goal ≥ {GOAL_PER_SECOND:.0f}/s on PostgreSQL: "
+          f"ratio {rate / GOAL_PER_SECOND:.2f}{'' if 'goal' in goal else ', not judged here'})")
+    record(f"assessments in-process, one process ({len(ids)} claims)", rate, "/s", **goal)
+    # CPU per assessment moves far less than the rate when the machine is shared: one process waits for its
+    # database, so 1000 ÷ (Python + database ms) is the rate this process would reach on idle CPUs.
+    total_ms = python_ms + database_ms
+    print(f"  CPU per assessment: Python {python_ms:.2f} ms"
+          + (f" + PostgreSQL {database_ms:.2f} ms" if backend else "")
+          + f" = {total_ms:.2f} ms → {1000 / total_ms:.0f}/s on idle CPUs (load average {os.getloadavg()[0]:.1f})")
+    record("CPU per in-process assessment (Python" + (" + PostgreSQL backend)" if backend else ")"), total_ms, "ms",
+           note=f"{1000 / total_ms:.0f}/s on idle CPUs")
 
 
 def _start_worker(concurrency: int) -> subprocess.Popen:
@@ -313,6 +339,17 @@ def _database_backends() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
+def _own_backend() -> list[int]:
+    """This process's own PostgreSQL server process (none on SQLite: the database runs inside this process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return [cursor.fetchone()[0]]
+
+
 def _wait_assessed(ids: list[int], timeout: float) -> float:
     from benefits.models import Claim
 
@@ -365,8 +402,10 @@ def _latency_at(world, users: dict, *, rate: float, count: int, start: int) -> N
     print(f"submit → assessed, {count} claims submitted at {rate:.0f}/s (achieved {achieved:.0f}/s): "
           f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
           f"goal p95 < {GOAL_P95_SECONDS:.0f} s: ratio {p95 / GOAL_P95_SECONDS:.2f} (below 1 meets it)")
-    record(f"submit → assessed p95, {count:,} claims submitted at {rate:.0f}/s", p95, "s", goal=GOAL_P95_SECONDS,
-           op="<", note=f"submitters reached {achieved:.0f}/s" if achieved < rate * 0.95 else "")
+    goal = _speed_goal(GOAL_P95_SECONDS, "<")
+    note = "; ".join(n for n in (goal.pop("note", ""),
+                                 f"submitters reached {achieved:.0f}/s" if achieved < rate * 0.95 else "") if n)
+    record(f"submit → assessed p95, {count:,} claims submitted at {rate:.0f}/s", p95, "s", **goal, note=note)
 
 
 def bench_assessment_worker(world) -> None:
@@ -398,7 +437,7 @@ def bench_assessment_worker(world) -> None:
               f"(enqueueing took {enqueued - started:.2f} s) = {rate:.0f}/s; "
               f"goal ≥ {GOAL_PER_SECOND:.0f}/s: ratio {rate / GOAL_PER_SECOND:.2f} (above 1 meets it)")
         record(f"assessments by the Celery worker (-c {concurrency}), {len(ids):,} queued", rate, "/s",
-               goal=GOAL_PER_SECOND, op="≥")
+               **_speed_goal(GOAL_PER_SECOND, "≥"))
         # The worker's PostgreSQL backends may be new since: the processes are listed again at the end.
         per_claim = {"worker": _cpu_since(cpu_before["worker"], worker_pids) / len(ids) * 1000,
                      "enqueue": enqueue_cpu / len(ids) * 1000}
@@ -436,10 +475,13 @@ def run() -> None:
     else:
         print("worker part skipped: set CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/12) to measure it")
         why = "no CELERY_BROKER_URL, no worker"
-        record("assessments by the Celery worker", None, "/s", goal=GOAL_PER_SECOND, op="≥", note=why)
+        goal = _speed_goal(GOAL_PER_SECOND, "≥")
+        goal.pop("note", None)
+        record("assessments by the Celery worker", None, "/s", **goal, note=why)
         for rate in (LATENCY_RATE, GOAL_PER_SECOND):
-            record(f"submit → assessed p95, claims submitted at {rate:.0f}/s", None, "s", goal=GOAL_P95_SECONDS,
-                   op="<", note=why)
+            goal = _speed_goal(GOAL_P95_SECONDS, "<")
+            goal.pop("note", None)
+            record(f"submit → assessed p95, claims submitted at {rate:.0f}/s", None, "s", **goal, note=why)
     from django.test.utils import override_settings
 
     # Pages render without collectstatic: plain static storage instead of the manifest one.
