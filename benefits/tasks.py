@@ -1,10 +1,27 @@
+"""The benefits app's Celery tasks, for the worker's autodiscovery (which imports only `<app>.tasks`): the plans'
+and payments' tasks here; each sub-package (claims, aid, hardship) keeps its own, named explicitly with the names
+beat and the outbox use (`benefits.tasks.…`), imported below by name so they are registered."""
+
 from celery import shared_task
 from django.db import OperationalError
 
 from . import services, wechatpay
-from .aid import services as aid_services
-from .claims import services as claims_services
-from .hardship import services as hardship_services
+from .aid.tasks import remind_overdue_aid
+from .claims.tasks import assess_claim, remind_members_of_claims, remind_overdue_claims
+from .hardship.tasks import remind_care_visits, remind_hardship_rechecks
+
+__all__ = [
+    "assess_claim",
+    "notify_cover_ending",
+    "notify_group_enrolment",
+    "notify_open_windows",
+    "payments_reconcile",
+    "remind_care_visits",
+    "remind_hardship_rechecks",
+    "remind_members_of_claims",
+    "remind_overdue_aid",
+    "remind_overdue_claims",
+]
 
 
 @shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
@@ -23,36 +40,6 @@ def notify_cover_ending(self) -> None:
     services.cover_ending_notify()  # idempotent: one PlanNotice per member and plan
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=8)
-def assess_claim(self, claim_id: int) -> None:
-    claims_services.claim_assess(claim_id=claim_id)  # idempotent: a claim no longer "submitted" is left as it is
-
-
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def remind_overdue_claims(self) -> None:
-    claims_services.claims_overdue_remind()  # idempotent: each claim reminded about at most once a day
-
-
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def remind_overdue_aid(self) -> None:
-    aid_services.aid_overdue_remind()  # idempotent: each application reminded about at most once a day
-
-
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def remind_members_of_claims(self) -> None:
-    claims_services.claims_member_remind()  # idempotent: one ClaimReminder per claim and occasion
-
-
 @shared_task(acks_late=True)
 def payments_reconcile() -> dict:
     return wechatpay.wechatpay_payments_reconcile()
-
-
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def remind_hardship_rechecks(self) -> None:
-    hardship_services.recheck_remind()  # idempotent: each family reminded once per re-check due date
-
-
-@shared_task(bind=True, acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True)
-def remind_care_visits(self) -> None:
-    hardship_services.care_visits_remind()  # idempotent: each care visit announced once

@@ -64,6 +64,20 @@ def test_the_members_tasks_keep_their_names_wherever_their_modules_moved():
     assert run_import_job.name == tasks.run_import_job.name == "members.tasks_data.run_import_job"
 
 
+def test_the_benefits_tasks_keep_their_names_in_their_sub_packages():
+    """The claims', education aid's and the hardship register's tasks live in their packages under the names the
+    outbox, the sweep and beat's schedule use (benefits/schedules.py names every one)."""
+    from benefits import tasks
+    from benefits.schedules import BEAT_SCHEDULE
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in BEAT_SCHEDULE.values()}
+    assert scheduled | {"benefits.tasks.assess_claim", "benefits.tasks.notify_group_enrolment"} <= set(app.tasks)
+    for name in ("assess_claim", "remind_overdue_claims", "remind_members_of_claims", "remind_overdue_aid",
+                 "remind_hardship_rechecks", "remind_care_visits"):
+        assert getattr(tasks, name).name == f"benefits.tasks.{name}"
+
+
 def test_messages_go_to_a_queue_of_their_own():
     default = app.conf.task_default_queue
     assert route_task("members.tasks.deliver_notification", [1], {}, {}) == {"queue": f"{default}.notifications"}
