@@ -292,12 +292,12 @@ def test_a_database_outage_that_outlasts_the_tasks_retries_leaves_the_claim_to_t
     (the task gives up). When it is back, the sweep finds the claim still `submitted` and it is assessed once."""
     from django.db import OperationalError
 
-    from benefits import tasks
+    from benefits.claims import tasks
 
     def database_down(**kwargs):
         raise OperationalError("could not connect to server: Connection refused")
 
-    monkeypatch.setattr(tasks.claims_services, "claim_assess", database_down)
+    monkeypatch.setattr(tasks.services, "claim_assess", database_down)
     # Here the task is meant to fail (as a worker's would); what is tested is that the claim waits for the sweep.
     from portal.celery_app import app
 
