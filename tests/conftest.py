@@ -57,6 +57,16 @@ def member_factory(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language: a request in English leaves English active in the thread (the locale
+    middleware activates a language and nothing deactivates it), which a later test would read."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate-limit counters (allauth keeps them in the cache) never carry over from one test to another."""
     from django.core.cache import cache
