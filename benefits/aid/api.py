@@ -90,6 +90,8 @@ class AidApplicationSerializer(serializers.ModelSerializer):
     missing = serializers.SerializerMethodField()
     history = serializers.SerializerMethodField()
     return_item_labels = serializers.SerializerMethodField()
+    # "" until a rejection: a read-only model field loses DRF's allow_blank, so it is said here.
+    reject_reason = serializers.ChoiceField(choices=AidRejectReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = EducationAidApplication

@@ -74,6 +74,8 @@ class ClaimSerializer(serializers.ModelSerializer):
         help_text="Under review: the day a decision can be expected (the plan's service time per level ahead).")
     return_item_labels = serializers.SerializerMethodField(
         help_text="A returned claim: what the reviewer ticked as missing, in words (codes in `return_items`).")
+    # "" until a rejection: a read-only model field loses DRF's allow_blank, so it is said here.
+    reject_reason = serializers.ChoiceField(choices=RejectReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Claim

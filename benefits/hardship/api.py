@@ -30,6 +30,7 @@ from ..models import (
 )
 from . import selectors, services
 
+ID_PATTERN = r"[0-9]{1,18}"
 ERRORS = {400: ErrorEnvelopeSerializer, 403: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer,
           409: ErrorEnvelopeSerializer}
 
@@ -107,6 +108,8 @@ FAMILY_FIELDS = ["id", "number", "status", "cause", "level", "situation", "month
 class FamilySerializer(serializers.ModelSerializer):
     """A family with everything its page shows (`selectors.family_page` in the context as `page`)."""
 
+    # "" until the family is confirmed: a read-only model field loses DRF's allow_blank, so it is said here.
+    level = serializers.ChoiceField(choices=HardshipLevel.choices, allow_blank=True, read_only=True)
     household = serializers.SerializerMethodField()
     documents = serializers.SerializerMethodField()
     home_visits = serializers.SerializerMethodField()
@@ -168,6 +171,7 @@ class StaffFamilySerializer(FamilySerializer):
 class FamilyListSerializer(serializers.ModelSerializer):
     member_name = serializers.CharField(source="member.name", read_only=True)
     branch = serializers.CharField(source="member.branch.name", read_only=True)
+    level = serializers.ChoiceField(choices=HardshipLevel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = HardshipFamily
@@ -335,6 +339,7 @@ class StaffScopeMixin:
 
 
 class FamilyViewSet(StaffScopeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     """Families of members in the staff member's hardship scope (branch admins and hardship officers of the
     subtree). Actions: file for a member, home visit, notice, objection, resolve, confirm, recheck, leave,
     household, care visits. A staff member never acts on their own family (403)."""
@@ -458,6 +463,7 @@ class CareVisitViewSet(StaffScopeMixin, mixins.ListModelMixin, viewsets.GenericV
 
     queryset = CareVisit.objects.none()
     serializer_class = CareVisitSerializer
+    lookup_value_regex = ID_PATTERN  # "null,null" or a 30-digit id is no route (404), never a query that fails
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

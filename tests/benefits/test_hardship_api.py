@@ -197,3 +197,12 @@ def test_the_member_reads_no_staff_notes(api, hw):
     api.force_authenticate(hw.officer)
     body = api.get(f"{BASE}/families/{HardshipFamily.objects.get().pk}/").json()
     assert body["home_visits"][0]["notes"] == "走访核实"
+
+
+@pytest.mark.parametrize("pk", ["null,null", "x", "9" * 30])
+def test_an_id_that_is_no_number_answers_404_not_500(api, hw, pk):
+    """Found by Schemathesis: the officer's care-visit and family ids are numbers in range, anything else no route."""
+    api.force_authenticate(hw.officer)
+    assert api.post(f"/api/v1/aid/hardship/care-visits/{pk}/done/", {"done_on": "2026-01-01"},
+                    format="json").status_code == 404
+    assert api.get(f"/api/v1/aid/hardship/families/{pk}/").status_code == 404
