@@ -18,8 +18,10 @@ TOOLS = {
     "members:staff-applications": ("入会与转会审核", {"branch_admin"}),
     "members:import-list": ("会员导入与导出", {"branch_admin"}),
     "members:statistics": ("工会统计", {"branch_admin", "claims_reviewer", "finance", "events_manager",
-                                        "station_manager"}),
+                                        "station_manager", "hardship_officer"}),
     "benefits:staff": ("互助参保统计", {"branch_admin", "claims_reviewer", "finance"}),
+    "benefits:aid-figures": ("助学资助统计", {"branch_admin", "claims_reviewer", "finance"}),
+    "benefits:hardship-staff": ("困难职工帮扶", {"branch_admin", "hardship_officer"}),
     "benefits:staff-unpaid": (None, {"branch_admin", "claims_reviewer", "finance"}),
     "benefits:staff-group": (None, {"branch_admin", "finance"}),
     "culture:staff": ("文化宫工作台", {"branch_admin", "events_manager"}),
@@ -31,6 +33,8 @@ TOOLS = {
 # Admin lists that belong to some roles only (every role may look at its branches and their members).
 ADMIN_LISTS = {
     "benefits/claim": {"claims_reviewer"},
+    "benefits/educationaidapplication": {"claims_reviewer"},
+    "benefits/hardshipfamily": {"branch_admin", "hardship_officer"},
     "benefits/payoutbatch": {"finance"},
     "benefits/enrolment": {"branch_admin", "claims_reviewer", "finance"},
     "members/staffrole": {"branch_admin"},
@@ -42,7 +46,7 @@ ADMIN_LISTS = {
     "stations/visit": {"branch_admin", "station_manager"},
 }
 
-ROLES = ["branch_admin", "claims_reviewer", "finance", "events_manager", "station_manager"]
+ROLES = ["branch_admin", "claims_reviewer", "finance", "events_manager", "station_manager", "hardship_officer"]
 
 
 def test_the_table_names_every_role():
