@@ -16,7 +16,7 @@ class AidApplicationForm(forms.Form):
     school = forms.CharField(label=_("学校"), max_length=100)
     stage = forms.ChoiceField(label=_("就读阶段"), choices=SchoolStage.choices)
     entry_year = forms.CharField(label=_("入学年份"), max_length=4,
-                                 widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2026"}))
+                                 widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     basis = forms.ChoiceField(label=_("申请依据"), choices=AidBasis.choices, widget=forms.RadioSelect)
     basis_note = forms.CharField(label=_("困难情况说明"), required=False, max_length=1000,
                                  widget=forms.Textarea(attrs={"rows": 3}),

@@ -3,6 +3,7 @@ paid through payout batches (`payout_kinds`)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from members.models import Branch, StaffRole
 _PAYOUT_KINDS: dict[str, ReviewKind] = {}
 
 
-class ReviewKind:
+class ReviewKind(ABC):
     """One kind of reviewed application. Subclass it, fill in the attributes and override the methods whose
     default does not fit; register it with `payout_kind_register` if its approved applications are paid in
     payout batches (then `PayoutItem` has a foreign key named `payout_fk` to it, with related_name
@@ -36,29 +37,31 @@ class ReviewKind:
     bank_memo: str = ""  # the transfer's memo in the bank file (Chinese: a document for the bank), before the batch
     reject_reasons: type  # TextChoices of the reasons a reviewer picks from ("other" asks for words)
 
+    @abstractmethod
     def federation(self, application) -> Branch | None:
         """The federation that takes the second decision (None: the root of the application's branch)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def member_url(self, application) -> str:
-        raise NotImplementedError
+        """Where the member reads the application."""
 
+    @abstractmethod
     def review_url(self, application) -> str:
-        raise NotImplementedError
+        """Where a reviewer decides it."""
 
+    @abstractmethod
     def return_choices(self, application) -> list[tuple[str, Promise]]:
         """What a reviewer may tick as missing when returning: ("document:<kind>" | "fact:<field>", lazy label)."""
-        raise NotImplementedError
 
     def amount_check(self, application, amount: Decimal) -> dict:
         """Raises an ApplicationError if `amount` breaks a limit of the kind (checked at each approval and each
         adjustment, under the locks the kind needs); returns the fields an adjustment writes with the amount."""
         return {}
 
+    @abstractmethod
     def service_times(self, waiting: Q) -> Iterable[tuple[int, Q]]:
         """(days, filter) pairs: applications matching `waiting` and the filter wait at most `days` in review
         before their reviewers are reminded."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<ReviewKind {self.code}>"
