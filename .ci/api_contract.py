@@ -87,6 +87,20 @@ def _session_token(base: str, phone: str, password: str) -> str:
     return token
 
 
+def _failures_section(lines: list[str], limit: int = 6000) -> str:
+    """Schemathesis's FAILURES section (up to its next section), or the output's last lines without one."""
+    text = "".join(lines)
+    start = text.find("= FAILURES =")
+    if start < 0:
+        return text[-limit:]
+    start = text.rfind("\n", 0, start) + 1
+    end = min((i for i in (text.find(" WARNINGS =", start), text.find(" SUMMARY =", start)) if i > 0),
+              default=len(text))
+    if end < len(text):
+        end = text.rfind("\n", start, end) + 1
+    return text[start:end][:limit]
+
+
 def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="api-contract-"))
     port = _free_port()
@@ -125,22 +139,29 @@ def main() -> int:
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
     failed = []
+    failures: dict[str, str] = {}
     try:
         _wait_healthy(base, server, log)
         for persona, phone in PERSONAS.items():
             headers = [] if phone is None else ["-H", f"X-Session-Token: {_session_token(base, phone, password)}"]
             print(f"\n==> Schemathesis as {persona}", flush=True)
             started = time.monotonic()
-            result = subprocess.run(  # noqa: S603
+            with subprocess.Popen(  # noqa: S603
                 [str(BIN / "schemathesis"), "run", f"{base}/api/schema/?format=json", "--checks", CHECKS,
                  "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--max-time",
                  str(MAX_SECONDS_PER_PERSONA), "--phases", "examples,coverage,fuzzing", "--workers", "2",
                  "--request-timeout", "20", "--no-color", *headers],
-                cwd=workdir, env={**os.environ, "SCHEMATHESIS_HOOKS": ""}, check=False,
-            )
-            print(f"<== {persona}: exit {result.returncode} in {time.monotonic() - started:.0f} s", flush=True)
-            if result.returncode != 0:
+                cwd=workdir, env={**os.environ, "SCHEMATHESIS_HOOKS": ""}, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, errors="replace",
+            ) as run:
+                output = []
+                for line in run.stdout:
+                    print(line, end="", flush=True)
+                    output.append(line)
+            print(f"<== {persona}: exit {run.returncode} in {time.monotonic() - started:.0f} s", flush=True)
+            if run.returncode != 0:
                 failed.append(persona)
+                failures[persona] = _failures_section(output)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -150,6 +171,9 @@ def main() -> int:
             print(log.read_text(errors="replace")[-4000:])
         shutil.rmtree(workdir, ignore_errors=True)
     if failed:
+        # Again at the end: a CI log is often read from its tail, and the first persona's failures scroll far up.
+        for persona in failed:
+            print(f"\n--- what failed as {persona} ---\n{failures.get(persona, '')}")
         print(f"\nAPI contract FAILED for: {', '.join(failed)}")
         return 1
     print("\nAPI contract held for anonymous, member and reviewer")

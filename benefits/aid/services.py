@@ -113,6 +113,13 @@ class AidReview(ReviewKind):
             )
         return {}
 
+    def approver_conflict(self, user, application: EducationAidApplication):
+        """Lifting the block of aid declared from elsewhere lets a second grant through, as an adjustment changes
+        the amount: the reviewer who lifted it is not the one who approves."""
+        if application.other_aid_override_reason and application.other_aid_override_by_id == user.pk:
+            return _("准予再资助是您核实决定的，须由另一位上级工会审核员核准。")
+        return None
+
     def service_times(self, waiting: Q):
         campaign_days = dict(AidCampaign.objects.filter(applications__in=EducationAidApplication.objects.filter(
             waiting)).distinct().values_list("pk", "review_service_days"))

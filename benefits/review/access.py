@@ -66,7 +66,7 @@ def action_refusal(kind: ReviewKind, user, application, action: str, *, levels: 
     - A reviewer acts only at the level their role holds on the application's branch: base review (pass, return,
       reject, adjust) at base level; federation review (approve, return, reject, adjust) at federation level.
     - Four eyes: the base decision and the federation decision are two people's, and whoever adjusted an amount
-      is not the one who approves it.
+      is not the one who approves it, nor is whoever lifted a check of the kind (`approver_conflict`).
     The state is checked by the transition itself (`ensure_from`)."""
     if application.member.user_id is not None and application.member.user_id == user.pk:
         return _("这是您本人的申请，不能由您审核或发放，须由其他工作人员办理。")
@@ -82,6 +82,8 @@ def action_refusal(kind: ReviewKind, user, application, action: str, *, levels: 
             return _("同一人不能同时做出基层审核和上级复核两级决定。")
         if action == "approve" and last_adjuster_id(kind, application) == user.pk:
             return _("核定金额是您调整的，须由另一位上级工会审核员核准。")
+        if action == "approve":
+            return kind.approver_conflict(user, application)
     return None
 
 

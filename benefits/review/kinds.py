@@ -58,6 +58,11 @@ class ReviewKind(ABC):
         adjustment, under the locks the kind needs); returns the fields an adjustment writes with the amount."""
         return {}
 
+    def approver_conflict(self, user, application) -> Promise | str | None:
+        """Why `user` may not take the federation decision to approve for a reason of the kind's own (a
+        check the kind lets a reviewer lift, which four eyes then keep apart from approving); None if none."""
+        return None
+
     @abstractmethod
     def service_times(self, waiting: Q) -> Iterable[tuple[int, Q]]:
         """(days, filter) pairs: applications matching `waiting` and the filter wait at most `days` in review

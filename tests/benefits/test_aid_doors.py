@@ -159,7 +159,7 @@ class TestAdmin:
         application.refresh_from_db()
         assert application.state == "federation_review"
 
-    def test_aid_declared_elsewhere_is_shown_and_overridden_from_the_page(self, client, aid_world):
+    def test_aid_declared_elsewhere_is_shown_and_overridden_from_the_page(self, client, aid_world, staff_of):
         application = submitted(aid_world.member, aid_world.campaign, other_aid_declared=True,
                                 other_aid_source="区教育局", other_aid_amount="800")
         from benefits.aid import services as aid
@@ -174,6 +174,8 @@ class TestAdmin:
         client.post(path, {"action": "override", "version": application.version, "message": "核实为奖学金"})
         application.refresh_from_db()
         assert application.other_aid_override_reason == "核实为奖学金"
+        assert 'value="approve"' not in client.get(path).content.decode()  # four eyes: another approves
+        client.force_login(staff_of(aid_world.tree.city, role="claims_reviewer"))
         assert 'value="approve"' in client.get(path).content.decode()
 
     def test_finance_builds_one_batch_and_its_page_lists_the_aid(self, client, aid_world):

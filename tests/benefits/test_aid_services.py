@@ -232,7 +232,7 @@ class TestReview:
 
 
 class TestAidDeclaredElsewhere:
-    def test_it_blocks_approval_until_a_reviewer_checks_it_and_says_why(self, aid_world):
+    def test_it_blocks_approval_until_a_reviewer_checks_it_and_says_why(self, aid_world, staff_of):
         application = submitted(aid_world.member, aid_world.campaign, other_aid_declared=True,
                                 other_aid_source="区教育局", other_aid_amount="1000")
         application = aid.aid_pass(actor=aid_world.reviewer_base, application_id=application.pk,
@@ -248,12 +248,30 @@ class TestAidDeclaredElsewhere:
         application = aid.aid_other_aid_override(actor=aid_world.reviewer_fed, application_id=application.pk,
                                                  version=application.version, reason="核实为一次性慰问金")
         assert application.other_aid_override_by == aid_world.reviewer_fed
-        assert "approve" in aid.aid_actions_allowed(aid_world.reviewer_fed, application)
+        # Four eyes: lifting the block lets a second grant through, so the one who lifted it does not approve.
+        assert "approve" not in aid.aid_actions_allowed(aid_world.reviewer_fed, application)
+        with pytest.raises(ReviewError) as refused:
+            aid.aid_approve(actor=aid_world.reviewer_fed, application_id=application.pk, version=application.version)
+        assert refused.value.code == "forbidden" and "另一位上级工会审核员" in refused.value.message
+        assert EducationAidApplication.objects.get(pk=application.pk).state == "federation_review"
+        second_reviewer = staff_of(aid_world.tree.city, role="claims_reviewer")
+        assert "approve" in aid.aid_actions_allowed(second_reviewer, application)
+        approved_now = aid.aid_approve(actor=second_reviewer, application_id=application.pk,
+                                       version=application.version)
+        assert approved_now.state == "approved" and approved_now.federation_decided_by == second_reviewer
+        assert AidEvent.objects.filter(application=application, action="override", actor=aid_world.reviewer_fed,
+                                       message="核实为一次性慰问金").exists()
+
+    def test_a_base_reviewer_who_lifted_it_leaves_the_federation_reviewer_free_to_approve(self, aid_world):
+        application = submitted(aid_world.member, aid_world.campaign, other_aid_declared=True,
+                                other_aid_source="区教育局", other_aid_amount="1000")
+        application = aid.aid_other_aid_override(actor=aid_world.reviewer_base, application_id=application.pk,
+                                                 version=application.version, reason="核实为一次性慰问金")
+        application = aid.aid_pass(actor=aid_world.reviewer_base, application_id=application.pk,
+                                   version=application.version)
         approved_now = aid.aid_approve(actor=aid_world.reviewer_fed, application_id=application.pk,
                                        version=application.version)
         assert approved_now.state == "approved"
-        assert AidEvent.objects.filter(application=application, action="override", actor=aid_world.reviewer_fed,
-                                       message="核实为一次性慰问金").exists()
 
 
 class TestPayout:
