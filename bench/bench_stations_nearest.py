@@ -234,6 +234,38 @@ def _measure_cards() -> None:
           f"{built.memory_bytes() / 1e6:.0f} MB held ({built.nbytes() / 1e6:.0f} MB of it the JSON itself)")
 
 
+def _measure_list() -> None:
+    """The list without a point (selectors.station_list: the finder's paged list, the API without lat/lng), from
+    the engine and the database way: the first list after a change sorts every card; a page then reads its ids
+    and its 20 rows. No goal: shown so that the one engine's cost for the list is known."""
+    from stations import selectors
+
+    engine = selectors.search_engine()
+    engine._list_order = None  # as after a poll that read changes
+    started = time.perf_counter()
+    first = selectors.station_list()
+    first[:20]
+    sort_ms = (time.perf_counter() - started) * 1000
+    assert first.from_engine
+    print(f"  list without a point, {len(first):,} stations: the first list after a change (sorts them) "
+          f"{sort_ms:.0f} ms")
+    for label, filters in (("page 2, no filter", {}), ("page 2, an amenity (1 in 3)", {"amenities": ["toilet"]}),
+                           ("page 2, text matching every station (“邮政”)", {"q": "邮政"}),
+                           ("page 2, open now (none is)", {"open_now": True})):
+        times = {}
+        for use_index in (True, False):
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                listing = selectors.station_list(use_index=use_index, **filters)
+                listing[20:40]
+                runs.append((time.perf_counter() - started) * 1000)
+            times[use_index] = statistics.median(runs)
+        print(f"  list {label}: engine median {times[True]:.1f} ms, database way {times[False]:.1f} ms")
+        record(f"list without a point, {label}, engine", times[True], "ms",
+               note=f"database way {times[False]:.1f} ms; no goal")
+
+
 # --- 1. server time ---------------------------------------------------------------------------------------
 
 
@@ -584,6 +616,7 @@ def run() -> None:
     rng = random.Random(SEED + 1)
     points = _query_points(rng)
     _measure_server_time(points)
+    _measure_list()
     # One draw for every pass and the warm-up, so that no URL is in two of them.
     load_points = _query_points(random.Random(SEED + 2), LOAD_PASSES * LOAD_POINTS + WARM_POINTS)
     passes = [load_points[n * LOAD_POINTS:(n + 1) * LOAD_POINTS] for n in range(LOAD_PASSES)]

@@ -137,6 +137,8 @@ class StationSearchView(ListAPIView):
     serializer_class = StationListSerializer
     pagination_class = StandardPagination
     filter_backends: list = []
+    # The browsable API's form and the schema ask a ListAPIView for one; the answers come from the selectors.
+    queryset = Station.objects.none()
 
     @classmethod
     def as_view(cls, **initkwargs):
@@ -160,22 +162,16 @@ class StationSearchView(ListAPIView):
         params.is_valid(raise_exception=True)
         return params.validated_data
 
-    def get_queryset(self):
-        p = self.params
-        stations = selectors.stations_filtered(
-            kind=p.get("kind", ""), amenities=sorted(p.get("amenity", [])), open_now=p.get("open_now", False),
-            district=p.get("district", ""),
-        )
-        if p.get("q"):
-            stations = stations.filter(selectors.text_search_q(p["q"]))
-        return stations
-
     @extend_schema(parameters=SEARCH_PARAMETERS, auth=[])
     def get(self, request, *args, **kwargs):
         p = self.params = _fast_search_params(request.query_params) or self._params(request)
         if "lat" not in p:
-            page = selectors.stations_decorate(self.paginate_queryset(self.get_queryset()))
-            return self.get_paginated_response(self.get_serializer(page, many=True).data)
+            # The one list answers rows with StationListSerializer's fields, one page of them read.
+            listing = selectors.station_list(
+                kind=p.get("kind", ""), amenities=sorted(p.get("amenity", [])), open_now=p.get("open_now", False),
+                district=p.get("district", ""), q=p.get("q", ""),
+            )
+            return self.get_paginated_response(self.paginate_queryset(listing))
         # The one search answers plain dicts with StationListSerializer's fields, built by the selector from one
         # row per station (the serializer's per-field work cost more than the queries).
         rows, _radius, _rounds = selectors.station_search(

@@ -1,7 +1,12 @@
 """The station search's engine: every active station's card, hours and searchable text, and the nearest index
 built from the same rows, held in each process that searches. Every search from a point (selectors.station_search:
 the API, the finder page; kind, amenities, district, open-now, text) answers from it without a database round
-trip, or with one poll of the change log.
+trip, or with one poll of the change log; so does the list without a point (selectors.station_list: the finder's
+paged list, the API without lat/lng), in list order.
+
+List order: district, then name, then id, each text compared by code point (for Chinese that is Unicode's
+radical-and-stroke order), which Python, SQLite's BINARY collation and PostgreSQL's "C" collation all agree on;
+the database's own collation (a locale's, pinyin or not) would differ from one server to the next.
 
 What a card holds: the station's JSON as the API writes it (StationListSerializer's fields, compact, UTF-8,
 U+2028/2029 escaped as DRF's JSONRenderer does) up to `"open_now":`, which the answer completes with open-now
@@ -35,6 +40,7 @@ import logging
 import sys
 import threading
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -92,6 +98,10 @@ class SearchCards:
     # name, address and district, lower-cased, as UTF-8 joined by U+001F (whitespace to str.split, so no search
     # word holds it and none matches across two fields): what a text search looks in
     texts: dict[int, bytes] = field(repr=False)
+    # What the list without a point needs: (list_key(district, name), kind, amenity bits) of each station
+    listed: dict[int, tuple[str, str, int]] = field(repr=False, default_factory=dict)
+    # The stations in list order, built at the first list after the cards changed (_refresh resets it)
+    _list_order: tuple[list[int], list[str]] | None = field(repr=False, default=None)  # ids and their keys
     watermark: int = 0
     polled_at: float = 0.0  # time.monotonic() of the poll the cards are current for
     token: int | None = None  # the index version the last poll read
@@ -115,7 +125,7 @@ class SearchCards:
         and each distinct tuple of hours rows once (most are shared). Not the index, which has its own figure."""
         seen: set[int] = set()
         total = 0
-        for table in (self.cards, self.texts, self.weekly, self.exceptions):
+        for table in (self.cards, self.texts, self.listed, self.weekly, self.exceptions):
             total += sys.getsizeof(table) + sum(sys.getsizeof(pk) for pk in table)
             for value in table.values():
                 if id(value) in seen:
@@ -192,7 +202,47 @@ class SearchCards:
         except _CardMissing:
             return None
 
-    def answer_parts(self, chosen: list[tuple[float, int]], now: datetime | None = None) -> list[bytes]:
+    def listing(
+        self, *, kind: str = "", amenities: list[str] | tuple = (), district: str = "", open_now: bool = False,
+        q: str = "", now: datetime | None = None,
+    ) -> list[int] | None:
+        """The ids of the active stations matching every filter, in list order (see the module's docstring) —
+        what the database way (selectors.station_list with use_index=False) answers. None when open-now must be
+        decided on a day these cards do not hold the exceptions of (as nearest)."""
+        now = local_now(now)
+        if open_now and now.date() - timedelta(days=1) < self.exceptions_from:
+            return None
+        ordered = self._list_order
+        if ordered is None:
+            listed = self.listed
+            pks = sorted(listed, key=lambda pk: (listed[pk][0], pk))
+            ordered = self._list_order = (pks, [listed[pk][0] for pk in pks])
+        order, keys = ordered
+        if district:
+            # List order begins with the district: its stations are one run of it.
+            order = order[bisect_left(keys, district + _LIST_KEY_SEPARATOR):bisect_left(keys, district + "\x01")]
+        mask = 0
+        for code in amenities:
+            if code in AMENITY_CODES:  # unknown codes are ignored, as stations_filtered does
+                mask |= 1 << AMENITY_CODES.index(code)
+        words = text_words(q)
+        listed, texts = self.listed, self.texts
+        found = []
+        for pk in order:
+            # A poll may drop a station while this list reads an order sorted before it: it is gone, leave it out.
+            entry = listed.get(pk)
+            if entry is None:
+                continue
+            if (kind and entry[1] != kind) or entry[2] & mask != mask:
+                continue
+            if words and not all(word in texts.get(pk, b"") for word in words):
+                continue
+            if open_now and not self.is_open(pk, now):
+                continue
+            found.append(pk)
+        return found
+
+    def answer_parts(self, chosen: list[tuple[float | None, int]], now: datetime | None = None) -> list[bytes]:
         """Each chosen station's JSON as the API writes it, open-now worked out at `now` and the distance
         rounded to metres, in the order given. A station the index holds but these cards lack yet is read for
         this answer only (one statement; the next poll stores it); one gone since the index was built is left
@@ -211,8 +261,8 @@ class SearchCards:
                 continue
             week, days_off = weekly.get(pk), exceptions.get(pk)
             is_open = (week is not None or days_off is not None) and open_at(week or (), days_off or (), now)
-            parts.append(b"%s%s,\"distance_km\":%s}" % (card, b"true" if is_open else b"false",
-                                                        repr(round(d, 3)).encode()))
+            distance = b"null" if d is None else repr(round(d, 3)).encode()
+            parts.append(b"%s%s,\"distance_km\":%s}" % (card, b"true" if is_open else b"false", distance))
         return parts
 
 
@@ -224,6 +274,15 @@ def text_words(q: str) -> list[bytes]:
 
 def _text(name: str, address: str, district: str) -> bytes:
     return f"{name}\x1f{address}\x1f{district}".lower().encode()
+
+
+# Below every character a district or a name may hold (PostgreSQL's text holds no NUL), so that comparing two keys
+# compares their districts first, then their names, as the database's ORDER BY district, name does.
+_LIST_KEY_SEPARATOR = "\x00"
+
+
+def list_key(district: str, name: str) -> str:
+    return f"{district}{_LIST_KEY_SEPARATOR}{name}"
 
 
 
@@ -247,8 +306,8 @@ def _encode_card(values, amenity_flags, rating_avg, rating_count) -> bytes:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").encode()
 
 
-def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, dict, dict, list]:
-    """(cards, weekly, exceptions, texts, index rows) of the active stations among `ids`, or of all with ids
+def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, dict, dict, list, dict]:
+    """(cards, weekly, exceptions, texts, index rows, listed) of the active stations among `ids`, or of all with ids
     None. Three statements (per 500 ids): the stations with their rating average and count, their weekly rows,
     their exceptions from yesterday on. The index rows — (id, lat, lng, kind, district, amenity bits), what
     index.index_from_rows takes — come from the same statement as the cards."""
@@ -263,6 +322,7 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
     n_amenities = len(AMENITY_COLUMNS)
     cards: dict[int, bytes] = {}
     texts: dict[int, bytes] = {}
+    listed: dict[int, tuple[str, str, int]] = {}
     index_rows: list[tuple] = []
     weekly_rows: dict[int, list] = {}
     exception_rows: dict[int, list] = {}
@@ -293,8 +353,9 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
                     pk, flags = values[0], values[n_list:n_list + n_amenities]
                     cards[pk] = _encode_card(values[:n_list], flags, values[-2], values[-1])
                     texts[pk] = _text(values[3], values[7], values[6])
-                    index_rows.append((pk, values[8], values[9], values[2], values[6],
-                                       sum(1 << bit for bit, flag in enumerate(flags) if flag)))
+                    bits = sum(1 << bit for bit, flag in enumerate(flags) if flag)
+                    listed[pk] = (list_key(values[6], values[3]), values[2], bits)
+                    index_rows.append((pk, values[8], values[9], values[2], values[6], bits))
             cursor.execute(
                 f"SELECT {qn('station_id')}, {qn('weekday')}, {times} FROM {hours_t}"  # noqa: S608
                 + (f" WHERE {of_stations}" if of_stations else ""),
@@ -319,7 +380,7 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
             key = tuple(sorted(rows, key=lambda r: (r.weekday, r.opens)))
             weekly[station_id] = shared.setdefault(key, key)
     exceptions = {pk: tuple(rows) for pk, rows in exception_rows.items() if pk in cards}
-    return cards, weekly, exceptions, texts, index_rows
+    return cards, weekly, exceptions, texts, index_rows, listed
 
 
 # --- polling --------------------------------------------------------------------------------------------------
@@ -369,10 +430,10 @@ def _build(using: str, started: float, *, private_now: datetime | None = None) -
             return None
     else:
         today = min(today, local_now(private_now).date())
-    cards, weekly, exceptions, texts, index_rows = _read_cards(using, None, today)
+    cards, weekly, exceptions, texts, index_rows, listed = _read_cards(using, None, today)
     index = index_from_rows(index_rows, token=token)
     del index_rows
-    return SearchCards(index=index, cards=cards, weekly=weekly, exceptions=exceptions, texts=texts,
+    return SearchCards(index=index, cards=cards, weekly=weekly, exceptions=exceptions, texts=texts, listed=listed,
                        watermark=watermark, polled_at=started, token=token, using=using,
                        exceptions_from=today - timedelta(days=1))
 
@@ -387,17 +448,22 @@ def _refresh(current: SearchCards, using: str, started: float) -> SearchCards | 
         return _build(using, started)
     if changed:
         today = local_now().date()
-        cards, weekly, exceptions, texts, _index_rows = _read_cards(using, sorted(changed), today)
+        cards, weekly, exceptions, texts, _index_rows, listed = _read_cards(using, sorted(changed), today)
         current.exceptions_from = max(current.exceptions_from, today - timedelta(days=1))
         # Set the new cards before dropping gone ones, so a reader never misses a station that is still there.
         for pk in changed:
             if pk in cards:
                 current.texts[pk] = texts[pk]
+                current.listed[pk] = listed[pk]
                 current.cards[pk] = cards[pk]
+        # A list already begun keeps the order it read; the next one sorts again (a name or district may have
+        # changed, a station come or gone).
+        current._list_order = None
         for pk in changed:
             if pk not in cards:
                 current.cards.pop(pk, None)
                 current.texts.pop(pk, None)
+                current.listed.pop(pk, None)
             if pk in weekly:
                 current.weekly[pk] = weekly[pk]
             else:

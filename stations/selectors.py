@@ -13,11 +13,12 @@ from django.db.models import (
     Avg,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Collate, TruncDate
 
 from core.sql import execute_prepared
 from members.selectors import branches_in_scope
@@ -438,6 +439,15 @@ def stations_nearest(
                                 district=district, open_now=open_now, q=q, now=now, anywhere=anywhere)
         hits, rows, radius, rounds = answer.hits, answer.rows, answer.searched_km, answer.box_queries
     distances = {pk: d for d, pk in hits}
+    stations = stations_from_rows(rows, using=using)
+    for station in stations:
+        station.distance_km = distances[station.pk]
+    return NearestResult(stations=stations, searched_km=radius, candidate_queries=rounds)
+
+
+def stations_from_rows(rows: list[dict], *, using: str = "default") -> list[Station]:
+    """The searches' rows (StationListSerializer's fields) as Station objects for pages, with rating_avg,
+    rating_count and open_now_cached set; no query."""
     stations = []
     for row in rows:
         amenity_set = set(row["amenities"])
@@ -448,9 +458,64 @@ def stations_nearest(
         station._state.adding, station._state.db = False, using
         station.rating_avg, station.rating_count = row["rating_avg"], row["rating_count"]
         station.open_now_cached = row["open_now"]
-        station.distance_km = distances[row["id"]]
         stations.append(station)
-    return NearestResult(stations=stations, searched_km=radius, candidate_queries=rounds)
+    return stations
+
+
+class StationListing:
+    """The stations a list without a point shows, in list order (stations/cards.py says which): `len()` is how
+    many match, and a slice is those stations as rows (dicts with StationListSerializer's fields, distance_km
+    None), read for that slice only — what a paginator (Django's, DRF's) pages."""
+
+    def __init__(self, ids: list[int], rows_of, *, from_engine: bool):
+        self.ids = ids
+        self._rows_of = rows_of
+        self.from_engine = from_engine  # False: the database way answered
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self._rows_of(self.ids[index])
+        return self._rows_of([self.ids[index]])[0]
+
+
+def _code_point_order(connection, column: str):
+    """`column` ordered by code point, as Python compares strings (SQLite's BINARY collation already does)."""
+    return Collate(F(column), "C") if connection.vendor == "postgresql" else F(column)
+
+
+def station_list(
+    *, kind: str = "", amenities: list[str] | None = None, district: str = "", open_now: bool = False, q: str = "",
+    now: datetime | None = None, use_index: bool = True,
+) -> StationListing:
+    """The one list without a point, whatever its filters (kind, amenities, district, open-now, text): every
+    matching active station in list order — district, then name, then id, by code point. The finder's paged list
+    and the API without lat/lng call it. It answers from station_search's engine (cards.search_engine: the ids
+    from the cards, each page's rows from their JSON); the database way answers only while the engine is not
+    built yet, and `use_index=False` forces it, for the tests that hold the two to the same answers."""
+    using = Station.objects.db
+    now = local_now(now)
+    engine = search_engine(using=using, now=now) if use_index else None
+    if engine is not None:
+        ids = engine.listing(kind=kind, amenities=amenities or (), district=district, open_now=open_now, q=q,
+                             now=now)
+        if ids is not None:
+            return StationListing(ids, lambda page: [json.loads(part) for part in engine.answer_parts(
+                [(None, pk) for pk in page], now)], from_engine=True)
+    stations = stations_filtered(kind=kind, amenities=amenities, district=district, open_now=open_now, now=now)
+    if q:
+        stations = stations.filter(text_search_q(q))
+    connection = connections[using]
+    ids = list(stations.order_by(_code_point_order(connection, "district"), _code_point_order(connection, "name"),
+                                 "id").values_list("pk", flat=True))
+
+    def rows_of(page: list[int]) -> list[dict]:
+        rows = station_rows(page, now, using=using)
+        return [{**rows[pk], "distance_km": None} for pk in page if pk in rows]
+
+    return StationListing(ids, rows_of, from_engine=False)
 
 
 @dataclass

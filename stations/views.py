@@ -119,12 +119,9 @@ def station_list(request):
             station.distance_label = (_("距区中心 %(distance)s") if from_centre else _("距您 %(distance)s")) % {
                 "distance": distance}
     else:
-        base = selectors.stations_filtered(kind=kind, amenities=amenities, open_now=open_now, district=district)
-        if q:
-            base = base.filter(selectors.text_search_q(q))
-        paginator = Paginator(base, PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
-        stations = selectors.stations_decorate(page.object_list)
+        listing = selectors.station_list(kind=kind, amenities=amenities, open_now=open_now, district=district, q=q)
+        page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
+        stations = selectors.stations_hours_attach(selectors.stations_from_rows(page.object_list))
     filters_set = _filters_set(filters, district_is_filter=not from_centre)
     clear_filters = {}
     if origin is not None:
