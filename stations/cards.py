@@ -101,7 +101,8 @@ class SearchCards:
     # What the list without a point needs: (list_key(district, name), kind, amenity bits) of each station
     listed: dict[int, tuple[str, str, int]] = field(repr=False, default_factory=dict)
     # The stations in list order, built at the first list after the cards changed (_refresh resets it)
-    _list_order: tuple[list[int], list[str]] | None = field(repr=False, default=None)  # ids and their keys
+    # ids, their keys, and the ids left by each (district, kind, amenities) asked since
+    _list_order: tuple[list[int], list[str], dict] | None = field(repr=False, default=None)
     watermark: int = 0
     polled_at: float = 0.0  # time.monotonic() of the poll the cards are current for
     token: int | None = None  # the index version the last poll read
@@ -207,8 +208,9 @@ class SearchCards:
         q: str = "", now: datetime | None = None,
     ) -> list[int] | None:
         """The ids of the active stations matching every filter, in list order (see the module's docstring) —
-        what the database way (selectors.station_list with use_index=False) answers. None when open-now must be
-        decided on a day these cards do not hold the exceptions of (as nearest)."""
+        what the database way (selectors.station_list with use_index=False) answers; a list the caller must not
+        change (it may be the one these cards keep). None when open-now must be decided on a day these cards do
+        not hold the exceptions of (as nearest)."""
         now = local_now(now)
         if open_now and now.date() - timedelta(days=1) < self.exceptions_from:
             return None
@@ -216,30 +218,46 @@ class SearchCards:
         if ordered is None:
             listed = self.listed
             pks = sorted(listed, key=lambda pk: (listed[pk][0], pk))
-            ordered = self._list_order = (pks, [listed[pk][0] for pk in pks])
-        order, keys = ordered
-        if district:
-            # List order begins with the district: its stations are one run of it.
-            order = order[bisect_left(keys, district + _LIST_KEY_SEPARATOR):bisect_left(keys, district + "\x01")]
+            ordered = self._list_order = (pks, [listed[pk][0] for pk in pks], {})
+        order, keys, subsets = ordered
         mask = 0
         for code in amenities:
             if code in AMENITY_CODES:  # unknown codes are ignored, as stations_filtered does
                 mask |= 1 << AMENITY_CODES.index(code)
-        words = text_words(q)
-        listed, texts = self.listed, self.texts
-        found = []
-        for pk in order:
-            # A poll may drop a station while this list reads an order sorted before it: it is gone, leave it out.
-            entry = listed.get(pk)
-            if entry is None:
-                continue
-            if (kind and entry[1] != kind) or entry[2] & mask != mask:
-                continue
-            if words and not all(word in texts.get(pk, b"") for word in words):
-                continue
-            if open_now and not self.is_open(pk, now):
-                continue
-            found.append(pk)
+        # The part of the list the filters that change only with the stations keep (district, kind, amenities):
+        # worked out once per order and kept beside it (few combinations are asked), the list as it is without them.
+        found = subsets.get((district, kind, mask))
+        if found is None:
+            found = order
+            if district:
+                # List order begins with the district: its stations are one run of it.
+                found = found[bisect_left(keys, district + _LIST_KEY_SEPARATOR):bisect_left(keys, district + "\x01")]
+            if kind or mask:
+                listed = self.listed
+                # .get: a poll may drop a station while a list reads an order sorted before it; it is gone.
+                found = [pk for pk in found if (entry := listed.get(pk)) is not None
+                         and (not kind or entry[1] == kind) and entry[2] & mask == mask]
+            if len(subsets) >= _LIST_SUBSETS_KEPT:
+                subsets.clear()
+            subsets[(district, kind, mask)] = found
+        texts = self.texts
+        for word in text_words(q):
+            found = [pk for pk in found if word in texts.get(pk, b"")]
+        if open_now:
+            # Most stations share one tuple of weekly rows: decide each shared week once per list (as nearest).
+            weeks: dict[int, bool] = {}
+            weekly, exceptions = self.weekly, self.exceptions
+
+            def is_open(pk: int) -> bool:
+                week = weekly.get(pk)
+                if pk in exceptions or week is None:
+                    return self.is_open(pk, now)
+                known = weeks.get(id(week))
+                if known is None:
+                    known = weeks[id(week)] = open_at(week, (), now)
+                return known
+
+            found = [pk for pk in found if is_open(pk)]
         return found
 
     def answer_parts(self, chosen: list[tuple[float | None, int]], now: datetime | None = None) -> list[bytes]:
@@ -279,6 +297,9 @@ def _text(name: str, address: str, district: str) -> bytes:
 # Below every character a district or a name may hold (PostgreSQL's text holds no NUL), so that comparing two keys
 # compares their districts first, then their names, as the database's ORDER BY district, name does.
 _LIST_KEY_SEPARATOR = "\x00"
+
+
+_LIST_SUBSETS_KEPT = 64
 
 
 def list_key(district: str, name: str) -> str:
@@ -354,7 +375,7 @@ def _read_cards(using: str, ids: list[int] | None, today) -> tuple[dict, dict, d
                     cards[pk] = _encode_card(values[:n_list], flags, values[-2], values[-1])
                     texts[pk] = _text(values[3], values[7], values[6])
                     bits = sum(1 << bit for bit, flag in enumerate(flags) if flag)
-                    listed[pk] = (list_key(values[6], values[3]), values[2], bits)
+                    listed[pk] = (list_key(values[6], values[3]), sys.intern(values[2]), bits)
                     index_rows.append((pk, values[8], values[9], values[2], values[6], bits))
             cursor.execute(
                 f"SELECT {qn('station_id')}, {qn('weekday')}, {times} FROM {hours_t}"  # noqa: S608
