@@ -2,7 +2,6 @@
 staff's side (`families/`, `care-visits/`, `notices/`, `statistics/`), scoped by `branches_in_scope` like the pages.
 The same services as the pages; a refused rule answers the standard error envelope."""
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -28,6 +27,7 @@ from ..models import (
     HomeVisit,
     HouseholdMember,
 )
+from ..review import links
 from . import selectors, services
 
 ID_PATTERN = r"[0-9]{1,18}"
@@ -49,7 +49,9 @@ class HouseholdMemberSerializer(serializers.ModelSerializer):
 
 @extend_schema_serializer(component_name="HardshipDocument")
 class DocumentSerializer(serializers.ModelSerializer):
-    url = serializers.SerializerMethodField(help_text="Opens with the session (or the app's session token).")
+    url = serializers.SerializerMethodField(
+        help_text="Signed for the user asking (an app opens it without the session), valid "
+                  "CLAIM_DOCUMENT_URL_MAX_AGE seconds; who may see the document is checked again when it is opened.")
 
     class Meta:
         model = HardshipDocument
@@ -57,9 +59,11 @@ class DocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, document) -> str:
-        path = reverse("benefits:hardship-document", args=[document.token])
+        """Signed for the user asking (benefits/review/links.py), as a claim's and an aid application's are."""
         request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        url = links.document_url(token=document.token, user=getattr(request, "user", None),
+                                 route="benefits:hardship-document")
+        return request.build_absolute_uri(url) if request is not None else url
 
 
 @extend_schema_serializer(component_name="HardshipHomeVisit")

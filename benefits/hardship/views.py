@@ -17,6 +17,7 @@ from members.models import Member
 from members.organisation.personal_data import personal_data_reveal
 
 from ..models import HardshipFamily
+from ..review import links
 from ..review.documents import document_response
 from . import exports, forms, selectors, services
 
@@ -165,8 +166,12 @@ def family_leave(request):
 
 def document_view(request, token):
     """A family's document, to its member and to staff with a hardship role over the member's branch; checked on
-    every request, served as someone else's content (never run as a page of the portal)."""
-    document = selectors.document_for(request.user, token)
+    every request, served as someone else's content (never run as a page of the portal). An app opens it with the
+    link the API signed for its user (`?sig=`)."""
+    user = request.user
+    if "sig" in request.GET:
+        user = links.document_link_user(token=token, signature=request.GET["sig"])
+    document = selectors.document_for(user, token)
     if document is None:
         raise Http404
     return document_response(document, download=request.GET.get("download") == "1")

@@ -10,6 +10,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from benefits.models import HardshipFamily
+from benefits.review import links
 from tests.benefits.hardship_helpers import S, family_at, file_family, notice_over
 
 pytestmark = pytest.mark.django_db
@@ -206,3 +207,27 @@ def test_an_id_that_is_no_number_answers_404_not_500(api, hw, pk):
     assert api.post(f"/api/v1/aid/hardship/care-visits/{pk}/done/", {"done_on": "2026-01-01"},
                     format="json").status_code == 404
     assert api.get(f"/api/v1/aid/hardship/families/{pk}/").status_code == 404
+
+
+def test_document_links_open_without_the_session_for_whom_they_were_signed_and_no_one_else(api, hw, client):
+    """The member's app gets a link signed for the member: it opens without the session cookie, for the member
+    and staff in scope alike; the same token with another user's signature, a forged one or none (signed out)
+    opens nothing; a link signed for the sibling branch's officer (outside the scope) opens nothing either."""
+    api.force_authenticate(hw.member.user)
+    api.post(f"{BASE}/mine/", {"cause": "illness", "monthly_income": "2000", "household_size": 3}, format="json")
+    added = api.post(f"{BASE}/mine/documents/", {"kind": "income", "file": _png()}, format="multipart").json()
+    url = added["url"]
+    assert "sig=" in url
+    path = url.split("testserver", 1)[-1]
+    assert client.get(path).status_code == 200  # no session: the signature says who
+    plain, _, signature = path.partition("?sig=")
+    assert client.get(plain).status_code == 404  # signed out, no signature
+    assert client.get(f"{plain}?sig={signature[:-2]}xx").status_code == 404  # forged
+    api.force_authenticate(hw.officer)
+    family_id = HardshipFamily.objects.get().pk
+    staff_view = api.get(f"{BASE}/families/{family_id}/")
+    assert staff_view.status_code == 200, staff_view.content
+    staff_path = staff_view.json()["documents"][0]["url"].split("testserver", 1)[-1]
+    assert client.get(staff_path).status_code == 200
+    foreign = links.document_url(token=added["token"], user=hw.sibling, route="benefits:hardship-document")
+    assert client.get(foreign).status_code == 404  # signed, but the sibling officer may not see it
