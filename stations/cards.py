@@ -145,6 +145,23 @@ class SearchCards:
         week, days_off = self.weekly.get(pk), self.exceptions.get(pk)
         return (week is not None or days_off is not None) and open_at(week or (), days_off or (), now)
 
+    def open_check(self, now: datetime):
+        """is_open at `now` for one search or list: most stations share one tuple of weekly rows, so each shared
+        week is decided once."""
+        weeks: dict[int, bool] = {}
+        weekly, exceptions = self.weekly, self.exceptions
+
+        def check(pk: int) -> bool:
+            week = weekly.get(pk)
+            if pk in exceptions or week is None:
+                return self.is_open(pk, now)
+            known = weeks.get(id(week))
+            if known is None:
+                known = weeks[id(week)] = open_at(week, (), now)
+            return known
+
+        return check
+
     def nearest(
         self, *, lat: float, lng: float, limit: int, max_km: float, kind: str = "",
         amenities: list[str] | tuple = (), district: str = "", open_now: bool = False, q: str = "",
@@ -165,20 +182,7 @@ class SearchCards:
             return None
         checks = []
         if open_now:
-            # Most stations share one tuple of weekly rows: decide each shared week once per search.
-            weeks: dict[int, bool] = {}
-            weekly, exceptions = self.weekly, self.exceptions
-
-            def open_check(pk: int) -> bool:
-                week = weekly.get(pk)
-                if pk in exceptions or week is None:
-                    return self.is_open(pk, now)
-                known = weeks.get(id(week))
-                if known is None:
-                    known = weeks[id(week)] = open_at(week, (), now)
-                return known
-
-            checks.append(open_check)
+            checks.append(self.open_check(now))
         words = text_words(q)
         if words:
             texts = self.texts
@@ -244,19 +248,7 @@ class SearchCards:
         for word in text_words(q):
             found = [pk for pk in found if word in texts.get(pk, b"")]
         if open_now:
-            # Most stations share one tuple of weekly rows: decide each shared week once per list (as nearest).
-            weeks: dict[int, bool] = {}
-            weekly, exceptions = self.weekly, self.exceptions
-
-            def is_open(pk: int) -> bool:
-                week = weekly.get(pk)
-                if pk in exceptions or week is None:
-                    return self.is_open(pk, now)
-                known = weeks.get(id(week))
-                if known is None:
-                    known = weeks[id(week)] = open_at(week, (), now)
-                return known
-
+            is_open = self.open_check(now)
             found = [pk for pk in found if is_open(pk)]
         return found
 
