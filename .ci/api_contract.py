@@ -92,9 +92,9 @@ def _session_token(base: str, phone: str, password: str) -> str:
 
 
 def _failures_section(lines: list[str], limit: int = 6000) -> str:
-    """Schemathesis's FAILURES section (up to its next section), or the output's last lines without one."""
+    """Schemathesis's FAILURES or ERRORS section (up to the next one), or the output's last lines without one."""
     text = "".join(lines)
-    start = text.find("= FAILURES =")
+    start = min((i for i in (text.find("= FAILURES ="), text.find("= ERRORS =")) if i >= 0), default=-1)
     if start < 0:
         return text[-limit:]
     start = text.rfind("\n", 0, start) + 1
