@@ -1,0 +1,75 @@
+"""The staff dashboard (统计查询), its downloads and the refresh button: thin doors onto stats.selectors/services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.spreadsheets import spreadsheet_response
+
+from . import selectors, services
+from .forms import StatsFilterForm
+
+FORMATS = ("csv", "xlsx")
+
+
+def _staff_or_403(user):
+    if not selectors.user_sees_statistics(user):
+        raise PermissionDenied
+
+
+def _figures(request):
+    """The filter read from the query string, and the figures it asks for (None with the form when it is wrong)."""
+    form = StatsFilterForm(request.GET)
+    if not form.is_valid():
+        return form, None, None
+    branch = selectors.branch_for(request.user, form.cleaned_data["branch"])
+    data = selectors.dashboard(branch=branch, date_from=form.cleaned_data["date_from"],
+                               date_to=form.cleaned_data["date_to"])
+    return form, branch, data
+
+
+@login_required
+def dashboard(request):
+    _staff_or_403(request.user)
+    form, branch, data = _figures(request)
+    if data is None:
+        branch = selectors.branch_for(request.user, None)
+        return render(request, "stats/dashboard.html", {
+            "form": form, "branch": branch, "branch_choices": selectors.branch_choices(request.user, branch),
+        }, status=400)
+    fund_chart = selectors.fund_table(data)
+    return render(request, "stats/dashboard.html", {
+        "form": form, "branch": branch, "data": data, "fund_chart": fund_chart,
+        "branch_choices": selectors.branch_choices(request.user, branch),
+        "charts_json": {"charts": [*data["charts"], fund_chart]},
+        "query": request.GET.urlencode(),
+    })
+
+
+@login_required
+def download(request, chart_id: str, fmt: str):
+    _staff_or_403(request.user)
+    if fmt not in FORMATS:
+        raise Http404
+    form, branch, data = _figures(request)
+    if data is None:
+        messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or _("筛选条件有误。"))
+        return redirect("stats:dashboard")
+    chart = selectors.fund_table(data) if chart_id == "fund" else selectors.chart_by_id(data, chart_id)
+    filename = f"stats-{chart_id}-{branch.pk}-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"
+    return spreadsheet_response(fmt=fmt, filename=filename, sheet=chart["title"][:31].replace("：", " "),
+                                header=chart["columns"], rows=chart["rows"])
+
+
+@login_required
+@require_POST
+def refresh(request):
+    _staff_or_403(request.user)
+    services.figures_refresh_request(actor=request.user)
+    messages.success(request, _("已开始刷新统计数字，几分钟内更新。"))
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/stats/") else "stats:dashboard")
