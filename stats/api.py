@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -83,15 +84,13 @@ def _figures(request):
     form = StatsFilterForm(request.query_params)
     if not form.is_valid():
         errors = form.errors.get_json_data()
-        message = " ".join(e["message"] for e in errors.get("__all__", [])) or str(_invalid)
+        message = " ".join(e["message"] for e in errors.get("__all__", [])) or _("筛选条件有误。")
         raise ApplicationError(message, "invalid", fields={
             field: [e["message"] for e in items] for field, items in errors.items() if field != "__all__"})
     branch = selectors.branch_for(request.user, form.cleaned_data["branch"])
     return selectors.dashboard(branch=branch, date_from=form.cleaned_data["date_from"],
                                date_to=form.cleaned_data["date_to"])
 
-
-_invalid = "The filter is not valid."
 
 
 class DashboardView(APIView):

@@ -5,11 +5,10 @@ from django.utils import timezone
 
 from benefits.models import ClaimEvent
 from core.models import AuditLogEntry, OutboxMessage
-from members.models import StaffRole
-from members.models import Notification
+from members.models import Notification, StaffRole
+from stations.models import Visit
 from stats import selectors, services
 from stats.models import Figure, FundWarning, Refresh
-from stations.models import Visit
 from tests.stats.conftest import aware
 
 
@@ -69,7 +68,7 @@ def test_review_time_median_and_90th_percentile_per_level(world, claim_factory):
     services.figures_refresh()
     data = selectors.dashboard(branch=world.tree.city, date_from=start, date_to=timezone.localdate())
     review = selectors.chart_by_id(data, "review_time")
-    label, decisions, median, p90, service_days = review["rows"][0]
+    _label, decisions, median, p90, service_days = review["rows"][0]
     assert decisions == 10 and median == 3 and p90 == 9 and service_days == world.current.review_service_days
 
 
