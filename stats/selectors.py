@@ -89,7 +89,9 @@ def branch_choices(user, branch: Branch) -> list[tuple[int, str]]:
     rows = (scope_for(user).filter(held | Q(path__in=ancestors) | Q(path__startswith=branch.path,
                                                                       depth=branch.depth + 1))
             .order_by("path").values_list("pk", "name", "depth"))
-    return [(pk, ("\u00a0\u00a0" * max(depth - 1, 0)) + name) for pk, name, depth in rows]
+    rows = list(rows)
+    top = min((depth for _pk, _name, depth in rows), default=1)
+    return [(pk, ("\u00a0\u00a0" * (depth - top)) + name) for pk, name, depth in rows]
 
 
 # --- the rows ---------------------------------------------------------------------------------------------------

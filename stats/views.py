@@ -42,8 +42,10 @@ def dashboard(request):
             "form": form, "branch": branch, "branch_choices": selectors.branch_choices(request.user, branch),
         }, status=400)
     fund_chart = selectors.fund_table(data)
+    # The range the figures cover, defaults filled in, shown in the fields.
+    shown = StatsFilterForm(initial={"date_from": data["date_from"], "date_to": data["date_to"]})
     return render(request, "stats/dashboard.html", {
-        "form": form, "branch": branch, "data": data, "fund_chart": fund_chart,
+        "form": shown, "branch": branch, "data": data, "fund_chart": fund_chart,
         "branch_choices": selectors.branch_choices(request.user, branch),
         "charts_json": {"charts": [*data["charts"], fund_chart]},
         "query": request.GET.urlencode(),
