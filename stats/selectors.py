@@ -427,6 +427,20 @@ def _project(row, plan, plans, committed, today, incoming):
     row["warning"] = plan.fund_warning_balance is not None and row["projected_balance"] < plan.fund_warning_balance
 
 
+def year_has_data(branch: Branch, year: int) -> bool:
+    """Whether anything happened in the branch's subtree in `year` (a claim, a visit, a booking, a plan year…)."""
+    within = Q(period__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31))) & ~Q(
+        metric__in=["members.now", "enrol"])
+    plan_year = Q(metric="enrol", k1__in=[str(pk) for pk in Plan.objects.filter(year=year).values_list("pk",
+                                                                                                        flat=True)])
+    return Figure.objects.filter(branch=branch).filter(within | plan_year).exists()
+
+
+def report_issuer(branch: Branch) -> str:
+    """The union that issues the report: the branch itself (its name is the union's)."""
+    return branch.name
+
+
 def chart_by_id(data: dict, chart_id: str) -> dict:
     for chart in data["charts"]:
         if chart["id"] == chart_id:

@@ -1,10 +1,13 @@
 """The staff dashboard (统计查询), its downloads and the refresh button: thin doors onto stats.selectors/services."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +15,7 @@ from core.spreadsheets import spreadsheet_response
 
 from . import selectors, services
 from .forms import StatsFilterForm
+from .report_pdf import yearly_report_pdf
 
 FORMATS = ("csv", "xlsx")
 
@@ -75,3 +79,27 @@ def refresh(request):
     messages.success(request, _("已开始刷新统计数字，几分钟内更新。"))
     target = request.POST.get("next", "")
     return redirect(target if target.startswith("/stats/") else "stats:dashboard")
+
+
+@login_required
+def yearly_report(request):
+    """The yearly report of a branch as a PDF (Chinese); a year without any figure answers 404 with words."""
+    _staff_or_403(request.user)
+    try:
+        year = int(request.GET.get("year", ""))
+        branch_id = int(request.GET["branch"]) if request.GET.get("branch") else None
+    except ValueError:
+        year, branch_id = None, None
+    if year is None or not 2000 <= year <= 2100 or (branch_id is not None and not 0 < branch_id < 10**18):
+        messages.error(request, _("请选择有效的年度。"))
+        return redirect("stats:dashboard")
+    branch = selectors.branch_for(request.user, branch_id)
+    if not selectors.year_has_data(branch, year):
+        raise Http404(_("%(year)s 年度没有统计数据。") % {"year": year})
+    today = timezone.localdate()
+    data = selectors.dashboard(branch=branch, date_from=datetime.date(year, 1, 1),
+                               date_to=min(datetime.date(year, 12, 31), max(today, datetime.date(year, 1, 1))))
+    pdf = yearly_report_pdf(data=data, year=year, issuer=selectors.report_issuer(branch))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="stats-report-{branch.pk}-{year}.pdf"'
+    return response

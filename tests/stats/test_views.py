@@ -152,3 +152,23 @@ def test_the_page_reads_in_english(client, figures, people, settings):
     assert "Statistics" in page
     for mark in "，。：；（）":
         assert mark not in page.split("<main", 1)[1].split("stats-charts")[0], mark
+
+
+def test_the_yearly_report_is_a_chinese_pdf_of_the_branch(client, figures, people, station_factory):
+    from pypdf import PdfReader
+
+    client.force_login(people["staff_parent"])
+    response = client.get(reverse("stats:report"), {"year": figures.today.year})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert f"{figures.today.year}年度工会服务统计报告" in text
+    assert "示范市总工会" in text and "互助基金运行情况" in text and "补助申请" in text
+
+
+def test_a_yearly_report_without_data_or_outside_the_scope_is_refused(client, figures, people):
+    client.force_login(people["staff_parent"])
+    assert client.get(reverse("stats:report"), {"year": 2001}).status_code == 404
+    assert client.get(reverse("stats:report"), {"year": "soon"}).status_code == 302
+    client.force_login(people["staff_b"])
+    url = reverse("stats:report")
+    assert client.get(url, {"year": figures.today.year, "branch": figures.tree.district_a.pk}).status_code == 404
