@@ -8,5 +8,5 @@ from . import services
 
 @shared_task(name="stats.tasks.refresh_figures", acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True,
              max_retries=3)
-def refresh_figures() -> None:
-    services.figures_refresh()  # idempotent: a rebuild replaces every rollup row
+def refresh_figures(full: bool = False) -> None:
+    services.figures_refresh(full=full)  # idempotent: it rewrites the rollup rows from the source rows

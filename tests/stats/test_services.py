@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from benefits.models import ClaimEvent
+from benefits.models import Claim, ClaimEvent
 from core.models import AuditLogEntry, OutboxMessage
 from members.models import Notification, StaffRole
 from stations.models import Visit
@@ -167,4 +167,29 @@ def test_the_beat_schedule_names_the_task():
     from portal.celery_app import app
 
     entry = app.conf.beat_schedule["stats-refresh-figures"]
+    assert app.conf.beat_schedule["stats-rebuild-figures-nightly"]["kwargs"] == {"full": True}
     assert entry["task"] == "stats.tasks.refresh_figures" and entry["schedule"] <= 600
+
+
+def test_a_later_refresh_redoes_only_the_changed_periods_and_misses_no_change(world, claim_factory):
+    old_month = world.today.replace(day=1) - datetime.timedelta(days=40)
+    kept = claim_factory(world.enrol_a, state="base_review", submitted=old_month)
+    moving = claim_factory(world.enrol_a, state="base_review")
+    services.figures_refresh(full=True)
+    untouched = Figure.objects.get(metric="claims", branch=world.tree.city, k2="base_review",
+                                   period=old_month.replace(day=1))
+    # After the run: one claim decided, a new one filed.
+    Claim.objects.filter(pk=moving.pk).update(state="approved", approved_amount=Decimal("70.00"),
+                                              state_changed_at=timezone.now())
+    claim_factory(world.enrol_b, state="submitted")
+    services.figures_refresh()
+    city = _cells(world.tree.city, "claims")
+    assert city[("hospital_daily", "approved")][:2] == (1, Decimal("70.00"))
+    assert city[("hospital_daily", "submitted")][0] == 1
+    assert sum(v[0] for k, v in city.items() if k[1] == "base_review") == 1
+    # The old month was not touched: its row is the same row.
+    assert Figure.objects.filter(pk=untouched.pk).exists() and kept.pk
+    full = sorted(Figure.objects.values_list("metric", "branch_id", "period", "k1", "k2", "k3", "n", "a1", "a2"))
+    services.figures_refresh(full=True)
+    assert sorted(Figure.objects.values_list("metric", "branch_id", "period", "k1", "k2", "k3", "n", "a1",
+                                             "a2")) == full
