@@ -259,7 +259,7 @@ def run() -> None:
                    now(), date_trunc('hour', now()), false
             FROM generate_series(1, 2000) g
             JOIN (SELECT id, row_number() OVER (ORDER BY id) AS r FROM {Station._meta.db_table}
-                  WHERE code LIKE %s) s ON s.r = 1 + g % 2000
+                  WHERE code LIKE %s) s ON s.r = 1 + g %% 2000
             ON CONFLICT DO NOTHING""", [f"QS{root.pk:03d}%"])  # noqa: S608
     started = time.perf_counter()
     took = services.figures_refresh()
@@ -288,14 +288,16 @@ def run() -> None:
     ]
     worst = 0.0
     for label, params in cases:
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection):
             assert client.get("/stats/", params).status_code == 200
+            # Django empties the query log as each request starts: what it holds now is this request's.
+            query_count = len(connection.queries)
         first, median = _median_ms(lambda params=params: client.get("/stats/", params))
         worst = max(worst, median)
         print(f"  dashboard, {label:<32} first {first:7.1f} ms, median {median:7.1f} ms, "
-              f"{len(queries.captured_queries)} queries")
+              f"{query_count} queries")
         record(f"dashboard server time, {label}, median of 7", median, "ms", goal=DASHBOARD_GOAL_MS, op="<")
-        record(f"dashboard queries, {label}", len(queries.captured_queries), "")
+        record(f"dashboard queries, {label}", query_count, "")
     overridden.disable()
     print(f"slowest dashboard median {worst:.1f} ms (goal < {DASHBOARD_GOAL_MS} ms; "
           f"ratio {worst / DASHBOARD_GOAL_MS:.2f}); "

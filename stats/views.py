@@ -67,7 +67,9 @@ def download(request, chart_id: str, fmt: str):
         return redirect("stats:dashboard")
     chart = selectors.fund_table(data) if chart_id == "fund" else selectors.chart_by_id(data, chart_id)
     filename = f"stats-{chart_id}-{branch.pk}-{data['date_from']:%Y%m%d}-{data['date_to']:%Y%m%d}"
-    return spreadsheet_response(fmt=fmt, filename=filename, sheet=chart["title"][:31].replace("：", " "),
+    # A sheet's name is at most 31 characters, none of []:*?/\ (Excel's rule, which openpyxl enforces).
+    sheet = "".join(" " if ch in "[]:*?/\\：" else ch for ch in chart["title"])[:31].strip()
+    return spreadsheet_response(fmt=fmt, filename=filename, sheet=sheet or chart_id,
                                 header=chart["columns"], rows=chart["rows"])
 
 

@@ -97,6 +97,14 @@ def test_downloads_as_csv_and_xlsx(client, figures, people):
     assert client.get(reverse("stats:download", args=["claims_kind", "pdf"])).status_code == 404
 
 
+def test_downloads_in_english_name_their_sheet_without_excels_forbidden_marks(client, figures, people, settings):
+    client.force_login(people["staff_parent"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    xlsx = client.get(reverse("stats:download", args=["aid", "xlsx"]))
+    assert xlsx.status_code == 200
+    assert load_workbook(io.BytesIO(xlsx.content)).active.title.startswith("Education aid")
+
+
 def test_download_of_another_branch_is_refused(client, figures, people):
     client.force_login(people["staff_b"])
     url = reverse("stats:download", args=["claims_kind", "csv"])
