@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ErrorEnvelopeSerializer
 from core.errors import ApplicationError
 
 from . import selectors, services
@@ -98,7 +99,8 @@ class DashboardView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=FILTERS, responses=DashboardSerializer, tags=["stats"])
+    @extend_schema(parameters=FILTERS, responses={200: DashboardSerializer, 404: ErrorEnvelopeSerializer},
+                   tags=["stats"])
     def get(self, request):
         return Response(DashboardSerializer(_figures(request)).data)
 
@@ -120,8 +122,8 @@ class FundView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(parameters=[*FILTERS[:1], OpenApiParameter("year", OpenApiTypes.INT)], responses=FundSerializer,
-                   tags=["stats"])
+    @extend_schema(parameters=[*FILTERS[:1], OpenApiParameter("year", OpenApiTypes.INT)],
+                   responses={200: FundSerializer, 404: ErrorEnvelopeSerializer}, tags=["stats"])
     def get(self, request):
         if not selectors.user_sees_statistics(request.user):
             raise PermissionDenied

@@ -16,10 +16,14 @@ def default_range(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return datetime.date(index // 12, index % 12 + 1, 1), today
 
 
+ISO_DATE, ISO = {"type": "date"}, "%Y-%m-%d"
+
+
 class StatsFilterForm(forms.Form):
     branch = forms.IntegerField(label=_("组织"), required=False, min_value=1, max_value=10**18)
-    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    # A date field's value is ISO whatever the language (a localised date would leave it empty).
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(ISO_DATE, format=ISO))
+    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(ISO_DATE, format=ISO))
 
     def clean(self):
         data = super().clean()

@@ -26,7 +26,8 @@
       return {
         tooltip: { trigger: "item" },
         legend: { type: "scroll", bottom: 0 },
-        series: [{ type: "pie", radius: narrow ? "55%" : "65%", data: chart.rows.map(function (row) {
+        // On a phone the slices' labels would be cut: the legend names them.
+        series: [{ type: "pie", radius: narrow ? "55%" : "65%", label: { show: !narrow }, data: chart.rows.map(function (row) {
           return { name: String(row[0]), value: row[1] };
         }) }]
       };

@@ -41,6 +41,7 @@ def test_staff_of_a_branch_see_its_subtree_only(client, figures, people):
     by_kind = next(c for c in claims if c["id"] == "claims_kind")
     assert by_kind["rows"][0][1] == 1  # district A's one claim, not district B's
     assert 'id="stats-charts"' in page and "echarts.min.js" in page and "<table>" in page
+    assert f'value="{figures.today.isoformat()}"' in page  # the range shown is the range counted
 
 
 def test_the_parent_sees_both_districts_and_picks_one(client, figures, people):
