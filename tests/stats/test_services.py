@@ -193,3 +193,39 @@ def test_a_later_refresh_redoes_only_the_changed_periods_and_misses_no_change(wo
     services.figures_refresh(full=True)
     assert sorted(Figure.objects.values_list("metric", "branch_id", "period", "k1", "k2", "k3", "n", "a1",
                                              "a2")) == full
+
+
+def test_palace_bookings_attendance_and_ratings_by_category_and_venue(world, user_factory):
+    from culture.models import Booking, Rating
+    from tests.culture.factories import SessionFactory
+
+    when = timezone.now() - datetime.timedelta(days=3)
+    session = SessionFactory(item__branch=world.tree.district_a, starts_at=when)
+    people = [user_factory() for _ in range(3)]
+    bookings = [
+        Booking.objects.create(session=session, user=person, mobile=person.mobile, seats=seats, unit_price=0,
+                               total_price=0, code=f"stats-{n}", checked_in_at=when if n < 2 else None)
+        for n, (person, seats) in enumerate(zip(people, (2, 1, 1), strict=True))
+    ]
+    Rating.objects.create(booking=bookings[0], session=session, item=session.item, user=people[0], score=5)
+    Rating.objects.create(booking=bookings[1], session=session, item=session.item, user=people[1], score=3)
+    services.figures_refresh()
+    data = selectors.dashboard(branch=world.tree.city, date_from=world.today - datetime.timedelta(days=30),
+                               date_to=world.today)
+    category = selectors.chart_by_id(data, "culture_category")["rows"]
+    assert category == [["演出", 4, 3, 75.0, 2, 4.0]]
+    venue = selectors.chart_by_id(data, "culture_venue")["rows"]
+    assert venue == [[session.item.venue.name, 4, 3, 75.0, 2, 4.0]]
+
+
+def test_hardship_families_by_state_in_their_branch_only(world):
+    from benefits.models import HardshipFamily
+
+    HardshipFamily.objects.create(number="H-1", member=world.member_a, status=HardshipFamily.Status.FILED,
+                                  cause="illness", monthly_income=Decimal("1000.00"), household_size=2,
+                                  per_capita_income=Decimal("500.00"))
+    services.figures_refresh()
+    data = selectors.dashboard(branch=world.tree.district_a, date_from=world.today, date_to=world.today)
+    assert selectors.chart_by_id(data, "hardship")["rows"] == [["待走访", 1]]
+    assert selectors.chart_by_id(selectors.dashboard(branch=world.tree.district_b, date_from=world.today,
+                                                     date_to=world.today), "hardship")["rows"] == []
