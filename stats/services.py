@@ -15,11 +15,12 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, DateField, DecimalField, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Cast, Coalesce, TruncDay, TruncMonth
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from benefits.models import Claim, EducationAidApplication, Enrolment, HardshipFamily, Plan
-from core.services import audit_log, outbox_add
+from core.services import audit_log, outbox_add_once
 from culture.models import Booking, Rating
 from members.models import Branch, Member, StaffRole
 from members.notifications.services import notification_send, recipient_text
@@ -283,7 +284,8 @@ def figures_refresh_request(*, actor) -> None:
     """A staff member asked for fresh figures: the rebuild runs as a task (it may take seconds at city size)."""
     with transaction.atomic():
         audit_log(actor=actor, action="stats.refresh_requested")
-        outbox_add(task="stats.tasks.refresh_figures")
+        # Ten presses while one refresh waits for the broker queue one refresh, not ten.
+        outbox_add_once(task="stats.tasks.refresh_figures")
 
 
 def fund_warnings_send(*, today: datetime.date | None = None) -> list[FundWarning]:
@@ -314,7 +316,7 @@ def fund_warnings_send(*, today: datetime.date | None = None) -> list[FundWarnin
                                      "%(balance)s 元，低于方案设定的预警余额 %(threshold)s 元。请关注基金收支。"),
                         plan=plan.name, balance=f"{row['projected_balance']:,.2f}",
                         threshold=f"{plan.fund_warning_balance:,.2f}"),
-                    url=f"/stats/?branch={plan.federation_id}",
+                    url=f"{reverse('stats:dashboard')}?branch={plan.federation_id}",
                 )
             audit_log(actor=None, action="stats.fund_warning_sent", target=warning,
                       data={"plan": plan.pk, "projected_balance": str(row["projected_balance"])})
