@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from benefits.review.letter_pdf import GREY, LEFT, Letter, date_text
-from core.typesetting import draw_text, text_width
+from core.typesetting import draw_text, pdf_font, text_width
 
 INK = Color(0, 0, 0)
 BAR_COLOURS = [Color(0.70, 0.13, 0.13), Color(0.20, 0.40, 0.70), Color(0.35, 0.60, 0.30)]
@@ -87,7 +88,7 @@ def _monthly(rows: list[list], value_index: int) -> list[list]:
 def yearly_report_pdf(*, data: dict, year: int, issuer: str) -> bytes:
     charts = {c["id"]: c for c in data["charts"]}
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(210 * mm, 297 * mm))
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1, initialFontName=pdf_font())
     branch = data["branch"]["name"]
     pdf.setTitle(f"{branch}{year}年度统计报告")
     pdf.setAuthor(issuer)

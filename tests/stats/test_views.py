@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 
 from core.models import AuditLogEntry
 from stats import services
+from tests.benefits.pdf import pdf_fonts
 
 URL = "/stats/"
 
@@ -172,6 +173,8 @@ def test_the_yearly_report_is_a_chinese_pdf_of_the_branch(client, figures, peopl
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert f"{figures.today.year}年度工会服务统计报告" in text
     assert "示范市总工会" in text and "互助基金运行情况" in text and "补助申请" in text
+    # Every font is embedded (the charts' labels too): the report looks the same in every viewer.
+    assert all(pdf_fonts(response.content).values())
 
 
 def test_a_yearly_report_without_data_or_outside_the_scope_is_refused(client, figures, people):
