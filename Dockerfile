@@ -1,4 +1,12 @@
 # One image for web (gunicorn), worker and beat (see docker-compose.yml); settings come from the environment.
+
+# Browser libraries (ECharts) from the npm registry, pinned by frontend/package-lock.json; only their built files
+# reach the image, as `make frontend` copies them on a developer's machine.
+FROM node:22-slim AS frontend
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,6 +30,8 @@ COPY requirements.lock ./
 RUN pip install -r requirements.lock
 
 COPY . .
+COPY --from=frontend /frontend/node_modules/echarts/dist/echarts.min.js /frontend/node_modules/echarts/LICENSE \
+     static/vendor/echarts/
 # Static files and translations are built into the image. The throw-away key and host only let the
 # production settings load; nothing built here is secret.
 RUN DJANGO_SECRET_KEY="build-only-$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \

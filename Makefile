@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/union_portal
 STACK_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: venv run test lint bench journeys stack compiled-messages migrate seed messages lock clean
+.PHONY: venv run test lint bench journeys stack compiled-messages migrate seed messages lock clean frontend
 
 $(STAMP): requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
@@ -19,6 +19,17 @@ $(STAMP): requirements.lock
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Browser libraries the portal serves itself (no CDN): ECharts for the statistics dashboard, pinned in
+# frontend/package-lock.json, installed with npm ci and copied into static/vendor/echarts (git ignores it).
+ECHARTS := static/vendor/echarts/echarts.min.js
+$(ECHARTS): frontend/package.json frontend/package-lock.json
+	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor/echarts
+	cp frontend/node_modules/echarts/dist/echarts.min.js frontend/node_modules/echarts/LICENSE static/vendor/echarts/
+	touch $(ECHARTS)
+
+frontend: $(ECHARTS)
 
 # The English catalogue needs gettext's msgfmt. Installed with apt when missing and we are root; otherwise
 # the portal still runs, in Chinese only, and says so.
@@ -36,7 +47,7 @@ compiled-messages: $(STAMP)
 	       "Install gettext (apt-get install gettext / brew install gettext) and run make again."; \
 	fi
 
-run: compiled-messages
+run: compiled-messages $(ECHARTS)
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
@@ -47,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(PY) manage.py makemigrations --check --dry-run -v 0
 
-test: $(STAMP) lint compiled-messages
+test: $(STAMP) lint compiled-messages $(ECHARTS)
 	$(BIN)/pytest
 
 bench: $(STAMP)
@@ -55,7 +66,7 @@ bench: $(STAMP)
 
 # The browser journeys (tests/browser): PostgreSQL in DATABASE_URL, Chromium installed (apt-get install chromium),
 # a real Celery worker and beat when CELERY_BROKER_URL is set. `.ci/run` runs them as its last step.
-journeys: $(STAMP) compiled-messages
+journeys: $(STAMP) compiled-messages $(ECHARTS)
 	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 	$(BIN)/pytest -m browser tests/browser --create-db
 
@@ -65,7 +76,7 @@ journeys: $(STAMP) compiled-messages
 # deployment: no HTTPS redirect or secure-only cookies, and the console SMS backend allowed explicitly.
 # DATABASE_URL / CELERY_BROKER_URL / SITE_URL from the environment win over the defaults above.
 STACK_PORT ?= 8000
-stack: compiled-messages
+stack: compiled-messages $(ECHARTS)
 	@test -s .stack-secret-key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(64))' > .stack-secret-key
 	@chmod 600 .stack-secret-key
 	@export DJANGO_SETTINGS_MODULE=portal.settings.production \
@@ -97,4 +108,4 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --group dev -o requirements.lock -q --python-version 3.11 --universal
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 frontend/node_modules static/vendor/echarts

@@ -29,6 +29,7 @@ api_v1 = [
     path("", include("members.api_urls")),
     path("", include("benefits.api_urls")),
     path("", include("culture.api_urls")),
+    path("", include("stats.api_urls")),
 ]
 
 urlpatterns = [
@@ -60,6 +61,7 @@ urlpatterns = [
     path("benefits/", include("benefits.urls")),
     path("culture/", include("culture.urls")),
     path("stations/", include("stations.urls")),
+    path("stats/", include("stats.urls")),
     path("", views.home, name="home"),
 ]
 

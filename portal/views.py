@@ -17,6 +17,7 @@ from members.data.imports import IMPORT_ROLES
 from members.models import Member, StaffRole
 from members.selectors import user_is_staff_of_any_branch
 from stations.selectors import STATION_MANAGER_ROLES
+from stats.selectors import STAFF_ROLES as STATS_ROLES
 
 from . import health
 
@@ -33,6 +34,7 @@ def staff_tools(user) -> set[str]:
         "applications": [StaffRole.Role.BRANCH_ADMIN], "benefits": BENEFITS_ROLES, "culture": CULTURE_ROLES,
         "hardship": HARDSHIP_ROLES,
         "imports": IMPORT_ROLES, "orders": CULTURE_ROLES, "statistics": None, "stations": STATION_MANAGER_ROLES,
+        "dashboard": STATS_ROLES,
     }
     return {tool for tool, roles in tools.items() if user_is_staff_of_any_branch(user, roles=roles)}
 

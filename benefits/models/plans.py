@@ -149,6 +149,10 @@ class Plan(models.Model):
         _("审核时限（天）"), default=10,
         help_text=_("补助申请在一个审核环节等待超过这些天，后台标出并提醒审核员。"),
     )
+    fund_warning_balance = models.DecimalField(
+        _("基金预警余额（元）"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("预计年末基金余额低于此数时，统计页显示预警并通知财务人员；留空则不预警。"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = PlanManager()

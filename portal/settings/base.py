@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "benefits",
     "culture",
     "stations",
+    "stats",
     "portal",
 ]
 

@@ -28,6 +28,8 @@ TOOLS = {
     "culture:satisfaction": (None, {"branch_admin", "events_manager"}),
     "culture:orders": ("一站式点单", {"branch_admin", "events_manager"}),
     "stations:staff-visits": ("驿站到访统计", {"branch_admin", "station_manager"}),
+    "stats:dashboard": ("统计查询", {"branch_admin", "claims_reviewer", "finance", "events_manager",
+                                     "station_manager", "hardship_officer"}),
 }
 
 # Admin lists that belong to some roles only (every role may look at its branches and their members).

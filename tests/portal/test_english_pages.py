@@ -125,7 +125,8 @@ def pages_of(world):
         reverse("culture:orders"),
     ]
     return [(None, p) for p in public] + [(w["member"].user, p) for p in member] + [
-        (w["manager"], p) for p in staff] + [(w["station_manager"], reverse("stations:staff-visits"))] + [
+        (w["manager"], p) for p in staff] + [(w["station_manager"], reverse("stations:staff-visits")),
+                                               (w["station_manager"], reverse("stats:dashboard"))] + [
         (w["other"].user, p) for p in other]
 
 

@@ -213,8 +213,9 @@ def test_the_celery_app_collects_every_apps_beat_schedule():
     from culture.schedules import BEAT_SCHEDULE as culture_schedule
     from portal.celery_app import app
     from stations.schedules import BEAT_SCHEDULE as stations_schedule
+    from stats.schedules import BEAT_SCHEDULE as stats_schedule
 
-    expected = {**core_schedule, **benefits_schedule, **culture_schedule, **stations_schedule}
+    expected = {**core_schedule, **benefits_schedule, **culture_schedule, **stations_schedule, **stats_schedule}
     assert app.conf.beat_schedule == expected
     app.loader.import_default_modules()  # what a worker does at start: imports every app's tasks.py
     assert {entry["task"] for entry in expected.values()} <= set(app.tasks)
