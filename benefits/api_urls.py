@@ -5,6 +5,7 @@ from . import api
 from .aid import api as aid_api
 from .claims import api as claims_api
 from .claims import stays_api
+from .settlement import api as settlement_api
 
 router = SimpleRouter()
 router.register("plans", api.PlanViewSet, basename="benefits-plan")
@@ -20,5 +21,7 @@ urlpatterns = [
     path("my-cover/", api.MyCoverView.as_view(), name="benefits-my-cover"),
     path("group-enrolments/", api.GroupEnrolmentView.as_view(), name="benefits-group-enrolment"),
     path("aid/hardship/", include("benefits.hardship.api_urls")),
+    path("settlement/records/", settlement_api.RecordsView.as_view(), name="settlement-records"),
+    path("settlement/imports/<int:import_id>/", settlement_api.ImportView.as_view(), name="settlement-import"),
     *router.urls,
 ]

@@ -129,6 +129,9 @@ class SettlementRowError(models.Model):
         verbose_name_plural = _("导入问题")
         ordering = ["job", "row_number", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.job_id}:{self.row_number} {self.outcome}"
+
 
 class SettlementRecord(models.Model):
     """A settlement record matched to an enrolled member: imported once ever (its number is unique), whichever

@@ -25,7 +25,8 @@ def numbers_imported(numbers: list[str]) -> set[str]:
 
 
 def members_by_id_number(id_numbers: list[str]) -> dict[str, Member]:
-    return {m.id_number: m for m in Member.objects.filter(id_number__in=set(id_numbers)).only("id", "id_number", "name")}
+    members = Member.objects.filter(id_number__in=set(id_numbers)).only("id", "id_number", "name")
+    return {m.id_number: m for m in members}
 
 
 def enrolments_in_subtree(branch: Branch, member_ids: list[int], days: list[date]) -> dict[int, list[Enrolment]]:

@@ -15,7 +15,6 @@ An import is read in two steps by Celery tasks, streaming the file so memory sta
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 import logging
@@ -37,7 +36,7 @@ from core.services import audit_log, outbox_add
 from core.spreadsheets import csv_writer
 from members.data.imports import ImportRefused, cell_text, data_rows, file_format_detect, rows_open
 from members.id_numbers import parse_id_number
-from members.models import Branch, Member
+from members.models import Branch
 from members.notifications.services import notification_send, recipient_text
 from members.selectors import branches_in_scope
 
@@ -165,7 +164,8 @@ def row_check(values: list, columns: dict[str, int]) -> tuple[dict | None, list[
         elif day > today:
             errors.append((field, day.isoformat(), _("日期不能晚于今天。")))
         clean[field] = day
-    if clean.get("admission_date") and clean.get("discharge_date") and clean["discharge_date"] < clean["admission_date"]:
+    admission, discharge = clean.get("admission_date"), clean.get("discharge_date")
+    if admission and discharge and discharge < admission:
         errors.append(("discharge_date", clean["discharge_date"].isoformat(), _("出院日期不能早于入院日期。")))
     money_errors: dict[str, str] = {}
     for field in ("total_cost", "self_paid", "bed_fee"):
@@ -236,7 +236,8 @@ def integration_for_token(token: str | None) -> SettlementIntegration | None:
     return SettlementIntegration.objects.filter(token_digest=token_digest(token), is_active=True).first()
 
 
-def settlement_import_post(*, integration: SettlementIntegration, branch_id: int, records: list[dict]) -> SettlementImport:
+def settlement_import_post(*, integration: SettlementIntegration, branch_id: int,
+                           records: list[dict]) -> SettlementImport:
     """An integration posts records (the same fields as the file's columns, by their English names) for a branch
     within its scope; they are written as a CSV of the documented layout and go the same way as an upload."""
     branch = Branch.objects.filter(pk=branch_id).first()
@@ -255,7 +256,8 @@ def settlement_import_post(*, integration: SettlementIntegration, branch_id: int
     data = out.getvalue().encode("utf-8")
     with transaction.atomic():
         job = SettlementImport(branch=branch, source=SettlementImport.Source.API, integration=integration,
-                               file_format="csv", encoding="utf-8-sig", original_name=f"api-{timezone.now():%Y%m%d%H%M%S}")
+                               file_format="csv", encoding="utf-8-sig",
+                               original_name=f"api-{timezone.now():%Y%m%d%H%M%S}")
         job.file.save("api.csv", ContentFile(data), save=False)
         job.save()
         audit_log(actor=None, action="benefits.settlement.posted", target=job,
@@ -473,8 +475,10 @@ def _finish(job: SettlementImport) -> None:
         if job.uploaded_by_id:
             notification_send(
                 user=job.uploaded_by, kind="benefits.settlement.import_done",
-                title=recipient_text(gettext_lazy("医保结算记录导入完成：匹配 %(matched)d 条"), matched=job.matched_count),
-                body=recipient_text(gettext_lazy("共 %(total)d 条；未参保 %(not_enrolled)d，重复 %(duplicate)d，有误 %(refused)d。"),
+                title=recipient_text(gettext_lazy("医保结算记录导入完成：匹配 %(matched)d 条"),
+                                     matched=job.matched_count),
+                body=recipient_text(gettext_lazy(
+                    "共 %(total)d 条；未参保 %(not_enrolled)d，重复 %(duplicate)d，有误 %(refused)d。"),
                                     total=job.total_rows, not_enrolled=job.not_enrolled_count,
                                     duplicate=job.duplicate_count, refused=job.refused_count),
                 url=f"/benefits/staff/settlement/{job.pk}/")

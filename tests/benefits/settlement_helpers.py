@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from openpyxl import Workbook
 
-HEADER = ["身份证号", "姓名", "医院", "入院日期", "出院日期", "医疗费用总额", "个人自付", "床位费", "结算单号", "诊断编码"]
+HEADER = ["身份证号", "姓名", "医院", "入院日期", "出院日期", "医疗费用总额", "个人自付", "床位费", "结算单号",
+          "诊断编码"]
 
 
 def record_row(member, number: str, *, days_ago: int = 20, length: int = 4, **overrides) -> list:
