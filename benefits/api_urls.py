@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -22,6 +22,8 @@ urlpatterns = [
     path("group-enrolments/", api.GroupEnrolmentView.as_view(), name="benefits-group-enrolment"),
     path("aid/hardship/", include("benefits.hardship.api_urls")),
     path("settlement/records/", settlement_api.RecordsView.as_view(), name="settlement-records"),
-    path("settlement/imports/<int:import_id>/", settlement_api.ImportView.as_view(), name="settlement-import"),
+    # Ids of at most 18 digits: a longer one names no row and would overflow the database's integer (a 500).
+    re_path(r"^settlement/imports/(?P<import_id>[0-9]{1,18})/$", settlement_api.ImportView.as_view(),
+            name="settlement-import"),
     *router.urls,
 ]

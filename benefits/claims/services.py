@@ -489,7 +489,8 @@ def claim_line_submit(*, actor, claim: Claim, notify: bool = True) -> Claim:
     """Submits a claim locked by the caller, checked by the caller (the member's submit above; a settlement record's
     lines, which the record stands in for the documents of), and queues its assessment: one submission, whoever
     filed the claim."""
-    with transaction.atomic():
+    # Inside the caller's transaction (no savepoint: a record's lines are submitted by the thousand).
+    with transaction.atomic(savepoint=False):
         ClaimInvoice.objects.filter(claim=claim).delete()
         ClaimInvoice.objects.bulk_create([ClaimInvoice(claim=claim, number=n) for n in claim.invoice_numbers])
         resubmitted = claim.state == S.RETURNED

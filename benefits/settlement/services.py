@@ -418,9 +418,8 @@ def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
     filed = 0
     ids = selectors.records_to_file(job_id, first_id, last_id)
     for record_id in ids:
-        with transaction.atomic():
-            if settlement_record_file(record_id=record_id):
-                filed += 1
+        if settlement_record_file(record_id=record_id):
+            filed += 1
     with transaction.atomic():
         SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(ids))
         job = SettlementImport.objects.select_for_update().select_related("uploaded_by").get(pk=job_id)
