@@ -299,7 +299,9 @@ def settlement_import_run(*, job_id: int) -> SettlementImport:
     job.refresh_from_db()
     with transaction.atomic():
         chunks = list(selectors.record_chunks(job.pk, FILE_CHUNK))
-        SettlementImport.objects.filter(pk=job.pk).update(status=SettlementImport.Status.FILING)
+        # A record the member had claimed by hand is done with: it counts as handled from the start.
+        handled = SettlementRecord.objects.filter(job=job).exclude(already_claimed="").count()
+        SettlementImport.objects.filter(pk=job.pk).update(status=SettlementImport.Status.FILING, filed_count=handled)
         for first, last in chunks:
             outbox_add(task="benefits.tasks.settlement_claims_file", args=[job.pk, first, last])
         if not chunks:
@@ -422,6 +424,7 @@ def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
             filed += 1
     with transaction.atomic():
         SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(ids))
+        # Race: the last two chunks finishing at once. The job's row is locked: one of them finishes it.
         job = SettlementImport.objects.select_for_update().select_related("uploaded_by").get(pk=job_id)
         if job.status == SettlementImport.Status.FILING and job.filed_count >= job.matched_count:
             _finish(job)

@@ -122,6 +122,17 @@ def test_a_stay_claimed_by_hand_first_is_not_filed_again(world, django_capture_o
     assert not Claim.objects.filter(source=Claim.Source.SETTLEMENT).exists()
 
 
+def test_an_import_with_a_stay_claimed_by_hand_among_others_still_finishes(world, django_capture_on_commit_callbacks):
+    hand = stays.stay_create(actor=world.claimant.user, enrolment_id=world.enrolment.pk, facts=stay_facts())
+    first = Claim.objects.filter(stay=hand).first()
+    job = _run(django_capture_on_commit_callbacks, world, csv_upload([
+        record_row(world.claimant, "JS0001", admission=first.admission_date.isoformat(),
+                   discharge=first.discharge_date.isoformat()),
+        record_row(world.other, "JS0002")]))
+    assert job.status == SettlementImport.Status.DONE and (job.matched_count, job.filed_count) == (2, 2)
+    assert Claim.objects.filter(source=Claim.Source.SETTLEMENT, member=world.other).count() == 2
+
+
 def test_a_stay_filed_from_a_record_first_cannot_be_claimed_by_hand(world, django_capture_on_commit_callbacks):
     facts = stay_facts()
     _run(django_capture_on_commit_callbacks, world, csv_upload([record_row(
