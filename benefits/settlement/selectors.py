@@ -24,21 +24,25 @@ def numbers_imported(numbers: list[str]) -> set[str]:
                .values_list("settlement_number", flat=True))
 
 
-def members_by_id_number(id_numbers: list[str]) -> dict[str, Member]:
-    members = Member.objects.filter(id_number__in=set(id_numbers)).only("id", "id_number", "name")
-    return {m.id_number: m for m in members}
+def members_by_id_number(id_numbers: list[str]) -> dict[str, tuple[int, str]]:
+    """{ID number: (member id, name)}: tuples, not model instances (a thousand per batch of an import)."""
+    rows = Member.objects.filter(id_number__in=set(id_numbers)).values_list("id_number", "id", "name")
+    return {id_number: (pk, name) for id_number, pk, name in rows}
 
 
-def enrolments_in_subtree(branch: Branch, member_ids: list[int], days: list[date]) -> dict[int, list[Enrolment]]:
-    """The active enrolments of these members made in the branch's subtree whose cover meets the span of `days`."""
+def enrolments_in_subtree(branch: Branch, member_ids: list[int],
+                          days: list[date]) -> dict[int, list[tuple[int, date, date]]]:
+    """{member id: [(enrolment id, cover start, cover end)]} of the active enrolments of these members made in the
+    branch's subtree whose cover meets the span of `days`."""
     if not member_ids or not days:
         return {}
-    found: dict[int, list[Enrolment]] = defaultdict(list)
-    for enrolment in (Enrolment.objects.filter(member_id__in=member_ids, status=Enrolment.Status.ACTIVE,
-                                               branch__path__startswith=branch.path, cover_start__lte=max(days),
-                                               cover_end__gte=min(days))
-                      .only("id", "member_id", "cover_start", "cover_end").order_by("cover_start")):
-        found[enrolment.member_id].append(enrolment)
+    found: dict[int, list] = defaultdict(list)
+    rows = (Enrolment.objects.filter(member_id__in=member_ids, status=Enrolment.Status.ACTIVE,
+                                     branch__path__startswith=branch.path, cover_start__lte=max(days),
+                                     cover_end__gte=min(days))
+            .order_by("cover_start").values_list("member_id", "id", "cover_start", "cover_end"))
+    for member_id, pk, start, end in rows:
+        found[member_id].append((pk, start, end))
     return found
 
 
