@@ -23,11 +23,12 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -38,7 +39,7 @@ from core.spreadsheets import csv_writer
 from members.data.imports import ImportRefused, cell_text, data_rows, file_format_detect, rows_open
 from members.id_numbers import parse_id_number
 from members.models import Branch
-from members.notifications.services import notification_send, recipient_text
+from members.notifications.services import language_of, notification_send, recipient_text
 from members.selectors import branches_in_scope
 
 from .. import rules
@@ -293,7 +294,9 @@ def settlement_import_run(*, job_id: int) -> SettlementImport:
     if not taken:
         return job
     try:
-        _read(job)
+        # The report is written in the uploader's language (an integration's in the site's).
+        with translation.override(language_of(job.uploaded_by) if job.uploaded_by_id else settings.LANGUAGE_CODE):
+            _read(job)
     except (SettlementError, ImportRefused) as e:
         _fail(job, str(e.message))
         return job

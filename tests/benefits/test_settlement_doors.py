@@ -206,3 +206,28 @@ def test_an_integration_sees_only_its_own_imports(api_client, world, integration
     _integration, token = integration
     job = _imported(world, django_capture_on_commit_callbacks)  # uploaded by staff, not by the integration
     assert api_client.get(f"/api/v1/settlement/imports/{job.pk}/", HTTP_X_INTEGRATION_TOKEN=token).status_code == 404
+
+
+def test_the_settlement_pages_read_as_english(client, world, django_capture_on_commit_callbacks):
+    """The member's record page and the staff's import page, in English: no Chinese punctuation or dates (the
+    data's own Chinese, the hospital and the branch names, taken out)."""
+    from django.conf import settings
+
+    from tests.portal.test_english_pages import chinese_marks, visible_text
+
+    world.reviewer_base.language = "en"  # the report is written in the uploader's language
+    world.reviewer_base.save(update_fields=["language"])
+    job = _imported(world, django_capture_on_commit_callbacks, rows=[
+        record_row(world.claimant, "JS0001", hospital="City Hospital"),
+        record_row(world.claimant, "JS0002", admission="bad")])
+    record = SettlementRecord.objects.get()
+    data = [world.tree.base_a1.name, str(world.reviewer_base), "K35.9", "bad"]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(world.claimant.user)
+    page = visible_text(client.get(f"/benefits/settlement/stays/{record.stay_id}/").content.decode(), data)
+    assert "Aid claimed for you" in page and not chinese_marks(page)
+    claims_page = visible_text(client.get("/benefits/claims/").content.decode(), data)
+    assert "From a settlement record" in claims_page and not chinese_marks(claims_page)
+    client.force_login(world.reviewer_base)
+    staff = visible_text(client.get(f"/benefits/staff/settlement/{job.pk}/").content.decode(), data)
+    assert "Records without a claim" in staff and not chinese_marks(staff), chinese_marks(staff)
