@@ -101,8 +101,8 @@ seed: $(STAMP)
 	$(PY) manage.py seed_demo
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete
-	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-obsolete
+	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=frontend --ignore=static/vendor --ignore=node_modules --no-obsolete
+	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --ignore=frontend --ignore=static/vendor --ignore=node_modules --no-obsolete
 
 lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --group dev -o requirements.lock -q --python-version 3.11 --universal

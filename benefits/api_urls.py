@@ -1,10 +1,11 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from . import api
 from .aid import api as aid_api
 from .claims import api as claims_api
 from .claims import stays_api
+from .settlement import api as settlement_api
 
 router = SimpleRouter()
 router.register("plans", api.PlanViewSet, basename="benefits-plan")
@@ -20,5 +21,9 @@ urlpatterns = [
     path("my-cover/", api.MyCoverView.as_view(), name="benefits-my-cover"),
     path("group-enrolments/", api.GroupEnrolmentView.as_view(), name="benefits-group-enrolment"),
     path("aid/hardship/", include("benefits.hardship.api_urls")),
+    path("settlement/records/", settlement_api.RecordsView.as_view(), name="settlement-records"),
+    # Ids of at most 18 digits: a longer one names no row and would overflow the database's integer (a 500).
+    re_path(r"^settlement/imports/(?P<import_id>[0-9]{1,18})/$", settlement_api.ImportView.as_view(),
+            name="settlement-import"),
     *router.urls,
 ]

@@ -9,6 +9,7 @@ from . import services, wechatpay
 from .aid.tasks import remind_overdue_aid
 from .claims.tasks import assess_claim, remind_members_of_claims, remind_overdue_claims
 from .hardship.tasks import remind_care_visits, remind_hardship_rechecks
+from .settlement.tasks import settlement_claims_file, settlement_import_run
 
 __all__ = [
     "assess_claim",
@@ -21,6 +22,8 @@ __all__ = [
     "remind_members_of_claims",
     "remind_overdue_aid",
     "remind_overdue_claims",
+    "settlement_claims_file",
+    "settlement_import_run",
 ]
 
 

@@ -4,6 +4,7 @@ from . import views
 from .aid import views as aid_views
 from .claims import stays_views
 from .claims import views as claims_views
+from .settlement import views as settlement_views
 
 app_name = "benefits"
 
@@ -56,4 +57,11 @@ urlpatterns = [
     path("aid/<int:application_id>/withdraw/", aid_views.aid_withdraw, name="aid-withdraw"),
     path("aid/<int:application_id>/letter.pdf", aid_views.aid_letter, name="aid-letter"),
     path("hardship/", include("benefits.hardship.urls")),
+    path("staff/settlement/", settlement_views.import_list, name="settlement-imports"),
+    path("staff/settlement/<int:job_id>/", settlement_views.import_detail, name="settlement-import"),
+    path("staff/settlement/<int:job_id>/report.<str:file_format>", settlement_views.import_report,
+         name="settlement-report"),
+    path("settlement/stays/<int:stay_id>/", settlement_views.record_detail, name="settlement-record"),
+    path("settlement/stays/<int:stay_id>/confirm/", settlement_views.record_confirm, name="settlement-confirm"),
+    path("settlement/stays/<int:stay_id>/decline/", settlement_views.record_decline, name="settlement-decline"),
 ]

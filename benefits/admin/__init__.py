@@ -5,6 +5,7 @@
 `claims`: the claims review queue.
 `hardship`: the hardship register (minimum living standards, families, care visits), scoped like its pages.
 `payouts`: payout batches of every kind of application.
+`settlement`: settlement-record imports, the records and the integrations posting them.
 """
 
 from .aid import AidCampaignAdmin, EducationAidApplicationAdmin
@@ -22,6 +23,7 @@ from .plans import (
     has_scope,
     is_plan_manager,
 )
+from .settlement import SettlementImportAdmin, SettlementIntegrationAdmin, SettlementRecordAdmin
 
 __all__ = [
     "AidCampaignAdmin",
@@ -36,6 +38,9 @@ __all__ = [
     "PaymentAdmin",
     "PayoutBatchAdmin",
     "PlanAdmin",
+    "SettlementImportAdmin",
+    "SettlementIntegrationAdmin",
+    "SettlementRecordAdmin",
     "SubsidyRuleAdmin",
     "TierAdmin",
     "has_scope",

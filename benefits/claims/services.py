@@ -302,11 +302,12 @@ def own_active_enrolment(actor, enrolment_id: int) -> Enrolment:
     return enrolment
 
 
-def claim_line_create(*, actor, enrolment: Enrolment, kind: str, values: dict, stay=None) -> Claim:
+def claim_line_create(*, actor, enrolment: Enrolment, kind: str, values: dict, stay=None,
+                      source: str = Claim.Source.MEMBER) -> Claim:
     """A draft claim of checked facts (`facts_clean`), with its history row and audit entry."""
     claim = Claim.objects.create(
         number=reference_number("C"), enrolment=enrolment, member=enrolment.member, branch_id=enrolment.branch_id,
-        kind=kind, state=S.DRAFT, stay=stay, **values,
+        kind=kind, state=S.DRAFT, stay=stay, source=source, **values,
     )
     ClaimEvent.objects.create(claim=claim, action="create", actor=actor, to_state=S.DRAFT)
     audit_log(actor=actor, action="benefits.claim.create", target=claim,
@@ -330,6 +331,7 @@ def claim_create(*, actor, enrolment_id: int, kind: str, facts: dict | None = No
         if not BenefitRule.objects.filter(tier_id=enrolment.tier_id, kind=kind).exists():
             raise ClaimError(_("您参加的档次不包含这项补助。"), fields={"kind": _("请选择档次内的补助项目。")})
         values = facts_clean(kind, facts_with_saved_payee(facts, enrolment), enrolment=enrolment)
+        ensure_not_claimed_from_record(enrolment, kind, values)
         claim = claim_line_create(actor=actor, enrolment=enrolment, kind=kind, values=values)
     return claim
 
@@ -479,16 +481,34 @@ def claim_submit(*, actor, claim_id: int, as_stay: bool = False) -> Claim:
         if missing:
             raise ClaimError(_("还不能提交，缺少：%(items)s。") % {"items": _("、").join(missing)},
                              fields={"missing": missing})
+        claim = claim_line_submit(actor=actor, claim=claim)
+    return claim
+
+
+def claim_line_submit(*, actor, claim: Claim, notify: bool = True) -> Claim:
+    """Submits a claim locked by the caller, checked by the caller (the member's submit above; a settlement record's
+    lines, which the record stands in for the documents of), and queues its assessment: one submission, whoever
+    filed the claim."""
+    # Inside the caller's transaction (no savepoint: a record's lines are submitted by the thousand).
+    with transaction.atomic(savepoint=False):
         ClaimInvoice.objects.filter(claim=claim).delete()
         ClaimInvoice.objects.bulk_create([ClaimInvoice(claim=claim, number=n) for n in claim.invoice_numbers])
         resubmitted = claim.state == S.RETURNED
         claim = _transition(claim, action="submit", actor=actor, submitted_at=_now(), proposed_amount=None,
                             approved_amount=None, assessment={}, flags=[], hospital_days_paid=0, return_items=[])
-        title = (gettext_lazy("您的补助申请 %(number)s 已重新提交") if resubmitted
-                 else gettext_lazy("您的补助申请 %(number)s 已提交"))
-        _notify_member(claim, recipient_text(title, number=claim.number),
-                       gettext_lazy("系统核算后将交由工会审核，每一步都会通知您。"))
+        if notify:
+            title = (gettext_lazy("您的补助申请 %(number)s 已重新提交") if resubmitted
+                     else gettext_lazy("您的补助申请 %(number)s 已提交"))
+            _notify_member(claim, recipient_text(title, number=claim.number),
+                           gettext_lazy("系统核算后将交由工会审核，每一步都会通知您。"))
         outbox_add(task="benefits.tasks.assess_claim", args=[claim.pk])
+    return claim
+
+
+def claim_decline(*, actor, claim: Claim) -> Claim:
+    """The member declines a claim the portal filed from their settlement record (locked by the caller)."""
+    with transaction.atomic():
+        claim = _transition(claim, action="decline", actor=actor, message=_("本人放弃根据医保结算记录生成的申请。"))
     return claim
 
 
@@ -572,14 +592,24 @@ def claim_assess(*, claim_id: int) -> Claim:
         )
         flags = [{"code": "ineligible", "message": m.render()} for m in assessment.reasons]
         flags += claim_duplicate_flags(claim)
+        breakdown = assessment.as_data()
+        by_rule = _rule_approval(claim, assessment, flags)
+        if by_rule is not None:
+            breakdown["lines"].append({"kind": "rule_approve", "text": by_rule, "amount": str(assessment.amount),
+                                       "inputs": {}})
         claim = _transition(
             claim, action="assess", actor=None, proposed_amount=assessment.amount, amount_to=assessment.amount,
-            assessment=assessment.as_data(), flags=flags, assessed_at=_now(),
+            assessment=breakdown, flags=flags, assessed_at=_now(),
             hospital_days_paid=assessment.hospital_days_paid,
         )
+        if by_rule is not None:
+            claim = _transition(claim, action="rule_approve", actor=None, message=by_rule,
+                                amount_to=assessment.amount, approved_amount=assessment.amount, decided_at=_now())
         # The member and the base union's reviewers, in one pass (what _notify_member and _notify_reviewers send).
         messages = []
-        if claim.member.user_id is not None:
+        if claim.member.user_id is not None and claim.source == Claim.Source.SETTLEMENT:
+            messages.append(settlement_assessed_message(claim))
+        elif claim.member.user_id is not None:
             messages.append((claim.member.user, f"benefits.claim.{claim.state}",
                              recipient_text(gettext_lazy("您的补助申请 %(number)s 已进入审核"), number=claim.number),
                              recipient_text(gettext_lazy("系统核算金额 %(amount)s 元，以工会审核结果为准。"),
@@ -591,9 +621,74 @@ def claim_assess(*, claim_id: int) -> Claim:
                                      kind=kind_label(claim.kind))
         messages += [(user, "benefits.claim.review", review_title, review_body,
                       f"/admin/benefits/claim/{claim.pk}/change/")
-                     for user in claims_selectors.assessment_reviewers(claim.branch)]
+                     for user in claims_selectors.assessment_reviewers(claim.branch)
+                     if by_rule is None]
         notifications_send_many(messages=messages)
     return claim
+
+
+def _rule_approval(claim: Claim, assessment: rules.Assessment, flags: list[dict]) -> str | None:
+    """The words of the plan's rule approving a claim filed from a settlement record without review, or None when
+    it goes to review as any other: the plan sets no limit for the kind, the amount is above it, or anything is
+    flagged (a stay claimed already, a rule not met). The plan year's limits are checked as at any approval (the
+    enrolment is locked by the caller)."""
+    if claim.source != Claim.Source.SETTLEMENT or flags or not assessment.eligible or assessment.amount <= 0:
+        return None
+    limit = (BenefitRule.objects.filter(tier_id=claim.enrolment.tier_id, kind=claim.kind)
+             .values_list("settlement_auto_approve_up_to", flat=True).first())
+    if limit is None or assessment.amount > limit:
+        return None
+    try:
+        _ensure_within_limits(claim, assessment.amount)
+    except ClaimError:
+        return None
+    return _("医保结算记录生成的申请，核算金额不超过方案规定的免审核上限 %(limit)s 元，按规则直接核准。") % {
+        "limit": limit}
+
+
+def settlement_assessed_message(claim: Claim) -> tuple:
+    """What the member is told once a claim filed from their settlement record is assessed: what was found, the
+    amount, and the one step left (confirm, with a bank account) or declining."""
+    if claim.state == S.APPROVED:
+        title = recipient_text(gettext_lazy("已根据医保住院结算记录为您核准%(kind)s %(amount)s 元"),
+                               kind=kind_label(claim.kind), amount=money.figures(claim.approved_amount))
+    else:
+        title = recipient_text(gettext_lazy("已根据医保住院结算记录为您申请%(kind)s，系统核算 %(amount)s 元"),
+                               kind=kind_label(claim.kind), amount=money.figures(claim.proposed_amount))
+    body = recipient_text(
+        gettext_lazy("%(hospital)s 住院 %(start)s 至 %(end)s，申请编号 %(number)s。请确认并填写收款银行账户后发放；"
+                     "如不需要，也可以放弃。"),
+        hospital=claim.hospital, start=claim.admission_date, end=claim.discharge_date, number=claim.number)
+    return (claim.member.user, "benefits.settlement.found", title, body,
+            f"/benefits/settlement/stays/{claim.stay_id}/")
+
+
+def stay_claimed_from_record(member_id: int, kind: str | None, admission, discharge) -> str | None:
+    """The number of a live claim the portal filed from a settlement record for this member's stay overlapping
+    these dates (of `kind`, or of any stay kind), or None: the member need not, and may not, claim it again."""
+    if not (admission and discharge):
+        return None
+    kinds = [kind] if kind else list(HOSPITAL_STAY_KINDS)
+    return (Claim.objects.filter(member_id=member_id, kind__in=kinds, source=Claim.Source.SETTLEMENT,
+                                 state__in=[S.DRAFT, *LIVE_STATES], admission_date__lte=discharge,
+                                 discharge_date__gte=admission)
+            .values_list("number", flat=True).first())
+
+
+def ensure_not_claimed_from_record(enrolment: Enrolment, kind: str | None, values: dict) -> None:
+    """Refuses a stay the portal already claimed for the member from a settlement record: paid once.
+
+    Race: the record's claims filed while the member enters the same stay by hand. Both lock the enrolment row
+    first (here and in benefits.settlement.services), so the second sees the first's claim."""
+    if kind is not None and kind not in HOSPITAL_STAY_KINDS:
+        return
+    Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
+    number = stay_claimed_from_record(enrolment.member_id, kind, values.get("admission_date"),
+                                      values.get("discharge_date"))
+    if number:
+        raise ClaimError(
+            _("这次住院已根据医保结算记录为您申请（申请编号 %(number)s），无需再次申请；请在该申请中确认。")
+            % {"number": number}, fields={"admission_date": _("这次住院已有申请。")}, code="duplicate")
 
 
 # --- claims as a kind of reviewed application -------------------------------------------------------------
@@ -693,6 +788,11 @@ class ClaimReview(ReviewKind):
 
     def amount_check(self, application: Claim, amount: Decimal) -> dict:
         return {"hospital_days_paid": _ensure_within_limits(application, amount)}
+
+    def payable(self) -> Q:
+        # A claim the portal filed from a settlement record is paid only once the member confirmed it (and so
+        # gave the account it goes to): no money leaves for a stay the member may decline.
+        return Q(source=Claim.Source.MEMBER) | Q(stay__settlement_record__answer="confirmed")
 
     def service_times(self, waiting: Q):
         plan_days = dict(Plan.objects.filter(enrolments__claims__in=Claim.objects.filter(waiting))

@@ -87,17 +87,45 @@ def stay_create(*, actor, enrolment_id: int, facts: dict) -> ClaimStay:
         values = services.facts_clean(STAY_FACT_KIND, services.facts_with_saved_payee(facts, enrolment),
                                     enrolment=enrolment)
         _entry_checked(values)
-        kinds = [kind for kind in offered if stay_line_refusal(kind, values) is None]
-        if not kinds:
-            # Only the self-pay subsidy is in the tier, and no self-paid cost was entered.
-            raise ClaimError(_("提交的内容有误，请检查标出的项目。"),
-                             fields={"self_paid": stay_line_refusal(offered[0], values)})
-        stay = ClaimStay.objects.create(number=services.reference_number("S"), enrolment=enrolment,
-                                        member=enrolment.member)
-        for kind in kinds:
-            services.claim_line_create(actor=actor, enrolment=enrolment, kind=kind,
-                                     values=_line_values(kind, values), stay=stay)
-        audit_log(actor=actor, action="benefits.stay.create", target=stay, data={"kinds": kinds})
+        services.ensure_not_claimed_from_record(enrolment, None, values)
+        stay = _stay_lines_create(actor=actor, enrolment=enrolment, values=values, offered=offered,
+                                  source=Claim.Source.MEMBER)
+    return stay
+
+
+def _stay_lines_create(*, actor, enrolment: Enrolment, values: dict, offered: list[str], source: str) -> ClaimStay:
+    kinds = [kind for kind in offered if stay_line_refusal(kind, values) is None]
+    if not kinds:
+        # Only the self-pay subsidy is in the tier, and no self-paid cost was entered.
+        raise ClaimError(_("提交的内容有误，请检查标出的项目。"),
+                         fields={"self_paid": stay_line_refusal(offered[0], values)})
+    stay = ClaimStay.objects.create(number=services.reference_number("S"), enrolment=enrolment,
+                                    member=enrolment.member)
+    for kind in kinds:
+        services.claim_line_create(actor=actor, enrolment=enrolment, kind=kind, values=_line_values(kind, values),
+                                   stay=stay, source=source)
+    audit_log(actor=actor, action="benefits.stay.create", target=stay, data={"kinds": kinds, "source": source})
+    return stay
+
+
+def stay_file_from_record(*, enrolment: Enrolment, facts: dict) -> ClaimStay | None:
+    """A stay the portal files by itself from a settlement record (no actor: the record is the evidence and
+    stands in for the documents): a line for each kind of the tier the facts qualify for, checked by the same
+    `facts_clean` as a member's entry, submitted at once and queued for the same assessment. None when the tier
+    gives nothing for a stay. The caller holds the enrolment's lock."""
+    with transaction.atomic():
+        offered = stay_kinds_offered(enrolment)
+        if not offered:
+            return None
+        values = services.facts_clean(STAY_FACT_KIND, services.facts_with_saved_payee(facts, enrolment),
+                                      enrolment=enrolment)
+        _entry_checked(values)
+        if not any(stay_line_refusal(kind, values) is None for kind in offered):
+            return None
+        stay = _stay_lines_create(actor=None, enrolment=enrolment, values=values, offered=offered,
+                                  source=Claim.Source.SETTLEMENT)
+        for line in Claim.objects.filter(stay=stay).select_related("member__user", "enrolment").order_by("id"):
+            services.claim_line_submit(actor=None, claim=line, notify=False)
     return stay
 
 

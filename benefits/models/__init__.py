@@ -6,6 +6,7 @@
 `review`: what every reviewed and paid application has in common (abstract), for `benefits.review`.
 `hardship`: the hardship register: families, household, documents, home visits, objections, events, care visits,
 the minimum living standard per district and year.
+`settlement`: hospital settlement records from social security, their imports and the integrations posting them.
 """
 
 from .aid import (
@@ -60,6 +61,13 @@ from .plans import (
     ensure_plan_not_frozen,
 )
 from .review import ReviewedApplication, ReviewEvent, ReviewState
+from .settlement import (
+    SettlementImport,
+    SettlementIntegration,
+    SettlementRecord,
+    SettlementRowError,
+    token_digest,
+)
 
 __all__ = [
     "FROZEN_MESSAGE",
@@ -105,9 +113,14 @@ __all__ = [
     "ReviewState",
     "ReviewedApplication",
     "SchoolStage",
+    "SettlementImport",
+    "SettlementIntegration",
+    "SettlementRecord",
+    "SettlementRowError",
     "SubsidyRule",
     "Tier",
     "aid_document_upload_to",
     "document_upload_to",
     "ensure_plan_not_frozen",
+    "token_digest",
 ]

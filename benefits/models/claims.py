@@ -46,7 +46,13 @@ class ClaimStay(models.Model):
         return self.number
 
 
+class ClaimSource(models.TextChoices):
+    MEMBER = "member", _("本人申请")
+    SETTLEMENT = "settlement", _("医保结算记录")
+
+
 class Claim(ReviewedApplication):
+    Source = ClaimSource
     # No single-column index on these three: each leads one of the composite indexes in Meta, which serve the
     # same lookups, and every claim row written (submit, assess, each decision) would update three more indexes.
     enrolment = models.ForeignKey(
@@ -63,6 +69,8 @@ class Claim(ReviewedApplication):
     # The hospital stay this claim is a line of, when the member entered the stay once for several kinds.
     stay = models.ForeignKey(ClaimStay, on_delete=models.PROTECT, null=True, blank=True, related_name="lines",
                              verbose_name=_("住院申请"))
+    # Filed by the member, or by the portal from a hospital settlement record (免申即享).
+    source = models.CharField(_("来源"), max_length=12, choices=ClaimSource.choices, default=ClaimSource.MEMBER)
 
     # The facts (only those the kind needs are asked).
     diagnosis = models.CharField(_("诊断或伤情"), max_length=200, blank=True)

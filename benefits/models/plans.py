@@ -255,6 +255,11 @@ class BenefitRule(models.Model):
         _("申请所需材料"), default=list, blank=True,
         help_text=_("申请本项补助须上传的材料种类，例如 [\"invoice\", \"discharge_summary\"]。"),
     )
+    settlement_auto_approve_up_to = models.DecimalField(
+        _("医保结算记录免审核上限（元）"), max_digits=12, decimal_places=2, null=True, blank=True,
+        help_text=_("根据医保结算记录生成的本项申请，核算金额不超过此数且没有任何提示时按规则直接核准，不经人工审核；"
+                    "留空则一律人工审核。"),
+    )
 
     objects = BenefitRuleManager()
 

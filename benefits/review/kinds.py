@@ -37,6 +37,10 @@ class ReviewKind(ABC):
     bank_memo: str = ""  # the transfer's memo in the bank file (Chinese: a document for the bank), before the batch
     reject_reasons: type  # TextChoices of the reasons a reviewer picks from ("other" asks for words)
 
+    def payable(self) -> Q:
+        """Which approved applications finance may put in a batch (all of them unless a kind holds some back)."""
+        return Q()
+
     @abstractmethod
     def federation(self, application) -> Branch | None:
         """The federation that takes the second decision (None: the root of the application's branch)."""

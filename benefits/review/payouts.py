@@ -70,7 +70,7 @@ def payout_batch_create(*, actor, branch_id: int) -> BatchResult:
         for kind in kinds:
             payable = (
                 kind.model.objects.select_for_update(of=("self",))
-                .filter(state=S.APPROVED, branch__in=branch_subtree(branch))
+                .filter(kind.payable(), state=S.APPROVED, branch__in=branch_subtree(branch))
                 .exclude(payout_items__status=PayoutItem.Status.PENDING)
             )
             # No one pays themselves: a finance officer's own applications go into a colleague's batch.

@@ -50,6 +50,11 @@ TRANSITIONS: dict[str, tuple[frozenset, str | None]] = {
     # A reviewer checked something the rules hold the application on (aid declared from elsewhere) and lets the
     # review go on, saying why.
     "override": (frozenset({S.BASE_REVIEW, S.FEDERATION_REVIEW}), None),
+    # A claim filed from a hospital settlement record, within the amount its plan approves without review.
+    "rule_approve": (frozenset({S.BASE_REVIEW}), S.APPROVED),
+    # The member says no to a claim the portal filed for them from a record: before it is paid (an unconfirmed
+    # record's claim never enters a payout batch).
+    "decline": (frozenset({S.SUBMITTED, S.BASE_REVIEW, S.FEDERATION_REVIEW, S.RETURNED, S.APPROVED}), S.WITHDRAWN),
 }
 
 ACTION_LABELS = {
@@ -67,6 +72,9 @@ ACTION_LABELS = {
     "pay": gettext_lazy("补助已发放"),
     "payout_failed": gettext_lazy("发放未成功"),
     "override": gettext_lazy("核实其他资助后准予继续"),
+    "rule_approve": gettext_lazy("按方案规则直接核准"),
+    "decline": gettext_lazy("本人放弃申请"),
+    "confirm": gettext_lazy("本人确认申请"),
 }
 
 # What the amount on a history row is, by the event's action (any other action with an amount: "金额").
@@ -74,6 +82,7 @@ AMOUNT_LABELS = {
     "assess": gettext_lazy("核算金额"),
     "adjust": gettext_lazy("调整为"),
     "approve": gettext_lazy("核定金额"),
+    "rule_approve": gettext_lazy("核定金额"),
     "pay": gettext_lazy("发放金额"),
 }
 

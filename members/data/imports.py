@@ -622,3 +622,10 @@ def _finish(job: ImportJob, *, status: str, message: str) -> None:
                                            total=job.total_rows, errors=job.error_count),
             url=reverse("members:import-detail", args=[job.pk]),
         )
+
+
+# The readers other imports share (benefits' settlement records): the same sniffing, streaming and refusals.
+file_format_detect = _detect_format
+rows_open = _open_rows
+data_rows = _data_rows
+cell_text = _cell_text

@@ -75,3 +75,4 @@ def hw(org_tree, member_factory, staff_of, user_factory):
     from tests.benefits.hardship_helpers import hardship_world
 
     return hardship_world(org_tree, member_factory, staff_of, user_factory)
+

@@ -1,0 +1,157 @@
+"""Settlement records: reads. Each batch of an import is matched with a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from members.models import Branch, Member
+from members.selectors import branches_in_scope
+
+from ..claims.selectors import LIVE_STATES
+from ..models import Claim, Enrolment, SettlementImport, SettlementRecord, SettlementRowError
+
+STAFF_ROLES = ["branch_admin", "claims_reviewer", "finance"]
+STAY_KINDS = ("hospital_daily", "inpatient_self_pay")
+
+
+def numbers_imported(numbers: list[str]) -> set[str]:
+    return set(SettlementRecord.objects.filter(settlement_number__in=numbers)
+               .values_list("settlement_number", flat=True))
+
+
+def members_by_id_number(id_numbers: list[str]) -> dict[str, tuple[int, str]]:
+    """{ID number: (member id, name)}: tuples, not model instances (a thousand per batch of an import)."""
+    rows = Member.objects.filter(id_number__in=set(id_numbers)).values_list("id_number", "id", "name")
+    return {id_number: (pk, name) for id_number, pk, name in rows}
+
+
+def enrolments_in_subtree(branch: Branch, member_ids: list[int],
+                          days: list[date]) -> dict[int, list[tuple[int, date, date]]]:
+    """{member id: [(enrolment id, cover start, cover end)]} of the active enrolments of these members made in the
+    branch's subtree whose cover meets the span of `days`."""
+    if not member_ids or not days:
+        return {}
+    found: dict[int, list] = defaultdict(list)
+    rows = (Enrolment.objects.filter(member_id__in=member_ids, status=Enrolment.Status.ACTIVE,
+                                     branch__path__startswith=branch.path, cover_start__lte=max(days),
+                                     cover_end__gte=min(days))
+            .order_by("cover_start").values_list("member_id", "id", "cover_start", "cover_end"))
+    for member_id, pk, start, end in rows:
+        found[member_id].append((pk, start, end))
+    return found
+
+
+def stays_claimed_by_hand(member_ids: list[int]) -> dict[int, list[tuple[date, date, str]]]:
+    """The stays these members claimed themselves (live claims of a stay kind): (admission, discharge, number)."""
+    found: dict[int, list] = defaultdict(list)
+    if not member_ids:
+        return found
+    rows = (Claim.objects.filter(member_id__in=member_ids, kind__in=STAY_KINDS, source=Claim.Source.MEMBER,
+                                 state__in=[Claim.State.DRAFT, *LIVE_STATES], admission_date__isnull=False,
+                                 discharge_date__isnull=False)
+            .values_list("member_id", "admission_date", "discharge_date", "number"))
+    for member_id, start, end, number in rows:
+        found[member_id].append((start, end, number))
+    return found
+
+
+def stay_claimed_by_hand(member_id: int, admission: date, discharge: date) -> str:
+    return (Claim.objects.filter(member_id=member_id, kind__in=STAY_KINDS, source=Claim.Source.MEMBER,
+                                 state__in=[Claim.State.DRAFT, *LIVE_STATES], admission_date__lte=discharge,
+                                 discharge_date__gte=admission)
+            .values_list("number", flat=True).first()) or ""
+
+
+def record_chunks(job_id: int, size: int) -> list[tuple[int, int]]:
+    """(first id, last id) of each run of `size` records of the job to file, for one task each."""
+    ids = SettlementRecord.objects.filter(job_id=job_id, stay__isnull=True, already_claimed="").order_by("id")
+    chunks = []
+    batch: list[int] = []
+    for pk in ids.values_list("id", flat=True).iterator(chunk_size=2000):
+        batch.append(pk)
+        if len(batch) == size:
+            chunks.append((batch[0], batch[-1]))
+            batch = []
+    if batch:
+        chunks.append((batch[0], batch[-1]))
+    return chunks
+
+
+def records_to_file(job_id: int, first_id: int, last_id: int) -> list[int]:
+    return list(SettlementRecord.objects.filter(job_id=job_id, id__gte=first_id, id__lte=last_id)
+                .values_list("id", flat=True).order_by("id"))
+
+
+def imports_for(user):
+    """The imports of the user's branches' subtrees, newest first."""
+    return (SettlementImport.objects.filter(branch__in=branches_in_scope(user, roles=STAFF_ROLES))
+            .select_related("branch", "uploaded_by", "integration"))
+
+
+def import_for(user, job_id: int) -> SettlementImport | None:
+    return imports_for(user).filter(pk=job_id).first()
+
+
+def row_errors(job: SettlementImport):
+    return SettlementRowError.objects.filter(job=job).order_by("row_number", "id")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one import (or one month) stands."""
+
+    label: str
+    received: int
+    matched: int
+    paid: int
+    paid_amount: object
+    waiting: int
+
+
+def _record_figures(records) -> dict:
+    return records.aggregate(
+        matched=Count("id", distinct=True),
+        waiting=Count("id", filter=Q(answer=SettlementRecord.Answer.WAITING, stay__isnull=False), distinct=True),
+        paid=Count("stay__lines", filter=Q(stay__lines__state=Claim.State.PAID), distinct=True),
+        paid_amount=Sum("stay__lines__paid_amount", filter=Q(stay__lines__state=Claim.State.PAID)),
+    )
+
+
+def import_standing(job: SettlementImport) -> Standing:
+    figures = _record_figures(SettlementRecord.objects.filter(job=job))
+    return Standing(label=str(job.pk), received=job.total_rows, matched=figures["matched"], paid=figures["paid"],
+                    paid_amount=figures["paid_amount"] or 0, waiting=figures["waiting"])
+
+
+def monthly_standing(user) -> list[Standing]:
+    """Per month of import over the user's scope: records received, matched, claims paid, records waiting for the
+    member's answer. Three queries whatever the number of months."""
+    jobs = imports_for(user)
+    received = dict(jobs.annotate(month=TruncMonth("created_at")).values("month")
+                    .annotate(n=Sum("total_rows")).values_list("month", "n"))
+    records = SettlementRecord.objects.filter(job__in=jobs).annotate(month=TruncMonth("job__created_at"))
+    matched = {row["month"]: row for row in records.values("month").annotate(
+        matched=Count("id", distinct=True),
+        waiting=Count("id", filter=Q(answer=SettlementRecord.Answer.WAITING, stay__isnull=False), distinct=True))}
+    paid = {row["month"]: row for row in records.filter(stay__lines__state=Claim.State.PAID).values("month").annotate(
+        paid=Count("stay__lines", distinct=True), amount=Sum("stay__lines__paid_amount"))}
+    months = sorted(set(received) | set(matched), reverse=True)
+    return [Standing(label=f"{month:%Y-%m}", received=received.get(month) or 0,
+                     matched=matched.get(month, {}).get("matched", 0), paid=paid.get(month, {}).get("paid", 0),
+                     paid_amount=paid.get(month, {}).get("amount") or 0,
+                     waiting=matched.get(month, {}).get("waiting", 0))
+            for month in months if month is not None]
+
+
+def member_record(user, stay_id: int) -> SettlementRecord | None:
+    return (SettlementRecord.objects.filter(stay_id=stay_id, member__user_id=getattr(user, "pk", None))
+            .select_related("stay", "enrolment__plan").first())
+
+
+def stay_lines(stay_id: int) -> list[Claim]:
+    return list(Claim.objects.filter(stay_id=stay_id).order_by("id"))

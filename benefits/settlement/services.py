@@ -1,0 +1,579 @@
+"""Settlement records (医保住院结算): every write. One transaction each (a job's batches each commit on their own, so
+the progress bar moves and a worker killed mid-file leaves whole batches behind).
+
+An import is read in two steps by Celery tasks, streaming the file so memory stays flat:
+
+1. read and match (`settlement_import_run`): each row is checked (columns, dates, amounts, the ID number's
+   checksum); a good row is matched, 1,000 at a time, to a member by normalised ID number and name and to the
+   enrolment covering its admission date within the import's branch subtree. A settlement number already
+   imported (by any file or call) or twice in the file is a duplicate; a stay the member claimed by hand is kept
+   as a record without a claim. Matched records are written with the unique settlement number, so no order of
+   imports brings one in twice.
+2. file (`settlement_claims_file`, 200 records a task): each record becomes a hospital stay whose lines are
+   submitted and assessed by the claims' own services (`benefits.claims.stays.stay_file_from_record`).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import logging
+import re
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import ApplicationError
+from core.money import amount_parse
+from core.services import audit_log, outbox_add
+from core.spreadsheets import csv_writer
+from members.data.imports import ImportRefused, cell_text, data_rows, file_format_detect, rows_open
+from members.id_numbers import parse_id_number
+from members.models import Branch
+from members.notifications.services import language_of, notification_send, recipient_text
+from members.selectors import branches_in_scope
+
+from .. import rules
+from ..claims import services as claim_services
+from ..claims import stays
+from ..models import (
+    Claim,
+    Enrolment,
+    SettlementImport,
+    SettlementIntegration,
+    SettlementRecord,
+    SettlementRowError,
+    token_digest,
+)
+from . import selectors
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 30 * 1024 * 1024
+MAX_ROWS = 200_000
+MAX_API_RECORDS = 5_000
+BATCH_SIZE = 1000
+FILE_CHUNK = 200  # records filed per task: each a stay, its lines, their events and assessments queued
+IMPORT_ROLES = ["branch_admin", "claims_reviewer"]
+S = Claim.State
+
+# The documented layout (docs/benefits-settlement.md): Chinese headers first, the English names integrators use.
+COLUMNS = (
+    ("id_number", gettext_lazy("身份证号"), True),
+    ("name", gettext_lazy("姓名"), True),
+    ("hospital", gettext_lazy("医院"), True),
+    ("admission_date", gettext_lazy("入院日期"), True),
+    ("discharge_date", gettext_lazy("出院日期"), True),
+    ("total_cost", gettext_lazy("医疗费用总额"), True),
+    ("self_paid", gettext_lazy("个人自付"), True),
+    ("bed_fee", gettext_lazy("床位费"), True),
+    ("settlement_number", gettext_lazy("结算单号"), True),
+    ("diagnosis_code", gettext_lazy("诊断编码"), False),
+)
+COLUMN_ALIASES = {
+    "身份证号": "id_number", "身份证号码": "id_number", "公民身份号码": "id_number", "id_number": "id_number",
+    "姓名": "name", "name": "name",
+    "医院": "hospital", "医疗机构": "hospital", "就诊医院": "hospital", "hospital": "hospital",
+    "入院日期": "admission_date", "admission_date": "admission_date",
+    "出院日期": "discharge_date", "discharge_date": "discharge_date",
+    "医疗费用总额": "total_cost", "医疗总费用": "total_cost", "总费用": "total_cost", "total_cost": "total_cost",
+    "个人自付": "self_paid", "个人自付金额": "self_paid", "self_paid": "self_paid",
+    "床位费": "bed_fee", "bed_fee": "bed_fee",
+    "结算单号": "settlement_number", "结算编号": "settlement_number", "settlement_number": "settlement_number",
+    "诊断编码": "diagnosis_code", "疾病编码": "diagnosis_code", "diagnosis_code": "diagnosis_code",
+}
+LABELS = {code: label for code, label, _required in COLUMNS}
+REQUIRED = [code for code, _label, required in COLUMNS if required]
+SETTLEMENT_NUMBER_RE = re.compile(r"^[A-Za-z0-9_-]{4,50}$")
+
+
+class SettlementError(ApplicationError):
+    """A settlement import, record or integration call refused, with a message for the person or system."""
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+
+def columns_map(header: list) -> dict[str, int]:
+    """{field: column index} of a header row; refuses, naming them, a header without every required column."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        field = COLUMN_ALIASES.get(cell_text(cell).replace(" ", "").rstrip("*＊").lower())
+        if field and field not in columns:
+            columns[field] = index
+    missing = [str(LABELS[code]) for code in REQUIRED if code not in columns]
+    if missing:
+        raise SettlementError(
+            _("缺少必需的列：%(missing)s。第一行应为列名：%(all)s。")
+            % {"missing": "、".join(missing), "all": "、".join(str(LABELS[c]) for c in REQUIRED)},
+            code="bad_header")
+    return columns
+
+
+def _date(value) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value).replace("/", "-").replace(".", "-")
+    if re.fullmatch(r"\d{8}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def row_check(values: list, columns: dict[str, int]) -> tuple[dict | None, list[tuple[str, str, str]]]:
+    """One row on its own: (clean record or None, [(field, value, message), ...])."""
+
+    def cell(field: str):
+        index = columns.get(field)
+        return values[index] if index is not None and index < len(values) else None
+
+    errors: list[tuple[str, str, str]] = []
+    clean: dict = {}
+    raw_id = cell_text(cell("id_number"))
+    try:
+        clean["id_number"] = parse_id_number(raw_id)[0]  # full-width digits and a lower-case x normalised
+    except ValidationError as e:
+        errors.append(("id_number", raw_id, e.messages[0]))
+    for field, limit in (("name", 100), ("hospital", 200), ("diagnosis_code", 50)):
+        text = cell_text(cell(field))
+        if not text and field != "diagnosis_code":
+            errors.append((field, "", _("这一项不能为空。")))
+        elif len(text) > limit:
+            errors.append((field, text, _("最多 %(limit)s 个字。") % {"limit": limit}))
+        clean[field] = text
+    number = cell_text(cell("settlement_number"))
+    if not SETTLEMENT_NUMBER_RE.match(number):
+        errors.append(("settlement_number", number, _("结算单号应为 4 至 50 位字母、数字、横线或下划线。")))
+    clean["settlement_number"] = number
+    today = timezone.localdate()
+    for field in ("admission_date", "discharge_date"):
+        day = _date(cell(field))
+        if day is None:
+            errors.append((field, cell_text(cell(field)), _("日期格式应为 年-月-日，例如 2026-03-01。")))
+        elif day > today:
+            errors.append((field, day.isoformat(), _("日期不能晚于今天。")))
+        clean[field] = day
+    admission, discharge = clean.get("admission_date"), clean.get("discharge_date")
+    if admission and discharge and discharge < admission:
+        errors.append(("discharge_date", clean["discharge_date"].isoformat(), _("出院日期不能早于入院日期。")))
+    money_errors: dict[str, str] = {}
+    for field in ("total_cost", "self_paid", "bed_fee"):
+        raw = cell(field)
+        clean[field] = amount_parse(cell_text(raw), field, money_errors)
+        if clean[field] is None and field not in money_errors:
+            money_errors[field] = _("这一项不能为空。")
+    errors += [(field, cell_text(cell(field)), str(message)) for field, message in money_errors.items()]
+    if not money_errors:
+        if clean["self_paid"] > clean["total_cost"]:
+            errors.append(("self_paid", str(clean["self_paid"]), _("个人自付金额不能超过医疗费用总额。")))
+        if clean["bed_fee"] > clean["self_paid"]:
+            errors.append(("bed_fee", str(clean["bed_fee"]), _("床位费不能超过个人自付金额。")))
+    return (None if errors else clean), errors
+
+
+def _error(job: SettlementImport, row_number: int, outcome: str, field: str, value: str, message: str):
+    return SettlementRowError(job=job, row_number=row_number, outcome=outcome,
+                              column=str(LABELS.get(field, field))[:50], value=str(value)[:100],
+                              message=str(message)[:300])
+
+
+# --- creating an import ---------------------------------------------------------------------------------
+
+
+def _inspect(fileobj, size: int) -> tuple[str, str]:
+    """Refuses at once a file that cannot be imported: too large, not CSV/XLSX, wrong headers, no data row."""
+    if size > MAX_FILE_BYTES:
+        raise SettlementError(_("文件过大，最多 %(limit)d MB；请拆分后分别导入。")
+                              % {"limit": MAX_FILE_BYTES // 1024 // 1024})
+    try:
+        file_format, encoding = file_format_detect(fileobj)
+        with rows_open(fileobj, file_format, encoding) as rows:
+            data = data_rows(rows)
+            first = next(data, None)
+            if first is None:
+                raise SettlementError(_("文件是空的。"))
+            columns_map(first[1])
+            if next(data, None) is None:
+                raise SettlementError(_("文件只有列名，没有数据行。"))
+    except ImportRefused as e:
+        raise SettlementError(str(e.message)) from None
+    fileobj.seek(0)
+    return file_format, encoding
+
+
+def settlement_import_create(*, actor, branch_id: int, uploaded_file) -> SettlementImport:
+    """Staff upload a file of settlement records for their branch's subtree; its processing is queued."""
+    branch = branches_in_scope(actor, roles=IMPORT_ROLES).filter(pk=branch_id).first()
+    if branch is None:
+        raise SettlementError(_("您无权为该工会导入医保结算记录。"), code="forbidden")
+    file_format, encoding = _inspect(uploaded_file, uploaded_file.size or 0)
+    with transaction.atomic():
+        job = SettlementImport(branch=branch, source=SettlementImport.Source.UPLOAD, uploaded_by=actor,
+                               file_format=file_format, encoding=encoding,
+                               original_name=(getattr(uploaded_file, "name", "") or "")[:255])
+        job.file.save(f"upload.{file_format}", uploaded_file, save=False)
+        job.save()
+        audit_log(actor=actor, action="benefits.settlement.uploaded", target=job,
+                  data={"branch": branch.pk, "format": file_format})
+        outbox_add(task="benefits.tasks.settlement_import_run", args=[job.pk])
+    return job
+
+
+def integration_for_token(token: str | None) -> SettlementIntegration | None:
+    if not token:
+        return None
+    return SettlementIntegration.objects.filter(token_digest=token_digest(token), is_active=True).first()
+
+
+def settlement_import_post(*, integration: SettlementIntegration, branch_id: int,
+                           records: list[dict]) -> SettlementImport:
+    """An integration posts records (the same fields as the file's columns, by their English names) for a branch
+    within its scope; they are written as a CSV of the documented layout and go the same way as an upload."""
+    branch = Branch.objects.filter(pk=branch_id).first()
+    if branch is None or not branch.path.startswith(integration.branch.path):
+        raise SettlementError(_("该工会不在此对接系统的范围内。"), code="forbidden")
+    if not records:
+        raise SettlementError(_("没有记录。"), fields={"records": _("至少提交一条记录。")})
+    if len(records) > MAX_API_RECORDS:
+        raise SettlementError(_("每次最多提交 %(limit)d 条记录。") % {"limit": MAX_API_RECORDS},
+                              fields={"records": _("记录过多。")})
+    out = io.StringIO()
+    writer = csv_writer(out, identifiers=(0,))
+    writer.writerow([code for code, _label, _required in COLUMNS])
+    for record in records:
+        writer.writerow(["" if record.get(code) is None else str(record.get(code)) for code, _l, _r in COLUMNS])
+    data = out.getvalue().encode("utf-8")
+    with transaction.atomic():
+        job = SettlementImport(branch=branch, source=SettlementImport.Source.API, integration=integration,
+                               file_format="csv", encoding="utf-8-sig",
+                               original_name=f"api-{timezone.now():%Y%m%d%H%M%S}")
+        job.file.save("api.csv", ContentFile(data), save=False)
+        job.save()
+        audit_log(actor=None, action="benefits.settlement.posted", target=job,
+                  data={"integration": integration.pk, "branch": branch.pk, "records": len(records)})
+        outbox_add(task="benefits.tasks.settlement_import_run", args=[job.pk])
+    return job
+
+
+def settlement_integration_create(*, actor, name: str, branch_id: int) -> tuple[SettlementIntegration, str]:
+    """A new integration and its token, shown once: only its digest is kept."""
+    branch = branches_in_scope(actor, roles=["branch_admin"]).filter(pk=branch_id).first()
+    if branch is None:
+        raise SettlementError(_("您无权为该工会设置对接系统。"), code="forbidden")
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        integration = SettlementIntegration.objects.create(name=name[:100], branch=branch,
+                                                           token_digest=token_digest(token), token_hint=token[-4:])
+        audit_log(actor=actor, action="benefits.settlement.integration_created", target=integration,
+                  data={"branch": branch.pk})
+    return integration, token
+
+
+# --- step 1: read and match -----------------------------------------------------------------------------
+
+
+def settlement_import_run(*, job_id: int) -> SettlementImport:
+    """Reads and matches a queued import. Idempotent: a job already started is left as it is."""
+    # Race: two deliveries of the task. The conditional UPDATE lets one of them take the job.
+    taken = SettlementImport.objects.filter(pk=job_id, status=SettlementImport.Status.QUEUED).update(
+        status=SettlementImport.Status.READING, started_at=timezone.now())
+    job = SettlementImport.objects.select_related("branch", "uploaded_by").get(pk=job_id)
+    if not taken:
+        return job
+    try:
+        # The report is written in the uploader's language (an integration's in the site's).
+        with translation.override(language_of(job.uploaded_by) if job.uploaded_by_id else settings.LANGUAGE_CODE):
+            _read(job)
+    except (SettlementError, ImportRefused) as e:
+        _fail(job, str(e.message))
+        return job
+    job.refresh_from_db()
+    with transaction.atomic():
+        chunks = list(selectors.record_chunks(job.pk, FILE_CHUNK))
+        # A record the member had claimed by hand is done with: it counts as handled from the start.
+        handled = SettlementRecord.objects.filter(job=job).exclude(already_claimed="").count()
+        SettlementImport.objects.filter(pk=job.pk).update(status=SettlementImport.Status.FILING, filed_count=handled)
+        for first, last in chunks:
+            outbox_add(task="benefits.tasks.settlement_claims_file", args=[job.pk, first, last])
+        if not chunks:
+            _finish(job)
+    return job
+
+
+def _read(job: SettlementImport) -> None:
+    counts = {"processed": 0, "matched": 0, "not_enrolled": 0, "duplicate": 0, "refused": 0}
+    seen: set[str] = set()  # settlement numbers of this file: a number twice in it is a duplicate
+    with job.file.open("rb") as stored, rows_open(stored.file, job.file_format, job.encoding) as rows:
+        data = data_rows(rows)
+        header = next(data, None)
+        if header is None:
+            raise SettlementError(_("文件是空的。"))
+        columns = columns_map(header[1])
+        while batch := list(itertools.islice(data, BATCH_SIZE)):
+            counts["processed"] += len(batch)
+            if counts["processed"] > MAX_ROWS:
+                raise SettlementError(_("记录超过 %(limit)d 行；请拆分成几个文件分别导入。") % {"limit": MAX_ROWS})
+            _read_batch(job, batch, columns, seen, counts)
+    SettlementImport.objects.filter(pk=job.pk).update(total_rows=counts["processed"])
+
+
+def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
+    """Checks and matches up to 1,000 rows with four queries, then writes them in one transaction."""
+    errors: list[SettlementRowError] = []
+    good: list[tuple[int, dict]] = []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    for row_number, values in batch:
+        clean, row_errors = row_check(values, columns)
+        if clean is None:
+            counts["refused"] += 1
+            errors += [_error(job, row_number, SettlementRowError.Outcome.REFUSED, *e) for e in row_errors]
+        elif clean["settlement_number"] in seen:
+            counts["duplicate"] += 1
+            errors.append(_error(job, row_number, SettlementRowError.Outcome.DUPLICATE, "settlement_number",
+                                 clean["settlement_number"], _("结算单号在本文件中重复。")))
+        else:
+            seen.add(clean["settlement_number"])
+            good.append((row_number, clean))
+    imported = selectors.numbers_imported([c["settlement_number"] for _n, c in good])
+    members = selectors.members_by_id_number([c["id_number"] for _n, c in good])
+    member_ids = [member_id for member_id, _name in members.values()]
+    enrolments = selectors.enrolments_in_subtree(job.branch, member_ids, [c["admission_date"] for _n, c in good])
+    claimed = selectors.stays_claimed_by_hand(member_ids)
+    records: list[tuple] = []
+    for row_number, clean in good:
+        number = clean["settlement_number"]
+        if number in imported:
+            counts["duplicate"] += 1
+            errors.append(_error(job, row_number, SettlementRowError.Outcome.DUPLICATE, "settlement_number", number,
+                                 _("该结算单号已经导入过，不再重复生成申请。")))
+            continue
+        member_id, name = members.get(clean["id_number"], (None, None))
+        if member_id is None or name != clean["name"]:
+            counts["not_enrolled"] += 1
+            errors.append(_error(job, row_number, SettlementRowError.Outcome.NOT_ENROLLED, "id_number",
+                                 f"{clean['id_number'][:3]}***{clean['id_number'][-4:]}",
+                                 _("找不到身份证号和姓名都相符的会员。")))
+            continue
+        enrolment = next((pk for pk, start, end in enrolments.get(member_id, ())
+                          if start <= clean["admission_date"] <= end), None)
+        if enrolment is None:
+            counts["not_enrolled"] += 1
+            errors.append(_error(job, row_number, SettlementRowError.Outcome.NOT_ENROLLED, "admission_date",
+                                 clean["admission_date"].isoformat(),
+                                 _("入院时该会员没有在本工会范围内有效的互助保障。")))
+            continue
+        by_hand = next((number for start, end, number in claimed.get(member_id, ())
+                        if start <= clean["discharge_date"] and end >= clean["admission_date"]), "")
+        counts["matched"] += 1
+        records.append((
+            number, job.pk, row_number, member_id, enrolment, clean["hospital"], clean["admission_date"],
+            clean["discharge_date"], clean["total_cost"], clean["self_paid"], clean["bed_fee"],
+            clean["diagnosis_code"], by_hand, SettlementRecord.Answer.WAITING, now,
+        ))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                _records_insert(records)
+        except IntegrityError:
+            # Race: another import brought one of these numbers in between the check above and this write. Row
+            # by row then: the one already there is a duplicate, the rest are written.
+            for record in records:
+                try:
+                    with transaction.atomic():
+                        _records_insert([record])
+                except IntegrityError:
+                    counts["matched"] -= 1
+                    counts["duplicate"] += 1
+                    errors.append(_error(job, record[2], SettlementRowError.Outcome.DUPLICATE,
+                                         "settlement_number", record[0],
+                                         _("该结算单号已经导入过，不再重复生成申请。")))
+        SettlementRowError.objects.bulk_create(errors, batch_size=BATCH_SIZE)
+        SettlementImport.objects.filter(pk=job.pk).update(
+            processed_rows=counts["processed"], matched_count=counts["matched"],
+            not_enrolled_count=counts["not_enrolled"], duplicate_count=counts["duplicate"],
+            refused_count=counts["refused"])
+
+
+_RECORD_COLUMNS = ("settlement_number", "job_id", "row_number", "member_id", "enrolment_id", "hospital",
+                   "admission_date", "discharge_date", "total_cost", "self_paid", "bed_fee", "diagnosis_code",
+                   "already_claimed", "answer", "created_at")
+_RECORDS_PER_STATEMENT = 60  # 900 parameters: within every backend's limit
+
+
+def _records_insert(records: list[tuple]) -> None:
+    """Writes matched records with multi-row INSERTs (values in `_RECORD_COLUMNS` order, checked above): the
+    ORM's per-field preparation would be half the cost of reading a file. The unique settlement number still
+    refuses a record imported meanwhile (IntegrityError, for the caller)."""
+    if not records:
+        return
+    table = connection.ops.quote_name(SettlementRecord._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _RECORD_COLUMNS)
+    row_sql = "(" + ", ".join(["%s"] * len(_RECORD_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(records), _RECORDS_PER_STATEMENT):
+            chunk = records[start:start + _RECORDS_PER_STATEMENT]
+            params = [connection.ops.adapt_decimalfield_value(v) if isinstance(v, Decimal) else
+                      (v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v)
+                      for row in chunk for v in row]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608
+                           params)
+
+
+# --- step 2: file claims --------------------------------------------------------------------------------
+
+
+def _record_facts(record: SettlementRecord) -> dict:
+    return {
+        "diagnosis": record.diagnosis_code or _("医保住院结算"), "hospital": record.hospital,
+        "admission_date": record.admission_date, "discharge_date": record.discharge_date,
+        "total_cost": record.total_cost, "self_paid": record.self_paid, "bed_fee": record.bed_fee,
+    }
+
+
+def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
+    """Files the claims of the job's records with ids first_id..last_id not filed yet. Idempotent: a record with
+    its stay (or claimed by hand) is skipped. Returns how many stays were filed."""
+    filed = 0
+    ids = selectors.records_to_file(job_id, first_id, last_id)
+    for record_id in ids:
+        if settlement_record_file(record_id=record_id):
+            filed += 1
+    with transaction.atomic():
+        SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(ids))
+        # Race: the last two chunks finishing at once. The job's row is locked: one of them finishes it.
+        job = SettlementImport.objects.select_for_update().select_related("uploaded_by").get(pk=job_id)
+        if job.status == SettlementImport.Status.FILING and job.filed_count >= job.matched_count:
+            _finish(job)
+    return filed
+
+
+def settlement_record_file(*, record_id: int) -> bool:
+    """One record's stay and claim lines, or nothing when it was filed already, the member claimed the stay by
+    hand meanwhile, or the tier gives nothing for a stay."""
+    with transaction.atomic():
+        record = (SettlementRecord.objects.select_for_update().select_related("member")
+                  .filter(pk=record_id, stay__isnull=True, already_claimed="").first())
+        if record is None:
+            return False
+        # Race: the member entering the same stay by hand at this moment. The enrolment row is locked here and in
+        # the claims' services (ensure_not_claimed_from_record): whichever comes second sees the other's claim.
+        enrolment = Enrolment.objects.select_for_update().select_related("plan", "tier", "member").get(
+            pk=record.enrolment_id)
+        by_hand = selectors.stay_claimed_by_hand(record.member_id, record.admission_date, record.discharge_date)
+        if by_hand:
+            record.already_claimed = by_hand
+            record.save(update_fields=["already_claimed"])
+            return False
+        try:
+            stay = stays.stay_file_from_record(enrolment=enrolment, facts=_record_facts(record))
+        except claim_services.ClaimError as e:
+            logger.warning("settlement record %s not filed: %s", record.pk, e.message)
+            return False
+        if stay is None:
+            return False
+        record.stay = stay
+        record.save(update_fields=["stay"])
+        audit_log(actor=None, action="benefits.settlement.filed", target=record,
+                  data={"stay": stay.number, "job": record.job_id})
+    return True
+
+
+def _finish(job: SettlementImport) -> None:
+    """The import is done: the uploaded file is dropped (the records and the report are what staff need)."""
+    with transaction.atomic():
+        stored_name, storage = job.file.name, job.file.storage
+        SettlementImport.objects.filter(pk=job.pk).update(status=SettlementImport.Status.DONE,
+                                                          finished_at=timezone.now(), file="")
+        if stored_name:
+            transaction.on_commit(lambda: storage.delete(stored_name))
+        job.refresh_from_db()
+        audit_log(actor=job.uploaded_by, action="benefits.settlement.done", target=job, data={
+            "total": job.total_rows, "matched": job.matched_count, "not_enrolled": job.not_enrolled_count,
+            "duplicate": job.duplicate_count, "refused": job.refused_count})
+        if job.uploaded_by_id:
+            notification_send(
+                user=job.uploaded_by, kind="benefits.settlement.import_done",
+                title=recipient_text(gettext_lazy("医保结算记录导入完成：匹配 %(matched)d 条"),
+                                     matched=job.matched_count),
+                body=recipient_text(gettext_lazy(
+                    "共 %(total)d 条；未参保 %(not_enrolled)d，重复 %(duplicate)d，有误 %(refused)d。"),
+                                    total=job.total_rows, not_enrolled=job.not_enrolled_count,
+                                    duplicate=job.duplicate_count, refused=job.refused_count),
+                url=f"/benefits/staff/settlement/{job.pk}/")
+
+
+def _fail(job: SettlementImport, message: str) -> None:
+    """A refused file leaves nothing behind: no records, no half report."""
+    with transaction.atomic():
+        SettlementRecord.objects.filter(job=job).delete()
+        SettlementRowError.objects.filter(job=job).delete()
+        SettlementImport.objects.filter(pk=job.pk).update(
+            status=SettlementImport.Status.FAILED, message=message[:500], finished_at=timezone.now(),
+            matched_count=0, not_enrolled_count=0, duplicate_count=0, refused_count=0, processed_rows=0)
+        audit_log(actor=job.uploaded_by, action="benefits.settlement.failed", target=job, data={"message": message})
+
+
+# --- the member -----------------------------------------------------------------------------------------
+
+
+def _own_record_for_update(actor, stay_id: int) -> SettlementRecord:
+    record = (SettlementRecord.objects.select_for_update()
+              .filter(stay_id=stay_id, member__user_id=getattr(actor, "pk", None)).first())
+    if record is None:
+        raise SettlementError(_("找不到该记录。"), code="not_found")
+    if record.answer != SettlementRecord.Answer.WAITING:
+        raise SettlementError(_("您已经答复过这条记录。"), code="wrong_state")
+    return record
+
+
+def settlement_record_confirm(*, actor, stay_id: int, bank: dict) -> SettlementRecord:
+    """The member confirms the claims filed from their record and gives (or keeps) the account they are paid to."""
+    with transaction.atomic():
+        # Race: a double tap, or confirm and decline from two tabs. The record row is locked: one answer wins.
+        record = _own_record_for_update(actor, stay_id)
+        lines = list(Claim.objects.select_for_update().filter(stay_id=stay_id).exclude(state=S.WITHDRAWN)
+                     .order_by("id"))
+        values = claim_services.facts_clean(rules.HOSPITAL_DAILY,
+                                            {name: bank.get(name, "") for name in claim_services.BANK_FIELDS},
+                                            enrolment=record.enrolment)
+        if lines and not all(values.get(name) for name in claim_services.BANK_FIELDS):
+            values = {name: values.get(name) or getattr(lines[0], name) for name in claim_services.BANK_FIELDS}
+        missing = {name: _("请填写这一项。") for name in claim_services.BANK_FIELDS if not values.get(name)}
+        if missing:
+            raise SettlementError(_("请填写收款银行账户。"), fields=missing)
+        for line in lines:
+            Claim.objects.filter(pk=line.pk).update(version=F("version") + 1, **values)
+            line.events.create(action="confirm", actor=actor, from_state=line.state, to_state=line.state,
+                               message=f"****{values['bank_account'][-4:]}")
+        record.answer, record.answered_at = SettlementRecord.Answer.CONFIRMED, timezone.now()
+        record.save(update_fields=["answer", "answered_at"])
+        audit_log(actor=actor, action="benefits.settlement.confirmed", target=record,
+                  data={"claims": [line.number for line in lines]})
+    return record
+
+
+def settlement_record_decline(*, actor, stay_id: int) -> SettlementRecord:
+    """The member does not want the claims filed from their record: every line not yet paid is withdrawn."""
+    with transaction.atomic():
+        record = _own_record_for_update(actor, stay_id)
+        lines = Claim.objects.select_for_update().filter(stay_id=stay_id, state__in=claim_services.TRANSITIONS[
+            "decline"][0]).select_related("member__user", "enrolment__plan__federation", "branch").order_by("id")
+        for line in lines:
+            claim_services.claim_decline(actor=actor, claim=line)
+        record.answer, record.answered_at = SettlementRecord.Answer.DECLINED, timezone.now()
+        record.save(update_fields=["answer", "answered_at"])
+        audit_log(actor=actor, action="benefits.settlement.declined", target=record, data={})
+    return record
