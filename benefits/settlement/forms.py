@@ -17,7 +17,12 @@ class SettlementUploadForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].queryset = branches_in_scope(user, roles=IMPORT_ROLES).order_by("path")
+        branches = branches_in_scope(user, roles=IMPORT_ROLES).order_by("path")
+        # No "---------": the list starts with the top of the user's scope, the branch most imports are for.
+        self.fields["branch"].queryset = branches
+        self.fields["branch"].empty_label = None
+        if not self.is_bound:
+            self.fields["branch"].initial = branches.values_list("pk", flat=True).first()
 
 
 class SettlementConfirmForm(forms.Form):
