@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.spreadsheets import spreadsheet_response
+from stations.geo import wgs84_to_gcj02
+from stations.views import map_settings
 
 from . import selectors, services
 from .forms import StatsFilterForm
@@ -48,12 +50,25 @@ def dashboard(request):
     fund_chart = selectors.fund_table(data)
     # The range the figures cover, defaults filled in, shown in the fields.
     shown = StatsFilterForm(initial={"date_from": data["date_from"], "date_to": data["date_to"]})
+    tiles = map_settings()
     return render(request, "stats/dashboard.html", {
         "form": shown, "branch": branch, "data": data, "fund_chart": fund_chart,
         "branch_choices": selectors.branch_choices(request.user, branch),
-        "charts_json": {"charts": [*data["charts"], fund_chart]},
+        "charts_json": {"charts": [*data["charts"], fund_chart],
+                        "visit_markers": _visit_markers(selectors.chart_by_id(data, "visits_map"), tiles["gcj02"])},
+        "tiles": tiles,
         "query": request.GET.urlencode(),
     })
+
+
+def _visit_markers(chart, gcj02: bool) -> list[list]:
+    """The stations of the visits map as [lat, lng, name, visits] on the tile server's grid (the station finder's
+    tiles and the shift they need, stations.views.map_settings); the chart's rows and downloads stay WGS-84."""
+    markers = []
+    for name, _district, lng, lat, visits in chart["rows"] if chart else []:
+        shown_lat, shown_lng = wgs84_to_gcj02(lat, lng) if gcj02 else (lat, lng)
+        markers.append([round(shown_lat, 6), round(shown_lng, 6), name, visits])
+    return markers
 
 
 @login_required

@@ -55,12 +55,54 @@
     };
   }
 
-  data.charts.forEach(function (chart) {
-    var element = document.getElementById("chart-" + chart.id);
-    if (!element || !chart.rows.length) { return; }
+  function draw(chart, element) {
+    element.hidden = false;
     var instance = window.echarts.init(element, null, { renderer: "canvas" });
     instance.setOption(options(chart));
     drawn.push(instance);
+  }
+
+  // The stations' visits on the finder's map tiles, a circle per station sized by its visits. Tiles that do not
+  // come (a blocked or unreachable tile server): the map gives way to the chart by position.
+  function visitsMap(chart, element) {
+    var holder = document.getElementById("stats-visits-map");
+    var markers = data.visit_markers || [];
+    if (!holder || typeof L === "undefined" || !markers.length) { return false; }
+    holder.hidden = false;
+    var note = document.getElementById("stats-visits-map-note");
+    if (note) { note.hidden = false; }  // the page says which server the map's pictures come from
+    var map = L.map(holder, { scrollWheelZoom: false });
+    map.attributionControl.setPrefix("Leaflet");
+    var layer = L.tileLayer(holder.getAttribute("data-tile-url"), {
+      maxZoom: 18, subdomains: holder.getAttribute("data-subdomains") || "abc",
+      attribution: holder.getAttribute("data-attribution")
+    }).addTo(map);
+    var loaded = 0, failed = 0;
+    layer.on("tileload", function () { loaded += 1; });
+    layer.on("tileerror", function () {
+      failed += 1;
+      if (failed >= 4 && loaded === 0 && !holder.hidden) {
+        map.remove();
+        holder.hidden = true;
+        if (note) { note.hidden = true; }
+        draw(chart, element);
+      }
+    });
+    var most = Math.max.apply(null, markers.map(function (m) { return m[3]; }).concat([1]));
+    markers.forEach(function (m) {
+      L.circleMarker([m[0], m[1]], { radius: 4 + 10 * Math.sqrt(m[3] / most), color: "#b3261e", weight: 1,
+                                     fillOpacity: 0.5 })
+        .bindTooltip(m[2] + ": " + m[3]).addTo(map);
+    });
+    map.fitBounds(markers.map(function (m) { return [m[0], m[1]]; }), { padding: [24, 24], maxZoom: 15 });
+    element.hidden = true;
+    return true;
+  }
+
+  data.charts.forEach(function (chart) {
+    var element = document.getElementById("chart-" + chart.id);
+    if (!element || !chart.rows.length) { return; }
+    if (!(chart.type === "map" && visitsMap(chart, element))) { draw(chart, element); }
     // The chart is drawn: its table folds away, one tap to open it again.
     var table = element.nextElementSibling;
     if (table && table.tagName === "DETAILS") { table.open = false; }

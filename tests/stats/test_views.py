@@ -184,3 +184,31 @@ def test_a_yearly_report_without_data_or_outside_the_scope_is_refused(client, fi
     client.force_login(people["staff_b"])
     url = reverse("stats:report")
     assert client.get(url, {"year": figures.today.year, "branch": figures.tree.district_a.pk}).status_code == 404
+
+
+def test_station_visits_are_on_the_finders_map_tiles_shifted_as_they_need(client, figures, people, station_factory,
+                                                                          settings):
+    """A district's staff see its stations' visits on the station finder's tiles: the page names the tile server,
+    and the markers are on its grid (GCJ-02 for AutoNavi's), while the table and downloads keep WGS-84."""
+    from stations.geo import wgs84_to_gcj02
+    from stations.models import Visit
+
+    station = station_factory(branch=figures.tree.district_a, lat=24.45, lng=118.08)
+    at = datetime.datetime.combine(figures.today, datetime.time(10), tzinfo=datetime.UTC)
+    for mobile in ("13800000001", "13800000002"):
+        Visit.objects.create(station=station, mobile=mobile, job_type="courier", visited_at=at, hour=at)
+    services.figures_refresh()
+    client.force_login(people["staff_a"])
+    settings.STATION_MAP_TILE_GCJ02 = True
+    response = client.get(URL)
+    page = response.content.decode()
+    assert 'id="stats-visits-map"' in page and "leaflet.js" in page and "webrd0{s}.is.autonavi.com" in page
+    markers = response.context["charts_json"]["visit_markers"]
+    lat, lng = wgs84_to_gcj02(24.45, 118.08)
+    assert markers == [[round(lat, 6), round(lng, 6), station.name, 2]]
+    table = next(c for c in response.context["data"]["charts"] if c["id"] == "visits_map")["rows"]
+    assert table[0][2:] == [118.08, 24.45, 2]  # the table keeps the station's own coordinates
+    settings.STATION_MAP_TILE_GCJ02 = False
+    assert client.get(URL).context["charts_json"]["visit_markers"] == [[24.45, 118.08, station.name, 2]]
+    client.force_login(people["staff_b"])  # another district: not its stations
+    assert client.get(URL).context["charts_json"]["visit_markers"] == []
