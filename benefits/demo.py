@@ -27,10 +27,12 @@ from .models import (
     HardshipFamily,
     HardshipStandard,
     Plan,
+    SettlementImport,
     SubsidyRule,
 )
 from .reference import reference_plan_build
 from .services import BenefitsError, enrolment_create, payment_record_offline, plan_copy_to_year
+from .settlement import services as settlement
 
 
 def _plan_of_this_year(reference: Plan) -> Plan:
@@ -94,6 +96,8 @@ def seed() -> list[tuple[str, str, str]]:
         rows += _hardship_seed(district=district, base=base)
     if city is not None:
         _seed_aid(city)
+    if base:
+        _seed_settlement(base)
     # Next year's plan, copied as staff do, so that from its renewal day members are invited to renew.
     if not Plan.objects.filter(previous=plan).exists():
         plan_copy_to_year(actor=None, plan_id=plan.pk, year=plan.year + 1)
@@ -206,3 +210,35 @@ def _seed_aid(city: Branch) -> None:
         aid_services.aid_application_submit(actor=member.user, application_id=application.pk)
     except aid_services.ReviewError:
         return  # the demo member does not qualify (e.g. born after the demo child): no application
+
+
+def _seed_settlement(base: Branch) -> None:
+    """One settlement import (免申即享) at the demo company union, uploaded by its reviewer: a hospital stay of each
+    of two enrolled members of the union, after their waiting period and before today, which become claims by
+    themselves, and a row whose ID number fails its checksum, for the row-by-row report. Once only."""
+    reviewer = StaffRole.objects.filter(branch=base, role=StaffRole.Role.CLAIMS_REVIEWER).select_related("user").first()
+    if reviewer is None or SettlementImport.objects.filter(branch=base).exists():
+        return
+    today = timezone.localdate()
+    rows = []
+    active = Enrolment.objects.filter(branch=base, status=Enrolment.Status.ACTIVE).select_related("member")
+    # The demo member (13900000002) first, so that their claims page shows claims that came from a record.
+    demo_member = active.filter(member__user__mobile__endswith="13900000002").first()
+    others = active.exclude(pk=getattr(demo_member, "pk", None)).order_by("pk")[:1]
+    enrolments = [e for e in (demo_member, *others) if e is not None]
+    for n, enrolment in enumerate(enrolments):
+        admitted = max(enrolment.waiting_until + timedelta(days=1), today - timedelta(days=30))
+        discharged = admitted + timedelta(days=6)
+        if discharged >= today:
+            continue  # early in the plan year the waiting period is not over yet: no stay to show
+        rows.append(f"{enrolment.member.id_number},{enrolment.member.name},厦门大学附属第一医院,{admitted:%Y-%m-%d},"
+                    f"{discharged:%Y-%m-%d},{12000 + 1000 * n}.00,{3600 + 500 * n}.00,420.00,"
+                    f"DEMO-JS-{today:%Y}-{n + 1:04d},K35.9")
+    if not rows:
+        return
+    rows.append(f"350203198806100033,王五,厦门市中医院,{today - timedelta(days=9):%Y-%m-%d},"
+                f"{today - timedelta(days=7):%Y-%m-%d},3000.00,900.00,100.00,DEMO-JS-{today:%Y}-0099,")
+    header = "身份证号,姓名,医院,入院日期,出院日期,医疗费用总额,个人自付,床位费,结算单号,诊断编码"
+    text = "\n".join([header, *rows]) + "\n"
+    upload = SimpleUploadedFile("demo-settlement.csv", text.encode("utf-8-sig"), content_type="text/csv")
+    settlement.settlement_import_create(actor=reviewer.user, branch_id=base.pk, uploaded_file=upload)

@@ -89,3 +89,21 @@ def test_seed_puts_hardship_families_in_several_states_once(in_window):
     mine = HardshipFamily.objects.get(member__user__mobile="13900000002")
     assert mine.status == "confirmed" and mine.household.count() == 3
     assert CareVisit.objects.filter(family=mine, done_on__isnull=True).count() == 2
+
+
+@pytest.mark.django_db
+def test_seed_imports_settlement_records_whose_claims_came_by_themselves_once(in_window,
+                                                                             django_capture_on_commit_callbacks):
+    """The demo shows 免申即享: the company union's reviewer uploaded a file; the demo member's stay became claims
+    from the record, assessed and waiting for review; a row with a bad ID number is in the report."""
+    from benefits.models import Claim, SettlementImport
+
+    members_demo.seed()
+    with django_capture_on_commit_callbacks(execute=True):  # the import's tasks, queued after commit
+        benefits_demo.seed()
+    with django_capture_on_commit_callbacks(execute=True):
+        benefits_demo.seed()
+    job = SettlementImport.objects.get()
+    assert (job.status, job.matched_count, job.refused_count) == ("done", 2, 1)
+    mine = Claim.objects.filter(member__user__mobile="13900000002", source="settlement")
+    assert mine.count() == 2 and all(c.state == "base_review" and c.proposed_amount > 0 for c in mine)
