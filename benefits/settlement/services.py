@@ -454,7 +454,7 @@ def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
     with transaction.atomic():
         SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(ids))
         # Race: the last two chunks finishing at once. The job's row is locked: one of them finishes it.
-        job = SettlementImport.objects.select_for_update().select_related("uploaded_by").get(pk=job_id)
+        job = SettlementImport.objects.select_for_update(of=("self",)).select_related("uploaded_by").get(pk=job_id)
         if job.status == SettlementImport.Status.FILING and job.filed_count >= job.matched_count:
             _finish(job)
     return filed
@@ -464,13 +464,13 @@ def settlement_record_file(*, record_id: int) -> bool:
     """One record's stay and claim lines, or nothing when it was filed already, the member claimed the stay by
     hand meanwhile, or the tier gives nothing for a stay."""
     with transaction.atomic():
-        record = (SettlementRecord.objects.select_for_update().select_related("member")
+        record = (SettlementRecord.objects.select_for_update(of=("self",)).select_related("member")
                   .filter(pk=record_id, stay__isnull=True, already_claimed="").first())
         if record is None:
             return False
         # Race: the member entering the same stay by hand at this moment. The enrolment row is locked here and in
         # the claims' services (ensure_not_claimed_from_record): whichever comes second sees the other's claim.
-        enrolment = Enrolment.objects.select_for_update().select_related("plan", "tier", "member").get(
+        enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("plan", "tier", "member").get(
             pk=record.enrolment_id)
         by_hand = selectors.stay_claimed_by_hand(record.member_id, record.admission_date, record.discharge_date)
         if by_hand:
@@ -569,8 +569,10 @@ def settlement_record_decline(*, actor, stay_id: int) -> SettlementRecord:
     """The member does not want the claims filed from their record: every line not yet paid is withdrawn."""
     with transaction.atomic():
         record = _own_record_for_update(actor, stay_id)
-        lines = Claim.objects.select_for_update().filter(stay_id=stay_id, state__in=claim_services.TRANSITIONS[
-            "decline"][0]).select_related("member__user", "enrolment__plan__federation", "branch").order_by("id")
+        # of=self: the federation is a nullable join, which PostgreSQL cannot lock.
+        lines = (Claim.objects.select_for_update(of=("self",))
+                 .filter(stay_id=stay_id, state__in=claim_services.TRANSITIONS["decline"][0])
+                 .select_related("member__user", "enrolment__plan__federation", "branch").order_by("id"))
         for line in lines:
             claim_services.claim_decline(actor=actor, claim=line)
         record.answer, record.answered_at = SettlementRecord.Answer.DECLINED, timezone.now()
