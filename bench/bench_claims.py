@@ -83,8 +83,26 @@ def _empty_database() -> None:
         call_command("flush", interactive=False, verbosity=0)
 
 
+def bench_plan(*, city, code: str, today: datetime.date):
+    """The benchmarks' plan of the year (covering the last 200 days, no waiting period) and its one tier, with the
+    two stay benefits (self-paid share and a daily allowance)."""
+    from benefits.models import BenefitRule, Plan, Tier
+
+    plan = Plan.objects.create(
+        code=code, year=today.year, name="基准方案", federation=city,
+        enrol_opens=today - datetime.timedelta(days=200), enrol_closes=today + datetime.timedelta(days=1),
+        cover_starts=today - datetime.timedelta(days=200), cover_ends=today + datetime.timedelta(days=165),
+        waiting_days=0, review_service_days=10,
+    )
+    tier = Tier.objects.create(plan=plan, code="basic", name="基础档", fee=Decimal("36.00"),
+                               yearly_cap=Decimal("150000.00"))
+    BenefitRule.objects.create(tier=tier, kind="inpatient_self_pay", params={"rate": "0.20", "yearly_cap": "20000"})
+    BenefitRule.objects.create(tier=tier, kind="hospital_daily", params={"daily_amount": "50", "max_days_per_year": 30})
+    return plan, tier
+
+
 def _world():
-    from benefits.models import BenefitRule, Enrolment, Plan, Tier
+    from benefits.models import Enrolment
     from members.id_numbers import checksum_char
     from members.models import Branch, Member, StaffRole, User
 
@@ -94,16 +112,7 @@ def _world():
     bases = [district.add_child(name=f"基准公司工会{i}", kind="base") for i in range(10)]
     for b in bases:
         b.refresh_from_db()
-    plan = Plan.objects.create(
-        code="bench-claims", year=today.year, name="基准方案", federation=city,
-        enrol_opens=today - datetime.timedelta(days=200), enrol_closes=today + datetime.timedelta(days=1),
-        cover_starts=today - datetime.timedelta(days=200), cover_ends=today + datetime.timedelta(days=165),
-        waiting_days=0, review_service_days=10,
-    )
-    tier = Tier.objects.create(plan=plan, code="basic", name="基础档", fee=Decimal("36.00"),
-                               yearly_cap=Decimal("150000.00"))
-    BenefitRule.objects.create(tier=tier, kind="inpatient_self_pay", params={"rate": "0.20", "yearly_cap": "20000"})
-    BenefitRule.objects.create(tier=tier, kind="hospital_daily", params={"daily_amount": "50", "max_days_per_year": 30})
+    plan, tier = bench_plan(city=city, code="bench-claims", today=today)
     reviewer = User.objects.create_user(mobile="13800000002", password="bench-password", is_staff=True,
                                         name="基准审核员")
     StaffRole.objects.create(user=reviewer, branch=city, role="claims_reviewer")

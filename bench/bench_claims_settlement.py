@@ -21,9 +21,15 @@ import os
 import statistics
 import tempfile
 import time
-from decimal import Decimal
 
-from bench.bench_claims import _empty_database, _ensure_postgres_database, _queue_timing, _speed_goal, _start_worker
+from bench.bench_claims import (
+    _empty_database,
+    _ensure_postgres_database,
+    _queue_timing,
+    _speed_goal,
+    _start_worker,
+    bench_plan,
+)
 from bench.bench_members_import import _id_number, _PeakRss
 from bench.report import record
 
@@ -40,23 +46,14 @@ HEADER = ["身份证号", "姓名", "医院", "入院日期", "出院日期", "�
 
 
 def _world():
-    from benefits.models import BenefitRule, Enrolment, Plan, Tier
+    from benefits.models import Enrolment
     from members.models import Branch, Member, StaffRole, User
 
     today = datetime.date.today()
     city = Branch.add_root(name="基准市总工会", kind="city")
     district = city.add_child(name="基准区总工会", kind="district")
     bases = [district.add_child(name=f"基准公司工会{i}", kind="base") for i in range(10)]
-    plan = Plan.objects.create(
-        code="bench-settlement", year=today.year, name="基准方案", federation=city,
-        enrol_opens=today - datetime.timedelta(days=200), enrol_closes=today + datetime.timedelta(days=1),
-        cover_starts=today - datetime.timedelta(days=200), cover_ends=today + datetime.timedelta(days=165),
-        waiting_days=0, review_service_days=10,
-    )
-    tier = Tier.objects.create(plan=plan, code="basic", name="基础档", fee=Decimal("36.00"),
-                               yearly_cap=Decimal("150000.00"))
-    BenefitRule.objects.create(tier=tier, kind="inpatient_self_pay", params={"rate": "0.20", "yearly_cap": "20000"})
-    BenefitRule.objects.create(tier=tier, kind="hospital_daily", params={"daily_amount": "50", "max_days_per_year": 30})
+    plan, tier = bench_plan(city=city, code="bench-settlement", today=today)
     staff = User.objects.create_user(mobile="13800000002", password="bench-password", is_staff=True,
                                      name="基准审核员")
     StaffRole.objects.create(user=staff, branch=city, role="claims_reviewer")

@@ -21,7 +21,6 @@ import logging
 import re
 import secrets
 from datetime import date, datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +35,7 @@ from core.errors import ApplicationError
 from core.money import amount_parse
 from core.services import audit_log, outbox_add
 from core.spreadsheets import csv_writer
+from core.sql import rows_insert
 from members.data.imports import ImportRefused, cell_text, data_rows, file_format_detect, rows_open
 from members.id_numbers import parse_id_number
 from members.models import Branch
@@ -410,26 +410,12 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
 _RECORD_COLUMNS = ("settlement_number", "job_id", "row_number", "member_id", "enrolment_id", "hospital",
                    "admission_date", "discharge_date", "total_cost", "self_paid", "bed_fee", "diagnosis_code",
                    "already_claimed", "answer", "created_at")
-_RECORDS_PER_STATEMENT = 60  # 900 parameters: within every backend's limit
 
 
 def _records_insert(records: list[tuple]) -> None:
-    """Writes matched records with multi-row INSERTs (values in `_RECORD_COLUMNS` order, checked above): the
-    ORM's per-field preparation would be half the cost of reading a file. The unique settlement number still
-    refuses a record imported meanwhile (IntegrityError, for the caller)."""
-    if not records:
-        return
-    table = connection.ops.quote_name(SettlementRecord._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _RECORD_COLUMNS)
-    row_sql = "(" + ", ".join(["%s"] * len(_RECORD_COLUMNS)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(records), _RECORDS_PER_STATEMENT):
-            chunk = records[start:start + _RECORDS_PER_STATEMENT]
-            params = [connection.ops.adapt_decimalfield_value(v) if isinstance(v, Decimal) else
-                      (v.isoformat() if isinstance(v, date) and not isinstance(v, datetime) else v)
-                      for row in chunk for v in row]
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608
-                           params)
+    """Matched records, values in `_RECORD_COLUMNS` order: multi-row INSERTs (the ORM's per-field preparation
+    would be half the cost of reading a file)."""
+    rows_insert(SettlementRecord, _RECORD_COLUMNS, records)
 
 
 # --- step 2: file claims --------------------------------------------------------------------------------

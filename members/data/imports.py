@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Exists, F, Min, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import ApplicationError
 from core.services import audit_log, outbox_add
 from core.spreadsheets import csv_unneutralise
+from core.sql import rows_insert
 
 from ..id_numbers import parse_id_number
 from ..models import (
@@ -396,26 +397,16 @@ def _fail_cleanly(job: ImportJob, message: str) -> None:
 
 _STAGE_COLUMNS = ("job_id", "row_number", "name", "id_number", "birth_date", "gender", "mobile", "employer",
                   "employment_type", "is_valid")
-_STAGE_ROWS_PER_STATEMENT = 100  # 1,000 parameters: within every backend's limit
 
 
 def _stage_insert(job: ImportJob, staged: list[tuple[int, dict]]) -> None:
     """Writes staged rows with multi-row INSERTs. The staging table is scratch space of this module, written
     and read only here; skipping the ORM's per-field preparation halves the import's cost per row."""
-    if not staged:
-        return
-    table = connection.ops.quote_name(ImportStagedRow._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _STAGE_COLUMNS)
-    row_sql = "(" + ", ".join(["%s"] * len(_STAGE_COLUMNS)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(staged), _STAGE_ROWS_PER_STATEMENT):
-            chunk = staged[start:start + _STAGE_ROWS_PER_STATEMENT]
-            params: list = []
-            for row_number, c in chunk:
-                params += [job.pk, row_number, c["name"], c["id_number"], c["birth_date"].isoformat(), c["gender"],
-                           c["mobile"], c["employer"], c["employment_type"], True]
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608
-                           params)
+    rows_insert(ImportStagedRow, _STAGE_COLUMNS, [
+        (job.pk, row_number, c["name"], c["id_number"], c["birth_date"], c["gender"], c["mobile"], c["employer"],
+         c["employment_type"], True)
+        for row_number, c in staged
+    ])
 
 
 def _validate(job: ImportJob) -> None:
