@@ -7,12 +7,13 @@ from django.db import OperationalError
 
 from . import services, wechatpay
 from .aid.tasks import remind_overdue_aid
-from .claims.tasks import assess_claim, remind_members_of_claims, remind_overdue_claims
+from .claims.tasks import assess_claim, assess_claims, remind_members_of_claims, remind_overdue_claims
 from .hardship.tasks import remind_care_visits, remind_hardship_rechecks
 from .settlement.tasks import settlement_claims_file, settlement_import_run
 
 __all__ = [
     "assess_claim",
+    "assess_claims",
     "notify_cover_ending",
     "notify_group_enrolment",
     "notify_open_windows",

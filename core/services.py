@@ -151,14 +151,25 @@ def outbox_rerun(*, message_ids: list[int]) -> int:
     return published
 
 
-def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
-    """Keeps who did what to which object. Callers run inside their own transaction, so the entry is saved
-    or rolled back with the change it describes."""
-    # One plain INSERT (core.sql): every change in the portal writes one of these, the claims task per claim.
-    return row_insert(AuditLogEntry(
+def audit_entry(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
+    """The entry `audit_log` keeps, unsaved: for a bulk change that writes its entries with `audit_log_many`."""
+    return AuditLogEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
         data=data or {},
-    ))
+    )
+
+
+def audit_log(*, actor, action: str, target: models.Model | None = None, data: dict | None = None) -> AuditLogEntry:
+    """Keeps who did what to which object. Callers run inside their own transaction, so the entry is saved
+    or rolled back with the change it describes."""
+    # One plain INSERT (core.sql): every change in the portal writes one of these, the claims task per claim.
+    return row_insert(audit_entry(actor=actor, action=action, target=target, data=data))
+
+
+def audit_log_many(*, entries: list[AuditLogEntry]) -> None:
+    """`audit_log` for a bulk change (a chunk of settlement records filed at once): the entries of `audit_entry`,
+    written with one INSERT per thousand."""
+    AuditLogEntry.objects.bulk_create(entries, batch_size=1000)

@@ -11,10 +11,11 @@ def celery_visibility_timeout_check(app_configs=None, **kwargs) -> list[Error]:
     if not settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         return []
     visibility = settings.CELERY_BROKER_VISIBILITY_TIMEOUT
-    # The member import's own limit (members/data/tasks.py) is the longest a task may run.
+    # The imports' own limits (members/data/tasks.py, benefits/settlement/tasks.py) are the longest a task may run.
     longest = [("CELERY_TASK_TIME_LIMIT", settings.CELERY_TASK_TIME_LIMIT),
                ("NOTIFICATION_RETRY_MAX_SECONDS", settings.NOTIFICATION_RETRY_MAX_SECONDS),
-               ("MEMBER_IMPORT_TIME_LIMIT", settings.MEMBER_IMPORT_TIME_LIMIT)]
+               ("MEMBER_IMPORT_TIME_LIMIT", settings.MEMBER_IMPORT_TIME_LIMIT),
+               ("SETTLEMENT_IMPORT_TIME_LIMIT", settings.SETTLEMENT_IMPORT_TIME_LIMIT)]
     return [
         Error(
             f"CELERY_BROKER_VISIBILITY_TIMEOUT ({visibility} s) must be longer than {what} ({seconds} s).",

@@ -35,7 +35,7 @@ class SettlementImportAdmin(ScopedReadAdmin):
 class SettlementRecordAdmin(ScopedReadAdmin):
     scope_roles = selectors.STAFF_ROLES
     list_display = ["settlement_number", "member", "hospital", "admission_date", "discharge_date", "self_paid",
-                    "stay", "already_claimed", "answer"]
+                    "stay", "already_claimed", "not_filed", "answer"]
     list_filter = ["answer"]
     search_fields = ["settlement_number"]
     list_select_related = ["member", "stay"]

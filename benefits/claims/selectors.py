@@ -454,6 +454,28 @@ def assessment_reviewers(branch) -> list:
             for depth, pk, email, mobile, verified, by_email, by_sms, language in rows if depth == nearest]
 
 
+def member_payout_accounts(member_ids) -> dict[int, dict]:
+    """`member_payout_account` of many members at once (a chunk of settlement records): member id → payee, for
+    those who have submitted a claim with an account."""
+    found: dict[int, dict] = {}
+    rows = (Claim.objects.filter(member_id__in=list(member_ids), submitted_at__isnull=False).exclude(bank_account="")
+            .order_by("member_id", "-submitted_at", "-id")
+            .values_list("member_id", "bank_name", "bank_account", "account_holder"))
+    for member_id, bank_name, bank_account, account_holder in rows:
+        found.setdefault(member_id, {"bank_name": bank_name, "bank_account": bank_account,
+                                     "account_holder": account_holder})
+    return found
+
+
+def stay_kinds_by_tier(tier_ids, kinds) -> dict[int, set[str]]:
+    """Which of `kinds` each tier has a rule for."""
+    found: dict[int, set[str]] = {}
+    for tier_id, kind in BenefitRule.objects.filter(tier_id__in=list(tier_ids), kind__in=kinds).values_list(
+            "tier_id", "kind"):
+        found.setdefault(tier_id, set()).add(kind)
+    return found
+
+
 def member_payout_account(member_id: int) -> dict | None:
     """The payee of the member's last submitted claim (bank name, account, holder): offered for the next claim,
     so the account is typed once. None before a first submission."""

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy
 from core import money
 from core.digits import ascii_digits
 from core.money import yuan
-from core.services import audit_log, outbox_add
+from core.services import audit_entry, audit_log, audit_log_many, outbox_add, outbox_add_many
+from core.sql import row_insert
 from core.text import visible_strip
 from members.models import Branch, StaffRole
 from members.notifications.services import notification_send, notifications_send_many, recipient_text
@@ -57,6 +58,7 @@ from ..review.transitions import (  # noqa: F401 — ACTION_LABELS, AMOUNT_LABEL
     state_label,
     timeline_rows,
     transition,
+    transition_records,
 )
 from ..review.transitions import now as _now
 from . import selectors as claims_selectors
@@ -305,14 +307,67 @@ def own_active_enrolment(actor, enrolment_id: int) -> Enrolment:
 def claim_line_create(*, actor, enrolment: Enrolment, kind: str, values: dict, stay=None,
                       source: str = Claim.Source.MEMBER) -> Claim:
     """A draft claim of checked facts (`facts_clean`), with its history row and audit entry."""
-    claim = Claim.objects.create(
-        number=reference_number("C"), enrolment=enrolment, member=enrolment.member, branch_id=enrolment.branch_id,
-        kind=kind, state=S.DRAFT, stay=stay, source=source, **values,
-    )
-    ClaimEvent.objects.create(claim=claim, action="create", actor=actor, to_state=S.DRAFT)
-    audit_log(actor=actor, action="benefits.claim.create", target=claim,
-              data={"kind": kind, **({"stay": stay.number} if stay is not None else {})})
+    claim = Claim.objects.create(**_draft_fields(enrolment=enrolment, kind=kind, values=values, stay=stay,
+                                                 source=source))
+    event, entry = _creation_records(claim, actor)
+    event.save()
+    row_insert(entry)
     return claim
+
+
+def _draft_fields(*, enrolment: Enrolment, kind: str, values: dict, stay, source: str) -> dict:
+    return dict(number=reference_number("C"), enrolment=enrolment, member_id=enrolment.member_id,
+                branch_id=enrolment.branch_id, kind=kind, state=S.DRAFT, stay=stay, source=source, **values)
+
+
+def _creation_records(claim: Claim, actor) -> tuple[ClaimEvent, object]:
+    """A new claim's first history row and audit entry, unsaved (one claim saves them; a bulk filing many)."""
+    event = ClaimEvent(claim=claim, action="create", actor=actor if getattr(actor, "pk", None) else None,
+                       to_state=S.DRAFT, at=claim.state_changed_at)
+    entry = audit_entry(actor=actor, action="benefits.claim.create", target=claim,
+                        data={"kind": claim.kind, **({"stay": claim.stay.number} if claim.stay is not None else {})})
+    return event, entry
+
+
+def _submission_fields(at) -> dict:
+    """What every submission sets, a first one or after a return: the assessment starts again from nothing."""
+    return {"submitted_at": at, "proposed_amount": None, "approved_amount": None, "assessment": {}, "flags": [],
+                "hospital_days_paid": 0, "return_items": []}
+
+
+ASSESS_BATCH = 100  # claims per assessment task of a bulk filing (about 15 ms each)
+
+
+def claim_lines_file_submitted(*, lines: list[tuple[Enrolment, str, dict, object]], source: str) -> list[Claim]:
+    """Claims the portal files and submits by itself, many at once, with no actor: each (enrolment, kind, checked
+    values, stay) gets the rows `claim_line_create` and `claim_line_submit` would write for it (the claim, its
+    "create" and "submit" history and audit, its invoice numbers), in a few bulk INSERTs, and their assessment is
+    queued a hundred to a task. A chunk of settlement records is thousands of rows: one statement each would make filing
+    slower than the assessment it feeds. Inside the caller's transaction; the caller holds the enrolments' locks."""
+    if not lines:
+        return []
+    at = _now()
+    claims = [Claim(**_draft_fields(enrolment=enrolment, kind=kind, values=values, stay=stay, source=source),
+                    state_changed_at=at) for enrolment, kind, values, stay in lines]
+    for claim in claims:
+        claim.state, claim.version = TRANSITIONS["submit"][1], claim.version + 1
+        for name, value in _submission_fields(at).items():
+            setattr(claim, name, value)
+    Claim.objects.bulk_create(claims)
+    # Each claim's history as if created a draft and submitted a moment later (as `transition` writes it).
+    records = [_creation_records(claim, None) for claim in claims]
+    records += [transition_records(CLAIM_REVIEW, claim, action="submit", actor=None, at=at, from_state=S.DRAFT)
+                for claim in claims]
+    ClaimEvent.objects.bulk_create([event for event, _entry in records], batch_size=1000)
+    audit_log_many(entries=[entry for _event, entry in records])
+    ClaimInvoice.objects.bulk_create([ClaimInvoice(claim=claim, number=n) for claim in claims
+                                      for n in claim.invoice_numbers], batch_size=1000)
+    # A message per ASSESS_BATCH claims: each task ends well within the tasks' time limit, and both worker
+    # processes share a chunk's assessments.
+    outbox_add_many(task="benefits.tasks.assess_claims",
+                    args_list=[[[claim.pk for claim in claims[start:start + ASSESS_BATCH]]]
+                               for start in range(0, len(claims), ASSESS_BATCH)])
+    return claims
 
 
 def facts_with_saved_payee(facts: dict | None, enrolment: Enrolment) -> dict:
@@ -494,8 +549,7 @@ def claim_line_submit(*, actor, claim: Claim, notify: bool = True) -> Claim:
         ClaimInvoice.objects.filter(claim=claim).delete()
         ClaimInvoice.objects.bulk_create([ClaimInvoice(claim=claim, number=n) for n in claim.invoice_numbers])
         resubmitted = claim.state == S.RETURNED
-        claim = _transition(claim, action="submit", actor=actor, submitted_at=_now(), proposed_amount=None,
-                            approved_amount=None, assessment={}, flags=[], hospital_days_paid=0, return_items=[])
+        claim = _transition(claim, action="submit", actor=actor, **_submission_fields(_now()))
         if notify:
             title = (gettext_lazy("您的补助申请 %(number)s 已重新提交") if resubmitted
                      else gettext_lazy("您的补助申请 %(number)s 已提交"))
@@ -608,7 +662,7 @@ def claim_assess(*, claim_id: int) -> Claim:
         # The member and the base union's reviewers, in one pass (what _notify_member and _notify_reviewers send).
         messages = []
         if claim.member.user_id is not None and claim.source == Claim.Source.SETTLEMENT:
-            messages.append(settlement_assessed_message(claim))
+            messages += [message for message in [settlement_stay_message(claim)] if message is not None]
         elif claim.member.user_id is not None:
             messages.append((claim.member.user, f"benefits.claim.{claim.state}",
                              recipient_text(gettext_lazy("您的补助申请 %(number)s 已进入审核"), number=claim.number),
@@ -646,19 +700,33 @@ def _rule_approval(claim: Claim, assessment: rules.Assessment, flags: list[dict]
         "limit": limit}
 
 
-def settlement_assessed_message(claim: Claim) -> tuple:
-    """What the member is told once a claim filed from their settlement record is assessed: what was found, the
-    amount, and the one step left (confirm, with a bank account) or declining."""
-    if claim.state == S.APPROVED:
-        title = recipient_text(gettext_lazy("已根据医保住院结算记录为您核准%(kind)s %(amount)s 元"),
-                               kind=kind_label(claim.kind), amount=money.figures(claim.approved_amount))
+def settlement_stay_message(claim: Claim) -> tuple | None:
+    """What the member is told once the last line of a stay filed from their settlement record is assessed: one
+    message for the stay (what was found, each line's amount, the total) and the one step left (confirm, with a
+    bank account) or declining. None while another line of the stay still waits for its assessment: the lines
+    share the enrolment, whose lock the assessment holds, so the last one sees the others' results."""
+    lines = (list(Claim.objects.filter(stay_id=claim.stay_id).exclude(state=S.WITHDRAWN).order_by("id")
+                  .only("id", "kind", "state", "proposed_amount", "approved_amount"))
+             if claim.stay_id else [claim])
+    if any(line.state == S.SUBMITTED for line in lines):
+        return None
+
+    def amount(line):
+        return (line.approved_amount if line.state == S.APPROVED else line.proposed_amount) or Decimal("0")
+
+    words = [recipient_text(gettext_lazy("%(kind)s %(amount)s 元，已核准") if line.state == S.APPROVED
+                            else gettext_lazy("%(kind)s %(amount)s 元"),
+                            kind=kind_label(line.kind), amount=money.figures(amount(line))) for line in lines]
+    total = money.figures(sum((amount(line) for line in lines), Decimal("0")))
+    if all(line.state == S.APPROVED for line in lines):
+        title = recipient_text(gettext_lazy("已根据医保住院结算记录为您核准住院补助共 %(amount)s 元"), amount=total)
     else:
-        title = recipient_text(gettext_lazy("已根据医保住院结算记录为您申请%(kind)s，系统核算 %(amount)s 元"),
-                               kind=kind_label(claim.kind), amount=money.figures(claim.proposed_amount))
+        title = recipient_text(gettext_lazy("已根据医保住院结算记录为您申请住院补助，系统核算共 %(amount)s 元"),
+                               amount=total)
     body = recipient_text(
-        gettext_lazy("%(hospital)s 住院 %(start)s 至 %(end)s，申请编号 %(number)s。请确认并填写收款银行账户后发放；"
+        gettext_lazy("%(hospital)s 住院 %(start)s 至 %(end)s：%(lines)s。请确认并填写收款银行账户后发放；"
                      "如不需要，也可以放弃。"),
-        hospital=claim.hospital, start=claim.admission_date, end=claim.discharge_date, number=claim.number)
+        hospital=claim.hospital, start=claim.admission_date, end=claim.discharge_date, lines=lazy_list(words))
     return (claim.member.user, "benefits.settlement.found", title, body,
             f"/benefits/settlement/stays/{claim.stay_id}/")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.services import audit_log
+from core.services import audit_entry, audit_log, audit_log_many
 
 from .. import rules
 from ..models import BenefitRule, Claim, ClaimDocument, ClaimStay, Enrolment
@@ -108,25 +108,74 @@ def _stay_lines_create(*, actor, enrolment: Enrolment, values: dict, offered: li
     return stay
 
 
-def stay_file_from_record(*, enrolment: Enrolment, facts: dict) -> ClaimStay | None:
-    """A stay the portal files by itself from a settlement record (no actor: the record is the evidence and
-    stands in for the documents): a line for each kind of the tier the facts qualify for, checked by the same
-    `facts_clean` as a member's entry, submitted at once and queued for the same assessment. None when the tier
-    gives nothing for a stay. The caller holds the enrolment's lock."""
+@dataclass(frozen=True)
+class RecordFiling:
+    """A stay the portal is to file from a settlement record: the member's enrolment covering it (locked by the
+    caller) and the record's facts, as a member would enter them."""
+
+    enrolment: Enrolment
+    facts: dict
+
+
+@dataclass(frozen=True)
+class RecordFiled:
+    """What came of a `RecordFiling`: the stay filed, or None and why not (words for staff)."""
+
+    stay: ClaimStay | None
+    reason: str = ""
+
+
+def stays_file_from_records(*, filings: list[RecordFiling]) -> list[RecordFiled]:
+    """Stays the portal files by itself from settlement records (no actor: a record is the evidence and stands in
+    for the documents), a chunk at a time: for each, a line of every kind of the tier its facts qualify for,
+    checked by the same `facts_clean` as a member's entry and paid to the account of the member's last claim,
+    submitted at once; the lines' assessment is queued a hundred to a task. One result per filing, in order. A fixed
+    number of statements per chunk (`services.claim_lines_file_submitted`). The caller holds the enrolments'
+    locks."""
     with transaction.atomic():
-        offered = stay_kinds_offered(enrolment)
-        if not offered:
-            return None
-        values = services.facts_clean(STAY_FACT_KIND, services.facts_with_saved_payee(facts, enrolment),
-                                      enrolment=enrolment)
-        _entry_checked(values)
-        if not any(stay_line_refusal(kind, values) is None for kind in offered):
-            return None
-        stay = _stay_lines_create(actor=None, enrolment=enrolment, values=values, offered=offered,
-                                  source=Claim.Source.SETTLEMENT)
-        for line in Claim.objects.filter(stay=stay).select_related("member__user", "enrolment").order_by("id"):
-            services.claim_line_submit(actor=None, claim=line, notify=False)
-    return stay
+        offered_by_tier = selectors.stay_kinds_by_tier({filing.enrolment.tier_id for filing in filings},
+                                                       STAY_KINDS)
+        payees = selectors.member_payout_accounts({filing.enrolment.member_id for filing in filings})
+        results: list[RecordFiled] = []
+        to_create: list[tuple[ClaimStay, RecordFiling, dict, list[str]]] = []
+        for filing in filings:
+            enrolment = filing.enrolment
+            offered = [kind for kind in STAY_KINDS if kind in offered_by_tier.get(enrolment.tier_id, ())]
+            facts = dict(filing.facts)
+            if not any(facts.get(name) for name in services.BANK_FIELDS):
+                facts.update(payees.get(enrolment.member_id) or {})
+            try:
+                if not offered:
+                    raise ClaimError(_("参保档次不包含住院补助。"))
+                values = services.facts_clean(STAY_FACT_KIND, facts, enrolment=enrolment)
+                _entry_checked(values)
+            except ClaimError as e:
+                results.append(RecordFiled(None, _claim_error_words(e)))
+                continue
+            kinds = [kind for kind in offered if stay_line_refusal(kind, values) is None]
+            if not kinds:
+                results.append(RecordFiled(None, stay_line_refusal(offered[0], values)))
+                continue
+            stay = ClaimStay(number=services.reference_number("S"), enrolment=enrolment,
+                             member_id=enrolment.member_id)
+            to_create.append((stay, filing, values, kinds))
+            results.append(RecordFiled(stay))
+        ClaimStay.objects.bulk_create([stay for stay, *_rest in to_create])
+        services.claim_lines_file_submitted(
+            lines=[(filing.enrolment, kind, _line_values(kind, values), stay)
+                   for stay, filing, values, kinds in to_create for kind in kinds],
+            source=Claim.Source.SETTLEMENT)
+        audit_log_many(entries=[
+            audit_entry(actor=None, action="benefits.stay.create", target=stay,
+                        data={"kinds": kinds, "source": Claim.Source.SETTLEMENT})
+            for stay, _filing, _values, kinds in to_create])
+    return results
+
+
+def _claim_error_words(error: ClaimError) -> str:
+    """A refusal in one line: its message and each field's (a record's facts have no form to show them on)."""
+    fields = getattr(error, "fields", None) or {}
+    return " ".join([str(error.message), *(str(m) for messages in fields.values() for m in messages)])[:300]
 
 
 def _stay_for_update(actor, stay_id: int) -> tuple[ClaimStay, list[Claim]]:

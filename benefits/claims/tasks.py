@@ -14,6 +14,15 @@ def assess_claim(self, claim_id: int) -> None:
     services.claim_assess(claim_id=claim_id)  # idempotent: a claim no longer "submitted" is left as it is
 
 
+# A chunk of claims filed together (a settlement import's 200 records): one message instead of one per claim, each
+# claim still assessed in its own transaction. A retry assesses only those still waiting.
+@shared_task(name="benefits.tasks.assess_claims", bind=True, acks_late=True, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=8)
+def assess_claims(self, claim_ids: list[int]) -> None:
+    for claim_id in claim_ids:
+        services.claim_assess(claim_id=claim_id)
+
+
 @shared_task(name="benefits.tasks.remind_overdue_claims", bind=True, acks_late=True,
              autoretry_for=(OperationalError,), retry_backoff=True)
 def remind_overdue_claims(self) -> None:

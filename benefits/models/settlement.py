@@ -161,6 +161,9 @@ class SettlementRecord(models.Model):
                                 related_name="settlement_record", verbose_name=_("住院申请"))
     already_claimed = models.CharField(_("已由本人申请"), max_length=32, blank=True,
                                        help_text=_("本人已为这次住院提交的申请编号：不再生成申请。"))
+    # Why no claim was filed from a matched record (the member's tier has no stay benefit, its facts fail the
+    # claims' checks): staff see it, and the filing does not try the record again.
+    not_filed = models.CharField(_("未生成申请的原因"), max_length=300, blank=True)
     answer = models.CharField(_("本人确认"), max_length=10, choices=Answer.choices, default=Answer.WAITING)
     answered_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("导入时间"), default=timezone.now)

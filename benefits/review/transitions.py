@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.services import audit_log
+from core.services import audit_entry
 from core.sql import row_insert, rows_update
 
 from ..models import ReviewState
@@ -125,15 +125,10 @@ def transition(kind: ReviewKind, application, *, action: str, actor, version: in
                           values=updates, increment="version")
     if not changed:
         raise ReviewChanged(_("该申请刚刚被他人处理或已经变更，请刷新后查看最新状态。"), code="conflict")
-    row_insert(kind.event_model(
-        **{kind.event_fk: application}, action=action, actor=actor if getattr(actor, "pk", None) else None,
-        from_state=application.state, to_state=to_state or application.state, message=message, at=at,
-        amount_from=application.amount_due if amount_to is not None else None,
-        amount_to=amount_to, changes=event_changes or {},
-    ))
-    audit_log(actor=actor, action=f"benefits.{kind.code}.{action}", target=application,
-              data={"from": application.state, "to": to_state or application.state, "message": message[:500],
-                    **({"amount": str(amount_to)} if amount_to is not None else {})})
+    event, entry = transition_records(kind, application, action=action, actor=actor, at=at, message=message,
+                                      amount_to=amount_to, event_changes=event_changes)
+    row_insert(event)
+    row_insert(entry)
     # The row now holds what the UPDATE wrote: mirror it on the object instead of reading it back.
     for name, value in fields.items():
         setattr(application, name, value)
@@ -141,6 +136,24 @@ def transition(kind: ReviewKind, application, *, action: str, actor, version: in
     if to_state and to_state != application.state:
         application.state, application.state_changed_at = to_state, at
     return application
+
+
+def transition_records(kind: ReviewKind, application, *, action: str, actor, at, message: str = "", amount_to=None,
+                       event_changes: dict | None = None, from_state: str | None = None):
+    """The history row and the audit entry of `action` on `application`, leaving its state (or `from_state`),
+    unsaved: `transition` writes them one at a time; a bulk filing (a chunk of settlement records) many at once."""
+    from_state = application.state if from_state is None else from_state
+    to_state = TRANSITIONS[action][1] or from_state
+    event = kind.event_model(
+        **{kind.event_fk: application}, action=action, actor=actor if getattr(actor, "pk", None) else None,
+        from_state=from_state, to_state=to_state, message=message, at=at,
+        amount_from=application.amount_due if amount_to is not None else None,
+        amount_to=amount_to, changes=event_changes or {},
+    )
+    entry = audit_entry(actor=actor, action=f"benefits.{kind.code}.{action}", target=application,
+                        data={"from": from_state, "to": to_state, "message": message[:500],
+                              **({"amount": str(amount_to)} if amount_to is not None else {})})
+    return event, entry
 
 
 @dataclass(frozen=True)

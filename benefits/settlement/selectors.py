@@ -60,16 +60,10 @@ def stays_claimed_by_hand(member_ids: list[int]) -> dict[int, list[tuple[date, d
     return found
 
 
-def stay_claimed_by_hand(member_id: int, admission: date, discharge: date) -> str:
-    return (Claim.objects.filter(member_id=member_id, kind__in=STAY_KINDS, source=Claim.Source.MEMBER,
-                                 state__in=[Claim.State.DRAFT, *LIVE_STATES], admission_date__lte=discharge,
-                                 discharge_date__gte=admission)
-            .values_list("number", flat=True).first()) or ""
-
-
 def record_chunks(job_id: int, size: int) -> list[tuple[int, int]]:
     """(first id, last id) of each run of `size` records of the job to file, for one task each."""
-    ids = SettlementRecord.objects.filter(job_id=job_id, stay__isnull=True, already_claimed="").order_by("id")
+    ids = SettlementRecord.objects.filter(job_id=job_id, stay__isnull=True, already_claimed="", not_filed="").order_by(
+        "id")
     chunks = []
     batch: list[int] = []
     for pk in ids.values_list("id", flat=True).iterator(chunk_size=2000):
@@ -82,9 +76,6 @@ def record_chunks(job_id: int, size: int) -> list[tuple[int, int]]:
     return chunks
 
 
-def records_to_file(job_id: int, first_id: int, last_id: int) -> list[int]:
-    return list(SettlementRecord.objects.filter(job_id=job_id, id__gte=first_id, id__lte=last_id)
-                .values_list("id", flat=True).order_by("id"))
 
 
 def imports_for(user):
@@ -101,6 +92,13 @@ def row_errors(job: SettlementImport):
     return SettlementRowError.objects.filter(job=job).order_by("row_number", "id")
 
 
+def records_not_filed(job: SettlementImport):
+    """The job's matched records that became no claim: claimed by the member already, or refused by the claims'
+    checks (`not_filed` says why)."""
+    return (SettlementRecord.objects.filter(job=job).filter(~Q(already_claimed="") | ~Q(not_filed=""))
+            .order_by("row_number", "id").only("row_number", "settlement_number", "already_claimed", "not_filed"))
+
+
 @dataclass(frozen=True)
 class Standing:
     """Where one import (or one month) stands."""
@@ -111,12 +109,14 @@ class Standing:
     paid: int
     paid_amount: object
     waiting: int
+    not_filed: int = 0  # matched, but no claim: the member had claimed the stay, or it could not be filed
 
 
 def _record_figures(records) -> dict:
     return records.aggregate(
         matched=Count("id", distinct=True),
         waiting=Count("id", filter=Q(answer=SettlementRecord.Answer.WAITING, stay__isnull=False), distinct=True),
+        not_filed=Count("id", filter=~Q(already_claimed="") | ~Q(not_filed=""), distinct=True),
         paid=Count("stay__lines", filter=Q(stay__lines__state=Claim.State.PAID), distinct=True),
         paid_amount=Sum("stay__lines__paid_amount", filter=Q(stay__lines__state=Claim.State.PAID)),
     )
@@ -125,7 +125,8 @@ def _record_figures(records) -> dict:
 def import_standing(job: SettlementImport) -> Standing:
     figures = _record_figures(SettlementRecord.objects.filter(job=job))
     return Standing(label=str(job.pk), received=job.total_rows, matched=figures["matched"], paid=figures["paid"],
-                    paid_amount=figures["paid_amount"] or 0, waiting=figures["waiting"])
+                    paid_amount=figures["paid_amount"] or 0, waiting=figures["waiting"],
+                    not_filed=figures["not_filed"])
 
 
 def monthly_standing(user) -> list[Standing]:

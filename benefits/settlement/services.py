@@ -9,8 +9,10 @@ An import is read in two steps by Celery tasks, streaming the file so memory sta
    imported (by any file or call) or twice in the file is a duplicate; a stay the member claimed by hand is kept
    as a record without a claim. Matched records are written with the unique settlement number, so no order of
    imports brings one in twice.
-2. file (`settlement_claims_file`, 200 records a task): each record becomes a hospital stay whose lines are
-   submitted and assessed by the claims' own services (`benefits.claims.stays.stay_file_from_record`).
+2. file (`settlement_claims_file`, 200 records a task, one transaction each): each record becomes a hospital stay
+   whose lines are submitted and assessed by the claims' own services (`benefits.claims.stays
+   .stays_file_from_records`, the whole chunk in a fixed number of statements); a record that cannot be filed
+   says why (`not_filed`).
 """
 
 from __future__ import annotations
@@ -33,9 +35,9 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from core.money import amount_parse
-from core.services import audit_log, outbox_add
+from core.services import audit_entry, audit_log, audit_log_many, outbox_add
 from core.spreadsheets import csv_writer
-from core.sql import rows_insert
+from core.sql import rows_insert, rows_update_by_key
 from members.data.imports import ImportRefused, cell_text, data_rows, file_format_detect, rows_open
 from members.id_numbers import parse_id_number
 from members.models import Branch
@@ -381,7 +383,7 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
         records.append((
             number, job.pk, row_number, member_id, enrolment, clean["hospital"], clean["admission_date"],
             clean["discharge_date"], clean["total_cost"], clean["self_paid"], clean["bed_fee"],
-            clean["diagnosis_code"], by_hand, SettlementRecord.Answer.WAITING, now,
+            clean["diagnosis_code"], by_hand, "", SettlementRecord.Answer.WAITING, now,
         ))
     with transaction.atomic():
         try:
@@ -409,7 +411,7 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
 
 _RECORD_COLUMNS = ("settlement_number", "job_id", "row_number", "member_id", "enrolment_id", "hospital",
                    "admission_date", "discharge_date", "total_cost", "self_paid", "bed_fee", "diagnosis_code",
-                   "already_claimed", "answer", "created_at")
+                   "already_claimed", "not_filed", "answer", "created_at")
 
 
 def _records_insert(records: list[tuple]) -> None:
@@ -430,51 +432,49 @@ def _record_facts(record: SettlementRecord) -> dict:
 
 
 def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
-    """Files the claims of the job's records with ids first_id..last_id not filed yet. Idempotent: a record with
-    its stay (or claimed by hand) is skipped. Returns how many stays were filed."""
-    filed = 0
-    ids = selectors.records_to_file(job_id, first_id, last_id)
-    for record_id in ids:
-        if settlement_record_file(record_id=record_id):
-            filed += 1
+    """Files the claims of the job's records with ids first_id..last_id not handled yet, in one transaction and a
+    fixed number of statements (a chunk of `FILE_CHUNK` records). Idempotent: a record with its stay, claimed by
+    hand or noted as not filed is skipped. Returns how many stays were filed."""
     with transaction.atomic():
-        SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(ids))
+        # Race: two deliveries of this chunk's task (a retry racing a slow first run). The records are locked: the
+        # second waits, then finds them handled and counts nothing.
+        records = list(SettlementRecord.objects.select_for_update(of=("self",)).filter(
+            job_id=job_id, id__gte=first_id, id__lte=last_id, stay__isnull=True, already_claimed="",
+            not_filed="").order_by("id"))
+        # Race: the member entering the same stay by hand meanwhile. The enrolment rows are locked here and in the
+        # claims' services (ensure_not_claimed_from_record): whichever comes second sees the other's claim. In id
+        # order, so two chunks sharing a member's enrolment cannot deadlock.
+        enrolments = {e.pk: e for e in Enrolment.objects.select_for_update(of=("self",))
+                      .select_related("plan", "tier", "member")
+                      .filter(pk__in={record.enrolment_id for record in records}).order_by("pk")}
+        by_hand = selectors.stays_claimed_by_hand([record.member_id for record in records])
+        to_file, claimed = [], []
+        for record in records:
+            record.already_claimed = next((number for start, end, number in by_hand.get(record.member_id, ())
+                                           if start <= record.discharge_date and end >= record.admission_date), "")
+            (claimed if record.already_claimed else to_file).append(record)
+        results = stays.stays_file_from_records(filings=[
+            stays.RecordFiling(enrolment=enrolments[record.enrolment_id], facts=_record_facts(record))
+            for record in to_file])
+        for record, result in zip(to_file, results, strict=True):
+            record.stay, record.not_filed = result.stay, ("" if result.stay else result.reason or "-")
+        rows_update_by_key(SettlementRecord, ("stay", "already_claimed", "not_filed"), [
+            (record.pk, record.stay.pk if record.stay else None, record.already_claimed, record.not_filed)
+            for record in records])
+        audit_log_many(entries=[
+            audit_entry(actor=None, action="benefits.settlement.filed", target=record,
+                        data={"stay": record.stay.number, "job": job_id} if record.stay else
+                        {"not_filed": record.already_claimed or record.not_filed, "job": job_id})
+            for record in records])
+        SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(records))
         # Race: the last two chunks finishing at once. The job's row is locked: one of them finishes it.
         job = SettlementImport.objects.select_for_update(of=("self",)).select_related("uploaded_by").get(pk=job_id)
         if job.status == SettlementImport.Status.FILING and job.filed_count >= job.matched_count:
             _finish(job)
-    return filed
-
-
-def settlement_record_file(*, record_id: int) -> bool:
-    """One record's stay and claim lines, or nothing when it was filed already, the member claimed the stay by
-    hand meanwhile, or the tier gives nothing for a stay."""
-    with transaction.atomic():
-        record = (SettlementRecord.objects.select_for_update(of=("self",)).select_related("member")
-                  .filter(pk=record_id, stay__isnull=True, already_claimed="").first())
-        if record is None:
-            return False
-        # Race: the member entering the same stay by hand at this moment. The enrolment row is locked here and in
-        # the claims' services (ensure_not_claimed_from_record): whichever comes second sees the other's claim.
-        enrolment = Enrolment.objects.select_for_update(of=("self",)).select_related("plan", "tier", "member").get(
-            pk=record.enrolment_id)
-        by_hand = selectors.stay_claimed_by_hand(record.member_id, record.admission_date, record.discharge_date)
-        if by_hand:
-            record.already_claimed = by_hand
-            record.save(update_fields=["already_claimed"])
-            return False
-        try:
-            stay = stays.stay_file_from_record(enrolment=enrolment, facts=_record_facts(record))
-        except claim_services.ClaimError as e:
-            logger.warning("settlement record %s not filed: %s", record.pk, e.message)
-            return False
-        if stay is None:
-            return False
-        record.stay = stay
-        record.save(update_fields=["stay"])
-        audit_log(actor=None, action="benefits.settlement.filed", target=record,
-                  data={"stay": stay.number, "job": record.job_id})
-    return True
+    if any(record.not_filed for record in records):
+        logger.warning("settlement job %s: %d records not filed", job_id,
+                       sum(1 for record in records if record.not_filed))
+    return sum(1 for record in records if record.stay_id)
 
 
 def _finish(job: SettlementImport) -> None:

@@ -1,6 +1,9 @@
 """Settlement records' pages: staff upload and follow imports (progress, counts, the row-by-row report, where
 each month stands); the member sees what was found and confirms or declines."""
 
+import heapq
+import itertools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -55,9 +58,29 @@ def import_detail(request, job_id: int):
         raise Http404
     return render(request, "benefits/settlement/import_detail.html", {
         "job": job, "standing": selectors.import_standing(job),
-        "first_errors": list(selectors.row_errors(job)[:20]),
+        "first_rows": _report_rows(job, limit=20),
         "refresh_seconds": None if job.is_finished else REFRESH_SECONDS,
     })
+
+
+def _report_rows(job, limit: int | None = None):
+    """Every row that became no claim, in the file's order: (row, outcome, column, value, message). The rows refused
+    or not matched, and the records matched but not filed."""
+    errors, not_filed = selectors.row_errors(job), selectors.records_not_filed(job)
+    if limit is not None:
+        errors, not_filed = errors[:limit], not_filed[:limit]
+    rows = heapq.merge(
+        ((e.row_number, e.get_outcome_display(), e.column, e.value, e.message) for e in errors.iterator(2000)),
+        ((r.row_number, _("已匹配，未生成申请"), "", r.settlement_number, _not_filed_words(r))
+         for r in not_filed.iterator(2000)),
+        key=lambda row: row[0])
+    return rows if limit is None else list(itertools.islice(rows, limit))
+
+
+def _not_filed_words(record) -> str:
+    if record.already_claimed:
+        return _("本人已提交这次住院的申请 %(number)s，不再重复生成。") % {"number": record.already_claimed}
+    return record.not_filed
 
 
 @login_required
@@ -67,8 +90,7 @@ def import_report(request, job_id: int, file_format: str):
     job = selectors.import_for(request.user, job_id)
     if job is None or file_format not in ("csv", "xlsx"):
         raise Http404
-    rows = ([e.row_number, e.get_outcome_display(), e.column, e.value, e.message]
-            for e in selectors.row_errors(job).iterator(chunk_size=2000))
+    rows = _report_rows(job)
     return spreadsheet_response(fmt=file_format, filename=f"settlement-{job.pk}-report", sheet=_("导入问题"),
                                 header=[_("行号"), _("结果"), _("列"), _("内容"), _("说明")], rows=rows)
 

@@ -220,6 +220,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 MEMBER_IMPORT_TIME_LIMIT = env.int("MEMBER_IMPORT_TIME_LIMIT", default=660)
+# Reading a settlement file (200,000 rows at most, a few thousand a second): its own limit, like the member import.
+SETTLEMENT_IMPORT_TIME_LIMIT = env.int("SETTLEMENT_IMPORT_TIME_LIMIT", default=660)
 # Redis hands a message its worker took but never acknowledged (the worker's main process died) to another worker
 # after this many seconds. It must be longer than any task may run (its hard time limit) and than the longest
 # retry countdown (NOTIFICATION_RETRY_MAX_SECONDS): a message still waiting out its countdown in a live worker

@@ -12,6 +12,7 @@ from benefits.claims import stays
 from benefits.models import BenefitRule, Claim, SettlementImport, SettlementRecord, SettlementRowError
 from benefits.settlement import services
 from benefits.settlement.services import SettlementError
+from core.models import AuditLogEntry
 from tests.benefits.claims_helpers import stay_facts
 from tests.benefits.settlement_helpers import csv_upload, record_row, xlsx_upload
 
@@ -47,8 +48,22 @@ def test_a_matched_record_becomes_assessed_claims_marked_as_from_the_record(worl
         assert line.source == Claim.Source.SETTLEMENT
         assert line.state == S.BASE_REVIEW and line.proposed_amount > 0  # the same assessment as any claim
     assert lines["inpatient_self_pay"].self_paid == Decimal("5000.00")
-    note = world.claimant.user.notifications.filter(kind="benefits.settlement.found").first()
-    assert note is not None and "元" in note.title and note.url == f"/benefits/settlement/stays/{record.stay_id}/"
+    # One message for the stay, once both lines are assessed: each line's amount and the total.
+    notes = list(world.claimant.user.notifications.filter(kind="benefits.settlement.found"))
+    assert len(notes) == 1
+    note = notes[0]
+    total = lines["hospital_daily"].proposed_amount + lines["inpatient_self_pay"].proposed_amount
+    assert f"{total:,.2f}" in note.title and note.url == f"/benefits/settlement/stays/{record.stay_id}/"
+    for line in lines.values():
+        assert f"{line.proposed_amount:,.2f}" in note.body
+    # Filed as a member's own claim would be: created a draft, then submitted, each with its audit entry.
+    for line in lines.values():
+        assert list(line.events.order_by("at", "id").values_list("action", "from_state", "to_state"))[:2] == [
+            ("create", "", S.DRAFT), ("submit", S.DRAFT, S.SUBMITTED)]
+        assert set(AuditLogEntry.objects.filter(target_id=str(line.pk), action__startswith="benefits.claim.")
+                   .values_list("action", flat=True)) >= {"benefits.claim.create", "benefits.claim.submit",
+                                                          "benefits.claim.assess"}
+    assert AuditLogEntry.objects.filter(action="benefits.settlement.filed", target_id=str(record.pk)).exists()
 
 
 def test_the_same_file_twice_or_an_overlapping_file_creates_nothing_new(world, django_capture_on_commit_callbacks):

@@ -1,4 +1,4 @@
-"""The plain INSERT of core.sql stores rows exactly as the ORM does.
+"""The plain INSERT of core.sql stores rows exactly as the ORM does; its UPDATE by key sets each row its own values.
 
 (Its UPDATE is tested on claims in tests/benefits/test_claims_assess_cost.py.)"""
 
@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from core.models import AuditLogEntry
-from core.sql import row_insert
+from core.sql import row_insert, rows_update_by_key
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,22 @@ def test_an_inserted_row_reads_back_like_one_the_orm_created(user_factory):
     assert stored.data == {} and stored.actor_id is None
     assert abs(stored.created_at - timezone.now()) < datetime.timedelta(minutes=1)
 
+
+def test_rows_updated_by_key_each_get_their_own_values_and_others_are_left_alone(user_factory):
+    actor, other = user_factory(), user_factory()
+    entries = [AuditLogEntry.objects.create(actor=actor, action=f"test.{n}", target_id=str(n)) for n in range(4)]
+    # More rows than fit in one statement's parameters, a NULL in a key column, text with a quote and Chinese.
+    many = [AuditLogEntry.objects.create(action="test.many", target_id="x") for _ in range(400)]
+    rows_update_by_key(AuditLogEntry, ("actor", "target_id"), [
+        (entries[0].pk, None, "甲'乙"), (entries[1].pk, other.pk, "2b"), (entries[2].pk, actor.pk, ""),
+        *((entry.pk, other.pk, f"m{entry.pk}") for entry in many)])
+    stored = {e.pk: (e.actor_id, e.target_id) for e in AuditLogEntry.objects.all()}
+    assert stored[entries[0].pk] == (None, "甲'乙")
+    assert stored[entries[1].pk] == (other.pk, "2b")
+    assert stored[entries[2].pk] == (actor.pk, "")
+    assert stored[entries[3].pk] == (actor.pk, "3")  # not named: unchanged
+    assert all(stored[entry.pk] == (other.pk, f"m{entry.pk}") for entry in many)
+    rows_update_by_key(AuditLogEntry, ("target_id",), [])  # nothing to do, no statement
 
 
 def test_placeholders_become_numbered_and_stray_percent_signs_are_refused():

@@ -27,10 +27,13 @@ def test_every_task_has_time_limits_under_the_visibility_timeout():
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit < visibility
     assert visibility > django_settings.MEMBER_IMPORT_TIME_LIMIT
+    assert visibility > django_settings.SETTLEMENT_IMPORT_TIME_LIMIT
     assert visibility > django_settings.NOTIFICATION_RETRY_MAX_SECONDS
+    from benefits.settlement.tasks import settlement_import_run
     from members.data.tasks import run_import_job
 
     assert run_import_job.time_limit == django_settings.MEMBER_IMPORT_TIME_LIMIT
+    assert settlement_import_run.time_limit == django_settings.SETTLEMENT_IMPORT_TIME_LIMIT
 
 
 def test_a_visibility_timeout_shorter_than_a_task_is_refused_by_the_checks(settings):
@@ -38,7 +41,8 @@ def test_a_visibility_timeout_shorter_than_a_task_is_refused_by_the_checks(setti
     settings.CELERY_BROKER_VISIBILITY_TIMEOUT = 60
     errors = [e for e in run_checks() if e.id == "portal.E001"]
     assert {e.msg.split("than ")[1].split(" (")[0] for e in errors} == {
-        "CELERY_TASK_TIME_LIMIT", "NOTIFICATION_RETRY_MAX_SECONDS", "MEMBER_IMPORT_TIME_LIMIT"}
+        "CELERY_TASK_TIME_LIMIT", "NOTIFICATION_RETRY_MAX_SECONDS", "MEMBER_IMPORT_TIME_LIMIT",
+        "SETTLEMENT_IMPORT_TIME_LIMIT"}
     settings.CELERY_BROKER_VISIBILITY_TIMEOUT = 900
     assert not [e for e in run_checks() if e.id == "portal.E001"]
 
