@@ -14,6 +14,7 @@ class BenefitsConfig(AppConfig):
         # Each kind of reviewed application registers itself for payout batches as its services module loads.
         from .aid import services as aid_services  # noqa: F401
         from .claims import services as claims_services  # noqa: F401
-        from .sweeps import claims_unassessed_requeue
+        from .sweeps import claims_unassessed_requeue, settlement_imports_resume
 
         sweep_register("benefits.claims_unassessed_requeue", claims_unassessed_requeue)
+        sweep_register("benefits.settlement_imports_resume", settlement_imports_resume)

@@ -332,7 +332,7 @@ def _creation_records(claim: Claim, actor) -> tuple[ClaimEvent, object]:
 def _submission_fields(at) -> dict:
     """What every submission sets, a first one or after a return: the assessment starts again from nothing."""
     return {"submitted_at": at, "proposed_amount": None, "approved_amount": None, "assessment": {}, "flags": [],
-                "hospital_days_paid": 0, "return_items": []}
+            "hospital_days_paid": 0, "return_items": []}
 
 
 ASSESS_BATCH = 100  # claims per assessment task of a bulk filing (about 15 ms each)
@@ -342,8 +342,9 @@ def claim_lines_file_submitted(*, lines: list[tuple[Enrolment, str, dict, object
     """Claims the portal files and submits by itself, many at once, with no actor: each (enrolment, kind, checked
     values, stay) gets the rows `claim_line_create` and `claim_line_submit` would write for it (the claim, its
     "create" and "submit" history and audit, its invoice numbers), in a few bulk INSERTs, and their assessment is
-    queued a hundred to a task. A chunk of settlement records is thousands of rows: one statement each would make filing
-    slower than the assessment it feeds. Inside the caller's transaction; the caller holds the enrolments' locks."""
+    queued a hundred to a task. A chunk of settlement records is thousands of rows: a statement each would make
+    filing slower than the assessment it feeds. Inside the caller's transaction; the caller holds the enrolments'
+    locks."""
     if not lines:
         return []
     at = _now()

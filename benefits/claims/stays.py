@@ -129,9 +129,9 @@ def stays_file_from_records(*, filings: list[RecordFiling]) -> list[RecordFiled]
     """Stays the portal files by itself from settlement records (no actor: a record is the evidence and stands in
     for the documents), a chunk at a time: for each, a line of every kind of the tier its facts qualify for,
     checked by the same `facts_clean` as a member's entry and paid to the account of the member's last claim,
-    submitted at once; the lines' assessment is queued a hundred to a task. One result per filing, in order. A fixed
-    number of statements per chunk (`services.claim_lines_file_submitted`). The caller holds the enrolments'
-    locks."""
+    submitted at once; the lines' assessment is queued a hundred to a task. One result per filing, in order. A
+    fixed number of statements per chunk (`services.claim_lines_file_submitted`). The caller holds the
+    enrolments' locks."""
     with transaction.atomic():
         offered_by_tier = selectors.stay_kinds_by_tier({filing.enrolment.tier_id for filing in filings},
                                                        STAY_KINDS)

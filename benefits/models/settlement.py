@@ -83,6 +83,9 @@ class SettlementImport(models.Model):
     filed_count = models.PositiveIntegerField(_("已生成申请"), default=0)
     created_at = models.DateTimeField(_("导入时间"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    # Each batch read and each chunk filed moves it: an import whose progress stopped is picked up by the sweep
+    # (benefits/sweeps.py), its reading resumed or its remaining chunks queued again.
+    progressed_at = models.DateTimeField(_("最近进展时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

@@ -22,20 +22,21 @@ import itertools
 import logging
 import re
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
 from core.money import amount_parse
-from core.services import audit_entry, audit_log, audit_log_many, outbox_add
+from core.services import audit_entry, audit_log, audit_log_many, outbox_add, outbox_add_once
 from core.spreadsheets import csv_writer
 from core.sql import rows_insert, rows_update_by_key
 from members.data.imports import ImportRefused, cell_text, data_rows, file_format_detect, rows_open
@@ -65,6 +66,9 @@ MAX_ROWS = 200_000
 MAX_API_RECORDS = 5_000
 BATCH_SIZE = 1000
 FILE_CHUNK = 200  # records filed per task: each a stay, its lines, their events and assessments queued
+# A filing import with no chunk filed for this long is taken up again by the sweep: its remaining chunks are queued
+# again. Far longer than a chunk waits in a busy queue (a 50,000-record import files about 200 records a second).
+FILING_STALL_SECONDS = 600
 IMPORT_ROLES = ["branch_admin", "claims_reviewer"]
 S = Claim.State
 
@@ -135,8 +139,9 @@ def _date(value) -> date | None:
         return None
 
 
-def row_check(values: list, columns: dict[str, int]) -> tuple[dict | None, list[tuple[str, str, str]]]:
-    """One row on its own: (clean record or None, [(field, value, message), ...])."""
+def row_check(values: list, columns: dict[str, int], *, today: date | None = None,
+              ) -> tuple[dict | None, list[tuple[str, str, str]]]:
+    """One row on its own: (clean record or None, [(field, value, message), ...]). `today`: the batch's, once."""
 
     def cell(field: str):
         index = columns.get(field)
@@ -160,7 +165,7 @@ def row_check(values: list, columns: dict[str, int]) -> tuple[dict | None, list[
     if not SETTLEMENT_NUMBER_RE.match(number):
         errors.append(("settlement_number", number, _("结算单号应为 4 至 50 位字母、数字、横线或下划线。")))
     clean["settlement_number"] = number
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     for field in ("admission_date", "discharge_date"):
         day = _date(cell(field))
         if day is None:
@@ -288,10 +293,16 @@ def settlement_integration_create(*, actor, name: str, branch_id: int) -> tuple[
 
 
 def settlement_import_run(*, job_id: int) -> SettlementImport:
-    """Reads and matches a queued import. Idempotent: a job already started is left as it is."""
-    # Race: two deliveries of the task. The conditional UPDATE lets one of them take the job.
-    taken = SettlementImport.objects.filter(pk=job_id, status=SettlementImport.Status.QUEUED).update(
-        status=SettlementImport.Status.READING, started_at=timezone.now())
+    """Reads and matches a queued import, or resumes one whose reader died (its progress older than the reading
+    task's hard time limit, so that reader is gone for sure). Idempotent: a job being read is left as it is."""
+    now = timezone.now()
+    stalled = now - timedelta(seconds=settings.SETTLEMENT_IMPORT_TIME_LIMIT)
+    # Race: two deliveries of the task (or the sweep's and the broker's). The conditional UPDATE lets one of them
+    # take the job.
+    taken = SettlementImport.objects.filter(pk=job_id).filter(
+        Q(status=SettlementImport.Status.QUEUED)
+        | Q(status=SettlementImport.Status.READING, progressed_at__lt=stalled)).update(
+        status=SettlementImport.Status.READING, started_at=Coalesce("started_at", Value(now)), progressed_at=now)
     job = SettlementImport.objects.select_related("branch", "uploaded_by").get(pk=job_id)
     if not taken:
         return job
@@ -307,7 +318,8 @@ def settlement_import_run(*, job_id: int) -> SettlementImport:
         chunks = list(selectors.record_chunks(job.pk, FILE_CHUNK))
         # A record the member had claimed by hand is done with: it counts as handled from the start.
         handled = SettlementRecord.objects.filter(job=job).exclude(already_claimed="").count()
-        SettlementImport.objects.filter(pk=job.pk).update(status=SettlementImport.Status.FILING, filed_count=handled)
+        SettlementImport.objects.filter(pk=job.pk).update(status=SettlementImport.Status.FILING, filed_count=handled,
+                                                          progressed_at=timezone.now())
         for first, last in chunks:
             outbox_add(task="benefits.tasks.settlement_claims_file", args=[job.pk, first, last])
         if not chunks:
@@ -316,7 +328,11 @@ def settlement_import_run(*, job_id: int) -> SettlementImport:
 
 
 def _read(job: SettlementImport) -> None:
-    counts = {"processed": 0, "matched": 0, "not_enrolled": 0, "duplicate": 0, "refused": 0}
+    # A resumed reading starts after the last batch written: each batch's records, report rows and counts were
+    # written in one transaction, so the counts say exactly where. A number read before the break and again after
+    # it is found imported (by this job): a duplicate all the same.
+    counts = {"processed": job.processed_rows, "matched": job.matched_count, "not_enrolled": job.not_enrolled_count,
+              "duplicate": job.duplicate_count, "refused": job.refused_count}
     seen: set[str] = set()  # settlement numbers of this file: a number twice in it is a duplicate
     with job.file.open("rb") as stored, rows_open(stored.file, job.file_format, job.encoding) as rows:
         data = data_rows(rows)
@@ -324,6 +340,8 @@ def _read(job: SettlementImport) -> None:
         if header is None:
             raise SettlementError(_("文件是空的。"))
         columns = columns_map(header[1])
+        for _skipped in itertools.islice(data, job.processed_rows):
+            pass
         while batch := list(itertools.islice(data, BATCH_SIZE)):
             counts["processed"] += len(batch)
             if counts["processed"] > MAX_ROWS:
@@ -337,8 +355,9 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
     errors: list[SettlementRowError] = []
     good: list[tuple[int, dict]] = []
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    today = timezone.localdate()
     for row_number, values in batch:
-        clean, row_errors = row_check(values, columns)
+        clean, row_errors = row_check(values, columns, today=today)
         if clean is None:
             counts["refused"] += 1
             errors += [_error(job, row_number, SettlementRowError.Outcome.REFUSED, *e) for e in row_errors]
@@ -397,6 +416,9 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
                     with transaction.atomic():
                         _records_insert([record])
                 except IntegrityError:
+                    if not selectors.numbers_imported([record[0]]):
+                        # Not the number (a CHECK or NOT NULL said no): a bug, not a duplicate to report.
+                        raise
                     counts["matched"] -= 1
                     counts["duplicate"] += 1
                     errors.append(_error(job, record[2], SettlementRowError.Outcome.DUPLICATE,
@@ -406,7 +428,7 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
         SettlementImport.objects.filter(pk=job.pk).update(
             processed_rows=counts["processed"], matched_count=counts["matched"],
             not_enrolled_count=counts["not_enrolled"], duplicate_count=counts["duplicate"],
-            refused_count=counts["refused"])
+            refused_count=counts["refused"], progressed_at=timezone.now())
 
 
 _RECORD_COLUMNS = ("settlement_number", "job_id", "row_number", "member_id", "enrolment_id", "hospital",
@@ -466,7 +488,9 @@ def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
                         data={"stay": record.stay.number, "job": job_id} if record.stay else
                         {"not_filed": record.already_claimed or record.not_filed, "job": job_id})
             for record in records])
-        SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(records))
+        if records:  # a delivery that found nothing to do is no progress (the sweep looks at it)
+            SettlementImport.objects.filter(pk=job_id).update(filed_count=F("filed_count") + len(records),
+                                                              progressed_at=timezone.now())
         # Race: the last two chunks finishing at once. The job's row is locked: one of them finishes it.
         job = SettlementImport.objects.select_for_update(of=("self",)).select_related("uploaded_by").get(pk=job_id)
         if job.status == SettlementImport.Status.FILING and job.filed_count >= job.matched_count:
@@ -475,6 +499,33 @@ def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
         logger.warning("settlement job %s: %d records not filed", job_id,
                        sum(1 for record in records if record.not_filed))
     return sum(1 for record in records if record.stay_id)
+
+
+def settlement_imports_resume(*, now) -> int:
+    """The sweep's part (benefits/sweeps.py): an import whose progress stopped is taken up again. Reading: the
+    progress is older than the reading task's hard time limit, so its reader is gone (killed, its worker lost);
+    the task is queued again and resumes after the last batch written. Filing: no chunk filed for
+    `FILING_STALL_SECONDS`; the chunks of the records not handled yet are queued again (a chunk filed meanwhile
+    finds nothing to do) and the clock restarts, so they are not queued again every minute. Returns how many
+    imports were taken up."""
+    taken = 0
+    reading = SettlementImport.objects.filter(
+        status=SettlementImport.Status.READING,
+        progressed_at__lt=now - timedelta(seconds=settings.SETTLEMENT_IMPORT_TIME_LIMIT))
+    for job_id in reading.values_list("id", flat=True)[:100]:
+        taken += outbox_add_once(task="benefits.tasks.settlement_import_run", args=[job_id])
+    filing = SettlementImport.objects.filter(status=SettlementImport.Status.FILING,
+                                             progressed_at__lt=now - timedelta(seconds=FILING_STALL_SECONDS))
+    for job_id in filing.values_list("id", flat=True)[:100]:
+        with transaction.atomic():
+            # Race: two sweeps at once (beat's and a staff refresh): the conditional UPDATE lets one queue them.
+            if not SettlementImport.objects.filter(pk=job_id, progressed_at__lt=now - timedelta(
+                    seconds=FILING_STALL_SECONDS)).update(progressed_at=now):
+                continue
+            for first, last in selectors.record_chunks(job_id, FILE_CHUNK):
+                outbox_add_once(task="benefits.tasks.settlement_claims_file", args=[job_id, first, last])
+            taken += 1
+    return taken
 
 
 def _finish(job: SettlementImport) -> None:

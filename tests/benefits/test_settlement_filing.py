@@ -1,19 +1,26 @@
 """Settlement records (#20), the filing step: a chunk of matched records becomes stays and submitted claim lines in
 one transaction and a fixed number of statements; a chunk delivered twice files and counts once; a worker dying in
 the middle of a chunk leaves nothing half-filed, and the retry files it all; a record the claims' checks refuse
-says why, on the page and in the report, and the import still finishes. Personas: the claimant and another member
-(base A1, enrolled), the base reviewer who imports, members enrolled for the bulk chunk."""
+says why, on the page and in the report, and the import still finishes; a reader killed in the middle of a file
+is resumed after its last batch, and a filing whose chunks stopped is queued again, by the sweep. Personas: the
+claimant and another member (base A1, enrolled), the base reviewer who imports, members enrolled for the bulk
+chunk."""
+
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError, connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from benefits.claims import services as claims
 from benefits.claims import stays
-from benefits.models import BenefitRule, Claim, ClaimStay, SettlementImport, SettlementRecord
+from benefits.models import BenefitRule, Claim, ClaimStay, SettlementImport, SettlementRecord, SettlementRowError
 from benefits.settlement import selectors, services
 from core.models import AuditLogEntry, OutboxMessage
+from core.services import outbox_sweep
 from tests.benefits.claims_helpers import stay_facts
 from tests.benefits.factories import make_active_enrolment
 from tests.benefits.settlement_helpers import csv_upload, record_row
@@ -145,3 +152,79 @@ def test_a_chunks_statements_do_not_grow_with_its_records(world, member_factory)
         # SQLite splits a bulk INSERT at its bound-parameter limit (999): only INSERTs may be more.
         assert [s for s in statements[0] if s != "INSERT"] == [s for s in statements[1] if s != "INSERT"]
         assert statements[1].count("INSERT") <= statements[0].count("INSERT") + 4
+
+
+class _WorkerKilled(Exception):
+    pass
+
+
+def _published(task: str) -> None:
+    """The task's messages reached the broker (and were lost there): the outbox holds them as sent."""
+    OutboxMessage.objects.filter(task=task).update(state="sent", sent_at=timezone.now())
+
+
+def test_a_reader_killed_in_the_middle_of_a_file_is_resumed_after_its_last_batch(world, member_factory, monkeypatch,
+                                                                                 django_capture_on_commit_callbacks):
+    members = [world.claimant, world.other]
+    for _ in range(3):
+        member = member_factory(branch=world.tree.base_a1)
+        make_active_enrolment(world.plan, member)
+        members.append(member)
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    real_batch = services._read_batch
+    batches = []
+
+    def killed_at_the_second_batch(job, batch, *args):
+        batches.append(len(batch))
+        if len(batches) == 2:
+            raise _WorkerKilled
+        return real_batch(job, batch, *args)
+
+    monkeypatch.setattr(services, "_read_batch", killed_at_the_second_batch)
+    job = services.settlement_import_create(actor=world.reviewer_base, branch_id=world.tree.base_a1.pk,
+                                            uploaded_file=csv_upload([record_row(m, f"JS{i:04d}")
+                                                                      for i, m in enumerate(members)]))
+    _published("benefits.tasks.settlement_import_run")
+    with pytest.raises(_WorkerKilled):
+        services.settlement_import_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows, job.matched_count) == (SettlementImport.Status.READING, 2, 2)
+    monkeypatch.setattr(services, "_read_batch", real_batch)
+
+    # The broker hands the message out again at once (the pool child was killed): the reader may still be alive
+    # as far as anyone knows, so the job is left alone.
+    services.settlement_import_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.processed_rows) == (SettlementImport.Status.READING, 2)
+
+    # Once its progress is older than the reading task's hard time limit, the sweep takes it up again.
+    SettlementImport.objects.filter(pk=job.pk).update(
+        progressed_at=timezone.now() - timedelta(seconds=settings.SETTLEMENT_IMPORT_TIME_LIMIT + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = outbox_sweep(now=timezone.now())
+    assert counts["benefits.settlement_imports_resume"] == 1
+    job.refresh_from_db()
+    assert job.status == SettlementImport.Status.DONE
+    assert (job.total_rows, job.matched_count, job.duplicate_count, job.filed_count) == (5, 5, 0, 5)
+    assert sorted(SettlementRecord.objects.values_list("settlement_number", flat=True)) == [
+        f"JS{i:04d}" for i in range(5)]
+    assert not SettlementRowError.objects.filter(job=job).exists()
+    assert ClaimStay.objects.count() == 5
+
+
+def test_a_filing_whose_chunks_stopped_coming_is_queued_again_by_the_sweep(world, django_capture_on_commit_callbacks):
+    job = _read_only(world, [record_row(world.claimant, "JS0001"), record_row(world.other, "JS0002")])
+    # Its chunks' messages were published, then lost (retries spent in a database outage): nothing happens while
+    # its progress is recent.
+    _published("benefits.tasks.settlement_claims_file")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_sweep(now=timezone.now())["benefits.settlement_imports_resume"] == 0
+    SettlementImport.objects.filter(pk=job.pk).update(
+        progressed_at=timezone.now() - timedelta(seconds=services.FILING_STALL_SECONDS + 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_sweep(now=timezone.now())["benefits.settlement_imports_resume"] == 1
+    job.refresh_from_db()
+    assert job.status == SettlementImport.Status.DONE and job.filed_count == 2
+    assert ClaimStay.objects.count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_sweep(now=timezone.now())["benefits.settlement_imports_resume"] == 0

@@ -6,6 +6,7 @@ sibling base's reviewer (may not import into A1), finance of district A, an outs
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 
 from benefits.claims import services as claims
 from benefits.claims import stays
@@ -170,3 +171,15 @@ def test_the_plan_can_approve_small_record_claims_by_rule(world, django_capture_
     assert daily.assessment["lines"][-1]["kind"] == "rule_approve"
     assert daily.events.filter(action="rule_approve").exists()
     assert self_pay.state == S.BASE_REVIEW  # no limit set for that kind: reviewed as any other
+
+
+def test_a_refused_write_that_is_not_a_duplicate_is_not_reported_as_one(world, monkeypatch):
+    # A CHECK or NOT NULL failing on the records' INSERT is a bug to see, not "imported before" in the report.
+    def refused(records):
+        raise IntegrityError("NOT NULL constraint failed: benefits_settlementrecord.not_filed")
+
+    monkeypatch.setattr(services, "_records_insert", refused)
+    job = _import(world, csv_upload([record_row(world.claimant, "JS0001")]))
+    with pytest.raises(IntegrityError):
+        services.settlement_import_run(job_id=job.pk)
+    assert not SettlementRowError.objects.filter(outcome=SettlementRowError.Outcome.DUPLICATE).exists()

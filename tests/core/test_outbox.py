@@ -103,6 +103,25 @@ def test_a_claim_whose_message_was_lost_is_found_by_the_sweep_and_assessed_once(
         assert outbox.outbox_sweep(now=timezone.now())["benefits.claims_unassessed_requeue"] == 0
 
 
+def test_the_sweep_waits_while_the_assessment_is_moving_and_queues_the_lost_claim_once_it_is_idle(
+        claim_world, django_capture_on_commit_callbacks):
+    """A big settlement import keeps thousands of claims `submitted` for minutes while the worker assesses them in
+    turn: the sweep must not queue a copy of each every minute. A claim reached review within the grace period:
+    the queue is moving, nothing is queued. Once nothing moves, the claim still waiting is queued, once."""
+    lost = draft_stay(claim_world)
+    Claim.objects.filter(pk=lost.pk).update(state=Claim.State.SUBMITTED,
+                                            submitted_at=timezone.now() - timedelta(minutes=10))
+    other = Claim.objects.exclude(pk=lost.pk).first() or draft_stay(claim_world)
+    Claim.objects.filter(pk=other.pk).update(state=Claim.State.BASE_REVIEW, state_changed_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_sweep(now=timezone.now())["benefits.claims_unassessed_requeue"] == 0
+    assert not OutboxMessage.objects.filter(task="benefits.tasks.assess_claim").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_sweep(now=_after_grace())["benefits.claims_unassessed_requeue"] == 1
+    lost.refresh_from_db()
+    assert lost.state != Claim.State.SUBMITTED
+
+
 def test_the_sweep_does_not_pile_up_copies_while_the_broker_stays_away(claim_world, broker_away,
                                                                        django_capture_on_commit_callbacks):
     claim = draft_stay(claim_world)
