@@ -404,6 +404,14 @@ def _read_batch(job, batch, columns, seen: set[str], counts: dict) -> None:
             clean["discharge_date"], clean["total_cost"], clean["self_paid"], clean["bed_fee"],
             clean["diagnosis_code"], by_hand, "", SettlementRecord.Answer.WAITING, now,
         ))
+    # Race: two imports holding some of the same numbers written at the same moment (two workers; an upload and an
+    # integration's post list them in different orders). Each waits at the unique index for a number the other has
+    # written but not committed; written in file order, each could be waiting for the other (PostgreSQL kills one
+    # as a deadlock: its batch lost, its job left reading for good). Written in number order, whoever waits holds
+    # only smaller numbers than the one it waits for, so no two can wait for each other: the second gets its
+    # IntegrityError once the first commits. (Records of a batch then get their ids, and are filed, in number
+    # order, not row order.)
+    records.sort(key=lambda record: record[0])
     with transaction.atomic():
         try:
             with transaction.atomic():
