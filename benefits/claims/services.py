@@ -674,10 +674,13 @@ def claim_assess(*, claim_id: int) -> Claim:
         review_title = recipient_text(gettext_lazy("有一份补助申请待审核：%(number)s"), number=claim.number)
         review_body = recipient_text(gettext_lazy("%(member)s，%(kind)s。"), member=claim.member.name,
                                      kind=kind_label(claim.kind))
-        messages += [(user, "benefits.claim.review", review_title, review_body,
-                      f"/admin/benefits/claim/{claim.pk}/change/")
-                     for user in claims_selectors.assessment_reviewers(claim.branch)
-                     if by_rule is None]
+        # Not for claims filed from settlement records: an import brings thousands at once, and a message each
+        # would bury the reviewers' inbox; the uploader is told when the import is done, and the claims wait in
+        # the review queue (and its overdue reminders) like any other.
+        if by_rule is None and claim.source != Claim.Source.SETTLEMENT:
+            messages += [(user, "benefits.claim.review", review_title, review_body,
+                          f"/admin/benefits/claim/{claim.pk}/change/")
+                         for user in claims_selectors.assessment_reviewers(claim.branch)]
         notifications_send_many(messages=messages)
     return claim
 

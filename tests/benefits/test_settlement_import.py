@@ -65,6 +65,9 @@ def test_a_matched_record_becomes_assessed_claims_marked_as_from_the_record(worl
                    .values_list("action", flat=True)) >= {"benefits.claim.create", "benefits.claim.submit",
                                                           "benefits.claim.assess"}
     assert AuditLogEntry.objects.filter(action="benefits.settlement.filed", target_id=str(record.pk)).exists()
+    # The reviewers are not messaged claim by claim (an import brings thousands): the uploader is told once.
+    assert not world.reviewer_base.notifications.filter(kind="benefits.claim.review").exists()
+    assert world.reviewer_base.notifications.filter(kind="benefits.settlement.import_done").count() == 1
 
 
 def test_the_same_file_twice_or_an_overlapping_file_creates_nothing_new(world, django_capture_on_commit_callbacks):
