@@ -10,7 +10,8 @@ import pytest
 
 from benefits.claims import services as claims
 from benefits.models import BenefitRule, Claim, SettlementImport, SettlementRecord
-from benefits.settlement import services
+from benefits.review import payouts
+from benefits.settlement import selectors, services
 from tests.benefits.settlement_helpers import api_record, csv_upload, record_row
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,16 @@ def test_the_member_confirms_with_an_account_and_finance_may_then_pay(client, wo
     assert set(Claim.objects.values_list("bank_account", flat=True)) == {"6222020200112233445"}
     result = claims.payout_batch_create(actor=world.finance, branch_id=world.tree.district_a.pk)
     assert result.count == 2
+    # Where it stands, for the import and its month: 1 record received and matched, both lines paid, none waiting.
+    payouts.payout_batch_mark_paid(actor=world.finance, batch_id=result.batch.pk)
+    lines = Claim.objects.filter(stay=record.stay)
+    paid_amount = sum(line.paid_amount for line in lines)
+    standing = selectors.import_standing(record.job)
+    assert (standing.received, standing.matched, standing.paid, standing.paid_amount, standing.waiting) == (
+        1, 1, 2, paid_amount, 0)
+    [month] = selectors.monthly_standing(world.reviewer_base)
+    assert (month.received, month.matched, month.paid, month.paid_amount, month.waiting) == (1, 1, 2, paid_amount, 0)
+    assert selectors.monthly_standing(world.reviewer_b) == []  # another district's reviewer: nothing of it
 
 
 def test_confirming_without_an_account_says_what_is_missing(client, world, django_capture_on_commit_callbacks):
