@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from core.services import audit_entry, audit_log, audit_log_many
 
 from .. import rules
-from ..models import BenefitRule, Claim, ClaimDocument, ClaimStay, Enrolment
+from ..models import Claim, ClaimDocument, ClaimStay, Enrolment
 from . import selectors, services
 from .services import ClaimError, DocumentsAdded
 
 S = Claim.State
 # The kinds a stay can give, in the order lines are shown.
-STAY_KINDS = (rules.HOSPITAL_DAILY, rules.INPATIENT_SELF_PAY)
+STAY_KINDS = (rules.HOSPITAL_DAILY, rules.INPATIENT_SELF_PAY)  # in line order: services.HOSPITAL_STAY_KINDS, ordered
+assert set(STAY_KINDS) == services.HOSPITAL_STAY_KINDS
 # Every fact a stay asks for: the self-pay subsidy's facts hold the daily allowance's.
 STAY_FACT_KIND = rules.INPATIENT_SELF_PAY
 assert set(services.fields_for_kind(rules.HOSPITAL_DAILY)) <= set(services.fields_for_kind(STAY_FACT_KIND))
@@ -36,8 +37,7 @@ LIVE_STATES = frozenset(set(S.values) - {S.WITHDRAWN})
 
 def stay_kinds_offered(enrolment: Enrolment) -> list[str]:
     """The stay kinds the enrolment's tier has a rule for, in line order."""
-    kinds = set(BenefitRule.objects.filter(tier_id=enrolment.tier_id, kind__in=STAY_KINDS).values_list("kind",
-                                                                                                     flat=True))
+    kinds = selectors.stay_kinds_by_tier([enrolment.tier_id], STAY_KINDS).get(enrolment.tier_id, set())
     return [kind for kind in STAY_KINDS if kind in kinds]
 
 

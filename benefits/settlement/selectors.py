@@ -13,10 +13,11 @@ from members.models import Branch, Member
 from members.selectors import branches_in_scope
 
 from ..claims.selectors import LIVE_STATES
+from ..claims.services import HOSPITAL_STAY_KINDS
 from ..models import Claim, Enrolment, SettlementImport, SettlementRecord, SettlementRowError
 
 STAFF_ROLES = ["branch_admin", "claims_reviewer", "finance"]
-STAY_KINDS = ("hospital_daily", "inpatient_self_pay")
+STAY_KINDS = tuple(HOSPITAL_STAY_KINDS)
 
 
 def numbers_imported(numbers: list[str]) -> set[str]:

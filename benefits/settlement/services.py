@@ -478,11 +478,12 @@ def settlement_claims_file(*, job_id: int, first_id: int, last_id: int) -> int:
                       .select_related("plan", "tier", "member")
                       .filter(pk__in={record.enrolment_id for record in records}).order_by("pk")}
         by_hand = selectors.stays_claimed_by_hand([record.member_id for record in records])
-        to_file, claimed = [], []
+        to_file = []
         for record in records:
             record.already_claimed = next((number for start, end, number in by_hand.get(record.member_id, ())
                                            if start <= record.discharge_date and end >= record.admission_date), "")
-            (claimed if record.already_claimed else to_file).append(record)
+            if not record.already_claimed:
+                to_file.append(record)
         results = stays.stays_file_from_records(filings=[
             stays.RecordFiling(enrolment=enrolments[record.enrolment_id], facts=_record_facts(record))
             for record in to_file])
